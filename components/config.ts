@@ -1,0 +1,222 @@
+/**
+ * The `site:` configuration: read, validated and turned into the settings the components take.
+ *
+ * Pulumi.yaml declares every key with its type, description and default; this module checks values
+ * and derives the active service list. Nothing here registers a resource, so a bad stack file fails
+ * before anything changes.
+ */
+import { ConfigReader, RawConfig, isInteger, isPlainObject, integerAccepted, show } from "./configReader";
+import {
+    ActiveService,
+    PROFILE_NAMES,
+    ProfileName,
+    SERVICE_NAMES,
+    ServiceName,
+    ServiceOverride,
+    profileServices,
+    resolveServices,
+} from "./topology";
+
+/** CapRover app names: 1 to 49 of a-z, 0-9 and '-', starting and ending with a letter or digit. */
+export const APP_NAME = /^(?=.{1,49}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+export const APP_NAME_ACCEPTED = "1 to 49 characters of a-z, 0-9 and '-', starting and ending with a letter or digit";
+/** GHCR repositories are lowercase: ghcr.io/<owner>/<name>. */
+const IMAGE_PREFIX = /^ghcr\.io\/[a-z0-9]([a-z0-9-]*[a-z0-9])?\/[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/;
+const IMAGE_PREFIX_ACCEPTED = "ghcr.io/<owner>/<name> in lowercase, e.g. ghcr.io/aaronspindler/aaronspindler.com";
+const GITHUB_NAME = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$/;
+const REPO_NAME = /^[A-Za-z0-9._-]+$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const DIGEST_REF = /^[a-z0-9./_-]+@sha256:[a-f0-9]{64}$/;
+const OVERRIDE_FIELDS = ["appName", "instanceCount", "env", "off"] as const;
+
+/** Where images live and how long they are kept. */
+export interface RegistrySettings {
+    /** Registry host. */
+    server: "ghcr.io";
+    /** Image name prefix; each service's image is `<prefix>-<service>`. */
+    imagePrefix: string;
+    /** User the registry token belongs to. */
+    username: string;
+    /** Registry token (secret config, else the CI's token); plaintext only inside this process. */
+    token?: string;
+    /** Image versions kept per package by the cleanup. */
+    keepVersions: number;
+    /** Untagged versions kept per package by the cleanup. */
+    keepUntagged: number;
+}
+
+/** How images are built, or which digests are taken instead. */
+export interface BuildSettings {
+    /** Build images (false: deploy the digests given in `digests`). */
+    enabled: boolean;
+    /** Dockerfile path, relative to the build context. */
+    dockerfile: string;
+    /** Build context directory. */
+    context: string;
+    /** Target platform. */
+    platform: string;
+    /** Cache scope; each service caches under `<scope>-<service>`. */
+    cacheScope: string;
+    /** Commit SHA the images are tagged with, when known. */
+    commitSha?: string;
+    /** Given image references by digest, when not building. */
+    digests: Partial<Record<ServiceName, string>>;
+}
+
+/** The validated configuration of one stack. */
+export interface SiteConfig {
+    /** Stack name. */
+    stack: string;
+    /** Active topology profile. */
+    profile: ProfileName;
+    /** The active services: the seam everything else derives from. */
+    services: ActiveService[];
+    /** The app repository on GitHub. */
+    github: { owner: string; repository: string };
+    /** Image registry settings. */
+    registry: RegistrySettings;
+    /** Image build settings. */
+    build: BuildSettings;
+}
+
+/** Environment the program reads (the CI's token and commit). */
+export interface ProgramEnv {
+    GITHUB_TOKEN?: string;
+    GITHUB_SHA?: string;
+}
+
+/** Validates raw `site:` configuration; throws a ConfigError naming every bad key. */
+export function parseSiteConfig(stack: string, raw: RawConfig, env: ProgramEnv = {}): SiteConfig {
+    const r = new ConfigReader("site", raw, new Set(["registryToken"]));
+    const config = readSiteConfig(r, stack, env);
+    r.finish();
+    return config;
+}
+
+function readSiteConfig(r: ConfigReader, stack: string, env: ProgramEnv): SiteConfig {
+    const profile = r.oneOf("topology", PROFILE_NAMES, "unified");
+    const owner = r.string("githubOwner", { required: true, pattern: GITHUB_NAME, accepted: "a GitHub user or organisation name, e.g. aaronspindler" }) ?? "";
+    const repository = r.string("appRepository", { required: true, pattern: REPO_NAME, accepted: "the app repository's name, e.g. aaronspindler.com" }) ?? "";
+    const imagePrefix = r.string("imagePrefix", { pattern: IMAGE_PREFIX, accepted: IMAGE_PREFIX_ACCEPTED }) ?? `ghcr.io/${owner}/${repository}`.toLowerCase();
+    const singleTarget = r.string("singleTarget", { pattern: /^[A-Za-z0-9][A-Za-z0-9._-]*$/, accepted: "a Dockerfile stage name" });
+    if (profile === "single" && !singleTarget) {
+        r.complain("singleTarget", "is required by profile \"single\": the Dockerfile target that runs web, worker and beat in one container (the real Dockerfile has no such stage)");
+    }
+    const appNamePrefix = r.string("appNamePrefix", { pattern: /^[a-z0-9][a-z0-9-]*$/, accepted: "lowercase letters, digits and '-', e.g. dev-" }) ?? "";
+    const buildArgs = r.stringMap("buildArgs", /^[A-Za-z_][A-Za-z0-9_]*$/, "a build arg name");
+    const services = resolveServices({ profile, singleTarget, appNamePrefix, buildArgs, overrides: readOverrides(r, profile) });
+    checkAppNames(r, services);
+
+    const build: BuildSettings = {
+        enabled: r.boolean("build", true),
+        dockerfile: r.string("dockerfile") ?? "deployment/Dockerfile.multistage",
+        context: r.string("buildContext") ?? "app",
+        platform: r.string("platform", { pattern: /^[a-z0-9]+\/[a-z0-9]+(\/v[0-9])?$/, accepted: "an OS/architecture pair, e.g. linux/amd64" }) ?? "linux/amd64",
+        cacheScope: r.string("cacheScope", { pattern: /^[a-z0-9][a-z0-9._-]*$/, accepted: "lowercase letters, digits, '.', '_' and '-'" }) ?? "main",
+        commitSha: r.string("commitSha", { pattern: /^[0-9a-f]{7,40}$/, accepted: "a commit SHA (7 to 40 lowercase hex digits)" }) ?? env.GITHUB_SHA,
+        digests: readDigests(r, services),
+    };
+    if (!build.enabled) {
+        for (const s of services) {
+            if (!build.digests[s.name]) r.complain(`imageDigests.${s.name}`, `is required when site:build is false: the image to deploy for ${s.name}, as <image>@sha256:<64 hex digits>`);
+        }
+    }
+    return {
+        stack,
+        profile,
+        services,
+        github: { owner, repository },
+        registry: {
+            server: "ghcr.io",
+            imagePrefix,
+            username: r.string("registryUser", { pattern: GITHUB_NAME, accepted: "a GitHub user name" }) ?? owner,
+            token: r.secret("registryToken") ?? env.GITHUB_TOKEN,
+            keepVersions: r.integer("keepVersions", 5),
+            keepUntagged: r.integer("keepUntagged", 1, 0),
+        },
+        build,
+    };
+}
+
+/** Reads `site:services`: per-service overrides, each for a service the profile runs. */
+function readOverrides(r: ConfigReader, profile: ProfileName): Partial<Record<ServiceName, ServiceOverride>> {
+    const raw = r.object("services") ?? {};
+    const running = profileServices(profile);
+    const out: Partial<Record<ServiceName, ServiceOverride>> = {};
+    for (const [service, value] of Object.entries(raw)) {
+        const key = `services.${service}`;
+        if (!(SERVICE_NAMES as readonly string[]).includes(service)) {
+            r.fail(key, service, `a service name: ${SERVICE_NAMES.join(", ")}`);
+            continue;
+        }
+        if (!running.includes(service as ServiceName)) {
+            r.complain(key, `profile "${profile}" does not run ${service}; it runs ${running.join(", ")} (remove the override or change site:topology)`);
+            continue;
+        }
+        if (!isPlainObject(value)) {
+            r.fail(key, value, `an object with ${OVERRIDE_FIELDS.join(", ")}`);
+            continue;
+        }
+        out[service as ServiceName] = readOverride(r, key, value);
+    }
+    if (out.web?.off) r.complain("services.web.off", "web cannot be turned off; pick a profile instead (every profile runs web)");
+    return out;
+}
+
+function readOverride(r: ConfigReader, key: string, value: Record<string, unknown>): ServiceOverride {
+    const o: ServiceOverride = {};
+    for (const [field, v] of Object.entries(value)) {
+        const at = `${key}.${field}`;
+        switch (field) {
+            case "appName":
+                if (typeof v === "string" && APP_NAME.test(v)) o.appName = v;
+                else r.fail(at, v, `a CapRover app name: ${APP_NAME_ACCEPTED}`);
+                break;
+            case "instanceCount":
+                if (isInteger(v, 1)) o.instanceCount = v;
+                else r.fail(at, v, integerAccepted(1));
+                break;
+            case "env":
+                if (isPlainObject(v)) o.env = r.checkStringMap(at, v, ENV_NAME, "an environment variable name (letters, digits, '_', not starting with a digit)");
+                else r.fail(at, v, "an object of environment variables");
+                break;
+            case "off":
+                if (typeof v === "boolean") o.off = v;
+                else r.fail(at, v, "true or false");
+                break;
+            default:
+                r.complain(at, `unknown field; accepted fields are ${OVERRIDE_FIELDS.join(", ")}`);
+        }
+    }
+    return o;
+}
+
+/** Derived app names (prefix + service) must be valid too, and no two services may share one. */
+function checkAppNames(r: ConfigReader, services: ActiveService[]): void {
+    const owners = new Map<string, ServiceName>();
+    for (const s of services) {
+        if (!APP_NAME.test(s.appName)) {
+            r.complain(`services.${s.name}.appName`, `${show(s.appName)} (from site:appNamePrefix + service name) is not a valid CapRover app name; expected ${APP_NAME_ACCEPTED}`);
+        }
+        const other = owners.get(s.appName);
+        if (other) r.complain(`services.${s.name}.appName`, `${show(s.appName)} is already the app name of service ${other}; app names must be unique`);
+        owners.set(s.appName, s.name);
+    }
+}
+
+/** Reads `site:imageDigests`: given images by digest, for active services only. */
+function readDigests(r: ConfigReader, services: ActiveService[]): Partial<Record<ServiceName, string>> {
+    const raw = r.stringMap("imageDigests");
+    const out: Partial<Record<ServiceName, string>> = {};
+    for (const [service, ref] of Object.entries(raw)) {
+        const key = `imageDigests.${service}`;
+        if (!services.some((s) => s.name === service)) {
+            r.complain(key, `no active service is called ${show(service)}; active services are ${services.map((s) => s.name).join(", ")}`);
+        } else if (!DIGEST_REF.test(ref)) {
+            r.fail(key, ref, "an image by digest, <image>@sha256:<64 hex digits>");
+        } else {
+            out[service as ServiceName] = ref;
+        }
+    }
+    return out;
+}

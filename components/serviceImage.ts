@@ -1,0 +1,68 @@
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as dockerbuild from "@pulumi/docker-build";
+import { BuildSettings } from "./config";
+import { GhcrRegistry } from "./ghcrRegistry";
+import { ActiveService } from "./topology";
+
+export interface ServiceImageArgs {
+    /** The service whose Dockerfile target is built. */
+    service: ActiveService;
+    /** Build settings (or the given digests when building is off). */
+    build: BuildSettings;
+    /** Registry that names the image and holds the credentials and cache. */
+    registry: GhcrRegistry;
+}
+
+/**
+ * One service's image: a BuildKit build of its Dockerfile target pushed to GHCR with the commit
+ * SHA and `latest`, or (building off) a given digest. Either way `ref` is the image by digest,
+ * which is what gets deployed: a tag can move, a digest cannot.
+ */
+export class ServiceImage extends pulumi.ComponentResource {
+    /** Image repository, without tag or digest. */
+    public readonly repository: string;
+    /** Dockerfile target. */
+    public readonly target: string;
+    /** The pushed image by digest: `<repository>@sha256:...`. */
+    public readonly ref: pulumi.Output<string>;
+
+    constructor(name: string, args: ServiceImageArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("site:image:ServiceImage", name, {}, opts);
+        const { service, build, registry } = args;
+        this.repository = registry.repositories[service.name];
+        this.target = service.target;
+        if (build.enabled) {
+            const image = new dockerbuild.Image(name, this.imageArgs(args), { parent: this });
+            this.ref = pulumi.interpolate`${this.repository}@${image.digest}`;
+        } else {
+            this.ref = pulumi.output(build.digests[service.name]!);
+        }
+        this.registerOutputs({ repository: this.repository, target: this.target, ref: this.ref });
+    }
+
+    private imageArgs({ service, build, registry }: ServiceImageArgs): dockerbuild.ImageArgs {
+        // One cache per target: targets exporting mode=max to one ref would overwrite each other.
+        const scope = `${build.cacheScope}-${service.name}`;
+        const cacheRef = registry.cacheRef(scope);
+        const tags = [build.commitSha, "latest"].filter((t): t is string => !!t).map((t) => `${this.repository}:${t}`);
+        return {
+            context: { location: build.context },
+            dockerfile: { location: path.join(build.context, build.dockerfile) },
+            target: service.target,
+            platforms: [build.platform as dockerbuild.Platform],
+            buildArgs: service.buildArgs,
+            tags,
+            push: true,
+            // A preview must not need a Docker engine or registry access.
+            buildOnPreview: false,
+            registries: registry.credentials ? [registry.credentials] : [],
+            // Registry cache first (fast, shared across runners), GitHub Actions cache as fallback.
+            cacheFrom: [{ registry: { ref: cacheRef } }, { gha: { scope } }],
+            cacheTo: [
+                { registry: { ref: cacheRef, mode: dockerbuild.CacheMode.Max, imageManifest: true, ociMediaTypes: true, ignoreError: true } },
+                { gha: { scope, mode: dockerbuild.CacheMode.Max, ignoreError: true } },
+            ],
+        };
+    }
+}

@@ -1,0 +1,194 @@
+/**
+ * The topology as data: one catalogue of service roles and one table of profiles.
+ *
+ * Everything else in the program (images, CapRover apps, GitHub secrets, the cleanup matrix, the
+ * summary) is derived from the list of active services that `resolveServices` returns, so switching
+ * profile is a configuration change and nothing else.
+ */
+
+/** Stable service names. A service keeps its name (and so its resources' URNs) across profiles. */
+export const SERVICE_NAMES = ["web", "celery", "celerybeat", "flower"] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/** How a service is reached from outside the CapRover cluster. */
+export type Exposure = "public" | "http-auth" | "internal";
+
+/** Container health check, as the Dockerfile's HEALTHCHECK and the deploy gate use it. */
+export interface HealthCheck {
+    /** HTTP path that must answer 2xx. */
+    path: string;
+    /** Seconds between probes. */
+    intervalSeconds: number;
+    /** Seconds before a probe counts as failed. */
+    timeoutSeconds: number;
+    /** Grace period after start, in seconds. */
+    startSeconds: number;
+    /** Failed probes before the container is unhealthy. */
+    retries: number;
+}
+
+/** One way of running a service: a Dockerfile target and the process it starts. */
+export interface Role {
+    /** Multi-stage Dockerfile target. `undefined` means "taken from config" (`site:singleTarget`). */
+    target: string | undefined;
+    /** The container's process, for the summary and documentation. */
+    process: string;
+    /** Web exposure of the CapRover app. */
+    exposure: Exposure;
+    /** Container HTTP port, for exposed roles. */
+    port?: number;
+    /** Health check, for roles that serve HTTP. */
+    health?: HealthCheck;
+    /** Build args this role needs (merged over `site:buildArgs`). */
+    buildArgs: Record<string, string>;
+}
+
+const SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler";
+const WORKER = "celery --app config.celery worker --concurrency 4 -Q default,notifications,heavy --events";
+const WEB_HEALTH: HealthCheck = { path: "/health/", intervalSeconds: 30, timeoutSeconds: 10, startSeconds: 40, retries: 3 };
+/** Flower answers `/healthcheck` with "OK"; the gate sends the app's HTTP auth with the probe. */
+const FLOWER_HEALTH: HealthCheck = { path: "/healthcheck", intervalSeconds: 30, timeoutSeconds: 10, startSeconds: 20, retries: 3 };
+/** Only the web image builds the JavaScript bundle. */
+const SKIP_JS = { SKIP_JS_BUILD: "1" };
+
+/** The catalogue of roles (facts from DESIGN.md). */
+export const ROLES = {
+    web: {
+        target: "runtime-full",
+        process: "gunicorn config.wsgi --bind 0.0.0.0:80",
+        exposure: "public",
+        port: 80,
+        health: WEB_HEALTH,
+        buildArgs: { SKIP_JS_BUILD: "0" },
+    },
+    "celery-worker": { target: "celery-worker", process: WORKER, exposure: "internal", buildArgs: SKIP_JS },
+    celerybeat: {
+        target: "celerybeat",
+        process: `celery --app config.celery beat --scheduler ${SCHEDULER}`,
+        exposure: "internal",
+        buildArgs: SKIP_JS,
+    },
+    flower: {
+        target: "flower",
+        process: "celery --app config.celery flower --port=80 --persistent",
+        exposure: "http-auth",
+        port: 80,
+        health: FLOWER_HEALTH,
+        buildArgs: SKIP_JS,
+    },
+    "celery-unified": {
+        target: "celery-unified",
+        process: `${WORKER} --beat --scheduler ${SCHEDULER}`,
+        exposure: "internal",
+        buildArgs: SKIP_JS,
+    },
+    "all-in-one": {
+        target: undefined,
+        process: `gunicorn config.wsgi + ${WORKER} --beat --scheduler ${SCHEDULER}`,
+        exposure: "public",
+        port: 80,
+        health: WEB_HEALTH,
+        buildArgs: { SKIP_JS_BUILD: "0" },
+    },
+} as const satisfies Record<string, Role>;
+export type RoleName = keyof typeof ROLES;
+
+/** The profiles (names are part of the interface): which role each running service plays. */
+export const PROFILES = {
+    /** Today's production: four services. */
+    split: { web: "web", celery: "celery-worker", celerybeat: "celerybeat", flower: "flower" },
+    /** Phase 1: Flower out of production. */
+    essential: { web: "web", celery: "celery-worker", celerybeat: "celerybeat" },
+    /** Phase 2, recommended: worker and beat in one container. */
+    unified: { web: "web", celery: "celery-unified" },
+    /** Phase 4, optional: web, worker and beat in one container. */
+    single: { web: "all-in-one" },
+} as const satisfies Record<string, Partial<Record<ServiceName, RoleName>>>;
+export type ProfileName = keyof typeof PROFILES;
+export const PROFILE_NAMES = Object.keys(PROFILES) as ProfileName[];
+
+/** Per-service settings that configuration may override. */
+export interface ServiceOverride {
+    /** CapRover app name (default: `site:appNamePrefix` + service name). */
+    appName?: string;
+    /** Number of containers. */
+    instanceCount?: number;
+    /** Extra environment variables for the container. */
+    env?: Record<string, string>;
+    /** Leave this service out although the profile runs it. */
+    off?: boolean;
+}
+
+/** A service the active profile runs, with everything derived from it. */
+export interface ActiveService {
+    /** Stable service name (resource names derive from it). */
+    name: ServiceName;
+    /** Role it plays under the active profile. */
+    role: RoleName;
+    /** Dockerfile target built for it. */
+    target: string;
+    /** Process the container runs. */
+    process: string;
+    /** Web exposure. */
+    exposure: Exposure;
+    /** Container HTTP port, when exposed. */
+    port?: number;
+    /** Health check, when it serves HTTP. */
+    health?: HealthCheck;
+    /** Build args for its image (config's global args, then the role's). */
+    buildArgs: Record<string, string>;
+    /** CapRover app name. */
+    appName: string;
+    /** Number of containers. */
+    instanceCount: number;
+    /** Extra environment variables. */
+    env: Record<string, string>;
+    /** Upper-case stem of the service's GitHub secrets, e.g. `CAPROVER_WEB`. */
+    secretStem: string;
+}
+
+/** Inputs of `resolveServices`, already validated by `config.ts`. */
+export interface ResolveInput {
+    /** Active profile. */
+    profile: ProfileName;
+    /** Dockerfile target of the all-in-one role (profile `single`). */
+    singleTarget?: string;
+    /** Prefix of every CapRover app name. */
+    appNamePrefix: string;
+    /** Build args shared by every image. */
+    buildArgs: Record<string, string>;
+    /** Per-service overrides. */
+    overrides: Partial<Record<ServiceName, ServiceOverride>>;
+}
+
+/** The services a profile runs, in catalogue order. */
+export function profileServices(profile: ProfileName): ServiceName[] {
+    const table: Partial<Record<ServiceName, RoleName>> = PROFILES[profile];
+    return SERVICE_NAMES.filter((s) => table[s] !== undefined);
+}
+
+/** Derives the active service list: the one seam everything else is built from. */
+export function resolveServices(input: ResolveInput): ActiveService[] {
+    const table: Partial<Record<ServiceName, RoleName>> = PROFILES[input.profile];
+    return profileServices(input.profile)
+        .filter((name) => !input.overrides[name]?.off)
+        .map((name) => {
+            const roleName = table[name]!;
+            const role: Role = ROLES[roleName];
+            const override = input.overrides[name] ?? {};
+            return {
+                name,
+                role: roleName,
+                target: role.target ?? input.singleTarget!,
+                process: role.process,
+                exposure: role.exposure,
+                port: role.port,
+                health: role.health,
+                buildArgs: { ...input.buildArgs, ...role.buildArgs },
+                appName: override.appName ?? `${input.appNamePrefix}${name}`,
+                instanceCount: override.instanceCount ?? 1,
+                env: override.env ?? {},
+                secretStem: `CAPROVER_${name.toUpperCase()}`,
+            };
+        });
+}

@@ -1,0 +1,9 @@
+import { loadSiteConfig } from "./components/stackConfig";
+import { deploySite } from "./components/site";
+
+// Validation throws before any resource is registered: a bad stack file changes nothing.
+const site = deploySite(loadSiteConfig());
+
+export const profile = site.profile;
+export const images = site.images;
+export const summary = site.summary;

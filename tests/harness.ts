@@ -1,0 +1,124 @@
+/**
+ * Test harness: loads stack files the way the engine does and runs the program under Pulumi mocks,
+ * returning every registered resource with its URN and the inputs it was given.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+import { RawConfig } from "../components/configReader";
+import { SiteConfig, parseSiteConfig } from "../components/config";
+
+export const ROOT = path.resolve(__dirname, "..");
+
+/** A resource the program registered. */
+export interface Registered {
+    urn: string;
+    type: string;
+    name: string;
+    /** Inputs as the engine received them (secrets unwrapped into their plaintext, marked in `secretKeys`). */
+    inputs: Record<string, unknown>;
+}
+
+/** Project-level defaults from Pulumi.yaml, keyed without the `site:` prefix. */
+export function projectDefaults(): RawConfig {
+    const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
+    return Object.fromEntries(
+        Object.entries(project.config as Record<string, { default?: unknown }>)
+            .filter(([, decl]) => decl.default !== undefined)
+            .map(([key, decl]) => [key.replace(/^site:/, ""), decl.default]),
+    );
+}
+
+/** Keys Pulumi.yaml declares, without the prefix. */
+export function declaredKeys(): string[] {
+    const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
+    return Object.keys(project.config).map((k) => k.replace(/^site:/, ""));
+}
+
+/** A stack file's `site:` values merged over the project defaults, as the engine merges them. */
+export function stackRaw(stack: string, overrides: RawConfig = {}): RawConfig {
+    const file = parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"));
+    const values = Object.fromEntries(
+        Object.entries((file.config ?? {}) as Record<string, unknown>).map(([k, v]) => [k.replace(/^site:/, ""), v]),
+    );
+    return { ...projectDefaults(), ...values, ...overrides };
+}
+
+/** The validated configuration of a stack file, with overrides. */
+export function stackConfig(stack: string, overrides: RawConfig = {}): SiteConfig {
+    return parseSiteConfig(stack, stackRaw(stack, overrides), { GITHUB_SHA: "0123456789abcdef0123456789abcdef01234567" });
+}
+
+/** Fake provider outputs, so outputs that feed other resources resolve. */
+function fakeOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
+    if (args.type === "docker-build:index:Image") {
+        const digest = "sha256:" + Buffer.from(args.name).toString("hex").padEnd(64, "0").slice(0, 64);
+        return { digest, ref: `${(args.inputs.tags ?? [""])[0]}@${digest}` };
+    }
+    return {};
+}
+
+/**
+ * Runs `program` under mocks for `stack` and returns what it registered, in URN order.
+ * `preview` selects dry-run semantics.
+ */
+export async function runProgram<T>(stack: string, program: () => T, preview = false): Promise<{ resources: Registered[]; outputs: T }> {
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => {
+                const state = { ...args.inputs, ...fakeOutputs(args) };
+                return { id: args.custom ? `${args.name}-id` : undefined, state: { ...state, __inputs: args.inputs } };
+            },
+            call: (args) => args.inputs,
+        },
+        "site",
+        stack,
+        preview,
+    );
+    const outputs = program();
+    // Wait until every registration and output has settled.
+    await settle(outputs);
+    const monitor = (pulumi.runtime as unknown as { getMonitor(): { getRegisteredResources(): Map<string, { urn: string; state: Record<string, unknown> }> } }).getMonitor();
+    const resources = [...monitor.getRegisteredResources().values()].map((r) => {
+        const parts = r.urn.split("::");
+        const state = unwrap(r.state) as Record<string, unknown>;
+        return {
+            urn: r.urn,
+            type: parts[2].split("$").pop()!,
+            name: parts[3],
+            inputs: (state.__inputs ?? {}) as Record<string, unknown>,
+        };
+    });
+    resources.sort((a, b) => a.urn.localeCompare(b.urn));
+    return { resources, outputs };
+}
+
+/** Resolves every Output inside a value (deeply). */
+export async function resolve(value: unknown): Promise<unknown> {
+    return new Promise((res) => pulumi.output(value as pulumi.Input<unknown>).apply((v: unknown) => { res(v); return v; }));
+}
+
+async function settle(value: unknown): Promise<void> {
+    await resolve(value);
+    const waitForRPCs = require("@pulumi/pulumi/runtime/settings").waitForRPCs as () => Promise<void>;
+    await waitForRPCs();
+}
+
+/** Turns serialized secrets (`{4dabf18193072939515e22adb298388d: ..., value}`) into plain values, marked `{secret: value}`. */
+function unwrap(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(unwrap);
+    if (value && typeof value === "object") {
+        const o = value as Record<string, unknown>;
+        if (o["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270") return { secret: unwrap(o.value) };
+        return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, unwrap(v)]));
+    }
+    return value;
+}
+
+/** Counts resources by type. */
+export function countByType(resources: Registered[]): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const r of resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
+    return counts;
+}
