@@ -93,6 +93,13 @@ export function parseSiteConfig(stack: string, raw: RawConfig, env: ProgramEnv =
     return config;
 }
 
+/** Every `site:` key the program reads (Pulumi.yaml must declare exactly these). */
+export function siteConfigKeys(): string[] {
+    const r = new ConfigReader("site", {});
+    readSiteConfig(r, "keys", {});
+    return r.keys();
+}
+
 function readSiteConfig(r: ConfigReader, stack: string, env: ProgramEnv): SiteConfig {
     const profile = r.oneOf("topology", PROFILE_NAMES, "unified");
     const owner = r.string("githubOwner", { required: true, pattern: GITHUB_NAME, accepted: "a GitHub user or organisation name, e.g. aaronspindler" }) ?? "";

@@ -136,9 +136,14 @@ export class ConfigReader {
         return value;
     }
 
+    /** Every key read so far: the keys this program knows. */
+    keys(): string[] {
+        return [...this.read].sort();
+    }
+
     /** Throws every problem recorded, including keys nobody reads (typos). */
     finish(): void {
-        const known = [...this.read].sort();
+        const known = this.keys();
         for (const key of Object.keys(this.raw)) {
             if (!this.read.has(key)) {
                 this.problems.push(`${this.name(key)}: unknown key; known keys are ${known.join(", ")}`);

@@ -122,3 +122,36 @@ export function countByType(resources: Registered[]): Record<string, number> {
     for (const r of resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
     return counts;
 }
+
+/** What changes between two runs of a program: URNs gone, URNs new, and changed input fields. */
+export interface ResourceDiff {
+    removed: string[];
+    added: string[];
+    /** URN to the names of the top-level inputs that differ. */
+    changed: Record<string, string[]>;
+}
+
+function canonical(value: unknown): string {
+    return JSON.stringify(value, (_k, v) =>
+        v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
+    );
+}
+
+/** Compares two resource sets the way `pulumi preview` would: by URN, then input by input. */
+export function diffResources(before: Registered[], after: Registered[]): ResourceDiff {
+    const a = new Map(before.map((r) => [r.urn, r]));
+    const b = new Map(after.map((r) => [r.urn, r]));
+    const changed: Record<string, string[]> = {};
+    for (const [urn, r] of a) {
+        const next = b.get(urn);
+        if (!next) continue;
+        const keys = [...new Set([...Object.keys(r.inputs), ...Object.keys(next.inputs)])].sort();
+        const differing = keys.filter((k) => canonical(r.inputs[k]) !== canonical(next.inputs[k]));
+        if (differing.length > 0) changed[urn] = differing;
+    }
+    return {
+        removed: [...a.keys()].filter((u) => !b.has(u)),
+        added: [...b.keys()].filter((u) => !a.has(u)),
+        changed,
+    };
+}

@@ -1,0 +1,151 @@
+import { expect } from "chai";
+import { ConfigError } from "../components/configReader";
+import { siteConfigKeys } from "../components/config";
+import { RawConfig } from "../components/configReader";
+import { declaredKeys, stackConfig } from "./harness";
+
+/** The messages a prod stack file with `overrides` fails with (fails the test if it passes). */
+function problems(overrides: RawConfig, stack = "prod"): string {
+    try {
+        stackConfig(stack, overrides);
+    } catch (e) {
+        expect(e).to.be.instanceOf(ConfigError);
+        return (e as ConfigError).message;
+    }
+    throw new Error(`expected ${JSON.stringify(overrides)} to be rejected`);
+}
+
+describe("site configuration", () => {
+    it("declares in Pulumi.yaml exactly the keys the program reads", () => {
+        expect(declaredKeys().sort()).to.deep.equal(siteConfigKeys());
+    });
+
+    it("reproduces the real site in the prod stack", () => {
+        const prod = stackConfig("prod");
+        expect(prod.profile).to.equal("split");
+        expect(prod.services.map((s) => [s.name, s.target])).to.deep.equal([
+            ["web", "runtime-full"],
+            ["celery", "celery-worker"],
+            ["celerybeat", "celerybeat"],
+            ["flower", "flower"],
+        ]);
+        expect(prod.registry.imagePrefix).to.equal("ghcr.io/aaronspindler/aaronspindler.com");
+        expect(prod.build.dockerfile).to.equal("deployment/Dockerfile.multistage");
+        expect(prod.build.platform).to.equal("linux/amd64");
+    });
+
+    it("runs the unified profile in the dev stack", () => {
+        const dev = stackConfig("dev");
+        expect(dev.profile).to.equal("unified");
+        expect(dev.services.map((s) => [s.name, s.target, s.appName])).to.deep.equal([
+            ["web", "runtime-full", "dev-web"],
+            ["celery", "celery-unified", "dev-celery"],
+        ]);
+    });
+
+    it("applies per-service overrides", () => {
+        const c = stackConfig("prod", { services: { celery: { instanceCount: 3, env: { LOG_LEVEL: "info" } }, flower: { off: true } } });
+        const celery = c.services.find((s) => s.name === "celery")!;
+        expect(celery.instanceCount).to.equal(3);
+        expect(celery.env).to.deep.equal({ LOG_LEVEL: "info" });
+        expect(c.services.map((s) => s.name)).to.deep.equal(["web", "celery", "celerybeat"]);
+    });
+
+    it("accepts values as the engine passes them (JSON strings)", () => {
+        const c = stackConfig("prod", { keepVersions: "7", services: JSON.stringify({ web: { instanceCount: 2 } }) });
+        expect(c.registry.keepVersions).to.equal(7);
+        expect(c.services[0].instanceCount).to.equal(2);
+    });
+
+    describe("rejects, naming the key, the value and what is accepted", () => {
+        it("an unknown profile", () => {
+            expect(problems({ topology: "quad" })).to.include('site:topology: "quad" is not accepted; expected one of split, essential, unified, single');
+        });
+
+        it("an app name CapRover would refuse", () => {
+            expect(problems({ services: { web: { appName: "Web_App" } } })).to.include(
+                'site:services.web.appName: "Web_App" is not accepted; expected a CapRover app name: 1 to 49 characters of a-z, 0-9',
+            );
+            expect(problems({ services: { web: { appName: "-web" } } })).to.include("site:services.web.appName");
+            expect(problems({ services: { web: { appName: "a".repeat(50) } } })).to.include("site:services.web.appName");
+        });
+
+        it("an app name prefix that makes app names CapRover would refuse", () => {
+            expect(problems({ appNamePrefix: "Dev_" })).to.include('site:appNamePrefix: "Dev_" is not accepted; expected lowercase letters');
+            expect(problems({ appNamePrefix: "x".repeat(45) })).to.include(
+                `site:services.celerybeat.appName: "${"x".repeat(45)}celerybeat" (from site:appNamePrefix + service name) is not a valid CapRover app name`,
+            );
+        });
+
+        it("an instance count that is not a positive integer", () => {
+            expect(problems({ services: { celery: { instanceCount: 0 } } })).to.include("site:services.celery.instanceCount: 0 is not accepted; expected a positive integer");
+            expect(problems({ services: { celery: { instanceCount: 1.5 } } })).to.include("site:services.celery.instanceCount: 1.5 is not accepted");
+            expect(problems({ services: { celery: { instanceCount: "2" } } })).to.include('site:services.celery.instanceCount: "2" is not accepted');
+        });
+
+        it("duplicate app names", () => {
+            expect(problems({ services: { celery: { appName: "web" } } })).to.include(
+                'site:services.celery.appName: "web" is already the app name of service web; app names must be unique',
+            );
+        });
+
+        it("an override for a service the profile does not run", () => {
+            expect(problems({ topology: "unified", services: { flower: { instanceCount: 1 } } })).to.include(
+                'site:services.flower: profile "unified" does not run flower; it runs web, celery',
+            );
+        });
+
+        it("an override for a service that does not exist, or with an unknown field", () => {
+            expect(problems({ services: { redis: {} } })).to.include('site:services.redis: "redis" is not accepted; expected a service name: web, celery, celerybeat, flower');
+            expect(problems({ services: { web: { replicas: 2 } } })).to.include("site:services.web.replicas: unknown field; accepted fields are appName, instanceCount, env, off");
+        });
+
+        it("turning web off", () => {
+            expect(problems({ services: { web: { off: true } } })).to.include("site:services.web.off: web cannot be turned off");
+        });
+
+        it("a bad environment variable name", () => {
+            expect(problems({ services: { web: { env: { "1BAD": "x" } } } })).to.include('site:services.web.env: key "1BAD" is not accepted');
+        });
+
+        it("a missing GitHub owner or repository", () => {
+            expect(problems({ githubOwner: undefined })).to.include("site:githubOwner: is required; expected a GitHub user or organisation name");
+            expect(problems({ appRepository: "" })).to.include("site:appRepository: is required; expected the app repository's name");
+        });
+
+        it("a malformed image prefix", () => {
+            for (const bad of ["docker.io/aaronspindler/site", "ghcr.io/AaronSpindler/site", "ghcr.io/aaronspindler", "ghcr.io/aaronspindler/site:latest"]) {
+                expect(problems({ imagePrefix: bad })).to.include(`site:imagePrefix: "${bad}" is not accepted; expected ghcr.io/<owner>/<name> in lowercase`);
+            }
+        });
+
+        it("profile single without a target", () => {
+            expect(problems({ topology: "single" })).to.include('site:singleTarget: is required by profile "single"');
+            expect(stackConfig("prod", { topology: "single", singleTarget: "all-in-one" }).services[0].target).to.equal("all-in-one");
+        });
+
+        it("building off without a digest for every service, or a malformed digest", () => {
+            expect(problems({ build: false })).to.include("site:imageDigests.web: is required when site:build is false");
+            expect(problems({ build: false, imageDigests: { web: "ghcr.io/x/y-web:latest" } })).to.include(
+                'site:imageDigests.web: "ghcr.io/x/y-web:latest" is not accepted; expected an image by digest',
+            );
+            expect(problems({ topology: "unified", imageDigests: { flower: `ghcr.io/x/y@sha256:${"a".repeat(64)}` } })).to.include(
+                'site:imageDigests.flower: no active service is called "flower"',
+            );
+        });
+
+        it("a mistyped key", () => {
+            expect(problems({ topolgy: "split" })).to.include("site:topolgy: unknown key; known keys are");
+        });
+
+        it("a non-positive retention", () => {
+            expect(problems({ keepVersions: 0 })).to.include("site:keepVersions: 0 is not accepted; expected a positive integer");
+        });
+
+        it("every problem at once, and never a secret value", () => {
+            const message = problems({ topology: "quad", keepVersions: -1, registryToken: 42 });
+            expect(message).to.include("site:topology").and.include("site:keepVersions").and.include("site:registryToken");
+            expect(message).not.to.include("42");
+        });
+    });
+});

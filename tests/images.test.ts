@@ -1,0 +1,87 @@
+import { expect } from "chai";
+import { deploySite } from "../components/site";
+import { Registered, resolve, runProgram, stackConfig } from "./harness";
+
+const DIGEST = (c: string) => `sha256:${c.repeat(64)}`;
+
+function byName(resources: Registered[], type: string): Record<string, Registered> {
+    return Object.fromEntries(resources.filter((r) => r.type === type).map((r) => [r.name, r]));
+}
+
+describe("ServiceImage and GhcrRegistry", () => {
+    it("builds each active service's target and pushes it to GHCR with the SHA and latest", async () => {
+        const { resources } = await runProgram("prod", () => deploySite(stackConfig("prod")));
+        const images = byName(resources, "docker-build:index:Image");
+        expect(Object.keys(images).sort()).to.deep.equal(["celery", "celerybeat", "flower", "web"]);
+        const web = images.web.inputs;
+        expect(web.target).to.equal("runtime-full");
+        expect(web.tags).to.deep.equal([
+            "ghcr.io/aaronspindler/aaronspindler.com-web:0123456789abcdef0123456789abcdef01234567",
+            "ghcr.io/aaronspindler/aaronspindler.com-web:latest",
+        ]);
+        expect(web.platforms).to.deep.equal(["linux/amd64"]);
+        expect(web.push).to.equal(true);
+        expect(web.buildOnPreview).to.equal(false);
+        expect(web.buildArgs).to.deep.equal({ SKIP_JS_BUILD: "0" });
+        expect(web.context).to.deep.equal({ location: "../aaronspindler.com" });
+        expect(web.dockerfile).to.deep.equal({ location: "../aaronspindler.com/deployment/Dockerfile.multistage" });
+        expect(images.celerybeat.inputs.target).to.equal("celerybeat");
+        expect(images.flower.inputs.buildArgs).to.deep.equal({ SKIP_JS_BUILD: "1" });
+    });
+
+    it("reads the registry cache first and the GitHub Actions cache as fallback, writing both with mode=max", async () => {
+        const { resources } = await runProgram("prod", () => deploySite(stackConfig("prod")));
+        const celery = byName(resources, "docker-build:index:Image").celery.inputs;
+        const ref = "ghcr.io/aaronspindler/aaronspindler.com/cache:main-celery";
+        expect(celery.cacheFrom).to.deep.equal([{ registry: { ref } }, { gha: { scope: "main-celery" } }]);
+        expect(celery.cacheTo).to.deep.equal([
+            { registry: { ref, mode: "max", imageManifest: true, ociMediaTypes: true, ignoreError: true } },
+            { gha: { scope: "main-celery", mode: "max", ignoreError: true } },
+        ]);
+    });
+
+    it("outputs each image by digest, never by tag", async () => {
+        const { outputs } = await runProgram("prod", () => deploySite(stackConfig("prod")));
+        const images = (await resolve(outputs.images)) as Record<string, string>;
+        for (const [service, ref] of Object.entries(images)) {
+            expect(ref).to.match(new RegExp(`^ghcr\\.io/aaronspindler/aaronspindler\\.com-${service}@sha256:[0-9a-f]{64}$`));
+        }
+    });
+
+    it("passes registry credentials as a secret, from config or the CI token", async () => {
+        const { resources } = await runProgram("prod", () => deploySite(stackConfig("prod", { registryToken: "ghp_notarealtoken" })));
+        const web = byName(resources, "docker-build:index:Image").web.inputs;
+        // The engine receives the whole list as a secret because the password is one.
+        expect(web.registries).to.deep.equal({ secret: [{ address: "ghcr.io", username: "aaronspindler", password: "ghp_notarealtoken" }] });
+        const none = await runProgram("prod", () => deploySite(stackConfig("prod")));
+        expect(byName(none.resources, "docker-build:index:Image").web.inputs.registries).to.deep.equal([]);
+    });
+
+    it("skips building when told to and deploys the given digests", async () => {
+        const digests = { web: `ghcr.io/aaronspindler/aaronspindler.com-web@${DIGEST("a")}`, celery: `ghcr.io/aaronspindler/aaronspindler.com-celery@${DIGEST("b")}` };
+        const { resources, outputs } = await runProgram("dev", () => deploySite(stackConfig("dev", { build: false, imageDigests: digests })));
+        expect(resources.filter((r) => r.type === "docker-build:index:Image")).to.deep.equal([]);
+        expect(await resolve(outputs.images)).to.deep.equal(digests);
+    });
+
+    it("owns the retention policy of every active image package", async () => {
+        const { resources } = await runProgram("prod", () => deploySite(stackConfig("prod", { keepVersions: 7 })));
+        expect(resources.filter((r) => r.type === "site:registry:GhcrRegistry").map((r) => r.name)).to.deep.equal(["ghcr"]);
+        const { GhcrRegistry } = await import("../components/ghcrRegistry");
+        const config = stackConfig("dev");
+        const registry = new GhcrRegistry("r", { settings: config.registry, services: config.services });
+        expect(registry.retention).to.deep.equal({
+            packages: ["aaronspindler.com-web", "aaronspindler.com-celery"],
+            keepVersions: 5,
+            keepUntagged: 1,
+        });
+    });
+
+    it("summarises the active profile beside today's four services", async () => {
+        const { outputs } = await runProgram("dev", () => deploySite(stackConfig("dev")));
+        expect(outputs.summary.active.dockerfileTargets).to.deep.equal(["runtime-full", "celery-unified"]);
+        expect(outputs.summary.active.caproverApps).to.deep.equal(["dev-web", "dev-celery"]);
+        expect(outputs.summary.comparison).to.include("services: 2 (split: 4)");
+        expect(outputs.summary.comparison).to.include("cleanupJobs: 2 (split: 4)");
+    });
+});
