@@ -81,8 +81,12 @@ export interface SiteConfig {
 
 /** Environment the program reads (the CI's token and commit). */
 export interface ProgramEnv {
+    /** CI token, the registry token's fallback. */
     GITHUB_TOKEN?: string;
+    /** CI commit, the image tag's fallback. */
     GITHUB_SHA?: string;
+    /** True when the run will push (`pulumi up`): then building needs registry credentials. */
+    pushing?: boolean;
 }
 
 /** Validates raw `site:` configuration; throws a ConfigError naming every bad key. */
@@ -123,6 +127,10 @@ function readSiteConfig(r: ConfigReader, stack: string, env: ProgramEnv): SiteCo
         commitSha: r.string("commitSha", { pattern: /^[0-9a-f]{7,40}$/, accepted: "a commit SHA (7 to 40 lowercase hex digits)" }) ?? env.GITHUB_SHA,
         digests: readDigests(r, services),
     };
+    const token = r.secret("registryToken") ?? env.GITHUB_TOKEN;
+    if (build.enabled && env.pushing && token === undefined) {
+        r.complain("registryToken", "is required to push images: set it with `pulumi config set --secret site:registryToken <token>`, export GITHUB_TOKEN, or set site:build to false");
+    }
     if (!build.enabled) {
         for (const s of services) {
             if (!build.digests[s.name]) r.complain(`imageDigests.${s.name}`, `is required when site:build is false: the image to deploy for ${s.name}, as <image>@sha256:<64 hex digits>`);
@@ -137,7 +145,7 @@ function readSiteConfig(r: ConfigReader, stack: string, env: ProgramEnv): SiteCo
             server: "ghcr.io",
             imagePrefix,
             username: r.string("registryUser", { pattern: GITHUB_NAME, accepted: "a GitHub user name" }) ?? owner,
-            token: r.secret("registryToken") ?? env.GITHUB_TOKEN,
+            token,
             keepVersions: r.integer("keepVersions", 5),
             keepUntagged: r.integer("keepUntagged", 1, 0),
         },

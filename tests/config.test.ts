@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { ConfigError } from "../components/configReader";
-import { siteConfigKeys } from "../components/config";
+import { parseSiteConfig, siteConfigKeys } from "../components/config";
 import { RawConfig } from "../components/configReader";
-import { declaredKeys, stackConfig } from "./harness";
+import { declaredKeys, stackConfig, stackRaw } from "./harness";
 
 /** The messages a prod stack file with `overrides` fails with (fails the test if it passes). */
 function problems(overrides: RawConfig, stack = "prod"): string {
@@ -136,6 +136,12 @@ describe("site configuration", () => {
 
         it("a mistyped key", () => {
             expect(problems({ topolgy: "split" })).to.include("site:topolgy: unknown key; known keys are");
+        });
+
+        it("pushing images without registry credentials", () => {
+            expect(() => parseSiteConfig("dev", stackRaw("dev"), { pushing: true })).to.throw(ConfigError, "site:registryToken: is required to push images");
+            expect(() => parseSiteConfig("dev", stackRaw("dev"), { pushing: true, GITHUB_TOKEN: "t" })).not.to.throw();
+            expect(() => parseSiteConfig("dev", stackRaw("dev", { registryToken: "t" }), { pushing: true })).not.to.throw();
         });
 
         it("a non-positive retention", () => {

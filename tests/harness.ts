@@ -96,7 +96,8 @@ export async function runProgram<T>(stack: string, program: () => T, preview = f
 
 /** Resolves every Output inside a value (deeply). */
 export async function resolve(value: unknown): Promise<unknown> {
-    return new Promise((res) => pulumi.output(value as pulumi.Input<unknown>).apply((v: unknown) => { res(v); return v; }));
+    const output = pulumi.output(value as pulumi.Input<object>) as pulumi.Output<unknown>;
+    return new Promise((res) => output.apply((v) => { res(v); return v; }));
 }
 
 async function settle(value: unknown): Promise<void> {
