@@ -1,3 +1,8 @@
+// Wrapper module for scripts/ensure-tools.sh: builds the Node.js language host.
+// Since v3.69 the host is its own module, github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3,
+// which is not on the Go module proxy (403 for every version tried and for commit pseudo-versions).
+// v3.68.0 is the newest sdk/v3 that still carries it as a package (sdk/v3/nodejs/cmd/pulumi-language-nodejs).
+// The replace repeats the one in sdk/v3@v3.68.0's go.mod.
 module site.local/tools/pulumi-language-nodejs
 
 go 1.21

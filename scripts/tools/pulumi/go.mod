@@ -1,3 +1,7 @@
+// Wrapper module for scripts/ensure-tools.sh: builds the Pulumi CLI (github.com/pulumi/pulumi/pkg/v3/cmd/pulumi).
+// v3.259.0 is the newest pkg/v3 the Go module proxy serves here: 3.260.0 .. 3.274.1 (incl. 3.270.0,
+// the @pulumi/pulumi version) answer "403 This module version is not available".
+// The replace repeats the one in pkg/v3's own go.mod (replace lines of dependencies are ignored).
 module site.local/tools/pulumi
 
 go 1.25.11
