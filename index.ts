@@ -7,3 +7,4 @@ const site = deploySite(loadSiteConfig());
 export const profile = site.profile;
 export const images = site.images;
 export const summary = site.summary;
+export const release = site.release;

@@ -16,6 +16,8 @@ import {
     profileServices,
     resolveServices,
 } from "./topology";
+import { GithubSettings, readGithubSettings } from "./github/settings";
+import { ReleaseSettings, readRelease } from "./release";
 
 /** CapRover app names: 1 to 49 of a-z, 0-9 and '-', starting and ending with a letter or digit. */
 export const APP_NAME = /^(?=.{1,49}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
@@ -61,6 +63,8 @@ export interface BuildSettings {
     commitSha?: string;
     /** Given image references by digest, when not building. */
     digests: Partial<Record<ServiceName, string>>;
+    /** When not building: promotion from another stack, a rollback tag, re-tagging. */
+    release: ReleaseSettings;
 }
 
 /** The validated configuration of one stack. */
@@ -77,6 +81,8 @@ export interface SiteConfig {
     registry: RegistrySettings;
     /** Image build settings. */
     build: BuildSettings;
+    /** What this stack manages on the app repository's GitHub side. */
+    githubSide: GithubSettings;
 }
 
 /** Environment the program reads (the CI's token and commit). */
@@ -118,22 +124,24 @@ function readSiteConfig(r: ConfigReader, stack: string, env: ProgramEnv): SiteCo
     const services = resolveServices({ profile, singleTarget, appNamePrefix, buildArgs, overrides: readOverrides(r, profile) });
     checkAppNames(r, services);
 
+    const enabled = r.boolean("build", true);
     const build: BuildSettings = {
-        enabled: r.boolean("build", true),
+        enabled,
         dockerfile: r.string("dockerfile") ?? "deployment/Dockerfile.multistage",
         context: r.string("buildContext") ?? "app",
         platform: r.string("platform", { pattern: /^[a-z0-9]+\/[a-z0-9]+(\/v[0-9])?$/, accepted: "an OS/architecture pair, e.g. linux/amd64" }) ?? "linux/amd64",
         cacheScope: r.string("cacheScope", { pattern: /^[a-z0-9][a-z0-9._-]*$/, accepted: "lowercase letters, digits, '.', '_' and '-'" }) ?? "main",
         commitSha: r.string("commitSha", { pattern: /^[0-9a-f]{7,40}$/, accepted: "a commit SHA (7 to 40 lowercase hex digits)" }) ?? env.GITHUB_SHA,
         digests: readDigests(r, services),
+        release: readRelease(r, stack, enabled),
     };
     const token = r.secret("registryToken") ?? env.GITHUB_TOKEN;
     if (build.enabled && env.pushing && token === undefined) {
         r.complain("registryToken", "is required to push images: set it with `pulumi config set --secret site:registryToken <token>`, export GITHUB_TOKEN, or set site:build to false");
     }
-    if (!build.enabled) {
+    if (!build.enabled && !build.release.promoteFrom && !build.release.releaseTag) {
         for (const s of services) {
-            if (!build.digests[s.name]) r.complain(`imageDigests.${s.name}`, `is required when site:build is false: the image to deploy for ${s.name}, as <image>@sha256:<64 hex digits>`);
+            if (!build.digests[s.name]) r.complain(`imageDigests.${s.name}`, `is required when site:build is false: the image to deploy for ${s.name}, as <image>@sha256:<64 hex digits> (or set site:promoteFrom or site:releaseTag)`);
         }
     }
     return {
@@ -150,6 +158,7 @@ function readSiteConfig(r: ConfigReader, stack: string, env: ProgramEnv): SiteCo
             keepUntagged: r.integer("keepUntagged", 1, 0),
         },
         build,
+        githubSide: readGithubSettings(r),
     };
 }
 

@@ -125,6 +125,19 @@ export class ConfigReader {
         return value;
     }
 
+    /** A list of strings (a YAML sequence), each matching `pattern`; bad items are left out. */
+    stringList(key: string, fallback: string[], opts: { pattern?: RegExp; accepted?: string } = {}): string[] {
+        if (!this.has(key)) return fallback;
+        const value = this.decode(key);
+        const accepted = opts.accepted ?? "a list of strings";
+        if (!Array.isArray(value)) return this.reject(key, this.raw[key], accepted) ?? fallback;
+        return value.filter((item, i): item is string => {
+            const ok = typeof item === "string" && (!opts.pattern || opts.pattern.test(item));
+            if (!ok) this.fail(`${key}[${i}]`, item, accepted);
+            return ok;
+        });
+    }
+
     /** The raw value of a secret key, never shown in messages. */
     secret(key: string): string | undefined {
         if (!this.has(key)) return undefined;

@@ -22,6 +22,15 @@ export interface RetentionPolicy {
     keepUntagged: number;
 }
 
+/** The retention policy of the active services' image packages (pure: the summary derives it for other profiles too). */
+export function retentionPolicy(settings: RegistrySettings, services: ActiveService[]): RetentionPolicy {
+    return {
+        packages: services.map((s) => packageName(imageRepository(settings.imagePrefix, s.name))),
+        keepVersions: settings.keepVersions,
+        keepUntagged: settings.keepUntagged,
+    };
+}
+
 export interface GhcrRegistryArgs {
     /** Registry settings from the stack configuration. */
     settings: RegistrySettings;
@@ -55,11 +64,7 @@ export class GhcrRegistry extends pulumi.ComponentResource {
         this.credentials = settings.token === undefined
             ? undefined
             : { address: settings.server, username: settings.username, password: pulumi.secret(settings.token) };
-        this.retention = {
-            packages: Object.values(this.repositories).map(packageName),
-            keepVersions: settings.keepVersions,
-            keepUntagged: settings.keepUntagged,
-        };
+        this.retention = retentionPolicy(settings, services);
         this.registerOutputs({ server: this.server, repositories: this.repositories, retention: this.retention });
     }
 

@@ -12,6 +12,8 @@ export interface ServiceImageArgs {
     build: BuildSettings;
     /** Registry that names the image and holds the credentials and cache. */
     registry: GhcrRegistry;
+    /** When not building: the image to deploy by digest (promoted or rolled back); default `build.digests`. */
+    deployed?: pulumi.Input<string>;
 }
 
 /**
@@ -36,7 +38,7 @@ export class ServiceImage extends pulumi.ComponentResource {
             const image = new dockerbuild.Image(name, this.imageArgs(args), { parent: this });
             this.ref = pulumi.interpolate`${this.repository}@${image.digest}`;
         } else {
-            this.ref = pulumi.output(build.digests[service.name]!);
+            this.ref = pulumi.output(args.deployed ?? build.digests[service.name]!);
         }
         this.registerOutputs({ repository: this.repository, target: this.target, ref: this.ref });
     }

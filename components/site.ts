@@ -1,6 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SiteConfig } from "./config";
-import { GhcrRegistry, imageRepository } from "./ghcrRegistry";
+import { GhcrRegistry, imageRepository, retentionPolicy } from "./ghcrRegistry";
+import { GithubSide } from "./github/githubSide";
+import { housekeepingFigures } from "./github/workflows";
+import { ImageRelease, ReleaseManifest, releasing } from "./release";
 import { ServiceImage } from "./serviceImage";
 import { Summary, summarize } from "./summary";
 
@@ -12,6 +15,8 @@ export interface SiteOutputs {
     images: Record<string, pulumi.Output<string>>;
     /** The seed documents' comparison for the active profile. */
     summary: Summary;
+    /** Images with their targets and commit: what a promoting stack (`site:promoteFrom`) reads. */
+    release: pulumi.Output<ReleaseManifest>;
 }
 
 /**
@@ -20,12 +25,35 @@ export interface SiteOutputs {
  */
 export function deploySite(config: SiteConfig): SiteOutputs {
     const registry = new GhcrRegistry("ghcr", { settings: config.registry, services: config.services });
+    const release = !config.build.enabled && releasing(config.build.release)
+        ? new ImageRelease("release", { settings: config.build.release, services: config.services, pinned: config.build.digests, registry, stack: config.stack })
+        : undefined;
     const images = Object.fromEntries(
-        config.services.map((service) => [service.name, new ServiceImage(service.name, { service, build: config.build, registry })]),
+        config.services.map((service) => [
+            service.name,
+            new ServiceImage(service.name, { service, build: config.build, registry, deployed: release?.refs[service.name] }),
+        ]),
     );
+    const refs = Object.fromEntries(Object.entries(images).map(([name, image]) => [name, image.ref]));
+    if (config.githubSide.manage) {
+        // `caprover` (server URL and deploy tokens) is wired once the CapRover apps exist.
+        new GithubSide("github", {
+            settings: config.githubSide,
+            repository: config.github,
+            services: config.services,
+            retention: registry.retention,
+            stack: config.stack,
+        });
+    }
     return {
         profile: config.profile,
-        images: Object.fromEntries(Object.entries(images).map(([name, image]) => [name, image.ref])),
-        summary: summarize(config.profile, config.services, (s) => imageRepository(config.registry.imagePrefix, s)),
+        images: refs,
+        summary: summarize(config.profile, config.services, (s) => imageRepository(config.registry.imagePrefix, s), (services) =>
+            housekeepingFigures(config.githubSide.workflows, retentionPolicy(config.registry, services)),
+        ),
+        release: pulumi.output({
+            commitSha: release ? release.commitSha : config.build.commitSha,
+            images: Object.fromEntries(config.services.map((s) => [s.name, { target: s.target, ref: refs[s.name] }])),
+        }) as pulumi.Output<ReleaseManifest>,
     };
 }

@@ -10,9 +10,14 @@ export interface ProfileFigures {
     dockerfileTargets: string[];
     /** CapRover apps deployed. */
     caproverApps: string[];
+    /** Workflow files generated for the app repository. */
+    workflows: string[];
     /** Container cleanup jobs (one per image package). */
     cleanupJobs: number;
 }
+
+/** The GitHub side's derivation for a service list: workflow files and container cleanup jobs. */
+export type HousekeepingOf = (services: ActiveService[]) => { workflows: string[]; cleanupJobs: number };
 
 /** The stack summary output: the active profile beside today's four-service production. */
 export interface Summary {
@@ -26,23 +31,26 @@ export interface Summary {
     comparison: string[];
 }
 
-/** Figures of a service list; `repositoryOf` names each service's image. */
-export function figures(services: ActiveService[], repositoryOf: (service: string) => string): ProfileFigures {
+/** Figures of a service list; `repositoryOf` names each service's image, `housekeepingOf` derives the workflows. */
+export function figures(services: ActiveService[], repositoryOf: (service: string) => string, housekeepingOf?: HousekeepingOf): ProfileFigures {
+    const housekeeping = housekeepingOf?.(services);
     return {
         services: services.map((s) => s.name),
         images: services.map((s) => repositoryOf(s.name)),
         dockerfileTargets: services.map((s) => s.target),
         caproverApps: services.map((s) => s.appName),
-        cleanupJobs: services.length,
+        workflows: housekeeping?.workflows ?? [],
+        cleanupJobs: housekeeping?.cleanupJobs ?? services.length,
     };
 }
 
 /** Builds the summary of the active services against the `split` baseline. */
-export function summarize(profile: ProfileName, services: ActiveService[], repositoryOf: (service: string) => string): Summary {
-    const active = figures(services, repositoryOf);
+export function summarize(profile: ProfileName, services: ActiveService[], repositoryOf: (service: string) => string, housekeepingOf?: HousekeepingOf): Summary {
+    const active = figures(services, repositoryOf, housekeepingOf);
     const baseline = figures(
         resolveServices({ profile: "split", appNamePrefix: "", buildArgs: {}, overrides: {} }),
         repositoryOf,
+        housekeepingOf,
     );
     const rows = Object.keys(active) as (keyof ProfileFigures)[];
     const count = (v: string[] | number) => (typeof v === "number" ? v : v.length);

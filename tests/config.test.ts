@@ -125,7 +125,7 @@ describe("site configuration", () => {
         });
 
         it("building off without a digest for every service, or a malformed digest", () => {
-            expect(problems({ build: false })).to.include("site:imageDigests.web: is required when site:build is false");
+            expect(problems({ build: false }, "dev")).to.include("site:imageDigests.web: is required when site:build is false");
             expect(problems({ build: false, imageDigests: { web: "ghcr.io/x/y-web:latest" } })).to.include(
                 'site:imageDigests.web: "ghcr.io/x/y-web:latest" is not accepted; expected an image by digest',
             );

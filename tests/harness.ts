@@ -2,6 +2,7 @@
  * Test harness: loads stack files the way the engine does and runs the program under Pulumi mocks,
  * returning every registered resource with its URN and the inputs it was given.
  */
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -50,13 +51,39 @@ export function stackConfig(stack: string, overrides: RawConfig = {}): SiteConfi
     return parseSiteConfig(stack, stackRaw(stack, overrides), { GITHUB_SHA: "0123456789abcdef0123456789abcdef01234567" });
 }
 
+/** Prod as if it built its own images (it promotes dev's): for tests of the build itself. */
+export const PROD_BUILDS: RawConfig = { build: true, promoteFrom: "", retagPromoted: false };
+
+/** Outputs of the stacks a program reads through a StackReference, by stack name (tests set them). */
+export const referencedStacks: Record<string, Record<string, unknown>> = {};
+
+/** A deterministic fake digest of a name. */
+export function fakeDigest(name: string): string {
+    return "sha256:" + crypto.createHash("sha256").update(name).digest("hex");
+}
+
 /** Fake provider outputs, so outputs that feed other resources resolve. */
 function fakeOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
     if (args.type === "docker-build:index:Image") {
         const digest = "sha256:" + Buffer.from(args.name).toString("hex").padEnd(64, "0").slice(0, 64);
         return { digest, ref: `${(args.inputs.tags ?? [""])[0]}@${digest}` };
     }
+    if (args.type === "pulumi:pulumi:StackReference") {
+        return { outputs: referencedStacks[String(args.inputs.name)] ?? {}, secretOutputNames: [] };
+    }
     return {};
+}
+
+/** Fake invoke results: registry lookups answer a digest, GitHub user lookups a numeric id. */
+function fakeCall(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+    switch (args.token) {
+        case "docker:index/getRegistryImage:getRegistryImage":
+            return { ...args.inputs, sha256Digest: fakeDigest(String(args.inputs.name)) };
+        case "github:index/getUser:getUser":
+            return { ...args.inputs, id: String(parseInt(fakeDigest(String(args.inputs.username)).slice(7, 13), 16)) };
+        default:
+            return args.inputs;
+    }
 }
 
 /**
@@ -70,7 +97,7 @@ export async function runProgram<T>(stack: string, program: () => T, preview = f
                 const state = { ...args.inputs, ...fakeOutputs(args) };
                 return { id: args.custom ? `${args.name}-id` : undefined, state: { ...state, __inputs: args.inputs } };
             },
-            call: (args) => args.inputs,
+            call: fakeCall,
         },
         "site",
         stack,

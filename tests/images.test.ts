@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { deploySite } from "../components/site";
-import { Registered, resolve, runProgram, stackConfig } from "./harness";
+import { PROD_BUILDS, Registered, resolve, runProgram, stackConfig } from "./harness";
 
 const DIGEST = (c: string) => `sha256:${c.repeat(64)}`;
 
@@ -10,7 +10,7 @@ function byName(resources: Registered[], type: string): Record<string, Registere
 
 describe("ServiceImage and GhcrRegistry", () => {
     it("builds each active service's target and pushes it to GHCR with the SHA and latest", async () => {
-        const { resources } = await runProgram("prod", () => deploySite(stackConfig("prod")));
+        const { resources } = await runProgram("prod", () => deploySite(stackConfig("prod", PROD_BUILDS)));
         const images = byName(resources, "docker-build:index:Image");
         expect(Object.keys(images).sort()).to.deep.equal(["celery", "celerybeat", "flower", "web"]);
         const web = images.web.inputs;
@@ -30,7 +30,7 @@ describe("ServiceImage and GhcrRegistry", () => {
     });
 
     it("reads the registry cache first and the GitHub Actions cache as fallback, writing both with mode=max", async () => {
-        const { resources } = await runProgram("prod", () => deploySite(stackConfig("prod")));
+        const { resources } = await runProgram("prod", () => deploySite(stackConfig("prod", PROD_BUILDS)));
         const celery = byName(resources, "docker-build:index:Image").celery.inputs;
         const ref = "ghcr.io/aaronspindler/aaronspindler.com/cache:main-celery";
         expect(celery.cacheFrom).to.deep.equal([{ registry: { ref } }, { gha: { scope: "main-celery" } }]);
@@ -41,7 +41,7 @@ describe("ServiceImage and GhcrRegistry", () => {
     });
 
     it("outputs each image by digest, never by tag", async () => {
-        const { outputs } = await runProgram("prod", () => deploySite(stackConfig("prod")));
+        const { outputs } = await runProgram("prod", () => deploySite(stackConfig("prod", PROD_BUILDS)));
         const images = (await resolve(outputs.images)) as Record<string, string>;
         for (const [service, ref] of Object.entries(images)) {
             expect(ref).to.match(new RegExp(`^ghcr\\.io/aaronspindler/aaronspindler\\.com-${service}@sha256:[0-9a-f]{64}$`));
@@ -49,11 +49,11 @@ describe("ServiceImage and GhcrRegistry", () => {
     });
 
     it("passes registry credentials as a secret, from config or the CI token", async () => {
-        const { resources } = await runProgram("prod", () => deploySite(stackConfig("prod", { registryToken: "ghp_notarealtoken" })));
+        const { resources } = await runProgram("prod", () => deploySite(stackConfig("prod", { ...PROD_BUILDS, registryToken: "ghp_notarealtoken" })));
         const web = byName(resources, "docker-build:index:Image").web.inputs;
         // The engine receives the whole list as a secret because the password is one.
         expect(web.registries).to.deep.equal({ secret: [{ address: "ghcr.io", username: "aaronspindler", password: "ghp_notarealtoken" }] });
-        const none = await runProgram("prod", () => deploySite(stackConfig("prod")));
+        const none = await runProgram("prod", () => deploySite(stackConfig("prod", PROD_BUILDS)));
         expect(byName(none.resources, "docker-build:index:Image").web.inputs.registries).to.deep.equal([]);
     });
 
@@ -65,7 +65,7 @@ describe("ServiceImage and GhcrRegistry", () => {
     });
 
     it("owns the retention policy of every active image package", async () => {
-        const { resources } = await runProgram("prod", () => deploySite(stackConfig("prod", { keepVersions: 7 })));
+        const { resources } = await runProgram("prod", () => deploySite(stackConfig("prod", { ...PROD_BUILDS, keepVersions: 7 })));
         expect(resources.filter((r) => r.type === "site:registry:GhcrRegistry").map((r) => r.name)).to.deep.equal(["ghcr"]);
         const { GhcrRegistry } = await import("../components/ghcrRegistry");
         const config = stackConfig("dev");

@@ -1,0 +1,74 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as github from "@pulumi/github";
+import { RetentionPolicy } from "../ghcrRegistry";
+import { ActiveService, ServiceName } from "../topology";
+import { RepositorySecrets } from "./repositorySecrets";
+import { ScheduledWorkflow } from "./scheduledWorkflow";
+import { GithubSettings } from "./settings";
+import { housekeepingWorkflows } from "./workflows";
+
+/** What the CapRover side hands the GitHub side. */
+export interface CapRoverOutputs {
+    /** CapRover server URL (`CAPROVER_SERVER`). */
+    server: pulumi.Input<string>;
+    /** App deploy token per active service, secret. */
+    deployTokens: Partial<Record<ServiceName, pulumi.Input<string>>>;
+}
+
+export interface GithubSideArgs {
+    /** The GitHub section of the stack configuration. */
+    settings: GithubSettings;
+    /** The app repository. */
+    repository: { owner: string; repository: string };
+    /** The active services. */
+    services: ActiveService[];
+    /** Retention policy of the image packages: the container cleanup's matrix. */
+    retention: RetentionPolicy;
+    /** Stack name, written into the generated files' headers. */
+    stack: string;
+    /** The CapRover apps' server and deploy tokens; the secrets are managed once these are wired. */
+    caprover?: CapRoverOutputs;
+}
+
+/**
+ * Everything the app repository needs from GitHub, derived from the active services: the deploy
+ * secrets (in the repository, or in a reviewer-gated environment) and the housekeeping workflows.
+ */
+export class GithubSide extends pulumi.ComponentResource {
+    /** Committed workflow files by file name. */
+    public readonly workflows: Record<string, ScheduledWorkflow>;
+    /** The deploy secrets, once the CapRover side is wired. */
+    public readonly secrets: RepositorySecrets | undefined;
+
+    constructor(name: string, args: GithubSideArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("site:github:GithubSide", name, {}, opts);
+        const { settings, repository, services } = args;
+        // The token comes from GITHUB_TOKEN; the owner must be explicit for repository-scoped resources.
+        const provider = new github.Provider("app-repository", { owner: repository.owner }, { parent: this });
+        const children = { parent: this, providers: { github: provider } };
+        this.secrets = args.caprover
+            ? new RepositorySecrets(
+                  "secrets",
+                  {
+                      repository: repository.repository,
+                      services,
+                      server: args.caprover.server,
+                      deployTokens: args.caprover.deployTokens,
+                      environment: settings.environment ? { name: settings.environment, requiredReviewers: settings.requiredReviewers } : undefined,
+                  },
+                  children,
+              )
+            : undefined;
+        this.workflows = Object.fromEntries(
+            Object.entries(housekeepingWorkflows(settings.workflows, args.retention)).map(([fileName, workflow]) => [
+                fileName,
+                new ScheduledWorkflow(
+                    fileName.replace(/\.yml$/, ""),
+                    { repository: repository.repository, branch: settings.workflowBranch, fileName, workflow, stack: args.stack },
+                    children,
+                ),
+            ]),
+        );
+        this.registerOutputs({ workflowFiles: Object.keys(this.workflows), secretNames: this.secrets?.secretNames ?? [] });
+    }
+}

@@ -1,0 +1,184 @@
+/**
+ * Promotion and rollback: a stack that does not build deploys images that another stack built and
+ * tested (read through a StackReference), or the images of a named tag (a rollback), each resolved
+ * to a digest. Optionally it re-tags what it deploys in GHCR, as the real pipeline re-tagged tested
+ * images.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
+import { ConfigReader } from "./configReader";
+import { GhcrRegistry } from "./ghcrRegistry";
+import { ActiveService, ServiceName } from "./topology";
+
+/** An image by digest: `<repository>@sha256:<64 hex digits>`. */
+const BY_DIGEST = /^[a-z0-9./_-]+@sha256:[a-f0-9]{64}$/;
+const COMMIT = /^[0-9a-f]{7,40}$/;
+/** The stack output every stack exports and a promoting stack reads. */
+export const RELEASE_OUTPUT = "release";
+
+/** Where a stack that does not build takes its images from. */
+export interface ReleaseSettings {
+    /** Stack whose exported images are deployed (`site:promoteFrom`). */
+    promoteFrom?: string;
+    /** Tag whose images are deployed instead, each resolved to its digest: a rollback (`site:releaseTag`). */
+    releaseTag?: string;
+    /** Re-tag the deployed digests in GHCR with this stack's name and the source commit (`site:retagPromoted`). */
+    retag: boolean;
+}
+
+/** What a stack exports about its images, so another stack can promote them. */
+export interface ReleaseManifest {
+    /** Commit the images were built from, when known. */
+    commitSha?: string;
+    /** Per service: the image by digest and the Dockerfile target it was built from. */
+    images: Record<string, { target: string; ref: string }>;
+}
+
+/** Reads the release keys; `building` is `site:build`, `stack` this stack's name. */
+export function readRelease(r: ConfigReader, stack: string, building: boolean): ReleaseSettings {
+    const settings: ReleaseSettings = {
+        promoteFrom: r.string("promoteFrom", {
+            pattern: /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+){0,2}$/,
+            accepted: "a stack name: <stack>, <org>/<stack> or <org>/<project>/<stack>, e.g. dev",
+        }),
+        releaseTag: r.string("releaseTag", { pattern: /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/, accepted: "an image tag, e.g. a commit SHA the images were tagged with" }),
+        retag: r.boolean("retagPromoted", false),
+    };
+    if (building) {
+        const why = "applies to a stack that deploys given images; this stack builds them (set site:build to false)";
+        if (settings.promoteFrom !== undefined) r.complain("promoteFrom", why);
+        if (settings.releaseTag !== undefined) r.complain("releaseTag", why);
+        if (settings.retag) r.complain("retagPromoted", why);
+    }
+    if (settings.promoteFrom !== undefined && settings.promoteFrom.split("/").pop() === stack) {
+        r.complain("promoteFrom", `names this stack (${stack}); name the stack that builds the images, e.g. dev`);
+    }
+    return settings;
+}
+
+/** True when a non-building stack takes its images from a source stack or a tag, or re-tags them. */
+export function releasing(settings: ReleaseSettings): boolean {
+    return settings.promoteFrom !== undefined || settings.releaseTag !== undefined || settings.retag;
+}
+
+/**
+ * The image a promoting stack deploys for `service`, from the source stack's manifest. Refuses an
+ * image built from another target: a unified worker promoted into a split topology would run beat
+ * twice.
+ */
+export function promotedRef(manifest: unknown, service: Pick<ActiveService, "name" | "target">, from: string): string {
+    const images = (manifest as Partial<ReleaseManifest> | undefined)?.images ?? {};
+    const entry = images[service.name];
+    const pin = `or pin it: pulumi config set --path 'site:imageDigests.${service.name}' <image>@sha256:<digest>`;
+    if (!entry) {
+        throw new pulumi.RunError(`site:promoteFrom: stack ${from} exports no image for ${service.name} (it has ${Object.keys(images).join(", ") || "none"}); deploy ${from} first, ${pin}`);
+    }
+    if (entry.target !== service.target) {
+        throw new pulumi.RunError(
+            `site:promoteFrom: stack ${from} built ${service.name} from target ${entry.target}, this stack runs ${service.target}; promote from a stack with the same topology, ${pin}`,
+        );
+    }
+    if (!BY_DIGEST.test(entry.ref)) throw new pulumi.RunError(`site:promoteFrom: stack ${from} exports ${service.name} as ${entry.ref}, not an image by digest`);
+    return entry.ref;
+}
+
+export interface ImageReleaseArgs {
+    /** Release settings from the stack configuration. */
+    settings: ReleaseSettings;
+    /** The active services (one image each). */
+    services: ActiveService[];
+    /** Images pinned by digest in config (`site:imageDigests`); they win over the source stack and the tag. */
+    pinned: Partial<Record<ServiceName, string>>;
+    /** Registry naming the repositories and holding the credentials for lookups and re-tags. */
+    registry: GhcrRegistry;
+    /** This stack's name: the tag deployed images get when re-tagging. */
+    stack: string;
+}
+
+/**
+ * The images a non-building stack deploys, each by digest: pinned in config, else the images of
+ * `releaseTag` (rollback), else the source stack's (promotion).
+ */
+export class ImageRelease extends pulumi.ComponentResource {
+    /** Image by digest per active service. */
+    public readonly refs: Record<string, pulumi.Output<string>>;
+    /** Commit the deployed images were built from, when known. */
+    public readonly commitSha: pulumi.Output<string | undefined>;
+
+    constructor(name: string, args: ImageReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("site:image:ImageRelease", name, {}, opts);
+        const { settings, services, pinned, registry } = args;
+        const unpinned = services.filter((s) => !pinned[s.name]);
+        const manifest = settings.promoteFrom && !settings.releaseTag && unpinned.length > 0
+            ? new pulumi.StackReference("promote-from", { name: settings.promoteFrom }, { parent: this }).getOutput(RELEASE_OUTPUT)
+            : undefined;
+        const lookup = settings.releaseTag && unpinned.length > 0 ? this.lookupProvider(registry) : undefined;
+        this.refs = Object.fromEntries(
+            services.map((service) => {
+                const repository = registry.repositories[service.name];
+                if (pinned[service.name]) return [service.name, pulumi.output(pinned[service.name]!)];
+                if (settings.releaseTag) return [service.name, this.resolveTag(repository, settings.releaseTag, lookup)];
+                if (manifest) return [service.name, manifest.apply((m) => promotedRef(m, service, settings.promoteFrom!))];
+                throw new Error(`ImageRelease: nothing names an image for ${service.name}`);
+            }),
+        );
+        this.commitSha = manifest
+            ? manifest.apply((m) => ((m as Partial<ReleaseManifest> | undefined)?.commitSha ?? "").match(COMMIT)?.[0])
+            : pulumi.output(settings.releaseTag?.match(COMMIT)?.[0]);
+        if (settings.retag) {
+            for (const service of services) this.retag(service, this.refs[service.name], args);
+        }
+        this.registerOutputs({ refs: this.refs, commitSha: this.commitSha });
+    }
+
+    /** A registry lookup of `<repository>:<tag>`, as `<repository>@<digest>`. */
+    private resolveTag(repository: string, tag: string, provider: docker.Provider | undefined): pulumi.Output<string> {
+        const image = docker.getRegistryImageOutput({ name: `${repository}:${tag}` }, { parent: this, provider });
+        return image.sha256Digest.apply((digest) => {
+            const ref = `${repository}@${digest}`;
+            if (!BY_DIGEST.test(ref)) throw new pulumi.RunError(`site:releaseTag: ${repository}:${tag} did not resolve to a digest (got ${String(digest)})`);
+            return ref;
+        });
+    }
+
+    /** Private packages need the registry credentials for the lookup. */
+    private lookupProvider(registry: GhcrRegistry): docker.Provider | undefined {
+        if (!registry.credentials) return undefined;
+        return new docker.Provider("ghcr-lookup", { registryAuth: [registry.credentials] }, { parent: this });
+    }
+
+    /** Points `<repository>:<stack>` (and `:<commit>`) at the deployed digest, without pulling or pushing layers. */
+    private retag(service: ActiveService, ref: pulumi.Output<string>, { registry, stack }: ImageReleaseArgs): void {
+        const repository = registry.repositories[service.name];
+        const tags = this.commitSha.apply((sha) => [stack, sha].filter((t): t is string => !!t).map((t) => `${repository}:${t}`).join(" "));
+        const credentials = registry.credentials;
+        new command.local.Command(
+            `${service.name}-retag`,
+            {
+                // Values reach the script through the environment only, so nothing is interpolated into shell text.
+                create: RETAG_SCRIPT,
+                interpreter: ["/bin/sh", "-c"],
+                environment: {
+                    SOURCE_IMAGE: ref,
+                    TARGET_TAGS: tags,
+                    REGISTRY: registry.server,
+                    REGISTRY_USER: credentials?.username ?? "",
+                    REGISTRY_PASSWORD: credentials?.password ?? "",
+                },
+            },
+            { parent: this },
+        );
+    }
+}
+
+/** Logs in when credentials are given (else uses the runner's login), then re-tags in the registry. */
+const RETAG_SCRIPT = [
+    "set -eu",
+    'if [ -n "${REGISTRY_PASSWORD:-}" ]; then',
+    '  printf \'%s\' "$REGISTRY_PASSWORD" | docker login "$REGISTRY" --username "$REGISTRY_USER" --password-stdin >/dev/null',
+    "fi",
+    "set --",
+    'for tag in $TARGET_TAGS; do set -- "$@" --tag "$tag"; done',
+    'docker buildx imagetools create "$@" "$SOURCE_IMAGE"',
+].join("\n");
