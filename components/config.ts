@@ -18,6 +18,7 @@ import {
 } from "./topology";
 import { GithubSettings, readGithubSettings } from "./github/settings";
 import { ReleaseSettings, readRelease } from "./release";
+import { CAPROVER_SECRET_KEYS, CapRoverSettings, readCapRoverSettings } from "./caprover/settings";
 
 /** CapRover app names: 1 to 49 of a-z, 0-9 and '-', starting and ending with a letter or digit. */
 export const APP_NAME = /^(?=.{1,49}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
@@ -83,6 +84,8 @@ export interface SiteConfig {
     build: BuildSettings;
     /** What this stack manages on the app repository's GitHub side. */
     githubSide: GithubSettings;
+    /** The CapRover apps: whether managed, the server, deploy timeout, Flower's auth, volumes. */
+    caprover: CapRoverSettings;
 }
 
 /** Environment the program reads (the CI's token and commit). */
@@ -97,7 +100,7 @@ export interface ProgramEnv {
 
 /** Validates raw `site:` configuration; throws a ConfigError naming every bad key. */
 export function parseSiteConfig(stack: string, raw: RawConfig, env: ProgramEnv = {}): SiteConfig {
-    const r = new ConfigReader("site", raw, new Set(["registryToken"]));
+    const r = new ConfigReader("site", raw, new Set(["registryToken", ...CAPROVER_SECRET_KEYS]));
     const config = readSiteConfig(r, stack, env);
     r.finish();
     return config;
@@ -159,6 +162,7 @@ function readSiteConfig(r: ConfigReader, stack: string, env: ProgramEnv): SiteCo
         },
         build,
         githubSide: readGithubSettings(r),
+        caprover: readCapRoverSettings(r, services),
     };
 }
 

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { CapRoverApps } from "./capRoverApps";
 import { SiteConfig } from "./config";
 import { GhcrRegistry, imageRepository, retentionPolicy } from "./ghcrRegistry";
 import { GithubSide } from "./github/githubSide";
@@ -17,6 +18,8 @@ export interface SiteOutputs {
     summary: Summary;
     /** Images with their targets and commit: what a promoting stack (`site:promoteFrom`) reads. */
     release: pulumi.Output<ReleaseManifest>;
+    /** The CapRover apps per service (when `site:caprover` is on): name, URL, running image. */
+    apps?: { appNames: Record<string, string>; appUrls: Record<string, pulumi.Output<string>>; deployedImages: Record<string, pulumi.Output<string>> };
 }
 
 /**
@@ -35,6 +38,17 @@ export function deploySite(config: SiteConfig): SiteOutputs {
         ]),
     );
     const refs = Object.fromEntries(Object.entries(images).map(([name, image]) => [name, image.ref]));
+    // One app per service, deploying the image above by digest; off for offline stacks and previews.
+    const apps = config.caprover.enabled
+        ? new CapRoverApps("caprover", {
+              services: config.services,
+              settings: config.caprover,
+              images: refs,
+              registry: config.caprover.pullToken
+                  ? { server: config.registry.server, username: config.registry.username, password: config.caprover.pullToken, imagePrefix: config.github.owner.toLowerCase() }
+                  : undefined,
+          })
+        : undefined;
     if (config.githubSide.manage) {
         // `caprover` (server URL and deploy tokens) is wired once the CapRover apps exist.
         new GithubSide("github", {
@@ -55,5 +69,6 @@ export function deploySite(config: SiteConfig): SiteOutputs {
             commitSha: release ? release.commitSha : config.build.commitSha,
             images: Object.fromEntries(config.services.map((s) => [s.name, { target: s.target, ref: refs[s.name] }])),
         }) as pulumi.Output<ReleaseManifest>,
+        apps: apps && { appNames: apps.appNames, appUrls: apps.appUrls, deployedImages: apps.deployedImages },
     };
 }

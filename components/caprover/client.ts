@@ -1,0 +1,622 @@
+/**
+ * Typed client for CapRover's HTTP API v2 (caprover/caprover `src/routes`).
+ *
+ * Every answer is HTTP 200 with an envelope `{status, description, data}`; statuses other than
+ * 100/101/102 become a `CapRoverError` carrying code and description. Transport trouble (refused or
+ * reset connections, timeouts, HTTP 5xx, and the 429 CapRover sends while another change holds the
+ * namespace lock) is retried with bounded exponential backoff. Secrets (password, tokens, values the
+ * caller registers) are scrubbed from every message and log line.
+ *
+ * This module runs inside Pulumi's dynamic-provider host after closure serialisation, so it uses
+ * only node built-ins and assigns every instance field in constructors (serialised classes lose
+ * field initialisers).
+ */
+import * as crypto from "crypto";
+import * as http from "http";
+import * as https from "https";
+
+/** Envelope statuses (src/api/ApiStatusCodes.ts). */
+export const STATUS = {
+    OK: 100,
+    DEPLOY_STARTED: 101,
+    OK_PARTIALLY: 102,
+    GENERIC: 1000,
+    NOT_AUTHORIZED: 1102,
+    ALREADY_EXISTS: 1103,
+    BAD_NAME: 1104,
+    WRONG_PASSWORD: 1105,
+    TOKEN_INVALID: 1106,
+    ILLEGAL_OPERATION: 1108,
+    BUILD_ERROR: 1109,
+    ILLEGAL_PARAMETER: 1110,
+    NOT_FOUND: 1111,
+    PASSWORD_BACK_OFF: 1113,
+} as const;
+
+export interface EnvVar {
+    key: string;
+    value: string;
+}
+
+export interface Volume {
+    /** Path inside the container. */
+    containerPath: string;
+    /** Named Docker volume (CapRover prefixes it `captain--`). */
+    volumeName?: string;
+    /** Host directory, instead of a named volume. */
+    hostPath?: string;
+}
+
+export interface Port {
+    containerPort: number;
+    hostPort: number;
+    protocol?: "tcp" | "udp";
+    publishMode?: "ingress" | "host";
+}
+
+/** HTTP basic auth: sent with `password`, stored and read back with `passwordHashed` only. */
+export interface HttpAuth {
+    user: string;
+    password?: string;
+    passwordHashed?: string;
+}
+
+export interface AppDeployTokenConfig {
+    enabled: boolean;
+    appDeployToken?: string;
+}
+
+export interface AppVersion {
+    version: number;
+    /** Empty until the deploy of this version completes. */
+    deployedImageName?: string;
+    timeStamp: string;
+    gitHash?: string;
+}
+
+/** Body of `POST /user/apps/appDefinitions/update`: the whole definition (omitted scalars reset). */
+export interface AppUpdate {
+    appName: string;
+    projectId?: string;
+    description?: string;
+    instanceCount: number;
+    captainDefinitionRelativeFilePath?: string;
+    envVars: EnvVar[];
+    volumes: Volume[];
+    ports: Port[];
+    tags?: { tagName: string }[];
+    nodeId?: string;
+    notExposeAsWebApp: boolean;
+    containerHttpPort?: number;
+    httpAuth?: HttpAuth;
+    forceSsl: boolean;
+    websocketSupport?: boolean;
+    appDeployTokenConfig?: AppDeployTokenConfig;
+    appPushWebhook?: { repoInfo?: Record<string, unknown> };
+    customNginxConfig?: string;
+    redirectDomain?: string;
+    preDeployFunction?: string;
+    serviceUpdateOverride?: string;
+}
+
+/** An app definition as `GET /user/apps/appDefinitions` lists it: the update's fields and server state. */
+export interface AppDefinition extends AppUpdate {
+    hasPersistentData: boolean;
+    hasDefaultSubDomainSsl?: boolean;
+    customDomain?: { publicDomain: string; hasSsl: boolean }[];
+    deployedVersion: number;
+    versions: AppVersion[];
+    isAppBuilding?: boolean;
+}
+
+/** Fields an update may change; everything else is carried over from a fresh read. */
+export type AppChanges = Partial<Omit<AppUpdate, "appName">>;
+
+export interface AppList {
+    appDefinitions: AppDefinition[];
+    rootDomain: string;
+    captainSubDomain: string;
+}
+
+/** `GET /user/apps/appData/<app>`: build state and the build log (a window of recent lines). */
+export interface BuildStatus {
+    isAppBuilding: boolean;
+    isBuildFailed: boolean;
+    logs: { firstLineNumber: number; lines: string[] };
+}
+
+export interface Registry {
+    id: string;
+    registryUser: string;
+    registryPassword: string;
+    registryDomain: string;
+    registryImagePrefix: string;
+    registryType: "LOCAL_REG" | "REMOTE_REG";
+}
+
+export type RegistryFields = Omit<Registry, "id" | "registryType">;
+
+/** Bounded exponential backoff for transient failures. */
+export interface RetryPolicy {
+    /** Attempts in all, the first included. */
+    attempts: number;
+    /** Delay before the first retry, in ms; doubles each time. */
+    baseMs: number;
+    /** Ceiling of one delay, in ms. */
+    maxMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseMs: 500, maxMs: 8000 };
+
+export interface ClientOptions {
+    /** Dashboard URL, e.g. `https://captain.example.com` (the API lives under `/api/v2`). */
+    url: string;
+    /** Dashboard password. */
+    password: string;
+    /** Per-request timeout in ms (default 30 000). */
+    timeoutMs?: number;
+    /** Retry policy for transient failures. */
+    retry?: RetryPolicy;
+    /** Receives progress lines, already scrubbed of secrets. */
+    log?: (line: string) => void;
+    /** Further values never to show in an error or log line (env values, auth passwords). */
+    secrets?: string[];
+}
+
+/** How to reach a CapRover server, as resources carry it (a Pulumi secret: it holds the password). */
+export interface Connection {
+    /** Dashboard URL, e.g. `https://captain.example.com`. */
+    url: string;
+    /** Dashboard password. */
+    password: string;
+    /** `host:port` that health probes connect to, sending the app's domain as Host (default: the app's domain). */
+    probeAddress?: string;
+    /** Per-request timeout, in ms. */
+    requestTimeoutMs?: number;
+    /** Retries of transient failures. */
+    retry?: RetryPolicy;
+    /** Interval between build-state and health polls, in ms. */
+    pollMs?: number;
+}
+
+/** A client for a connection; `secrets` are further values to scrub from messages. */
+export function connect(connection: Connection, log?: (line: string) => void, secrets: (string | undefined)[] = []): CapRoverClient {
+    const client = new CapRoverClient({ url: connection.url, password: connection.password, timeoutMs: connection.requestTimeoutMs, retry: connection.retry, log });
+    client.addSecrets(...secrets);
+    return client;
+}
+
+/** A CapRover status other than 100/101/102, or an answer that is not CapRover's. */
+export class CapRoverError extends Error {
+    /** CapRover status code (0 when the answer was not an envelope). */
+    public readonly code: number;
+    /** CapRover's description, scrubbed of secrets. */
+    public readonly description: string;
+    /** True if an earlier attempt may have reached the server before failing (reset, timeout, 5xx). */
+    public readonly afterUncertainAttempt: boolean;
+
+    constructor(operation: string, code: number, description: string, afterUncertainAttempt: boolean) {
+        super(`CapRover ${operation} failed: status ${code}: ${description}`);
+        this.name = "CapRoverError";
+        this.code = code;
+        this.description = description;
+        this.afterUncertainAttempt = afterUncertainAttempt;
+    }
+}
+
+/** A connection, timeout or HTTP-level failure; `transient` ones are retried. */
+export class TransportError extends Error {
+    /** Worth retrying. */
+    public readonly transient: boolean;
+    /** The request may have been processed (the server saw it before the failure). */
+    public readonly uncertain: boolean;
+
+    constructor(message: string, transient: boolean, uncertain: boolean) {
+        super(message);
+        this.name = "TransportError";
+        this.transient = transient;
+        this.uncertain = uncertain;
+    }
+}
+
+/** Connection errors worth a retry; the first two never reached the server. */
+const NOT_SENT = ["ECONNREFUSED", "EAI_AGAIN"];
+const MAYBE_SENT = ["ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNABORTED", "UND_ERR_SOCKET"];
+
+/** Sleeps `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Backoff before retry number `retry` (1-based), with ±25 % jitter so parallel clients spread out. */
+export function backoffDelay(policy: RetryPolicy, retry: number): number {
+    const base = Math.min(policy.maxMs, policy.baseMs * 2 ** (retry - 1));
+    return Math.round(base * (0.75 + Math.random() * 0.5));
+}
+
+interface RawAnswer {
+    httpStatus: number;
+    text: string;
+}
+
+interface Envelope {
+    status: number;
+    description: string;
+    data: unknown;
+}
+
+interface SendResult {
+    envelope: Envelope;
+    uncertain: boolean;
+}
+
+/** How a call authenticates: none (login), the session token, or an app's deploy token. */
+export type Auth = "none" | "session" | { appToken: string };
+
+/** Process-wide login tokens, shared by every client (and every deserialised provider) of a server. */
+function tokenCache(): Map<string, Promise<string>> {
+    const key = Symbol.for("site.caprover.tokenCache");
+    const g = globalThis as unknown as Record<symbol, Map<string, Promise<string>> | undefined>;
+    let cache = g[key];
+    if (!cache) {
+        cache = new Map();
+        g[key] = cache;
+    }
+    return cache;
+}
+
+/** Forgets every cached login token (tests; a rotated password). */
+export function clearTokenCache(): void {
+    tokenCache().clear();
+}
+
+/** Sends one HTTP request and collects the answer; connection failures become TransportErrors. */
+export function httpRequest(
+    url: URL,
+    opts: { method: string; headers: Record<string, string>; body?: string; timeoutMs: number; connectTo?: string },
+): Promise<RawAnswer> {
+    return new Promise((resolve, reject) => {
+        const mod = url.protocol === "https:" ? https : http;
+        const [host, port] = opts.connectTo ? splitAddress(opts.connectTo) : [url.hostname, url.port];
+        const headers: Record<string, string> = { ...opts.headers };
+        if (opts.connectTo) headers.host = url.host;
+        if (opts.body !== undefined) headers["content-length"] = String(Buffer.byteLength(opts.body));
+        const req = mod.request(
+            {
+                protocol: url.protocol,
+                hostname: host,
+                port: port || undefined,
+                path: url.pathname + url.search,
+                method: opts.method,
+                headers,
+                servername: url.hostname,
+                timeout: opts.timeoutMs,
+            },
+            (res) => {
+                const chunks: Buffer[] = [];
+                res.on("data", (c: Buffer) => chunks.push(c));
+                res.on("end", () => resolve({ httpStatus: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+                res.on("error", (e) => reject(classify(e)));
+            },
+        );
+        req.on("timeout", () => req.destroy(new TransportError(`no answer within ${opts.timeoutMs} ms`, true, true)));
+        req.on("error", (e) => reject(e instanceof TransportError ? e : classify(e)));
+        req.end(opts.body);
+    });
+}
+
+function splitAddress(address: string): [string, string] {
+    const i = address.lastIndexOf(":");
+    return i < 0 ? [address, ""] : [address.slice(0, i), address.slice(i + 1)];
+}
+
+function classify(e: Error & { code?: string }): TransportError {
+    const code = e.code ?? "";
+    if (NOT_SENT.includes(code)) return new TransportError(`${code}: ${e.message}`, true, false);
+    if (MAYBE_SENT.includes(code)) return new TransportError(`${code}: ${e.message}`, true, true);
+    return new TransportError(`${code || e.name}: ${e.message}`, false, false);
+}
+
+export class CapRoverClient {
+    private readonly base: URL;
+    private readonly password: string;
+    private readonly timeoutMs: number;
+    private readonly retry: RetryPolicy;
+    private readonly logLine: (line: string) => void;
+    private readonly secrets: Set<string>;
+    private readonly cacheKey: string;
+    /** Host of the dashboard, for messages (never carries credentials). */
+    public readonly server: string;
+
+    constructor(options: ClientOptions) {
+        this.base = new URL(options.url.replace(/\/+$/, "") + "/api/v2");
+        this.server = this.base.host;
+        this.password = options.password;
+        this.timeoutMs = options.timeoutMs ?? 30000;
+        this.retry = options.retry ?? DEFAULT_RETRY;
+        this.logLine = options.log ?? (() => undefined);
+        this.secrets = new Set([options.password, ...(options.secrets ?? [])].filter((s) => s && s.length >= 3));
+        // The password is hashed into the key so a rotated password never reuses an old session.
+        this.cacheKey = `${this.base.origin}${this.base.pathname}#${crypto.createHash("sha256").update(options.password).digest("hex")}`;
+    }
+
+    /** Adds values that must never appear in a message (deploy tokens, env values). */
+    addSecrets(...values: (string | undefined)[]): void {
+        for (const v of values) if (v && v.length >= 3) this.secrets.add(v);
+    }
+
+    /** Replaces every known secret in `text` with `[secret]`. */
+    redact(text: string): string {
+        let out = text;
+        // Longest first, so a secret containing another is replaced whole.
+        for (const s of [...this.secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join("[secret]");
+        return out;
+    }
+
+    log(line: string): void {
+        this.logLine(this.redact(line));
+    }
+
+    // ---- session ------------------------------------------------------------------------------
+
+    /** A session token: cached per server and password; `fresh` forces a new login. */
+    async token(fresh = false): Promise<string> {
+        const cache = tokenCache();
+        if (!fresh) {
+            const cached = cache.get(this.cacheKey);
+            if (cached) return cached;
+        }
+        const pending = this.call<{ token: string }>("POST", "/login", { password: this.password }, "none").then((d) => {
+            this.addSecrets(d.token);
+            return d.token;
+        });
+        cache.set(this.cacheKey, pending);
+        // A failed login must not stay cached; the caller sees the error.
+        pending.catch(() => {
+            if (cache.get(this.cacheKey) === pending) cache.delete(this.cacheKey);
+        });
+        return pending;
+    }
+
+    /** A token other than `stale`: one a parallel call already renewed, else a new login. */
+    private async renewToken(stale: string | undefined): Promise<string> {
+        const cached = tokenCache().get(this.cacheKey);
+        const current = cached ? await cached.catch(() => undefined) : undefined;
+        return current && current !== stale ? current : this.token(true);
+    }
+
+    /**
+     * One API call: returns `data` of a 100/101/102 answer. On 1106 (token invalid or expired) it
+     * logs in once more and repeats the call once.
+     */
+    async call<T>(method: string, path: string, body?: unknown, auth: Auth = "session"): Promise<T> {
+        return (await this.callRaw<T>(method, path, body, auth)).data;
+    }
+
+    private async callRaw<T>(method: string, path: string, body: unknown, auth: Auth): Promise<{ data: T; envelope: Envelope; uncertain: boolean }> {
+        let sessionToken = auth === "session" ? await this.token() : undefined;
+        let result = await this.send(method, path, body, auth, sessionToken);
+        if (result.envelope.status === STATUS.TOKEN_INVALID && auth === "session") {
+            this.log(`${method} ${path}: session token rejected (1106), logging in again`);
+            sessionToken = await this.renewToken(sessionToken);
+            const again = await this.send(method, path, body, auth, sessionToken);
+            result = { envelope: again.envelope, uncertain: result.uncertain || again.uncertain };
+        }
+        const { status, description } = result.envelope;
+        if (status !== STATUS.OK && status !== STATUS.DEPLOY_STARTED && status !== STATUS.OK_PARTIALLY) {
+            throw new CapRoverError(`${method} ${path}`, status, this.redact(String(description ?? "")), result.uncertain);
+        }
+        return { data: (result.envelope.data ?? {}) as T, envelope: result.envelope, uncertain: result.uncertain };
+    }
+
+    /** Sends with retries on transient failures; returns the envelope whatever its status. */
+    private async send(method: string, path: string, body: unknown, auth: Auth, sessionToken: string | undefined): Promise<SendResult> {
+        const url = new URL(this.base.href + path);
+        const headers: Record<string, string> = { "x-namespace": "captain", accept: "application/json" };
+        if (sessionToken) headers["x-captain-auth"] = sessionToken;
+        if (typeof auth === "object") headers["x-captain-app-token"] = auth.appToken;
+        const payload = body === undefined ? undefined : JSON.stringify(body);
+        if (payload !== undefined) headers["content-type"] = "application/json";
+        let uncertain = false;
+        for (let attempt = 1; ; attempt++) {
+            try {
+                const answer = await httpRequest(url, { method, headers, body: payload, timeoutMs: this.timeoutMs });
+                if (answer.httpStatus >= 500) throw new TransportError(`HTTP ${answer.httpStatus}`, true, true);
+                // CapRover answers 429 while another change holds the namespace lock: nothing was done.
+                if (answer.httpStatus === 429) throw new TransportError("HTTP 429 (another operation in progress)", true, false);
+                if (answer.httpStatus !== 200) {
+                    throw new CapRoverError(`${method} ${path}`, 0, `HTTP ${answer.httpStatus} (is ${this.server} a CapRover server with API v2?)`, uncertain);
+                }
+                return { envelope: this.parse(method, path, answer.text, uncertain), uncertain };
+            } catch (e) {
+                if (!(e instanceof TransportError) || !e.transient || attempt >= this.retry.attempts) {
+                    if (e instanceof TransportError) {
+                        const tries = attempt > 1 ? ` after ${attempt} attempts` : "";
+                        throw new CapRoverError(`${method} ${path}`, 0, this.redact(`${e.message}${tries} (server ${this.server})`), uncertain || e.uncertain);
+                    }
+                    throw e;
+                }
+                uncertain = uncertain || e.uncertain;
+                const delay = backoffDelay(this.retry, attempt);
+                this.log(`${method} ${path}: ${e.message}; retry ${attempt}/${this.retry.attempts - 1} in ${delay} ms`);
+                await sleep(delay);
+            }
+        }
+    }
+
+    private parse(method: string, path: string, text: string, uncertain: boolean): Envelope {
+        try {
+            const parsed = JSON.parse(text) as Envelope;
+            if (typeof parsed?.status === "number") return parsed;
+        } catch {
+            // Falls through: not an envelope.
+        }
+        throw new CapRoverError(`${method} ${path}`, 0, `answer is not a CapRover envelope (server ${this.server})`, uncertain);
+    }
+
+    // ---- system -------------------------------------------------------------------------------
+
+    /** `GET /user/system/info`: root domain and SSL state. */
+    systemInfo(): Promise<{ rootDomain: string; hasRootSsl: boolean; forceSsl: boolean; captainSubDomain?: string }> {
+        return this.call("GET", "/user/system/info");
+    }
+
+    // ---- apps ---------------------------------------------------------------------------------
+
+    listApps(): Promise<AppList> {
+        return this.call<AppList>("GET", "/user/apps/appDefinitions");
+    }
+
+    /** The app's definition, or `undefined` if the server has no such app. */
+    async getApp(appName: string): Promise<AppDefinition | undefined> {
+        return (await this.listApps()).appDefinitions.find((a) => a.appName === appName);
+    }
+
+    /**
+     * Registers an app. A 1103 answer after an attempt that may have reached the server means our
+     * own earlier attempt created it, so it counts as success; a 1103 on a clean first attempt is
+     * someone else's app and stays an error.
+     */
+    async registerApp(appName: string, hasPersistentData: boolean, projectId = ""): Promise<void> {
+        try {
+            // detached: CapRover would otherwise hold the namespace lock while it deploys its placeholder.
+            await this.call("POST", "/user/apps/appDefinitions/register?detached=1", { appName, hasPersistentData, projectId });
+        } catch (e) {
+            if (e instanceof CapRoverError && e.code === STATUS.ALREADY_EXISTS && e.afterUncertainAttempt) {
+                this.log(`register ${appName}: already exists after a retried attempt; taking it as created`);
+                return;
+            }
+            throw e;
+        }
+    }
+
+    /** Sends the whole definition: `current` (a fresh read) with `changes` applied. */
+    updateApp(current: AppDefinition, changes: AppChanges): Promise<void> {
+        return this.call("POST", "/user/apps/appDefinitions/update", mergedUpdate(current, changes));
+    }
+
+    /** Issues the app's certificate on the root domain (needed before `forceSsl`). */
+    enableBaseDomainSsl(appName: string): Promise<void> {
+        return this.call("POST", "/user/apps/appDefinitions/enablebasedomainssl", { appName });
+    }
+
+    /** Deletes an app (and the named volumes listed); an app that is already gone counts as deleted. */
+    async deleteApp(appName: string, volumes: string[] = []): Promise<"deleted" | "not-found"> {
+        try {
+            await this.call("POST", "/user/apps/appDefinitions/delete", { appName, volumes });
+            return "deleted";
+        } catch (e) {
+            if (isNotFound(e)) return "not-found";
+            throw e;
+        }
+    }
+
+    /** Starts a deploy of `image` (detached); with an app token, authenticates as that app only. */
+    deployImage(appName: string, image: string, appToken?: string): Promise<void> {
+        const captainDefinitionContent = JSON.stringify({ schemaVersion: 2, imageName: image });
+        return this.call(
+            "POST",
+            `/user/apps/appData/${encodeURIComponent(appName)}?detached=1`,
+            { captainDefinitionContent, gitHash: "" },
+            appToken ? { appToken } : "session",
+        );
+    }
+
+    buildStatus(appName: string): Promise<BuildStatus> {
+        return this.call<BuildStatus>("GET", `/user/apps/appData/${encodeURIComponent(appName)}`);
+    }
+
+    // ---- registries ---------------------------------------------------------------------------
+
+    async listRegistries(): Promise<Registry[]> {
+        return (await this.call<{ registries: Registry[] }>("GET", "/user/registries")).registries ?? [];
+    }
+
+    insertRegistry(fields: RegistryFields): Promise<void> {
+        this.addSecrets(fields.registryPassword);
+        return this.call("POST", "/user/registries/insert", fields);
+    }
+
+    updateRegistry(id: string, fields: RegistryFields): Promise<void> {
+        this.addSecrets(fields.registryPassword);
+        return this.call("POST", "/user/registries/update", { id, ...fields });
+    }
+
+    async deleteRegistry(id: string): Promise<"deleted" | "not-found"> {
+        try {
+            await this.call("POST", "/user/registries/delete", { registryId: id });
+            return "deleted";
+        } catch (e) {
+            if (isNotFound(e)) return "not-found";
+            throw e;
+        }
+    }
+}
+
+/** CapRover reports a missing app as 1000 "App (<name>) could not be found ..." (some lookups: 1111). */
+export function isNotFound(e: unknown): boolean {
+    if (!(e instanceof CapRoverError)) return false;
+    return e.code === STATUS.NOT_FOUND || (e.code === STATUS.GENERIC && /could not be found|not found|does not exist/i.test(e.description));
+}
+
+/**
+ * The update body: every field of `current`, then `changes`. CapRover resets scalars left out of
+ * an update, so fields we do not manage must be sent back as they are.
+ */
+export function mergedUpdate(current: AppDefinition, changes: AppChanges): AppUpdate {
+    const auth = current.httpAuth?.user ? { user: current.httpAuth.user, passwordHashed: current.httpAuth.passwordHashed } : undefined;
+    return {
+        appName: current.appName,
+        projectId: current.projectId,
+        description: current.description,
+        instanceCount: current.instanceCount,
+        captainDefinitionRelativeFilePath: current.captainDefinitionRelativeFilePath,
+        envVars: current.envVars,
+        volumes: current.volumes,
+        ports: current.ports,
+        tags: current.tags,
+        nodeId: current.nodeId,
+        notExposeAsWebApp: current.notExposeAsWebApp,
+        containerHttpPort: current.containerHttpPort,
+        httpAuth: auth,
+        forceSsl: current.forceSsl,
+        websocketSupport: current.websocketSupport,
+        appDeployTokenConfig: current.appDeployTokenConfig,
+        appPushWebhook: current.appPushWebhook?.repoInfo ? { repoInfo: current.appPushWebhook.repoInfo } : undefined,
+        customNginxConfig: current.customNginxConfig,
+        redirectDomain: current.redirectDomain,
+        preDeployFunction: current.preDeployFunction,
+        serviceUpdateOverride: current.serviceUpdateOverride,
+        ...changes,
+    };
+}
+
+/** The image the app's deployed version runs, if any. */
+export function deployedImage(app: AppDefinition): string | undefined {
+    return app.versions.find((v) => v.version === app.deployedVersion)?.deployedImageName;
+}
+
+/** Highest version number the app has (deployed or not). */
+export function latestVersion(app: AppDefinition): number {
+    return app.versions.reduce((max, v) => Math.max(max, v.version), -1);
+}
+
+/** The last `n` non-empty lines of a build log. */
+export function logTail(status: BuildStatus, n = 15): string[] {
+    return status.logs.lines.filter((l) => l.trim() !== "").slice(-n);
+}
+
+/** One HTTP probe: the status code, or the failure's message. */
+export async function probe(
+    url: string,
+    opts: { timeoutMs: number; connectTo?: string; basicAuth?: { user: string; password: string } },
+): Promise<{ status: number } | { error: string }> {
+    const headers: Record<string, string> = { accept: "*/*" };
+    if (opts.basicAuth) headers.authorization = "Basic " + Buffer.from(`${opts.basicAuth.user}:${opts.basicAuth.password}`).toString("base64");
+    try {
+        const answer = await httpRequest(new URL(url), { method: "GET", headers, timeoutMs: opts.timeoutMs, connectTo: opts.connectTo });
+        return { status: answer.httpStatus };
+    } catch (e) {
+        return { error: (e as Error).message };
+    }
+}

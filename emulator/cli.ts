@@ -1,0 +1,69 @@
+/**
+ * Runs the CapRover emulator standalone on 127.0.0.1:
+ *
+ *   npm run caprover:emulator -- --port 3000 --password <password> [--deploy-seconds 2] \
+ *     [--start-seconds 0] [--serial-builds] [--fail-image <image>]... [--unhealthy-image <image>]... \
+ *     [--latency-ms 0] [--token-ttl-seconds 3600] [--root-domain emulator.test] [--quiet]
+ *
+ * The password can also come from $CAPROVER_PASSWORD, so it stays out of shell history.
+ */
+import { CapRoverEmulator, EmulatorOptions } from "./caprover";
+
+const USAGE =
+    "usage: caprover:emulator -- --port <port> --password <password> [--deploy-seconds n] [--start-seconds n] " +
+    "[--serial-builds] [--fail-image image]... [--unhealthy-image image]... [--latency-ms n] [--token-ttl-seconds n] " +
+    "[--root-domain domain] [--quiet]";
+
+/** Parses the command line; throws with the usage on anything it does not accept. */
+export function parseArgs(argv: string[], env: Record<string, string | undefined> = {}): EmulatorOptions & { quiet: boolean } {
+    const out: EmulatorOptions & { quiet: boolean } = { password: env.CAPROVER_PASSWORD ?? "", port: 3000, quiet: false, failingImages: [], unhealthyImages: [] };
+    const number = (flag: string, value: string | undefined): number => {
+        const n = Number(value);
+        if (value === undefined || !Number.isFinite(n) || n < 0) throw new Error(`${flag} needs a number >= 0, got ${JSON.stringify(value)}\n${USAGE}`);
+        return n;
+    };
+    for (let i = 0; i < argv.length; i++) {
+        const flag = argv[i];
+        const value = argv[i + 1];
+        const take = () => {
+            i++;
+            if (value === undefined) throw new Error(`${flag} needs a value\n${USAGE}`);
+            return value;
+        };
+        switch (flag) {
+            case "--port": out.port = number(flag, take()); break;
+            case "--password": out.password = take(); break;
+            case "--root-domain": out.rootDomain = take(); break;
+            case "--deploy-seconds": out.deployMs = number(flag, take()) * 1000; break;
+            case "--start-seconds": out.startMs = number(flag, take()) * 1000; break;
+            case "--latency-ms": out.latencyMs = number(flag, take()); break;
+            case "--token-ttl-seconds": out.tokenTtlMs = number(flag, take()) * 1000; break;
+            case "--fail-image": out.failingImages!.push(take()); break;
+            case "--unhealthy-image": out.unhealthyImages!.push(take()); break;
+            case "--serial-builds": out.serialBuilds = true; break;
+            case "--quiet": out.quiet = true; break;
+            default: throw new Error(`unknown argument ${JSON.stringify(flag)}\n${USAGE}`);
+        }
+    }
+    if (!out.password) throw new Error(`--password (or $CAPROVER_PASSWORD) is required\n${USAGE}`);
+    return out;
+}
+
+async function main(): Promise<void> {
+    const { quiet, ...options } = parseArgs(process.argv.slice(2), process.env);
+    const emulator = new CapRoverEmulator({ ...options, log: quiet ? undefined : (line) => console.log(line) });
+    const url = await emulator.start();
+    console.log(`CapRover emulator on ${url} (API ${url}/api/v2; apps by Host header <app>.${emulator.options.rootDomain})`);
+    const stop = () => {
+        emulator.close().then(() => process.exit(0));
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+}
+
+if (require.main === module) {
+    main().catch((e: Error) => {
+        console.error(e.message);
+        process.exit(2);
+    });
+}
