@@ -1,19 +1,7 @@
 import { expect } from "chai";
 import { ConfigError } from "../components/configReader";
 import { parseSiteConfig, siteConfigKeys } from "../components/config";
-import { RawConfig } from "../components/configReader";
-import { declaredKeys, stackConfig, stackRaw } from "./harness";
-
-/** The messages a prod stack file with `overrides` fails with (fails the test if it passes). */
-function problems(overrides: RawConfig, stack = "prod"): string {
-    try {
-        stackConfig(stack, overrides);
-    } catch (e) {
-        expect(e).to.be.instanceOf(ConfigError);
-        return (e as ConfigError).message;
-    }
-    throw new Error(`expected ${JSON.stringify(overrides)} to be rejected`);
-}
+import { declaredKeys, problems, stackConfig, stackRaw } from "./harness";
 
 describe("site configuration", () => {
     it("declares in Pulumi.yaml exactly the keys the program reads", () => {

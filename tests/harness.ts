@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { RawConfig } from "../components/configReader";
+import { ConfigError, RawConfig } from "../components/configReader";
 import { SiteConfig, parseSiteConfig } from "../components/config";
 
 export const ROOT = path.resolve(__dirname, "..");
@@ -49,6 +49,17 @@ export function stackRaw(stack: string, overrides: RawConfig = {}): RawConfig {
 /** The validated configuration of a stack file, with overrides. */
 export function stackConfig(stack: string, overrides: RawConfig = {}): SiteConfig {
     return parseSiteConfig(stack, stackRaw(stack, overrides), { GITHUB_SHA: "0123456789abcdef0123456789abcdef01234567" });
+}
+
+/** The messages a stack file with `overrides` fails with (fails the test if it passes). */
+export function problems(overrides: RawConfig, stack = "prod"): string {
+    try {
+        stackConfig(stack, overrides);
+    } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        return e.message;
+    }
+    throw new Error(`expected ${JSON.stringify(overrides)} to be rejected`);
 }
 
 /** Prod as if it built its own images (it promotes dev's): for tests of the build itself. */

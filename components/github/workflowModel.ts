@@ -107,7 +107,7 @@ export interface Triggers {
     /** Pull requests. */
     pull_request?: BranchFilter & { types?: string[] };
     /** Manual runs. */
-    workflow_dispatch?: { inputs?: Record<string, DispatchInput> } | null;
+    workflow_dispatch?: { inputs?: Record<string, DispatchInput> };
     /** After other workflows finish. */
     workflow_run?: { workflows: string[]; types: ("completed" | "requested" | "in_progress")[]; branches?: string[] };
 }
@@ -130,7 +130,8 @@ export interface Workflow {
 
 /** Serialises a workflow, with a comment heading the file. */
 export function renderWorkflow(workflow: Workflow, header: string): string {
-    const doc = new Document(workflow);
+    // No anchors for shared objects: GitHub's parser rejects aliases where it expects a mapping.
+    const doc = new Document(workflow, { aliasDuplicateObjects: false });
     doc.commentBefore = ` ${header.split("\n").join("\n ")}`;
     // No line folding: long expressions stay on one line, as people write them.
     return doc.toString({ lineWidth: 0 });

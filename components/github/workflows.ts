@@ -38,8 +38,6 @@ export function workflowFiles(settings: WorkflowSettings): string[] {
 
 /** Every housekeeping workflow, by file name. */
 export function housekeepingWorkflows(settings: WorkflowSettings, retention: RetentionPolicy): Record<string, Workflow> {
-    const containers = containerCleanupJob(retention);
-    const runs = runCleanupJob(settings);
     const cleanups: Record<string, Workflow> = settings.mergeCleanups
         ? {
               [FILES.housekeeping]: {
@@ -47,31 +45,31 @@ export function housekeepingWorkflows(settings: WorkflowSettings, retention: Ret
                   on: {
                       schedule: unique([settings.containerCleanupCron, settings.runCleanupCron]).map((cron) => ({ cron })),
                       workflow_run: afterMainPipeline(settings),
-                      workflow_dispatch: null,
+                      workflow_dispatch: {},
                   },
                   permissions: {},
                   concurrency: { group: "housekeeping", "cancel-in-progress": false },
                   jobs: {
                       // With two crons in one file each job answers only its own schedule.
-                      "cleanup-containers": { ...containers, if: `${dispatched} || ${onSchedule(settings.containerCleanupCron)} || ${pipelineSucceeded}` },
-                      "cleanup-workflow-runs": { ...runs, if: `${dispatched} || ${onSchedule(settings.runCleanupCron)}` },
+                      "cleanup-containers": containerCleanupJob(retention, `${dispatched} || ${onSchedule(settings.containerCleanupCron)} || ${pipelineSucceeded}`),
+                      "cleanup-workflow-runs": runCleanupJob(settings, `${dispatched} || ${onSchedule(settings.runCleanupCron)}`),
                   },
               },
           }
         : {
               [FILES.containerCleanup]: {
                   name: "Cleanup containers",
-                  on: { schedule: [{ cron: settings.containerCleanupCron }], workflow_run: afterMainPipeline(settings), workflow_dispatch: null },
+                  on: { schedule: [{ cron: settings.containerCleanupCron }], workflow_run: afterMainPipeline(settings), workflow_dispatch: {} },
                   permissions: {},
                   concurrency: { group: "cleanup-containers", "cancel-in-progress": false },
-                  jobs: { "cleanup-containers": { ...containers, if: `github.event_name != 'workflow_run' || ${pipelineSucceeded}` } },
+                  jobs: { "cleanup-containers": containerCleanupJob(retention, `github.event_name != 'workflow_run' || ${succeeded}`) },
               },
               [FILES.runCleanup]: {
                   name: "Cleanup old workflow runs",
-                  on: { schedule: [{ cron: settings.runCleanupCron }], workflow_dispatch: null },
+                  on: { schedule: [{ cron: settings.runCleanupCron }], workflow_dispatch: {} },
                   permissions: {},
                   concurrency: { group: "cleanup-old-runs", "cancel-in-progress": false },
-                  jobs: { "cleanup-workflow-runs": runs },
+                  jobs: { "cleanup-workflow-runs": runCleanupJob(settings) },
               },
           };
     return { ...cleanups, [FILES.codeql]: codeql(settings), [FILES.lockfiles]: lockfileRegeneration() };
@@ -85,7 +83,8 @@ export function housekeepingFigures(settings: WorkflowSettings, retention: Reten
 }
 
 const dispatched = "github.event_name == 'workflow_dispatch'";
-const pipelineSucceeded = "(github.event_name == 'workflow_run' && github.event.workflow_run.conclusion == 'success')";
+const succeeded = "github.event.workflow_run.conclusion == 'success'";
+const pipelineSucceeded = `(github.event_name == 'workflow_run' && ${succeeded})`;
 const onSchedule = (cron: string) => `(github.event_name == 'schedule' && github.event.schedule == '${cron}')`;
 
 function afterMainPipeline(settings: WorkflowSettings) {
@@ -94,10 +93,11 @@ function afterMainPipeline(settings: WorkflowSettings) {
 }
 
 /** One job per image package (the matrix): keep the newest N versions, then untagged ones but K. */
-function containerCleanupJob(retention: RetentionPolicy): Job {
+function containerCleanupJob(retention: RetentionPolicy, condition: string): Job {
     const common = { "package-name": "${{ matrix.package }}", "package-type": "container" };
     return {
         name: "Cleanup ${{ matrix.package }}",
+        if: condition,
         "runs-on": RUNNER,
         permissions: { packages: "write" },
         strategy: { "fail-fast": false, matrix: { package: retention.packages } },
@@ -117,9 +117,10 @@ function containerCleanupJob(retention: RetentionPolicy): Job {
     };
 }
 
-function runCleanupJob(settings: WorkflowSettings): Job {
+function runCleanupJob(settings: WorkflowSettings, condition?: string): Job {
     return {
         name: "Cleanup old workflow runs",
+        if: condition,
         "runs-on": RUNNER,
         permissions: { actions: "write" },
         "timeout-minutes": 30,

@@ -1,0 +1,104 @@
+/**
+ * This repository's own CI (`.github/workflows/infra.yml`), built from the same typed model as the
+ * app repository's workflows: previews of dev and prod on pull requests (diff posted as a PR
+ * comment), `pulumi up` of dev on main, and promotion to prod by manual dispatch, gated on the
+ * `production` environment. `scripts/write-infra-workflow.ts` writes the file; a test keeps the
+ * committed file equal to this definition and lint-clean.
+ */
+import { Job, Step, Workflow } from "./workflowModel";
+
+/** Where the committed file lives. */
+export const INFRA_WORKFLOW_PATH = ".github/workflows/infra.yml";
+
+/** Actions this workflow uses, pinned by version tag. */
+export const INFRA_ACTIONS = {
+    checkout: "actions/checkout@v4",
+    setupNode: "actions/setup-node@v4",
+    setupBuildx: "docker/setup-buildx-action@v3",
+    githubRuntime: "crazy-max/ghaction-github-runtime@v3",
+    pulumi: "pulumi/actions@v6",
+} as const;
+
+/** The stacks, in promotion order. */
+const STACKS = ["dev", "prod"] as const;
+
+/** Credentials the Pulumi program needs, from repository secrets (never inline). */
+const PULUMI_ENV: Record<string, string> = {
+    PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}",
+    // The GitHub provider and GHCR use a token scoped to the app repository and its packages:
+    // this repository's own token cannot reach them.
+    GITHUB_TOKEN: "${{ secrets.APP_REPOSITORY_TOKEN }}",
+};
+
+export function infraWorkflow(): Workflow {
+    return {
+        name: "Infrastructure",
+        on: {
+            pull_request: { branches: ["main"] },
+            push: { branches: ["main"] },
+            workflow_dispatch: {},
+        },
+        permissions: {},
+        jobs: {
+            preview: {
+                name: "Preview ${{ matrix.stack }}",
+                if: "github.event_name == 'pull_request'",
+                "runs-on": "ubuntu-latest",
+                // pull-requests: write lets the action post the diff as a PR comment.
+                permissions: { contents: "read", "pull-requests": "write" },
+                // A newer push to the same pull request supersedes a running preview.
+                concurrency: { group: "preview-${{ matrix.stack }}-${{ github.event.pull_request.number }}", "cancel-in-progress": true },
+                strategy: { "fail-fast": false, matrix: { stack: [...STACKS] } },
+                "timeout-minutes": 20,
+                steps: [
+                    ...setup(),
+                    pulumi("Preview", { command: "preview", "stack-name": "${{ matrix.stack }}", "comment-on-pr": true, "edit-pr-comment": true, diff: true }),
+                ],
+            },
+            "up-dev": update("dev", {
+                name: "Deploy dev",
+                if: "github.event_name == 'push'",
+                buildsImages: true,
+            }),
+            "promote-prod": update("prod", {
+                name: "Promote dev's images to prod",
+                if: "github.event_name == 'workflow_dispatch' && github.ref == 'refs/heads/main'",
+                environment: "production",
+                buildsImages: false,
+            }),
+        },
+    };
+}
+
+/** A `pulumi up` job; one concurrency group per stack, never cancelled, so updates queue instead of overlapping. */
+function update(stack: (typeof STACKS)[number], opts: { name: string; if: string; environment?: string; buildsImages: boolean }): Job {
+    return {
+        name: opts.name,
+        if: opts.if,
+        "runs-on": "ubuntu-latest",
+        environment: opts.environment,
+        permissions: { contents: "read" },
+        concurrency: { group: `pulumi-${stack}`, "cancel-in-progress": false },
+        "timeout-minutes": 60,
+        steps: [
+            ...setup(),
+            // BuildKit builds (dev) and `imagetools create` re-tags (prod) both need buildx.
+            { name: "Set up Docker Buildx", uses: INFRA_ACTIONS.setupBuildx },
+            // The images' type=gha cache needs the runtime token that actions see and scripts do not.
+            ...(opts.buildsImages ? [{ name: "Expose the Actions cache to BuildKit", uses: INFRA_ACTIONS.githubRuntime }] : []),
+            pulumi(`pulumi up ${stack}`, { command: "up", "stack-name": stack, message: "${{ github.workflow }} run ${{ github.run_id }}" }),
+        ],
+    };
+}
+
+function setup(): Step[] {
+    return [
+        { name: "Check out", uses: INFRA_ACTIONS.checkout, with: { "persist-credentials": false } },
+        { name: "Set up Node.js", uses: INFRA_ACTIONS.setupNode, with: { "node-version": 20, cache: "npm" } },
+        { name: "Install dependencies", run: "npm ci --no-audit --no-fund" },
+    ];
+}
+
+function pulumi(name: string, inputs: Record<string, string | boolean>): Step {
+    return { name, uses: INFRA_ACTIONS.pulumi, with: inputs, env: PULUMI_ENV };
+}

@@ -1,0 +1,99 @@
+/**
+ * Promotion and rollback: prod builds nothing and deploys exactly the digests dev built (read
+ * through a StackReference); a rollback tag or pinned digests deploy older images instead; the
+ * deployed digests are re-tagged in GHCR.
+ */
+import { expect } from "chai";
+import { ReleaseManifest, promotedRef } from "../../components/release";
+import { deploySite } from "../../components/site";
+import { Registered, fakeDigest, referencedStacks, resolve, runProgram, stackConfig } from "../harness";
+import { RawConfig } from "../../components/configReader";
+
+const REPO = "ghcr.io/aaronspindler/aaronspindler.com";
+const DEV_SHA = "0123456789abcdef0123456789abcdef01234567";
+const older = (c: string) => `sha256:${c.repeat(64)}`;
+
+/** Runs dev (with `overrides`) and publishes its `release` output as stack `dev`'s, for prod to read. */
+async function deployDev(overrides: RawConfig = {}): Promise<ReleaseManifest> {
+    const { outputs } = await runProgram("dev", () => deploySite(stackConfig("dev", overrides)));
+    const release = (await resolve(outputs.release)) as ReleaseManifest;
+    referencedStacks.dev = { release };
+    return release;
+}
+
+async function deployProd(overrides: RawConfig = {}): Promise<{ resources: Registered[]; images: Record<string, string> }> {
+    const { resources, outputs } = await runProgram("prod", () => deploySite(stackConfig("prod", overrides)));
+    return { resources, images: (await resolve(outputs.images)) as Record<string, string> };
+}
+
+const ofType = (resources: Registered[], type: string) => resources.filter((r) => r.type === type);
+
+describe("promotion and rollback", () => {
+    let dev: ReleaseManifest;
+    // Dev runs prod's profile here: promotion moves the images of one topology, built and tested in dev.
+    before(async () => (dev = await deployDev({ topology: "split" })));
+    after(() => delete referencedStacks.dev);
+
+    it("dev exports what it built: targets, digests and the commit", () => {
+        expect(dev.commitSha).to.equal(DEV_SHA);
+        expect(Object.keys(dev.images)).to.deep.equal(["web", "celery", "celerybeat", "flower"]);
+        expect(dev.images.celery.target).to.equal("celery-worker");
+        for (const { ref } of Object.values(dev.images)) expect(ref).to.match(/@sha256:[0-9a-f]{64}$/);
+    });
+
+    it("prod deploys exactly dev's digests, through a StackReference to dev, and builds nothing", async () => {
+        const { resources, images } = await deployProd();
+        expect(images).to.deep.equal(Object.fromEntries(Object.entries(dev.images).map(([s, i]) => [s, i.ref])));
+        expect(ofType(resources, "docker-build:index:Image")).to.deep.equal([]);
+        expect(ofType(resources, "pulumi:pulumi:StackReference").map((r) => r.inputs.name)).to.deep.equal(["dev"]);
+    });
+
+    it("prod re-tags each promoted digest in GHCR as prod and as the commit it was built from", async () => {
+        const { resources } = await deployProd();
+        const retags = ofType(resources, "command:local:Command");
+        expect(retags.map((r) => r.name)).to.have.members(["web-retag", "celery-retag", "celerybeat-retag", "flower-retag"]);
+        const web = retags.find((r) => r.name === "web-retag")!.inputs;
+        expect(web.create).to.include("docker buildx imagetools create");
+        const env = web.environment as Record<string, unknown>;
+        expect(env.SOURCE_IMAGE).to.equal(dev.images.web.ref);
+        expect(env.TARGET_TAGS).to.equal(`${REPO}-web:prod ${REPO}-web:${DEV_SHA}`);
+        // Values reach the script through the environment only.
+        expect(web.create).not.to.include(dev.images.web.ref);
+    });
+
+    it("a rollback tag deploys the older images that tag names, each resolved to its digest, without reading dev", async () => {
+        const { resources, images } = await deployProd({ releaseTag: "abc1234" });
+        expect(images).to.deep.equal({
+            web: `${REPO}-web@${fakeDigest(`${REPO}-web:abc1234`)}`,
+            celery: `${REPO}-celery@${fakeDigest(`${REPO}-celery:abc1234`)}`,
+            celerybeat: `${REPO}-celerybeat@${fakeDigest(`${REPO}-celerybeat:abc1234`)}`,
+            flower: `${REPO}-flower@${fakeDigest(`${REPO}-flower:abc1234`)}`,
+        });
+        for (const [s, ref] of Object.entries(images)) expect(ref).not.to.equal(dev.images[s].ref);
+        expect(ofType(resources, "pulumi:pulumi:StackReference")).to.deep.equal([]);
+        expect(ofType(resources, "docker-build:index:Image")).to.deep.equal([]);
+        // `prod` moves back to the rolled-back digest.
+        const web = ofType(resources, "command:local:Command").find((r) => r.name === "web-retag")!.inputs.environment as Record<string, unknown>;
+        expect(web.SOURCE_IMAGE).to.equal(images.web);
+        expect(web.TARGET_TAGS).to.equal(`${REPO}-web:prod ${REPO}-web:abc1234`);
+    });
+
+    it("pinned digests win over dev's, service by service", async () => {
+        const pinned = `${REPO}-celery@${older("e")}`;
+        const { images } = await deployProd({ imageDigests: { celery: pinned } });
+        expect(images.celery).to.equal(pinned);
+        expect(images.web).to.equal(dev.images.web.ref);
+    });
+
+    it("refuses to promote an image built from another target (dev as committed runs unified)", async () => {
+        const unified = await deployDev();
+        const [web, celery] = stackConfig("prod").services;
+        expect(promotedRef(unified, web, "dev")).to.equal(unified.images.web.ref);
+        expect(() => promotedRef(unified, celery, "dev")).to.throw(
+            "site:promoteFrom: stack dev built celery from target celery-unified, this stack runs celery-worker",
+        );
+        expect(() => promotedRef(unified, stackConfig("prod").services[2], "dev")).to.throw("stack dev exports no image for celerybeat");
+        expect(() => promotedRef({ images: { web: { target: "runtime-full", ref: `${REPO}-web:latest` } } }, web, "dev")).to.throw("not an image by digest");
+        dev = await deployDev({ topology: "split" });
+    });
+});
