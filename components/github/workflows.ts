@@ -30,12 +30,6 @@ export const FILES = {
 const MAIN = "main";
 const RUNNER = "ubuntu-latest";
 
-/** The files generated for a configuration, in a stable order. */
-export function workflowFiles(settings: WorkflowSettings): string[] {
-    const cleanups = settings.mergeCleanups ? [FILES.housekeeping] : [FILES.containerCleanup, FILES.runCleanup];
-    return [...cleanups, FILES.codeql, FILES.lockfiles];
-}
-
 /** Every housekeeping workflow, by file name. */
 export function housekeepingWorkflows(settings: WorkflowSettings, retention: RetentionPolicy): Record<string, Workflow> {
     const cleanups: Record<string, Workflow> = settings.mergeCleanups
@@ -77,9 +71,10 @@ export function housekeepingWorkflows(settings: WorkflowSettings, retention: Ret
 
 /** The summary's figures: generated files, and container cleanup jobs counted from the generated matrix. */
 export function housekeepingFigures(settings: WorkflowSettings, retention: RetentionPolicy): { workflows: string[]; cleanupJobs: number } {
-    const jobs = Object.values(housekeepingWorkflows(settings, retention)).flatMap((w) => Object.values(w.jobs));
+    const workflows = housekeepingWorkflows(settings, retention);
+    const jobs = Object.values(workflows).flatMap((w) => Object.values(w.jobs));
     const cleanup = jobs.filter((job) => job.steps.some((step) => step.uses === ACTIONS.deletePackageVersions));
-    return { workflows: workflowFiles(settings), cleanupJobs: cleanup.reduce((n, job) => n + (job.strategy?.matrix.package.length ?? 1), 0) };
+    return { workflows: Object.keys(workflows), cleanupJobs: cleanup.reduce((n, job) => n + (job.strategy?.matrix.package.length ?? 1), 0) };
 }
 
 const dispatched = "github.event_name == 'workflow_dispatch'";
