@@ -43,8 +43,10 @@ command -v go >/dev/null || die "go is not installed (needed to build the Pulumi
 command -v node >/dev/null || die "node is not installed"
 
 # One run at a time (npm run preview and the engine tests may start together).
-exec 9>"$TOOLS/.lock"
-flock 9
+if command -v flock >/dev/null; then
+  exec 9>"$TOOLS/.lock"
+  flock 9
+fi
 
 # --- helpers -------------------------------------------------------------------------------
 
