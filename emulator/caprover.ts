@@ -19,13 +19,14 @@ import type { Socket } from "net";
 import { apr1, apr1Matches } from "../components/caprover/apr1";
 import type { AppDefinition, BuildStatus, EnvVar, HttpAuth, Port, Registry, Volume } from "../components/caprover/client";
 import { STATUS } from "../components/caprover/client";
-import { APP_NAME } from "../components/config";
 
 /** The image CapRover deploys into a newly registered app. */
 export const PLACEHOLDER_IMAGE = "caprover/caprover-placeholder-app:latest";
 /** CapRover's longest accepted password. */
 export const MAX_PASSWORD_LENGTH = 29;
 const BUILD_LOG_SIZE = 50;
+/** The server's own app-name rule (kept here, not imported, so the emulator stays independent of our config). */
+const APP_NAME_RULE = /^(?=.{1,49}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
 export interface EmulatorOptions {
     /** Dashboard password (at most 29 characters, as CapRover accepts). */
@@ -68,11 +69,16 @@ export interface FaultMatch {
     path?: string | RegExp;
 }
 
-/** A fault injected into the next matching API requests (`times`, default 1). */
+/**
+ * A fault injected into the next matching API requests (`times`, default 1): an HTTP status
+ * instead of the answer, a reset connection, no answer at all, a delay, or an answer lost after
+ * the request was processed.
+ */
 export type Fault =
     | { kind: "http"; status: number; times?: number; match?: FaultMatch }
     | { kind: "reset"; times?: number; match?: FaultMatch }
     | { kind: "hang"; times?: number; match?: FaultMatch }
+    | { kind: "lost"; times?: number; match?: FaultMatch }
     | { kind: "delay"; ms: number; times?: number; match?: FaultMatch };
 
 /** A request as the emulator saw it (for assertions; no bodies, no header values). */
@@ -295,24 +301,36 @@ export class CapRoverEmulator {
         const auth: SeenRequest["auth"] = req.headers["x-captain-auth"] ? "session" : req.headers["x-captain-app-token"] ? "app-token" : "none";
         await this.wait(this.options.latencyMs);
         const fault = sub === undefined ? undefined : this.takeFault(method, sub);
+        // Requests are logged by their path below /api/v2, as faults match them.
+        const shown = sub ?? path;
         if (fault?.kind === "delay") await this.wait(fault.ms);
         if (fault?.kind === "http") {
-            this.note(method, path, auth, `fault http ${fault.status}`);
+            this.note(method, shown, auth, `fault http ${fault.status}`);
             res.writeHead(fault.status, { "content-type": "text/plain" }).end(`injected ${fault.status}`);
             return;
         }
         if (fault?.kind === "reset") {
-            this.note(method, path, auth, "fault reset");
+            this.note(method, shown, auth, "fault reset");
             req.socket.destroy();
             return;
         }
         if (fault?.kind === "hang") {
             // Never answered; close() destroys the socket.
-            this.note(method, path, auth, "fault hang");
+            this.note(method, shown, auth, "fault hang");
             return;
         }
+        if (fault?.kind === "lost") {
+            // Processed in full, but the answer never arrives: the client cannot tell whether it worked.
+            this.note(method, shown, auth, "fault lost (processed, answer dropped)");
+            const drop = () => {
+                req.socket.destroy();
+                return res;
+            };
+            res.writeHead = drop as unknown as typeof res.writeHead;
+            res.end = drop as unknown as typeof res.end;
+        }
         if (sub === undefined) {
-            this.note(method, path, auth, "http 404");
+            this.note(method, shown, auth, "http 404");
             res.writeHead(404, { "content-type": "text/html" }).end(`Cannot ${method} ${url.pathname}`);
             return;
         }
@@ -361,7 +379,10 @@ export class CapRoverEmulator {
                     return;
                 }
                 this.locked = true;
-                res.on("close", () => (this.locked = false));
+                // Released when the answer is out, as CapRover's onFinished does.
+                const release = () => (this.locked = false);
+                res.on("finish", release);
+                res.on("close", release);
                 await this.wait(this.options.mutationMs);
             }
             const answer = await this.route(method, sub, url, body);
@@ -470,7 +491,7 @@ export class CapRoverEmulator {
 
     private register(body: Body): [number, string] {
         const appName = String(body.appName ?? "");
-        if (!APP_NAME.test(appName)) {
+        if (!APP_NAME_RULE.test(appName)) {
             throw new ApiFailure(STATUS.BAD_NAME, "App Name is not allowed. Only lowercase letters and single hyphens are allowed");
         }
         if (this.apps.has(appName)) throw new ApiFailure(STATUS.ALREADY_EXISTS, "App Name already exists. Please use a different name");

@@ -144,9 +144,17 @@ export interface RetryPolicy {
     baseMs: number;
     /** Ceiling of one delay, in ms. */
     maxMs: number;
+    /**
+     * Time one call may spend waiting out HTTP 429 (CapRover's namespace lock, held while another
+     * change runs), in ms. These waits do not use up attempts: nothing was done, and parallel
+     * deploys meet the lock often.
+     */
+    lockWaitMs?: number;
+    /** Pause between tries while the lock is taken, in ms (flat, with jitter: the lock is held for one change only). */
+    lockPollMs?: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseMs: 500, maxMs: 8000 };
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseMs: 500, maxMs: 8000, lockWaitMs: 120_000, lockPollMs: 250 };
 
 export interface ClientOptions {
     /** Dashboard URL, e.g. `https://captain.example.com` (the API lives under `/api/v2`). */
@@ -210,12 +218,15 @@ export class TransportError extends Error {
     public readonly transient: boolean;
     /** The request may have been processed (the server saw it before the failure). */
     public readonly uncertain: boolean;
+    /** HTTP 429: the namespace lock was taken, the request was not processed. */
+    public readonly busy: boolean;
 
-    constructor(message: string, transient: boolean, uncertain: boolean) {
+    constructor(message: string, transient: boolean, uncertain: boolean, busy = false) {
         super(message);
         this.name = "TransportError";
         this.transient = transient;
         this.uncertain = uncertain;
+        this.busy = busy;
     }
 }
 
@@ -418,17 +429,28 @@ export class CapRoverClient {
         const payload = body === undefined ? undefined : JSON.stringify(body);
         if (payload !== undefined) headers["content-type"] = "application/json";
         let uncertain = false;
-        for (let attempt = 1; ; attempt++) {
+        let attempt = 1;
+        let busyWaitedMs = 0;
+        for (;;) {
             try {
                 const answer = await httpRequest(url, { method, headers, body: payload, timeoutMs: this.timeoutMs });
                 if (answer.httpStatus >= 500) throw new TransportError(`HTTP ${answer.httpStatus}`, true, true);
                 // CapRover answers 429 while another change holds the namespace lock: nothing was done.
-                if (answer.httpStatus === 429) throw new TransportError("HTTP 429 (another operation in progress)", true, false);
+                if (answer.httpStatus === 429) throw new TransportError("HTTP 429 (another operation in progress)", true, false, true);
                 if (answer.httpStatus !== 200) {
                     throw new CapRoverError(`${method} ${path}`, 0, `HTTP ${answer.httpStatus} (is ${this.server} a CapRover server with API v2?)`, uncertain);
                 }
                 return { envelope: this.parse(method, path, answer.text, uncertain), uncertain };
             } catch (e) {
+                if (e instanceof TransportError && e.busy) {
+                    const delay = Math.round((this.retry.lockPollMs ?? this.retry.baseMs) * (0.5 + Math.random()));
+                    if (busyWaitedMs + delay <= (this.retry.lockWaitMs ?? 0)) {
+                        busyWaitedMs += delay;
+                        this.log(`${method} ${path}: ${e.message}; waiting ${delay} ms`);
+                        await sleep(delay);
+                        continue;
+                    }
+                }
                 if (!(e instanceof TransportError) || !e.transient || attempt >= this.retry.attempts) {
                     if (e instanceof TransportError) {
                         const tries = attempt > 1 ? ` after ${attempt} attempts` : "";
@@ -439,6 +461,7 @@ export class CapRoverClient {
                 uncertain = uncertain || e.uncertain;
                 const delay = backoffDelay(this.retry, attempt);
                 this.log(`${method} ${path}: ${e.message}; retry ${attempt}/${this.retry.attempts - 1} in ${delay} ms`);
+                attempt++;
                 await sleep(delay);
             }
         }

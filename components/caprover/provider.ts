@@ -293,7 +293,8 @@ export class CapRoverAppProvider implements pulumi.dynamic.ResourceProvider<AppI
         const pollMs = inputs.connection.pollMs ?? 2000;
         let last = "no answer yet";
         for (;;) {
-            const timeoutMs = Math.max(1, Math.min(inputs.connection.requestTimeoutMs ?? 10_000, deadline - Date.now()));
+            // A whole probe timeout even near the deadline: overrunning by one probe beats a 1 ms probe.
+            const timeoutMs = inputs.connection.requestTimeoutMs ?? 10_000;
             const answer = await probe(url, { timeoutMs, connectTo: inputs.connection.probeAddress, basicAuth: inputs.httpAuth });
             if ("status" in answer && answer.status >= 200 && answer.status < 300) {
                 client.log(`${inputs.appName}: ${inputs.healthPath} answered ${answer.status}`);
