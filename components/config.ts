@@ -84,6 +84,8 @@ export interface SiteConfig {
     build: BuildSettings;
     /** What this stack manages on the app repository's GitHub side. */
     githubSide: GithubSettings;
+    /** Plugins a preview does without (parts needing them are left out, with a warning); empty for `up`. */
+    previewWithout: string[];
     /** The CapRover apps: whether managed, the server, deploy timeout, Flower's auth, volumes. */
     caprover: CapRoverSettings;
 }
@@ -96,11 +98,15 @@ export interface ProgramEnv {
     GITHUB_SHA?: string;
     /** True when the run will push (`pulumi up`): then building needs registry credentials. */
     pushing?: boolean;
+    /** `site:` keys the engine holds encrypted; when given, secret keys stored in plaintext are rejected. */
+    encryptedKeys?: string[];
+    /** Resource plugins this machine lacks (`SITE_UNAVAILABLE_PLUGINS`, set by scripts/preview.sh). */
+    unavailablePlugins?: string[];
 }
 
 /** Validates raw `site:` configuration; throws a ConfigError naming every bad key. */
 export function parseSiteConfig(stack: string, raw: RawConfig, env: ProgramEnv = {}): SiteConfig {
-    const r = new ConfigReader("site", raw, new Set(["registryToken", ...CAPROVER_SECRET_KEYS]));
+    const r = new ConfigReader("site", raw, new Set(["registryToken", ...CAPROVER_SECRET_KEYS]), env.encryptedKeys && new Set(env.encryptedKeys));
     const config = readSiteConfig(r, stack, env);
     r.finish();
     return config;
@@ -163,6 +169,8 @@ function readSiteConfig(r: ConfigReader, stack: string, env: ProgramEnv): SiteCo
         build,
         githubSide: readGithubSettings(r),
         caprover: readCapRoverSettings(r, services),
+        // Only a preview may leave parts out: `pulumi up` must never silently drop resources.
+        previewWithout: env.pushing ? [] : env.unavailablePlugins ?? [],
     };
 }
 

@@ -33,11 +33,14 @@ export class ConfigReader {
      * @param namespace Configuration namespace, e.g. `site`.
      * @param raw Values by key (without the namespace).
      * @param secretKeys Keys whose values must never appear in a message.
+     * @param encrypted Keys the engine says are stored encrypted, when known: a secret key stored
+     *   in plaintext is rejected (Pulumi.yaml cannot require it, since secret keys cannot have defaults).
      */
     constructor(
         public readonly namespace: string,
         private readonly raw: RawConfig,
         private readonly secretKeys: ReadonlySet<string> = new Set(),
+        private readonly encrypted?: ReadonlySet<string>,
     ) {}
 
     /** Fully qualified name of a key (or a field below it), for messages. */
@@ -143,7 +146,11 @@ export class ConfigReader {
         if (!this.has(key)) return undefined;
         const value = this.raw[key];
         if (typeof value !== "string") {
-            this.problems.push(`${this.name(key)}: expected a string (set it with \`pulumi config set --secret ${key}\`)`);
+            this.problems.push(`${this.name(key)}: expected a string (set it with \`pulumi config set --secret ${this.name(key)}\`)`);
+            return undefined;
+        }
+        if (this.encrypted && !this.encrypted.has(key)) {
+            this.problems.push(`${this.name(key)}: is stored in plaintext; store it encrypted with \`pulumi config set --secret ${this.name(key)} <value>\``);
             return undefined;
         }
         return value;

@@ -27,9 +27,14 @@ export interface SiteOutputs {
  * `config.services`; resource names are service names, so URNs survive profile changes.
  */
 export function deploySite(config: SiteConfig): SiteOutputs {
+    const without = (plugin: string, part: string): boolean => {
+        if (!config.previewWithout.includes(plugin)) return false;
+        pulumi.log.warn(`${part}: left out of this preview because the ${plugin} resource plugin is not installed here (it cannot be built from Go modules on this machine); CI previews include it`);
+        return true;
+    };
     const registry = new GhcrRegistry("ghcr", { settings: config.registry, services: config.services });
     const release = !config.build.enabled && releasing(config.build.release)
-        ? new ImageRelease("release", { settings: config.build.release, services: config.services, pinned: config.build.digests, registry, stack: config.stack })
+        ? new ImageRelease("release", { settings: { ...config.build.release, retag: config.build.release.retag && !without("command", "re-tagging of promoted images") }, services: config.services, pinned: config.build.digests, registry, stack: config.stack })
         : undefined;
     const images = Object.fromEntries(
         config.services.map((service) => [
@@ -49,7 +54,7 @@ export function deploySite(config: SiteConfig): SiteOutputs {
                   : undefined,
           })
         : undefined;
-    if (config.githubSide.manage) {
+    if (config.githubSide.manage && !without("github", "GitHub secrets and workflow files")) {
         // `caprover` (server URL and deploy tokens) is wired once the CapRover apps exist.
         new GithubSide("github", {
             settings: config.githubSide,

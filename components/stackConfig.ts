@@ -2,23 +2,29 @@ import * as pulumi from "@pulumi/pulumi";
 import { RawConfig } from "./configReader";
 import { SiteConfig, parseSiteConfig } from "./config";
 
+const PREFIX = "site:";
+/** Not in the SDK's typings: whether the engine holds a config key encrypted. */
+const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
+
 /** The `site:` keys of the running stack's configuration (project defaults applied by the engine). */
 export function rawSiteConfig(): RawConfig {
-    const prefix = "site:";
     return Object.fromEntries(
         Object.entries(pulumi.runtime.allConfig())
-            .filter(([key]) => key.startsWith(prefix))
-            .map(([key, value]) => [key.slice(prefix.length), value]),
+            .filter(([key]) => key.startsWith(PREFIX))
+            .map(([key, value]) => [key.slice(PREFIX.length), value]),
     );
 }
 
 /** Reads and validates the running stack's configuration. */
 export function loadSiteConfig(): SiteConfig {
     const pushing = !pulumi.runtime.isDryRun();
-    const config = parseSiteConfig(pulumi.getStack(), rawSiteConfig(), {
+    const raw = rawSiteConfig();
+    const config = parseSiteConfig(pulumi.getStack(), raw, {
+        encryptedKeys: Object.keys(raw).filter((key) => isConfigSecret(PREFIX + key)),
         GITHUB_TOKEN: process.env.GITHUB_TOKEN,
         GITHUB_SHA: process.env.GITHUB_SHA,
         pushing,
+        unavailablePlugins: (process.env.SITE_UNAVAILABLE_PLUGINS ?? "").split(",").filter((p) => p.trim() !== ""),
     });
     if (config.build.enabled && config.registry.token === undefined) {
         // A preview builds nothing, so it needs no credentials; `pulumi up` refuses to start without them.

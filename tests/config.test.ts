@@ -132,6 +132,14 @@ describe("site configuration", () => {
             expect(() => parseSiteConfig("dev", stackRaw("dev", { registryToken: "t" }), { pushing: true })).not.to.throw();
         });
 
+        it("a secret stored in plaintext, without showing it", () => {
+            const raw = stackRaw("dev", { registryToken: "plain-token-value" });
+            const rejected = () => parseSiteConfig("dev", raw, { encryptedKeys: [] });
+            expect(rejected).to.throw(ConfigError, "site:registryToken: is stored in plaintext; store it encrypted with `pulumi config set --secret site:registryToken <value>`");
+            expect(rejected).to.throw(ConfigError).with.property("message").that.does.not.include("plain-token-value");
+            expect(parseSiteConfig("dev", raw, { encryptedKeys: ["registryToken"] }).registry.token).to.equal("plain-token-value");
+        });
+
         it("a non-positive retention", () => {
             expect(problems({ keepVersions: 0 })).to.include("site:keepVersions: 0 is not accepted; expected a positive integer");
         });
