@@ -6,6 +6,12 @@
  *     [--latency-ms 0] [--token-ttl-seconds 3600] [--root-domain emulator.test] [--quiet]
  *
  * The password can also come from $CAPROVER_PASSWORD, so it stays out of shell history.
+ *
+ * Rehearsing a deploy of the site offline (a scratch stack, images given by digest):
+ *   site:caprover true, site:caproverUrl http://127.0.0.1:<port>, site:caproverProbeAddress
+ *   127.0.0.1:<port>, site:build false with site:imageDigests, and the secrets
+ *   site:caproverPassword (the emulator's) and site:flowerPassword; then `pulumi up`.
+ * The official CLI reaches it through emulator/captain-redirect.js (see that file).
  */
 import { CapRoverEmulator, EmulatorOptions } from "./caprover";
 

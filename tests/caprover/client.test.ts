@@ -126,6 +126,15 @@ describe("CapRover client", () => {
             expect(calls("/user/apps/appDefinitions/register")).to.equal(1);
         });
 
+        it("1110 illegal parameter: one request", async () => {
+            const c = client(emulator());
+            await c.registerApp("p", false);
+            const current = (await c.getApp("p"))!;
+            const e = await failure(() => c.updateApp(current, { appPushWebhook: { repoInfo: { repo: "github.com/x/y" } } }));
+            expect((e as CapRoverError).code).to.equal(STATUS.ILLEGAL_PARAMETER);
+            expect(calls("/user/apps/appDefinitions/update")).to.equal(1);
+        });
+
         it("1102 not authorised: a deploy with a wrong app token", async () => {
             const c = client(emulator());
             await c.registerApp("app", false);
