@@ -14,6 +14,7 @@ import {
     ServiceName,
     ServiceOverride,
     profileServices,
+    releaseOnlyServices,
     resolveServices,
 } from "./topology";
 import { GithubSettings, readGithubSettings } from "./github/settings";
@@ -66,6 +67,8 @@ export interface BuildSettings {
     digests: Partial<Record<ServiceName, string>>;
     /** When not building: promotion from another stack, a rollback tag, re-tagging. */
     release: ReleaseSettings;
+    /** Images built only for stacks that promote from this one and run other profiles (`site:releaseProfiles`). */
+    releaseOnly: ActiveService[];
 }
 
 /** The validated configuration of one stack. */
@@ -143,7 +146,16 @@ function readSiteConfig(r: ConfigReader, stack: string, env: ProgramEnv): SiteCo
         commitSha: r.string("commitSha", { pattern: /^[0-9a-f]{7,40}$/, accepted: "a commit SHA (7 to 40 lowercase hex digits)" }) ?? env.GITHUB_SHA,
         digests: readDigests(r, services),
         release: readRelease(r, stack, enabled),
+        releaseOnly: [],
     };
+    const releaseProfiles = r.stringList("releaseProfiles", [], { accepted: `a list of profiles: ${PROFILE_NAMES.join(", ")}` });
+    for (const [i, p] of releaseProfiles.entries()) {
+        if (!PROFILE_NAMES.includes(p as ProfileName)) r.fail(`releaseProfiles[${i}]`, p, `one of ${PROFILE_NAMES.join(", ")}`);
+        else if (p === "single" && !singleTarget) r.complain(`releaseProfiles[${i}]`, "\"single\" needs site:singleTarget, the Dockerfile target that runs web, worker and beat in one container");
+        else if (!enabled) r.complain(`releaseProfiles[${i}]`, "applies to a stack that builds images (site:build is false here)");
+        else build.releaseOnly.push(...resolveServices({ profile: p as ProfileName, singleTarget, appNamePrefix, buildArgs, overrides: {} }));
+    }
+    build.releaseOnly = releaseOnlyServices(services, build.releaseOnly);
     const token = r.secret("registryToken") ?? env.GITHUB_TOKEN;
     if (build.enabled && env.pushing && token === undefined) {
         r.complain("registryToken", "is required to push images: set it with `pulumi config set --secret site:registryToken <token>`, export GITHUB_TOKEN, or set site:build to false");

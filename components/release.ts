@@ -33,6 +33,8 @@ export interface ReleaseManifest {
     commitSha?: string;
     /** Per service: the image by digest and the Dockerfile target it was built from. */
     images: Record<string, { target: string; ref: string }>;
+    /** Images built for promoting stacks that run other profiles (`site:releaseProfiles`). */
+    alternates?: { service: string; target: string; ref: string }[];
 }
 
 /** Reads the release keys; `building` is `site:build`, `stack` this stack's name. */
@@ -42,7 +44,7 @@ export function readRelease(r: ConfigReader, stack: string, building: boolean): 
             pattern: /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+){0,2}$/,
             accepted: "a stack name: <stack>, <org>/<stack> or <org>/<project>/<stack>, e.g. dev",
         }),
-        releaseTag: r.string("releaseTag", { pattern: /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/, accepted: "an image tag, e.g. a commit SHA the images were tagged with" }),
+        releaseTag: r.string("releaseTag", { pattern: COMMIT, accepted: "the commit SHA of an earlier build, as its images were tagged (<target>-<sha>; CI tags with the full 40-digit SHA)" }),
         retag: r.boolean("retagPromoted", false),
     };
     if (building) {
@@ -69,14 +71,15 @@ export function releasing(settings: ReleaseSettings): boolean {
  */
 export function promotedRef(manifest: unknown, service: Pick<ActiveService, "name" | "target">, from: string): string {
     const images = (manifest as Partial<ReleaseManifest> | undefined)?.images ?? {};
-    const entry = images[service.name];
+    const alternate = (manifest as Partial<ReleaseManifest> | undefined)?.alternates?.find((a) => a.service === service.name && a.target === service.target);
+    const entry = alternate ?? images[service.name];
     const pin = `or pin it: pulumi config set --path 'site:imageDigests.${service.name}' <image>@sha256:<digest>`;
     if (!entry) {
         throw new pulumi.RunError(`site:promoteFrom: stack ${from} exports no image for ${service.name} (it has ${Object.keys(images).join(", ") || "none"}); deploy ${from} first, ${pin}`);
     }
     if (entry.target !== service.target) {
         throw new pulumi.RunError(
-            `site:promoteFrom: stack ${from} built ${service.name} from target ${entry.target}, this stack runs ${service.target}; promote from a stack with the same topology, ${pin}`,
+            `site:promoteFrom: stack ${from} built ${service.name} from target ${entry.target}, this stack runs ${service.target}; add this stack's profile to ${from}'s site:releaseProfiles so it builds ${service.target} too, ${pin}`,
         );
     }
     if (!BY_DIGEST.test(entry.ref)) throw new pulumi.RunError(`site:promoteFrom: stack ${from} exports ${service.name} as ${entry.ref}, not an image by digest`);
@@ -118,7 +121,8 @@ export class ImageRelease extends pulumi.ComponentResource {
             services.map((service) => {
                 const repository = registry.repositories[service.name];
                 if (pinned[service.name]) return [service.name, pulumi.output(pinned[service.name]!)];
-                if (settings.releaseTag) return [service.name, this.resolveTag(repository, settings.releaseTag, lookup)];
+                // `<target>-<tag>`: a service's repository holds several targets across profiles.
+                if (settings.releaseTag) return [service.name, this.resolveTag(repository, `${service.target}-${settings.releaseTag}`, lookup)];
                 if (manifest) return [service.name, manifest.apply((m) => promotedRef(m, service, settings.promoteFrom!))];
                 throw new Error(`ImageRelease: nothing names an image for ${service.name}`);
             }),
@@ -148,10 +152,11 @@ export class ImageRelease extends pulumi.ComponentResource {
         return new docker.Provider("ghcr-lookup", { registryAuth: [registry.credentials] }, { parent: this });
     }
 
-    /** Points `<repository>:<stack>` (and `:<commit>`) at the deployed digest, without pulling or pushing layers. */
+    /** Points `<repository>:<stack>` (and `:<stack>-<commit>`) at the deployed digest, without pulling or pushing layers. */
     private retag(service: ActiveService, ref: pulumi.Output<string>, { registry, stack }: ImageReleaseArgs): void {
         const repository = registry.repositories[service.name];
-        const tags = this.commitSha.apply((sha) => [stack, sha].filter((t): t is string => !!t).map((t) => `${repository}:${t}`).join(" "));
+        // `<stack>-<sha>`, not `<sha>`: the building stack owns `<sha>`, and under another profile it names another target.
+        const tags = this.commitSha.apply((sha) => [stack, sha && `${stack}-${sha}`].filter((t): t is string => !!t).map((t) => `${repository}:${t}`).join(" "));
         const credentials = registry.credentials;
         new command.local.Command(
             `${service.name}-retag`,

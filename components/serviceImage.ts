@@ -14,6 +14,8 @@ export interface ServiceImageArgs {
     registry: GhcrRegistry;
     /** When not building: the image to deploy by digest (promoted or rolled back); default `build.digests`. */
     deployed?: pulumi.Input<string>;
+    /** Built only for stacks that promote from this one: tagged by target, never moving this stack's `latest`. */
+    releaseOnly?: boolean;
 }
 
 /**
@@ -35,7 +37,7 @@ export class ServiceImage extends pulumi.ComponentResource {
         this.repository = registry.repositories[service.name];
         this.target = service.target;
         if (build.enabled) {
-            const image = new dockerbuild.Image(name, this.imageArgs(args), { parent: this });
+            const image = new dockerbuild.Image(name, this.imageArgs(name, args), { parent: this });
             this.ref = pulumi.interpolate`${this.repository}@${image.digest}`;
         } else {
             this.ref = pulumi.output(args.deployed ?? build.digests[service.name]!);
@@ -43,11 +45,11 @@ export class ServiceImage extends pulumi.ComponentResource {
         this.registerOutputs({ repository: this.repository, target: this.target, ref: this.ref });
     }
 
-    private imageArgs({ service, build, registry }: ServiceImageArgs): dockerbuild.ImageArgs {
-        // One cache per target: targets exporting mode=max to one ref would overwrite each other.
-        const scope = `${build.cacheScope}-${service.name}`;
+    private imageArgs(name: string, { service, build, registry, releaseOnly }: ServiceImageArgs): dockerbuild.ImageArgs {
+        // One cache per image resource: images exporting mode=max to one ref would overwrite each other.
+        const scope = `${build.cacheScope}-${name}`;
         const cacheRef = registry.cacheRef(scope);
-        const tags = [build.commitSha, "latest"].filter((t): t is string => !!t).map((t) => `${this.repository}:${t}`);
+        const tags = imageTags(service.target, build.commitSha, releaseOnly).map((t) => `${this.repository}:${t}`);
         return {
             context: { location: build.context },
             dockerfile: { location: path.join(build.context, build.dockerfile) },
@@ -67,4 +69,14 @@ export class ServiceImage extends pulumi.ComponentResource {
             ],
         };
     }
+}
+
+/**
+ * Tags of a built image. `<target>-<sha>` names the exact build of a target, which is what a
+ * rollback resolves (a service's repository holds several targets across profiles); `<sha>` and
+ * `latest` belong to the stack's own images only.
+ */
+export function imageTags(target: string, commitSha: string | undefined, releaseOnly = false): string[] {
+    const own = releaseOnly ? [] : [commitSha, "latest"];
+    return [...own, commitSha && `${target}-${commitSha}`, releaseOnly ? `${target}-latest` : undefined].filter((t): t is string => !!t);
 }

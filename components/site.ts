@@ -32,7 +32,8 @@ export function deploySite(config: SiteConfig): SiteOutputs {
         pulumi.log.warn(`${part}: left out of this preview because the ${plugin} resource plugin is not installed here (it cannot be built from Go modules on this machine); CI previews include it`);
         return true;
     };
-    const registry = new GhcrRegistry("ghcr", { settings: config.registry, services: config.services });
+    // The registry names (and its cleanup keeps) every package this stack pushes, release-only ones included.
+    const registry = new GhcrRegistry("ghcr", { settings: config.registry, services: [...config.services, ...config.build.releaseOnly] });
     const release = !config.build.enabled && releasing(config.build.release)
         ? new ImageRelease("release", { settings: { ...config.build.release, retag: config.build.release.retag && !without("command", "re-tagging of promoted images") }, services: config.services, pinned: config.build.digests, registry, stack: config.stack })
         : undefined;
@@ -43,6 +44,12 @@ export function deploySite(config: SiteConfig): SiteOutputs {
         ]),
     );
     const refs = Object.fromEntries(Object.entries(images).map(([name, image]) => [name, image.ref]));
+    // Named by role: role names are unique and never a different service's name, so no URN collides.
+    const alternates = config.build.releaseOnly.map((service) => ({
+        service: service.name,
+        target: service.target,
+        ref: new ServiceImage(service.role, { service, build: config.build, registry, releaseOnly: true }).ref,
+    }));
     // One app per service, deploying the image above by digest; off for offline stacks and previews.
     const apps = config.caprover.enabled
         ? new CapRoverApps("caprover", {
@@ -73,6 +80,7 @@ export function deploySite(config: SiteConfig): SiteOutputs {
         release: pulumi.output({
             commitSha: release ? release.commitSha : config.build.commitSha,
             images: Object.fromEntries(config.services.map((s) => [s.name, { target: s.target, ref: refs[s.name] }])),
+            alternates,
         }) as pulumi.Output<ReleaseManifest>,
         apps: apps && { appNames: apps.appNames, appUrls: apps.appUrls, deployedImages: apps.deployedImages },
     };

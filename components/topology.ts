@@ -192,3 +192,18 @@ export function resolveServices(input: ResolveInput): ActiveService[] {
             };
         });
 }
+
+/**
+ * Images a building stack makes for stacks that promote from it and run other profiles: every
+ * (service, target) of `others` this stack does not build itself, once per role.
+ */
+export function releaseOnlyServices(own: ActiveService[], others: ActiveService[]): ActiveService[] {
+    const built = new Set(own.map((s) => `${s.name}/${s.target}`));
+    const extra: ActiveService[] = [];
+    for (const s of others) {
+        const key = `${s.name}/${s.target}`;
+        if (!built.has(key)) extra.push(s);
+        built.add(key);
+    }
+    return extra;
+}

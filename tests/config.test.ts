@@ -122,6 +122,12 @@ describe("site configuration", () => {
             );
         });
 
+        it("a release profile that does not exist, or on a stack that does not build", () => {
+            expect(problems({ releaseProfiles: ["split", "quad"] }, "dev")).to.include('site:releaseProfiles[1]: "quad" is not accepted; expected one of split, essential, unified, single');
+            expect(problems({ releaseProfiles: ["single"] }, "dev")).to.include('site:releaseProfiles[0]: "single" needs site:singleTarget');
+            expect(problems({ build: false, releaseProfiles: ["split"], imageDigests: {} }, "dev")).to.include("site:releaseProfiles[0]: applies to a stack that builds images");
+        });
+
         it("a mistyped key", () => {
             expect(problems({ topolgy: "split" })).to.include("site:topolgy: unknown key; known keys are");
         });

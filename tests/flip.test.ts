@@ -38,12 +38,17 @@ describe("split to unified and back (prod)", () => {
         const after = unified.find((r) => r.urn === urn)!;
         expect(before.inputs.target).to.equal("celery-worker");
         expect(after.inputs.target).to.equal("celery-unified");
+        const sha = "0123456789abcdef0123456789abcdef01234567";
+        const repo = "ghcr.io/aaronspindler/aaronspindler.com-celery";
+        expect(before.inputs.tags).to.deep.equal([`${repo}:${sha}`, `${repo}:latest`, `${repo}:celery-worker-${sha}`]);
+        expect(after.inputs.tags).to.deep.equal([`${repo}:${sha}`, `${repo}:latest`, `${repo}:celery-unified-${sha}`]);
     });
 
     it("changes nothing else: in particular web keeps its URNs and inputs", () => {
         const diff = diffResources(split, unified);
         expect(diff.changed).to.deep.equal({
-            "urn:pulumi:prod::site::site:image:ServiceImage$docker-build:index:Image::celery": ["target"],
+            // The target, and the tag naming the exact build of that target.
+            "urn:pulumi:prod::site::site:image:ServiceImage$docker-build:index:Image::celery": ["tags", "target"],
             // The container cleanup's matrix loses the two packages (tests/github/flip.test.ts has the detail).
             "urn:pulumi:prod::site::site:github:ScheduledWorkflow$github:index/repositoryFile:RepositoryFile::cleanup-containers": ["content"],
         });

@@ -18,6 +18,8 @@ describe("ServiceImage and GhcrRegistry", () => {
         expect(web.tags).to.deep.equal([
             "ghcr.io/aaronspindler/aaronspindler.com-web:0123456789abcdef0123456789abcdef01234567",
             "ghcr.io/aaronspindler/aaronspindler.com-web:latest",
+            // The exact build of a target, what a rollback resolves.
+            "ghcr.io/aaronspindler/aaronspindler.com-web:runtime-full-0123456789abcdef0123456789abcdef01234567",
         ]);
         expect(web.platforms).to.deep.equal(["linux/amd64"]);
         expect(web.push).to.equal(true);
@@ -40,6 +42,18 @@ describe("ServiceImage and GhcrRegistry", () => {
         ]);
     });
 
+    it("also builds, for stacks that promote from it, the targets its release profiles run, tagged by target only", async () => {
+        const { resources } = await runProgram("dev", () => deploySite(stackConfig("dev")));
+        const images = byName(resources, "docker-build:index:Image");
+        expect(Object.keys(images).sort()).to.deep.equal(["celery", "celery-worker", "celerybeat", "flower", "web"]);
+        const worker = images["celery-worker"].inputs;
+        const repo = "ghcr.io/aaronspindler/aaronspindler.com-celery";
+        expect(worker.target).to.equal("celery-worker");
+        // Never dev's own `latest` or `<sha>`: those name dev's celery-unified image.
+        expect(worker.tags).to.deep.equal([`${repo}:celery-worker-0123456789abcdef0123456789abcdef01234567`, `${repo}:celery-worker-latest`]);
+        expect(worker.cacheFrom).to.deep.equal([{ registry: { ref: "ghcr.io/aaronspindler/aaronspindler.com/cache:dev-celery-worker" } }, { gha: { scope: "dev-celery-worker" } }]);
+    });
+
     it("outputs each image by digest, never by tag", async () => {
         const { outputs } = await runProgram("prod", () => deploySite(stackConfig("prod", PROD_BUILDS)));
         const images = (await resolve(outputs.images)) as Record<string, string>;
@@ -59,7 +73,7 @@ describe("ServiceImage and GhcrRegistry", () => {
 
     it("skips building when told to and deploys the given digests", async () => {
         const digests = { web: `ghcr.io/aaronspindler/aaronspindler.com-web@${DIGEST("a")}`, celery: `ghcr.io/aaronspindler/aaronspindler.com-celery@${DIGEST("b")}` };
-        const { resources, outputs } = await runProgram("dev", () => deploySite(stackConfig("dev", { build: false, imageDigests: digests })));
+        const { resources, outputs } = await runProgram("dev", () => deploySite(stackConfig("dev", { build: false, releaseProfiles: [], imageDigests: digests })));
         expect(resources.filter((r) => r.type === "docker-build:index:Image")).to.deep.equal([]);
         expect(await resolve(outputs.images)).to.deep.equal(digests);
     });

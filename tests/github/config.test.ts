@@ -78,7 +78,7 @@ describe("GitHub side and promotion configuration", () => {
 
         it("a malformed stack name or rollback tag", () => {
             expect(problems({ promoteFrom: "a/b/c/d" })).to.include('site:promoteFrom: "a/b/c/d" is not accepted; expected a stack name');
-            expect(problems({ releaseTag: "-bad:tag" })).to.include('site:releaseTag: "-bad:tag" is not accepted; expected an image tag');
+            expect(problems({ releaseTag: "-bad:tag" })).to.include('site:releaseTag: "-bad:tag" is not accepted; expected the commit SHA of an earlier build');
         });
 
         it("building off with neither digests, a source stack nor a tag", () => {

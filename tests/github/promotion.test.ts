@@ -48,7 +48,7 @@ describe("promotion and rollback", () => {
         expect(ofType(resources, "pulumi:pulumi:StackReference").map((r) => r.inputs.name)).to.deep.equal(["dev"]);
     });
 
-    it("prod re-tags each promoted digest in GHCR as prod and as the commit it was built from", async () => {
+    it("prod re-tags each promoted digest in GHCR as prod and as prod-<commit it was built from>", async () => {
         const { resources } = await deployProd();
         const retags = ofType(resources, "command:local:Command");
         expect(retags.map((r) => r.name)).to.have.members(["web-retag", "celery-retag", "celerybeat-retag", "flower-retag"]);
@@ -56,18 +56,19 @@ describe("promotion and rollback", () => {
         expect(web.create).to.include("docker buildx imagetools create");
         const env = web.environment as Record<string, unknown>;
         expect(env.SOURCE_IMAGE).to.equal(dev.images.web.ref);
-        expect(env.TARGET_TAGS).to.equal(`${REPO}-web:prod ${REPO}-web:${DEV_SHA}`);
+        // Not plain `<sha>`: dev owns that tag, and under another profile it names another target.
+        expect(env.TARGET_TAGS).to.equal(`${REPO}-web:prod ${REPO}-web:prod-${DEV_SHA}`);
         // Values reach the script through the environment only.
         expect(web.create).not.to.include(dev.images.web.ref);
     });
 
-    it("a rollback tag deploys the older images that tag names, each resolved to its digest, without reading dev", async () => {
+    it("a rollback tag deploys the images that commit built for each target, each resolved to its digest, without reading dev", async () => {
         const { resources, images } = await deployProd({ releaseTag: "abc1234" });
         expect(images).to.deep.equal({
-            web: `${REPO}-web@${fakeDigest(`${REPO}-web:abc1234`)}`,
-            celery: `${REPO}-celery@${fakeDigest(`${REPO}-celery:abc1234`)}`,
-            celerybeat: `${REPO}-celerybeat@${fakeDigest(`${REPO}-celerybeat:abc1234`)}`,
-            flower: `${REPO}-flower@${fakeDigest(`${REPO}-flower:abc1234`)}`,
+            web: `${REPO}-web@${fakeDigest(`${REPO}-web:runtime-full-abc1234`)}`,
+            celery: `${REPO}-celery@${fakeDigest(`${REPO}-celery:celery-worker-abc1234`)}`,
+            celerybeat: `${REPO}-celerybeat@${fakeDigest(`${REPO}-celerybeat:celerybeat-abc1234`)}`,
+            flower: `${REPO}-flower@${fakeDigest(`${REPO}-flower:flower-abc1234`)}`,
         });
         for (const [s, ref] of Object.entries(images)) expect(ref).not.to.equal(dev.images[s].ref);
         expect(ofType(resources, "pulumi:pulumi:StackReference")).to.deep.equal([]);
@@ -75,7 +76,7 @@ describe("promotion and rollback", () => {
         // `prod` moves back to the rolled-back digest.
         const web = ofType(resources, "command:local:Command").find((r) => r.name === "web-retag")!.inputs.environment as Record<string, unknown>;
         expect(web.SOURCE_IMAGE).to.equal(images.web);
-        expect(web.TARGET_TAGS).to.equal(`${REPO}-web:prod ${REPO}-web:abc1234`);
+        expect(web.TARGET_TAGS).to.equal(`${REPO}-web:prod ${REPO}-web:prod-abc1234`);
     });
 
     it("pinned digests win over dev's, service by service", async () => {
@@ -85,12 +86,26 @@ describe("promotion and rollback", () => {
         expect(images.web).to.equal(dev.images.web.ref);
     });
 
-    it("refuses to promote an image built from another target (dev as committed runs unified)", async () => {
+    it("dev as committed (unified) also builds the targets only split runs, and prod (split) promotes those", async () => {
         const unified = await deployDev();
+        expect(unified.images.celery.target).to.equal("celery-unified");
+        expect(unified.alternates!.map((a) => [a.service, a.target])).to.deep.equal([
+            ["celery", "celery-worker"],
+            ["celerybeat", "celerybeat"],
+            ["flower", "flower"],
+        ]);
+        const { images } = await deployProd();
+        expect(images.web).to.equal(unified.images.web.ref);
+        for (const a of unified.alternates!) expect(images[a.service]).to.equal(a.ref);
+        dev = await deployDev({ topology: "split" });
+    });
+
+    it("refuses to promote an image built from another target (dev without release profiles)", async () => {
+        const unified = await deployDev({ releaseProfiles: [] });
         const [web, celery] = stackConfig("prod").services;
         expect(promotedRef(unified, web, "dev")).to.equal(unified.images.web.ref);
         expect(() => promotedRef(unified, celery, "dev")).to.throw(
-            "site:promoteFrom: stack dev built celery from target celery-unified, this stack runs celery-worker",
+            "site:promoteFrom: stack dev built celery from target celery-unified, this stack runs celery-worker; add this stack's profile to dev's site:releaseProfiles",
         );
         expect(() => promotedRef(unified, stackConfig("prod").services[2], "dev")).to.throw("stack dev exports no image for celerybeat");
         expect(() => promotedRef({ images: { web: { target: "runtime-full", ref: `${REPO}-web:latest` } } }, web, "dev")).to.throw("not an image by digest");
