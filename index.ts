@@ -8,3 +8,4 @@ export const profile = site.profile;
 export const images = site.images;
 export const summary = site.summary;
 export const release = site.release;
+export const apps = site.apps;

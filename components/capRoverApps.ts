@@ -81,8 +81,16 @@ export class CapRoverApps extends pulumi.ComponentResource {
     constructor(name: string, args: CapRoverAppsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("site:caprover:CapRoverApps", name, {}, opts);
         const { services, settings, images } = args;
-        if (!settings.url || !settings.password) throw new Error("CapRoverApps needs settings.url and settings.password (site:caproverUrl, site:caproverPassword)");
-        const connection = pulumi.secret<Connection>({ url: settings.url, password: settings.password, probeAddress: settings.probeAddress });
+        // Config validation requires both for `pulumi up`; a preview without them shows the plan
+        // with the connection unknown (no request is made before create/update anyway).
+        if (!settings.url || !settings.password) {
+            pulumi.log.warn("CapRover server or password not set (site:caproverUrl / CAPROVER_SERVER, site:caproverPassword / CAPROVER_PASSWORD): previewing the apps without them", this);
+        }
+        const connection = pulumi.secret(
+            settings.url && settings.password
+                ? pulumi.output<Connection>({ url: settings.url, password: settings.password, probeAddress: settings.probeAddress })
+                : (pulumi.output(pulumi.unknown) as pulumi.Output<Connection>),
+        );
         this.registry = args.registry
             ? new RegistryCredentials(
                   `${name}-registry`,

@@ -99,6 +99,12 @@ export interface ProgramEnv {
     GITHUB_TOKEN?: string;
     /** CI commit, the image tag's fallback. */
     GITHUB_SHA?: string;
+    /** CapRover dashboard URL, `site:caproverUrl`'s fallback (the pipeline's secret of that name). */
+    CAPROVER_SERVER?: string;
+    /** CapRover dashboard password, `site:caproverPassword`'s fallback. */
+    CAPROVER_PASSWORD?: string;
+    /** Flower's basic-auth password, `site:flowerPassword`'s fallback. */
+    FLOWER_PASSWORD?: string;
     /** True when the run will push (`pulumi up`): then building needs registry credentials. */
     pushing?: boolean;
     /** `site:` keys the engine holds encrypted; when given, secret keys stored in plaintext are rejected. */
@@ -180,7 +186,7 @@ function readSiteConfig(r: ConfigReader, stack: string, env: ProgramEnv): SiteCo
         },
         build,
         githubSide: readGithubSettings(r),
-        caprover: readCapRoverSettings(r, services),
+        caprover: readCapRoverSettings(r, services, env),
         // Only a preview may leave parts out: `pulumi up` must never silently drop resources.
         previewWithout: env.pushing ? [] : env.unavailablePlugins ?? [],
     };

@@ -123,7 +123,7 @@ export class ImageRelease extends pulumi.ComponentResource {
                 if (pinned[service.name]) return [service.name, pulumi.output(pinned[service.name]!)];
                 // `<target>-<tag>`: a service's repository holds several targets across profiles.
                 if (settings.releaseTag) return [service.name, this.resolveTag(repository, `${service.target}-${settings.releaseTag}`, lookup)];
-                if (manifest) return [service.name, manifest.apply((m) => promotedRef(m, service, settings.promoteFrom!))];
+                if (manifest) return [service.name, manifest.apply((m) => this.promoted(m, service, settings.promoteFrom!))];
                 throw new Error(`ImageRelease: nothing names an image for ${service.name}`);
             }),
         );
@@ -134,6 +134,20 @@ export class ImageRelease extends pulumi.ComponentResource {
             for (const service of services) this.retag(service, this.refs[service.name], args);
         }
         this.registerOutputs({ refs: this.refs, commitSha: this.commitSha });
+    }
+
+    /**
+     * The promoted image; in a preview, a source stack that has not exported this service yet (never
+     * deployed) leaves it unknown with a warning, so the rest of the plan still shows. `up` fails.
+     */
+    private promoted(manifest: unknown, service: ActiveService, from: string): pulumi.Output<string> {
+        const exported = manifest as Partial<ReleaseManifest> | undefined;
+        const hasAny = !!exported?.images?.[service.name] || !!exported?.alternates?.some((a) => a.service === service.name);
+        if (!hasAny && pulumi.runtime.isDryRun()) {
+            pulumi.log.warn(`site:promoteFrom: stack ${from} exports no image for ${service.name} yet (deploy ${from} first); this preview shows it unknown, and \`pulumi up\` will stop here`, this);
+            return pulumi.output(pulumi.unknown) as pulumi.Output<string>;
+        }
+        return pulumi.output(promotedRef(manifest, service, from));
     }
 
     /** A registry lookup of `<repository>:<tag>`, as `<repository>@<digest>`. */

@@ -62,13 +62,14 @@ export function deploySite(config: SiteConfig): SiteOutputs {
           })
         : undefined;
     if (config.githubSide.manage && !without("github", "GitHub secrets and workflow files")) {
-        // `caprover` (server URL and deploy tokens) is wired once the CapRover apps exist.
         new GithubSide("github", {
             settings: config.githubSide,
             repository: config.github,
             services: config.services,
             retention: registry.retention,
             stack: config.stack,
+            // The deploy secrets come from the apps: nobody types a token.
+            caprover: apps && { server: config.caprover.url ?? (pulumi.output(pulumi.unknown) as pulumi.Output<string>), deployTokens: apps.deployTokens },
         });
     }
     return {

@@ -23,6 +23,9 @@ export function loadSiteConfig(): SiteConfig {
         encryptedKeys: Object.keys(raw).filter((key) => isConfigSecret(PREFIX + key)),
         GITHUB_TOKEN: process.env.GITHUB_TOKEN,
         GITHUB_SHA: process.env.GITHUB_SHA,
+        CAPROVER_SERVER: process.env.CAPROVER_SERVER,
+        CAPROVER_PASSWORD: process.env.CAPROVER_PASSWORD,
+        FLOWER_PASSWORD: process.env.FLOWER_PASSWORD,
         pushing,
         unavailablePlugins: (process.env.SITE_UNAVAILABLE_PLUGINS ?? "").split(",").filter((p) => p.trim() !== ""),
     });

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ConfigError } from "../components/configReader";
 import { parseSiteConfig, siteConfigKeys } from "../components/config";
-import { declaredKeys, problems, stackConfig, stackRaw } from "./harness";
+import { CI_ENV, declaredKeys, problems, stackConfig, stackRaw } from "./harness";
 
 describe("site configuration", () => {
     it("declares in Pulumi.yaml exactly the keys the program reads", () => {
@@ -133,9 +133,10 @@ describe("site configuration", () => {
         });
 
         it("pushing images without registry credentials", () => {
-            expect(() => parseSiteConfig("dev", stackRaw("dev"), { pushing: true })).to.throw(ConfigError, "site:registryToken: is required to push images");
-            expect(() => parseSiteConfig("dev", stackRaw("dev"), { pushing: true, GITHUB_TOKEN: "t" })).not.to.throw();
-            expect(() => parseSiteConfig("dev", stackRaw("dev", { registryToken: "t" }), { pushing: true })).not.to.throw();
+            const ci = { ...CI_ENV, pushing: true };
+            expect(() => parseSiteConfig("dev", stackRaw("dev"), ci)).to.throw(ConfigError, "site:registryToken: is required to push images");
+            expect(() => parseSiteConfig("dev", stackRaw("dev"), { ...ci, GITHUB_TOKEN: "t" })).not.to.throw();
+            expect(() => parseSiteConfig("dev", stackRaw("dev", { registryToken: "t" }), ci)).not.to.throw();
         });
 
         it("a secret stored in plaintext, without showing it", () => {

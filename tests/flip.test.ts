@@ -47,6 +47,8 @@ describe("split to unified and back (prod)", () => {
     it("changes nothing else: in particular web keeps its URNs and inputs", () => {
         const diff = diffResources(split, unified);
         expect(diff.changed).to.deep.equal({
+            // The app stays (same URN), with the new image and the description naming its new process.
+            "urn:pulumi:prod::site::site:caprover:CapRoverApps$pulumi-nodejs:dynamic/caprover:CapRoverApp::celery": ["description", "image"],
             // The target, and the tag naming the exact build of that target.
             "urn:pulumi:prod::site::site:image:ServiceImage$docker-build:index:Image::celery": ["tags", "target"],
             // The container cleanup's matrix loses the two packages (tests/github/flip.test.ts has the detail).

@@ -46,9 +46,17 @@ export function stackRaw(stack: string, overrides: RawConfig = {}): RawConfig {
     return { ...projectDefaults(), ...values, ...overrides };
 }
 
+/** What CI's environment gives the program (test-only values). */
+export const CI_ENV = {
+    GITHUB_SHA: "0123456789abcdef0123456789abcdef01234567",
+    CAPROVER_SERVER: "https://captain.example.test",
+    CAPROVER_PASSWORD: "test-only-dashboard",
+    FLOWER_PASSWORD: "test-only-flower",
+};
+
 /** The validated configuration of a stack file, with overrides. */
 export function stackConfig(stack: string, overrides: RawConfig = {}): SiteConfig {
-    return parseSiteConfig(stack, stackRaw(stack, overrides), { GITHUB_SHA: "0123456789abcdef0123456789abcdef01234567" });
+    return parseSiteConfig(stack, stackRaw(stack, overrides), CI_ENV);
 }
 
 /** The messages a stack file with `overrides` fails with (fails the test if it passes). */
@@ -76,7 +84,8 @@ export function fakeDigest(name: string): string {
 /** Fake provider outputs, so outputs that feed other resources resolve. */
 function fakeOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
     if (args.type === "docker-build:index:Image") {
-        const digest = "sha256:" + Buffer.from(args.name).toString("hex").padEnd(64, "0").slice(0, 64);
+        // A new target is a new build: the digest depends on it, as a real build's would.
+        const digest = fakeDigest(`${args.name}/${args.inputs.target}`);
         return { digest, ref: `${(args.inputs.tags ?? [""])[0]}@${digest}` };
     }
     if (args.type === "pulumi:pulumi:StackReference") {
@@ -134,8 +143,9 @@ export async function runProgram<T>(stack: string, program: () => T, preview = f
 
 /** Resolves every Output inside a value (deeply). */
 export async function resolve(value: unknown): Promise<unknown> {
-    const output = pulumi.output(value as pulumi.Input<object>) as pulumi.Output<unknown>;
-    return new Promise((res) => output.apply((v) => { res(v); return v; }));
+    // The SDK's own resolution (not in its typings), keeping unknowns rather than waiting forever on them.
+    const output = pulumi.output(value as pulumi.Input<object>) as unknown as { promise(withUnknowns: boolean): Promise<unknown> };
+    return output.promise(true);
 }
 
 async function settle(value: unknown): Promise<void> {

@@ -112,15 +112,23 @@ export function sameValue(a: unknown, b: unknown): boolean {
     return ka.every((k) => sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
+/** The value a dynamic provider receives for an input not known until the update runs. */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
 /** Validation problems of app inputs: property and reason, never a secret value. */
 export function checkApp(inputs: AppInputs): pulumi.dynamic.CheckFailure[] {
     const failures: pulumi.dynamic.CheckFailure[] = [];
     const fail = (property: string, reason: string) => failures.push({ property, reason });
+    // In a preview, values computed elsewhere (a digest not yet built, credentials not given) arrive
+    // as the engine's unknown marker: there is nothing to check yet.
+    const known = (v: unknown) => v !== UNKNOWN;
     const c = inputs.connection;
-    if (!c || !/^https?:\/\/[^/\s]+\/?$/.test(c.url ?? "")) fail("connection", "url must be the dashboard's http(s) URL without a path, e.g. https://captain.example.com");
-    if (c && !c.password) fail("connection", "password is required");
+    if (known(c)) {
+        if (!c || !/^https?:\/\/[^/\s]+\/?$/.test(c.url ?? "")) fail("connection", "url must be the dashboard's http(s) URL without a path, e.g. https://captain.example.com");
+        if (c && !c.password) fail("connection", "password is required");
+    }
     if (!APP_NAME.test(inputs.appName ?? "")) fail("appName", `${JSON.stringify(inputs.appName)} is not a CapRover app name: ${APP_NAME_ACCEPTED}`);
-    if (!DIGEST_REF.test(inputs.image ?? "")) fail("image", `${JSON.stringify(inputs.image)} is not an image by digest (<image>@sha256:<64 hex digits>)`);
+    if (known(inputs.image) && !DIGEST_REF.test(inputs.image ?? "")) fail("image", `${JSON.stringify(inputs.image)} is not an image by digest (<image>@sha256:<64 hex digits>)`);
     if (!Number.isInteger(inputs.instanceCount) || inputs.instanceCount < 0) fail("instanceCount", `${inputs.instanceCount} is not accepted; expected an integer >= 0`);
     else if (inputs.hasPersistentData && inputs.instanceCount > 1) fail("instanceCount", "an app with persistent data runs at most one instance");
     if (!Number.isInteger(inputs.containerHttpPort) || inputs.containerHttpPort < 1 || inputs.containerHttpPort > 65535) fail("containerHttpPort", `${inputs.containerHttpPort} is not a port (1 to 65535)`);

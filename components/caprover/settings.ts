@@ -3,6 +3,7 @@
  * server, how long a deploy may take, Flower's basic auth and persistent volumes.
  */
 import type { ConfigReader } from "../configReader";
+import type { ProgramEnv } from "../config";
 import { ActiveService, SERVICE_NAMES, ServiceName } from "../topology";
 import type { Volume } from "./client";
 
@@ -38,27 +39,33 @@ export interface CapRoverSettings {
     pullToken?: string;
 }
 
-/** Reads and checks the CapRover keys; `services` are the active ones (Flower and volumes refer to them). */
-export function readCapRoverSettings(r: ConfigReader, services: ActiveService[]): CapRoverSettings {
+/**
+ * Reads and checks the CapRover keys; `services` are the active ones (Flower and volumes refer to
+ * them). The server and passwords may come from CI's environment (the pipeline's CAPROVER_SERVER
+ * secret, CAPROVER_PASSWORD, FLOWER_PASSWORD); they are required only when the run changes
+ * things, so a preview needs no credentials.
+ */
+export function readCapRoverSettings(r: ConfigReader, services: ActiveService[], env: ProgramEnv = {}): CapRoverSettings {
     const enabled = r.boolean("caprover", false);
-    const url = r.string("caproverUrl", { pattern: SERVER_URL, accepted: "the dashboard URL, e.g. https://captain.example.com (no path)" });
-    const password = r.secret("caproverPassword");
+    const url = r.string("caproverUrl", { pattern: SERVER_URL, accepted: "the dashboard URL, e.g. https://captain.example.com (no path)" }) ?? env.CAPROVER_SERVER;
+    if (url !== undefined && !SERVER_URL.test(url)) r.complain("caproverUrl", "(from CAPROVER_SERVER) is not a dashboard URL; expected e.g. https://captain.example.com (no path)");
+    const password = r.secret("caproverPassword") ?? env.CAPROVER_PASSWORD;
     if (password !== undefined && password.length > MAX_PASSWORD) {
         r.complain("caproverPassword", `is longer than CapRover accepts; expected at most ${MAX_PASSWORD} characters`);
     }
     const deployTimeoutSeconds = r.integer("caproverDeployTimeout", 600);
     const probeAddress = r.string("caproverProbeAddress", { pattern: PROBE_ADDRESS, accepted: "host:port, e.g. 203.0.113.10:443" });
     const flowerUser = r.string("flowerUser", { pattern: /^[^:\s]+$/, accepted: "a user name without ':' or spaces" }) ?? "admin";
-    const flowerPassword = r.secret("flowerPassword");
+    const flowerPassword = r.secret("flowerPassword") ?? env.FLOWER_PASSWORD;
     const volumes = readVolumes(r, services);
     const deleteVolumes = r.boolean("caproverDeleteVolumes", false);
     const pullToken = r.secret("caproverPullToken");
 
-    if (enabled) {
-        if (!url) r.complain("caproverUrl", "is required when site:caprover is true; expected the dashboard URL, e.g. https://captain.example.com");
-        if (!password) r.complain("caproverPassword", "is required when site:caprover is true; set it with `pulumi config set --secret caproverPassword`");
+    if (enabled && env.pushing) {
+        if (!url) r.complain("caproverUrl", "is required when site:caprover is true; expected the dashboard URL, e.g. https://captain.example.com (or export CAPROVER_SERVER)");
+        if (!password) r.complain("caproverPassword", "is required when site:caprover is true; set it with `pulumi config set --secret site:caproverPassword <password>` (or export CAPROVER_PASSWORD)");
         if (services.some((s) => s.name === "flower") && !flowerPassword) {
-            r.complain("flowerPassword", "is required when site:caprover is true and the profile runs flower (Flower sits behind HTTP basic auth); set it with `pulumi config set --secret flowerPassword`");
+            r.complain("flowerPassword", "is required when site:caprover is true and the profile runs flower (Flower sits behind HTTP basic auth); set it with `pulumi config set --secret site:flowerPassword <password>` (or export FLOWER_PASSWORD)");
         }
     }
     return {

@@ -5,7 +5,8 @@
 import { expect } from "chai";
 import { parseVolume } from "../../components/caprover/settings";
 import { ConfigError, RawConfig } from "../../components/configReader";
-import { stackConfig } from "../harness";
+import { CI_ENV, projectDefaults, stackConfig, stackRaw } from "../harness";
+import { parseSiteConfig } from "../../components/config";
 
 const ON = { caprover: true, caproverUrl: "https://captain.example.test", caproverPassword: "test-only-dashboard", flowerPassword: "test-only-flower" };
 
@@ -20,12 +21,18 @@ function problems(overrides: RawConfig, stack = "prod"): string {
 }
 
 describe("CapRover settings", () => {
-    it("are off by default, so offline stacks and previews need no server", () => {
+    it("are off by default in Pulumi.yaml and on in the dev and prod stacks", () => {
+        expect(projectDefaults().caprover).to.equal(false);
         for (const stack of ["dev", "prod"]) {
             const c = stackConfig(stack).caprover;
-            expect(c).to.include({ enabled: false, deployTimeoutSeconds: 600, deleteVolumes: false });
+            expect(c).to.include({ enabled: true, deployTimeoutSeconds: 600, deleteVolumes: false });
             expect(c.volumes).to.deep.equal({});
         }
+    });
+
+    it("take the server and passwords from CI's environment when the stack file does not set them", () => {
+        expect(stackConfig("prod").caprover).to.include({ url: CI_ENV.CAPROVER_SERVER, password: CI_ENV.CAPROVER_PASSWORD });
+        expect(stackConfig("prod").caprover.flowerAuth).to.deep.equal({ user: "admin", password: CI_ENV.FLOWER_PASSWORD });
     });
 
     it("read every key when on", () => {
@@ -51,13 +58,22 @@ describe("CapRover settings", () => {
         });
     });
 
-    it("require the server, the password and (when flower runs) Flower's password when on", () => {
-        const message = problems({ caprover: true });
+    it("require the server, the password and (when flower runs) Flower's password when on, for `pulumi up` only", () => {
+        const raw = stackRaw("prod", { caprover: true });
+        expect(() => parseSiteConfig("prod", raw, { pushing: false })).to.not.throw();
+        let message = "";
+        try {
+            parseSiteConfig("prod", raw, { pushing: true, GITHUB_TOKEN: "test-only" });
+        } catch (e) {
+            message = (e as Error).message;
+        }
         expect(message).to.include("site:caproverUrl: is required when site:caprover is true");
         expect(message).to.include("site:caproverPassword: is required when site:caprover is true");
         expect(message).to.include("site:flowerPassword: is required when site:caprover is true and the profile runs flower");
         // Unified runs no flower: no Flower password needed.
-        expect(() => stackConfig("prod", { ...ON, flowerPassword: undefined, topology: "unified" })).to.not.throw();
+        const { FLOWER_PASSWORD: _, ...withoutFlower } = CI_ENV;
+        expect(() => parseSiteConfig("prod", stackRaw("prod", { topology: "unified" }), { ...withoutFlower, pushing: true, GITHUB_TOKEN: "test-only" })).to.not.throw();
+        expect(() => parseSiteConfig("prod", stackRaw("prod"), { ...withoutFlower, pushing: true, GITHUB_TOKEN: "test-only" })).to.throw("site:flowerPassword: is required");
     });
 
     it("reject bad values naming key, value and what is accepted", () => {

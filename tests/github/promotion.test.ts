@@ -111,4 +111,23 @@ describe("promotion and rollback", () => {
         expect(() => promotedRef({ images: { web: { target: "runtime-full", ref: `${REPO}-web:latest` } } }, web, "dev")).to.throw("not an image by digest");
         dev = await deployDev({ topology: "split" });
     });
+
+    it("a preview before dev has deployed shows prod's plan with the images unknown; `up` stops with the reason", async () => {
+        const saved = referencedStacks.dev;
+        referencedStacks.dev = {};
+        try {
+            const preview = await runProgram("prod", () => deploySite(stackConfig("prod")), true);
+            expect(ofType(preview.resources, "pulumi-nodejs:dynamic/caprover:CapRoverApp").map((r) => r.name)).to.have.members(["web", "celery", "celerybeat", "flower"]);
+            let failure = "";
+            try {
+                const { outputs } = await runProgram("prod", () => deploySite(stackConfig("prod")));
+                await resolve(outputs.images);
+            } catch (e) {
+                failure = String(e);
+            }
+            expect(failure).to.include("site:promoteFrom: stack dev exports no image for web (it has none); deploy dev first");
+        } finally {
+            referencedStacks.dev = saved;
+        }
+    });
 });
