@@ -122,6 +122,18 @@ export function ensureTools(timeoutMs = 40 * 60_000): Promise<Tools> {
     return tools;
 }
 
+/**
+ * The resource plugins the program's packages ask for that are not installed (as scripts/preview.sh
+ * finds them): what SITE_UNAVAILABLE_PLUGINS names for a preview on this machine.
+ */
+export function unavailablePlugins(t: Tools): string[] {
+    return ["github", "command", "docker", "docker-build"].filter((name) => {
+        const pkg = require(`@pulumi/${name}/package.json`) as { version: string; pulumi?: { version?: string } };
+        const version = (pkg.pulumi?.version ?? pkg.version).replace(/^v/, "");
+        return !fs.existsSync(path.join(t.PULUMI_HOME, "plugins", `resource-${name}-v${version}`, `pulumi-resource-${name}`));
+    });
+}
+
 /** The environment every CLI call gets: no credentials from the caller, no network for plugins. */
 export function engineEnv(t: Tools, extra: Record<string, string>): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = { ...process.env };
@@ -218,8 +230,10 @@ export interface WorkspaceOptions {
     stackFiles?: string[];
     /** Program directory (default: this repository). */
     main?: string;
-    /** Project file to start from (default: this repository's Pulumi.yaml). */
-    projectFile?: string;
+    /** Project settings (default: this repository's Pulumi.yaml); `main` is set from the option above. */
+    project?: Record<string, unknown>;
+    /** Further environment of every command (e.g. SITE_UNAVAILABLE_PLUGINS). */
+    env?: Record<string, string>;
 }
 
 /** A temporary project, state backend and PULUMI_HOME, driven through the real CLI. */
@@ -256,7 +270,7 @@ export class Workspace {
         for (const dir of ["project", "state", "home"]) fs.mkdirSync(path.join(root, dir));
         // Plugins are shared read-only; logins, workspaces and logs stay private to this run.
         fs.symlinkSync(path.join(t.PULUMI_HOME, "plugins"), path.join(home, "plugins"));
-        const project = YAML.parse(fs.readFileSync(opts.projectFile ?? path.join(REPO, "Pulumi.yaml"), "utf8")) as Record<string, unknown>;
+        const project = { ...(opts.project ?? (YAML.parse(fs.readFileSync(path.join(REPO, "Pulumi.yaml"), "utf8")) as Record<string, unknown>)) };
         project.main = opts.main ?? REPO;
         fs.writeFileSync(path.join(root, "project", "Pulumi.yaml"), YAML.stringify(project));
         for (const file of opts.stackFiles ?? []) fs.copyFileSync(path.join(REPO, file), path.join(root, "project", file));
@@ -266,6 +280,7 @@ export class Workspace {
             PULUMI_CONFIG_PASSPHRASE: TEST_ONLY_PASSPHRASE,
             // Enables `--event-log` (machine-readable engine events, as the Automation API reads them).
             PULUMI_DEBUG_COMMANDS: "true",
+            ...opts.env,
         });
         return new Workspace(root, env);
     }
