@@ -140,7 +140,7 @@ function readSiteConfig(r: ConfigReader, stack: string, env: ProgramEnv): SiteCo
     const appNamePrefix = r.string("appNamePrefix", { pattern: /^[a-z0-9][a-z0-9-]*$/, accepted: "lowercase letters, digits and '-', e.g. dev-" }) ?? "";
     const buildArgs = r.stringMap("buildArgs", /^[A-Za-z_][A-Za-z0-9_]*$/, "a build arg name");
     const services = resolveServices({ profile, singleTarget, appNamePrefix, buildArgs, overrides: readOverrides(r, profile) });
-    checkAppNames(r, services);
+    checkServices(r, services);
 
     const enabled = r.boolean("build", true);
     const build: BuildSettings = {
@@ -231,8 +231,9 @@ function readOverride(r: ConfigReader, key: string, value: Record<string, unknow
                 else r.fail(at, v, integerAccepted(1));
                 break;
             case "env":
-                if (isPlainObject(v)) o.env = r.checkStringMap(at, v, ENV_NAME, "an environment variable name (letters, digits, '_', not starting with a digit)");
-                else r.fail(at, v, "an object of environment variables");
+                // Values may be secrets (`pulumi config set --secret --path ...`): never shown.
+                if (isPlainObject(v)) o.env = readEnv(r, at, v);
+                else r.complain(at, "is not accepted; expected an object of environment variables (NAME: value)");
                 break;
             case "off":
                 if (typeof v === "boolean") o.off = v;
@@ -245,8 +246,22 @@ function readOverride(r: ConfigReader, key: string, value: Record<string, unknow
     return o;
 }
 
-/** Derived app names (prefix + service) must be valid too, and no two services may share one. */
-function checkAppNames(r: ConfigReader, services: ActiveService[]): void {
+/** Environment variables: names checked and shown, values checked and never shown. */
+function readEnv(r: ConfigReader, at: string, value: Record<string, unknown>): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const [name, v] of Object.entries(value)) {
+        if (!ENV_NAME.test(name)) r.complain(at, `key ${show(name)} is not accepted; expected an environment variable name (letters, digits, '_', not starting with a digit)`);
+        else if (typeof v !== "string") r.complain(`${at}.${name}`, "is not accepted; expected a string (quote numbers and booleans)");
+        else env[name] = v;
+    }
+    return env;
+}
+
+/** One scheduler container per scheduler role; derived app names (prefix + service) valid and unique. */
+function checkServices(r: ConfigReader, services: ActiveService[]): void {
+    for (const s of services.filter((s) => s.scheduler && s.instanceCount !== 1)) {
+        r.complain(`services.${s.name}.instanceCount`, `${s.instanceCount} is not accepted; ${s.name} runs the beat scheduler (role ${s.role}), and a second container would run every periodic task twice; expected 1`);
+    }
     const owners = new Map<string, ServiceName>();
     for (const s of services) {
         if (!APP_NAME.test(s.appName)) {

@@ -25,7 +25,8 @@ export interface RetentionPolicy {
 /** The retention policy of the active services' image packages (pure: the summary derives it for other profiles too). */
 export function retentionPolicy(settings: RegistrySettings, services: ActiveService[]): RetentionPolicy {
     return {
-        packages: services.map((s) => packageName(imageRepository(settings.imagePrefix, s.name))),
+        // One entry per package: a stack may push several targets of one service to its package.
+        packages: [...new Set(services.map((s) => packageName(imageRepository(settings.imagePrefix, s.name))))],
         keepVersions: settings.keepVersions,
         keepUntagged: settings.keepUntagged,
     };

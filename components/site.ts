@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CapRoverApps } from "./capRoverApps";
 import { SiteConfig } from "./config";
+import { ActiveService } from "./topology";
 import { GhcrRegistry, imageRepository, retentionPolicy } from "./ghcrRegistry";
 import { GithubSide } from "./github/githubSide";
 import { housekeepingFigures } from "./github/workflows";
@@ -22,6 +23,11 @@ export interface SiteOutputs {
     apps?: { appNames: Record<string, string>; appUrls: Record<string, pulumi.Output<string>>; deployedImages: Record<string, pulumi.Output<string>> };
 }
 
+/** Every service whose image this stack pushes (release-only ones included): the registry names and cleans their packages. */
+export function pushedServices(config: SiteConfig): ActiveService[] {
+    return [...config.services, ...config.build.releaseOnly];
+}
+
 /**
  * Builds one stack from validated configuration. Every resource is derived from
  * `config.services`; resource names are service names, so URNs survive profile changes.
@@ -32,8 +38,7 @@ export function deploySite(config: SiteConfig): SiteOutputs {
         pulumi.log.warn(`${part}: left out of this preview because the ${plugin} resource plugin is not installed here (it cannot be built from Go modules on this machine); CI previews include it`);
         return true;
     };
-    // The registry names (and its cleanup keeps) every package this stack pushes, release-only ones included.
-    const registry = new GhcrRegistry("ghcr", { settings: config.registry, services: [...config.services, ...config.build.releaseOnly] });
+    const registry = new GhcrRegistry("ghcr", { settings: config.registry, services: pushedServices(config) });
     const release = !config.build.enabled && releasing(config.build.release)
         ? new ImageRelease("release", { settings: { ...config.build.release, retag: config.build.release.retag && !without("command", "re-tagging of promoted images") }, services: config.services, pinned: config.build.digests, registry, stack: config.stack })
         : undefined;
@@ -44,11 +49,12 @@ export function deploySite(config: SiteConfig): SiteOutputs {
         ]),
     );
     const refs = Object.fromEntries(Object.entries(images).map(([name, image]) => [name, image.ref]));
-    // Named by role: role names are unique and never a different service's name, so no URN collides.
+    // `release-<role>`: role names are unique, and the prefix keeps them apart from service names
+    // (role `web` is also service `web`, played by `all-in-one` under `single`).
     const alternates = config.build.releaseOnly.map((service) => ({
         service: service.name,
         target: service.target,
-        ref: new ServiceImage(service.role, { service, build: config.build, registry, releaseOnly: true }).ref,
+        ref: new ServiceImage(`release-${service.role}`, { service, build: config.build, registry, releaseOnly: true }).ref,
     }));
     // One app per service, deploying the image above by digest; off for offline stacks and previews.
     const apps = config.caprover.enabled
@@ -72,11 +78,18 @@ export function deploySite(config: SiteConfig): SiteOutputs {
             caprover: apps && { server: config.caprover.url ?? (pulumi.output(pulumi.unknown) as pulumi.Output<string>), deployTokens: apps.deployTokens },
         });
     }
+    const housekeepingOf = config.githubSide.manage
+        ? (services: ActiveService[]) => housekeepingFigures(config.githubSide.workflows, retentionPolicy(config.registry, services))
+        : undefined;
     return {
         profile: config.profile,
         images: refs,
-        summary: summarize(config.profile, config.services, (s) => imageRepository(config.registry.imagePrefix, s), (services) =>
-            housekeepingFigures(config.githubSide.workflows, retentionPolicy(config.registry, services)),
+        summary: summarize(
+            config.profile,
+            config.services,
+            (s) => imageRepository(config.registry.imagePrefix, s),
+            housekeepingOf,
+            config.githubSide.manage ? housekeepingFigures(config.githubSide.workflows, registry.retention) : undefined,
         ),
         release: pulumi.output({
             commitSha: release ? release.commitSha : config.build.commitSha,

@@ -1,4 +1,4 @@
-import { ActiveService, PROFILES, ProfileName, resolveServices } from "./topology";
+import { ActiveService, ProfileName, resolveServices } from "./topology";
 
 /** Counts and names of what a profile runs, as the seed documents compare them. */
 export interface ProfileFigures {
@@ -31,22 +31,39 @@ export interface Summary {
     comparison: string[];
 }
 
-/** Figures of a service list; `repositoryOf` names each service's image, `housekeepingOf` derives the workflows. */
-export function figures(services: ActiveService[], repositoryOf: (service: string) => string, housekeepingOf?: HousekeepingOf): ProfileFigures {
-    const housekeeping = housekeepingOf?.(services);
+/**
+ * Figures of a service list; `repositoryOf` names each service's image, `housekeepingOf` derives the
+ * workflows (none when the stack does not manage GitHub), `housekeeping` gives them as generated.
+ */
+export function figures(
+    services: ActiveService[],
+    repositoryOf: (service: string) => string,
+    housekeepingOf?: HousekeepingOf,
+    housekeeping = housekeepingOf?.(services),
+): ProfileFigures {
     return {
         services: services.map((s) => s.name),
         images: services.map((s) => repositoryOf(s.name)),
         dockerfileTargets: services.map((s) => s.target),
         caproverApps: services.map((s) => s.appName),
         workflows: housekeeping?.workflows ?? [],
-        cleanupJobs: housekeeping?.cleanupJobs ?? services.length,
+        cleanupJobs: housekeeping?.cleanupJobs ?? 0,
     };
 }
 
-/** Builds the summary of the active services against the `split` baseline. */
-export function summarize(profile: ProfileName, services: ActiveService[], repositoryOf: (service: string) => string, housekeepingOf?: HousekeepingOf): Summary {
-    const active = figures(services, repositoryOf, housekeepingOf);
+/**
+ * Builds the summary of the active services against the `split` baseline. `activeHousekeeping` is
+ * what the stack actually generates (it may clean packages the profile does not run, e.g. images
+ * built for a promoting stack).
+ */
+export function summarize(
+    profile: ProfileName,
+    services: ActiveService[],
+    repositoryOf: (service: string) => string,
+    housekeepingOf?: HousekeepingOf,
+    activeHousekeeping = housekeepingOf?.(services),
+): Summary {
+    const active = figures(services, repositoryOf, housekeepingOf, activeHousekeeping);
     const baseline = figures(
         resolveServices({ profile: "split", appNamePrefix: "", buildArgs: {}, overrides: {} }),
         repositoryOf,
@@ -60,9 +77,4 @@ export function summarize(profile: ProfileName, services: ActiveService[], repos
         baseline,
         comparison: rows.map((row) => `${row}: ${count(active[row])} (split: ${count(baseline[row])})`),
     };
-}
-
-/** The profiles table as printable rows, for documentation and tests. */
-export function profileTable(): Record<ProfileName, string[]> {
-    return Object.fromEntries(Object.entries(PROFILES).map(([p, roles]) => [p, Object.keys(roles)])) as Record<ProfileName, string[]>;
 }

@@ -41,6 +41,8 @@ export interface Role {
     health?: HealthCheck;
     /** Build args this role needs (merged over `site:buildArgs`). */
     buildArgs: Record<string, string>;
+    /** Runs the beat scheduler: a second container would run every periodic task twice. */
+    scheduler?: true;
 }
 
 const SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler";
@@ -67,6 +69,7 @@ export const ROLES = {
         process: `celery --app config.celery beat --scheduler ${SCHEDULER}`,
         exposure: "internal",
         buildArgs: SKIP_JS,
+        scheduler: true,
     },
     flower: {
         target: "flower",
@@ -81,6 +84,7 @@ export const ROLES = {
         process: `${WORKER} --beat --scheduler ${SCHEDULER}`,
         exposure: "internal",
         buildArgs: SKIP_JS,
+        scheduler: true,
     },
     "all-in-one": {
         target: undefined,
@@ -89,6 +93,7 @@ export const ROLES = {
         port: 80,
         health: WEB_HEALTH,
         buildArgs: { SKIP_JS_BUILD: "0" },
+        scheduler: true,
     },
 } as const satisfies Record<string, Role>;
 export type RoleName = keyof typeof ROLES;
@@ -145,6 +150,8 @@ export interface ActiveService {
     env: Record<string, string>;
     /** Upper-case stem of the service's GitHub secrets, e.g. `CAPROVER_WEB`. */
     secretStem: string;
+    /** Runs the beat scheduler, so it must run exactly one container. */
+    scheduler: boolean;
 }
 
 /** Inputs of `resolveServices`, already validated by `config.ts`. */
@@ -189,6 +196,7 @@ export function resolveServices(input: ResolveInput): ActiveService[] {
                 instanceCount: override.instanceCount ?? 1,
                 env: override.env ?? {},
                 secretStem: `CAPROVER_${name.toUpperCase()}`,
+                scheduler: role.scheduler === true,
             };
         });
 }

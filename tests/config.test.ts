@@ -71,6 +71,22 @@ describe("site configuration", () => {
             expect(problems({ services: { celery: { instanceCount: "2" } } })).to.include('site:services.celery.instanceCount: "2" is not accepted');
         });
 
+        it("more than one container of a role that runs the beat scheduler", () => {
+            expect(problems({ services: { celerybeat: { instanceCount: 2 } } })).to.include(
+                "site:services.celerybeat.instanceCount: 2 is not accepted; celerybeat runs the beat scheduler (role celerybeat), and a second container would run every periodic task twice; expected 1",
+            );
+            expect(problems({ topology: "unified", services: { celery: { instanceCount: 3 } } })).to.include("site:services.celery.instanceCount: 3 is not accepted; celery runs the beat scheduler (role celery-unified)");
+            // A plain worker scales.
+            expect(stackConfig("prod", { services: { celery: { instanceCount: 3 } } }).services[1].instanceCount).to.equal(3);
+        });
+
+        it("a bad environment variable, without showing its value", () => {
+            const message = problems({ services: { web: { env: { SECRET_KEY: 12345678, "bad-name": "x" } } } });
+            expect(message).to.include("site:services.web.env.SECRET_KEY: is not accepted; expected a string");
+            expect(message).to.include('site:services.web.env: key "bad-name" is not accepted');
+            expect(message).not.to.include("12345678");
+        });
+
         it("duplicate app names", () => {
             expect(problems({ services: { celery: { appName: "web" } } })).to.include(
                 'site:services.celery.appName: "web" is already the app name of service web; app names must be unique',

@@ -45,13 +45,13 @@ describe("ServiceImage and GhcrRegistry", () => {
     it("also builds, for stacks that promote from it, the targets its release profiles run, tagged by target only", async () => {
         const { resources } = await runProgram("dev", () => deploySite(stackConfig("dev")));
         const images = byName(resources, "docker-build:index:Image");
-        expect(Object.keys(images).sort()).to.deep.equal(["celery", "celery-worker", "celerybeat", "flower", "web"]);
-        const worker = images["celery-worker"].inputs;
+        expect(Object.keys(images).sort()).to.deep.equal(["celery", "release-celery-worker", "release-celerybeat", "release-flower", "web"]);
+        const worker = images["release-celery-worker"].inputs;
         const repo = "ghcr.io/aaronspindler/aaronspindler.com-celery";
         expect(worker.target).to.equal("celery-worker");
         // Never dev's own `latest` or `<sha>`: those name dev's celery-unified image.
         expect(worker.tags).to.deep.equal([`${repo}:celery-worker-0123456789abcdef0123456789abcdef01234567`, `${repo}:celery-worker-latest`]);
-        expect(worker.cacheFrom).to.deep.equal([{ registry: { ref: "ghcr.io/aaronspindler/aaronspindler.com/cache:dev-celery-worker" } }, { gha: { scope: "dev-celery-worker" } }]);
+        expect(worker.cacheFrom).to.deep.equal([{ registry: { ref: "ghcr.io/aaronspindler/aaronspindler.com/cache:dev-release-celery-worker" } }, { gha: { scope: "dev-release-celery-worker" } }]);
     });
 
     it("outputs each image by digest, never by tag", async () => {
@@ -96,6 +96,11 @@ describe("ServiceImage and GhcrRegistry", () => {
         expect(outputs.summary.active.dockerfileTargets).to.deep.equal(["runtime-full", "celery-unified"]);
         expect(outputs.summary.active.caproverApps).to.deep.equal(["dev-web", "dev-celery"]);
         expect(outputs.summary.comparison).to.include("services: 2 (split: 4)");
-        expect(outputs.summary.comparison).to.include("cleanupJobs: 2 (split: 4)");
+        // Dev cleans every package it pushes: its own two and the three it builds for prod (celery's is shared).
+        expect(outputs.summary.comparison).to.include("cleanupJobs: 4 (split: 4)");
+        const prod = await runProgram("prod", () => deploySite(stackConfig("prod", { ...PROD_BUILDS, topology: "unified" })));
+        expect(prod.outputs.summary.comparison).to.include("cleanupJobs: 2 (split: 4)");
+        const offline = await runProgram("dev", () => deploySite(stackConfig("dev", { manageGithub: false })));
+        expect(offline.outputs.summary.active).to.include({ cleanupJobs: 0 }).and.deep.include({ workflows: [] });
     });
 });

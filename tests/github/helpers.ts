@@ -13,6 +13,7 @@ import { workflowFileText } from "../../components/github/scheduledWorkflow";
 import { Workflow } from "../../components/github/workflowModel";
 import { housekeepingWorkflows } from "../../components/github/workflows";
 import { PROFILE_NAMES } from "../../components/topology";
+import { deploySite, pushedServices } from "../../components/site";
 import { Registered, runProgram, stackConfig } from "../harness";
 
 /** Stand-in secret values: none may ever appear in a generated file. */
@@ -23,7 +24,7 @@ export const FAKE_REGISTRY_TOKEN = "ghp_notarealregistrytoken0123456789";
 /** Runs the GitHub side of `config` (with the registry that feeds it) under mocks. */
 export async function runGithubSide(config: SiteConfig): Promise<{ resources: Registered[]; side: GithubSide }> {
     const { resources, outputs } = await runProgram(config.stack, () => {
-        const registry = new GhcrRegistry("ghcr", { settings: config.registry, services: config.services });
+        const registry = new GhcrRegistry("ghcr", { settings: config.registry, services: pushedServices(config) });
         return new GithubSide("github", {
             settings: config.githubSide,
             repository: config.github,
@@ -58,8 +59,13 @@ export function everyConfiguration(): { label: string; config: SiteConfig }[] {
 
 /** The workflow files a configuration generates, path to text, rendered without running the program. */
 export function renderedFiles(config: SiteConfig): Record<string, string> {
-    const workflows = housekeepingWorkflows(config.githubSide.workflows, retentionPolicy(config.registry, config.services));
+    const workflows = housekeepingWorkflows(config.githubSide.workflows, retentionPolicy(config.registry, pushedServices(config)));
     return Object.fromEntries(Object.entries(workflows).map(([file, w]) => [`.github/workflows/${file}`, workflowFileText(w, config.stack)]));
+}
+
+/** The workflow files the whole program commits for a configuration, path to content (a preview: prod's promoted images may be unknown). */
+export async function programFiles(config: SiteConfig): Promise<Record<string, string>> {
+    return committedFiles((await runProgram(config.stack, () => deploySite(config), true)).resources);
 }
 
 /** Committed workflow files of a run: path to content. */
