@@ -126,6 +126,15 @@ describe("engine: the local stack against the CapRover emulator", function () {
         noteTokens();
     });
 
+    it("converges: right after up, a refresh and a preview find nothing to change (no perpetual diff)", async () => {
+        // What the provider reads back (env values, Flower's hashed password, the token) must
+        // compare equal to what the program asks for, or every run would redeploy.
+        const refresh = await operation(["refresh"]);
+        expect(changedSteps(refresh)).to.deep.equal([]);
+        const preview = await ws.json<PreviewJson>(["preview", ...stack], { timeoutMs: CLI_TIMEOUT });
+        expect(preview.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${shortName(s.urn)}`)).to.deep.equal([]);
+    });
+
     it("pulumi preview --diff --json of split -> unified: celerybeat and flower apps deleted, celery updated in place, nothing on web", async () => {
         // The flip as an operator makes it: the profile, and the images of the services it runs.
         await config("set", "site:topology", "unified");
@@ -212,6 +221,9 @@ describe("engine: the local stack against the CapRover emulator", function () {
 
     it("pulumi stack export holds every secret encrypted: CapRover password, Flower auth, secret env values, deploy tokens", async () => {
         const exported = (await ws.pulumi(["stack", "export", ...stack], { timeoutMs: CLI_TIMEOUT })).stdout;
+        // Stack outputs too (printed without --show-secrets; the transcript scan below covers them).
+        const outputs = (await ws.pulumi(["stack", "output", "--json", ...stack], { timeoutMs: CLI_TIMEOUT })).stdout;
+        for (const secret of secrets) expect(outputs.includes(secret), `a secret (${secret.length} characters) in the stack outputs`).to.equal(false);
         for (const secret of secrets) expect(exported.includes(secret), `a secret (${secret.length} characters) in plaintext`).to.equal(false);
         // ... and they are there, as ciphertext: each app's connection, env values and token, Flower's auth.
         const deployment = JSON.parse(exported) as { deployment: { resources: { type: string; id?: string; outputs?: Record<string, unknown> }[] } };
