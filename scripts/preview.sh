@@ -58,17 +58,24 @@ export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-site-local-preview-o
 
 # The project copy: same name, runtime and config declarations; the program is this repository.
 { cat Pulumi.yaml; printf 'main: %s\n' "$ROOT"; } >"$project/Pulumi.yaml"
-salt_file="$project/$stack.salt"
-write_stack_config() {
-  cp "Pulumi.$stack.yaml" "$project/Pulumi.$stack.yaml"
-  if [ -s "$salt_file" ]; then printf '\nencryptionsalt: %s\n' "$(cat "$salt_file")" >>"$project/Pulumi.$stack.yaml"; fi
+# A stack's config in the project copy: the tracked file plus the salt its passphrase was set up with.
+write_stack_config() { # stack
+  cp "$ROOT/Pulumi.$1.yaml" "$project/Pulumi.$1.yaml"
+  if [ -s "$project/$1.salt" ]; then printf '\nencryptionsalt: %s\n' "$(cat "$project/$1.salt")" >>"$project/Pulumi.$1.yaml"; fi
 }
-write_stack_config
+ensure_stack() { # stack
+  write_stack_config "$1"
+  if ! (cd "$project" && pulumi stack select "$1" >/dev/null 2>&1); then
+    echo "npm run preview: creating stack $1 in $state (passphrase secrets provider)" >&2
+    (cd "$project" && pulumi stack init "$1" --secrets-provider passphrase >/dev/null)
+    sed -n 's/^encryptionsalt: //p' "$project/Pulumi.$1.yaml" >"$project/$1.salt"
+    write_stack_config "$1"
+  fi
+}
+# A stack that promotes from another reads it through a StackReference: it must exist (a preview
+# of a never-deployed source shows the promoted images unknown).
+source_stack=$(sed -n 's/^  site:promoteFrom: *\([A-Za-z0-9._-]*\) *$/\1/p' "Pulumi.$stack.yaml")
+if [ -n "$source_stack" ] && [ -f "Pulumi.$source_stack.yaml" ]; then ensure_stack "$source_stack"; fi
+ensure_stack "$stack"
 cd "$project"
-if ! pulumi stack select "$stack" >/dev/null 2>&1; then
-  echo "npm run preview: creating stack $stack in $state (passphrase secrets provider)" >&2
-  pulumi stack init "$stack" --secrets-provider passphrase >/dev/null
-  sed -n 's/^encryptionsalt: //p' "Pulumi.$stack.yaml" >"$salt_file"
-  (cd "$ROOT" && write_stack_config)
-fi
 exec pulumi preview --stack "$stack" --non-interactive "$@"

@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { deploySite } from "../components/site";
-import { PROD_BUILDS, Registered, countByType, diffResources, runProgram, stackConfig } from "./harness";
+import { PROD_BUILDS, Registered, countByType, diffResources, referencedStacks, resolve, runProgram, stackConfig } from "./harness";
 
 async function prodUnder(topology: string): Promise<Registered[]> {
     return (await runProgram("prod", () => deploySite(stackConfig("prod", { topology, ...PROD_BUILDS })))).resources;
@@ -75,5 +75,38 @@ describe("split to unified and back (prod)", () => {
         expect(images).to.deep.equal({ split: 4, essential: 3, unified: 2, single: 1 });
         // Printed for the closing note: resources by type per profile.
         console.log(`      ${JSON.stringify(counts)}`);
+    });
+});
+
+describe("split to unified, the committed prod (promoting dev's images)", () => {
+    it("deletes celerybeat's and flower's app, image, re-tag and secrets; updates celery's app, re-tag and the cleanup matrix; nothing else", async () => {
+        const dev = await runProgram("dev", () => deploySite(stackConfig("dev")));
+        referencedStacks.dev = { release: await resolve(dev.outputs.release) };
+        try {
+            const split = (await runProgram("prod", () => deploySite(stackConfig("prod")))).resources;
+            const unified = (await runProgram("prod", () => deploySite(stackConfig("prod", { topology: "unified" })))).resources;
+            const diff = diffResources(split, unified);
+            const short = (urn: string) => urn.split("::").slice(2).join("::").replace(/^.*\$/, "");
+            expect(diff.removed.map(short).sort()).to.deep.equal([
+                "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret::celerybeat-app-name",
+                "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret::celerybeat-app-token",
+                "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret::flower-app-name",
+                "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret::flower-app-token",
+                "command:local:Command::celerybeat-retag",
+                "command:local:Command::flower-retag",
+                "pulumi-nodejs:dynamic/caprover:CapRoverApp::celerybeat",
+                "pulumi-nodejs:dynamic/caprover:CapRoverApp::flower",
+                "site:image:ServiceImage::celerybeat",
+                "site:image:ServiceImage::flower",
+            ].sort());
+            expect(diff.added).to.deep.equal([]);
+            expect(Object.fromEntries(Object.entries(diff.changed).map(([urn, keys]) => [short(urn), keys]))).to.deep.equal({
+                "pulumi-nodejs:dynamic/caprover:CapRoverApp::celery": ["description", "image"],
+                "github:index/repositoryFile:RepositoryFile::cleanup-containers": ["content"],
+                "command:local:Command::celery-retag": ["environment"],
+            });
+        } finally {
+            delete referencedStacks.dev;
+        }
     });
 });

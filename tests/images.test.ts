@@ -25,8 +25,8 @@ describe("ServiceImage and GhcrRegistry", () => {
         expect(web.push).to.equal(true);
         expect(web.buildOnPreview).to.equal(false);
         expect(web.buildArgs).to.deep.equal({ SKIP_JS_BUILD: "0" });
-        expect(web.context).to.deep.equal({ location: "../aaronspindler.com" });
-        expect(web.dockerfile).to.deep.equal({ location: "../aaronspindler.com/deployment/Dockerfile.multistage" });
+        expect(web.context).to.deep.equal({ location: "app" });
+        expect(web.dockerfile).to.deep.equal({ location: "app/deployment/Dockerfile.multistage" });
         expect(images.celerybeat.inputs.target).to.equal("celerybeat");
         expect(images.flower.inputs.buildArgs).to.deep.equal({ SKIP_JS_BUILD: "1" });
     });

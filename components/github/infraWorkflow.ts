@@ -60,7 +60,7 @@ export function infraWorkflow(app: string): Workflow {
                 "timeout-minutes": 20,
                 steps: [
                     ...setup(),
-                    checkoutApp(app),
+                    ...checkoutApp(app),
                     pulumi("Preview", { command: "preview", "stack-name": "${{ matrix.stack }}", "comment-on-pr": true, "edit-pr-comment": true, diff: true, "config-map": APP_CONTEXT }),
                 ],
             },
@@ -96,7 +96,7 @@ function update(stack: (typeof STACKS)[number], opts: { name: string; if: string
             // BuildKit builds (dev) and `imagetools create` re-tags (prod) both need buildx.
             { name: "Set up Docker Buildx", uses: INFRA_ACTIONS.setupBuildx },
             // The images' type=gha cache needs the runtime token that actions see and scripts do not.
-            ...(opts.buildsImages ? [{ name: "Expose the Actions cache to BuildKit", uses: INFRA_ACTIONS.githubRuntime }, checkoutApp(opts.app)] : []),
+            ...(opts.buildsImages ? [{ name: "Expose the Actions cache to BuildKit", uses: INFRA_ACTIONS.githubRuntime }, ...checkoutApp(opts.app)] : []),
             pulumi(`pulumi up ${stack}`, {
                 command: "up",
                 "stack-name": stack,
@@ -115,16 +115,22 @@ function setup(): Step[] {
     ];
 }
 
-/** `site:buildContext` for this run only: the app checkout (stack files keep the offline stand-in). */
-const APP_CONTEXT = `{site:buildContext: {value: ${APP_CHECKOUT}, secret: false}}`;
+/**
+ * For this run only: build the app checkout (stack files keep the offline stand-in) and tag images
+ * with the app's commit, not this repository's `GITHUB_SHA`.
+ */
+const APP_CONTEXT = `{site:buildContext: {value: ${APP_CHECKOUT}, secret: false}, site:commitSha: {value: "\${{ steps.app.outputs.sha }}", secret: false}}`;
 
-/** The app repository, checked out read-only beside this one for the image builds. */
-function checkoutApp(app: string): Step {
-    return {
-        name: "Check out the app repository",
-        uses: INFRA_ACTIONS.checkout,
-        with: { repository: app, path: APP_CHECKOUT, token: "${{ secrets.APP_REPOSITORY_TOKEN }}", "persist-credentials": false },
-    };
+/** The app repository, checked out read-only beside this one for the image builds, and its commit. */
+function checkoutApp(app: string): Step[] {
+    return [
+        {
+            name: "Check out the app repository",
+            uses: INFRA_ACTIONS.checkout,
+            with: { repository: app, path: APP_CHECKOUT, token: "${{ secrets.APP_REPOSITORY_TOKEN }}", "persist-credentials": false },
+        },
+        { name: "Read the app's commit", id: "app", run: `echo "sha=$(git -C ${APP_CHECKOUT} rev-parse HEAD)" >> "$GITHUB_OUTPUT"` },
+    ];
 }
 
 function pulumi(name: string, inputs: Record<string, string | boolean>): Step {

@@ -210,7 +210,9 @@ describe("infra.yml (this repository's CI)", () => {
         const checkout = dev.steps.find((s) => s.name === "Check out the app repository")!;
         expect(checkout.with).to.include({ repository: "aaronspindler/aaronspindler.com", path: "app-checkout", "persist-credentials": false });
         const up = dev.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
-        expect(up.with!["config-map"]).to.equal("{site:buildContext: {value: app-checkout, secret: false}}");
+        // Tagged with the app's commit, read from the checkout, not this repository's GITHUB_SHA.
+        expect(up.with!["config-map"]).to.equal('{site:buildContext: {value: app-checkout, secret: false}, site:commitSha: {value: "${{ steps.app.outputs.sha }}", secret: false}}');
+        expect(dev.steps.find((s) => s.id === "app")!.run).to.equal('echo "sha=$(git -C app-checkout rev-parse HEAD)" >> "$GITHUB_OUTPUT"');
         expect(up.env).to.include({ CAPROVER_SERVER: "${{ secrets.CAPROVER_SERVER }}", CAPROVER_PASSWORD: "${{ secrets.CAPROVER_PASSWORD }}" });
         // Prod builds nothing: no app checkout.
         expect(workflow.jobs["promote-prod"].steps.map((s) => s.name)).not.to.include("Check out the app repository");
