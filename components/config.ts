@@ -6,6 +6,7 @@
  * before anything changes.
  */
 import { ConfigReader, RawConfig, isInteger, isPlainObject, integerAccepted, show } from "./configReader";
+import { APP_NAME, APP_NAME_ACCEPTED, COMMIT, DIGEST_REF, ENV_NAME } from "./names";
 import {
     ActiveService,
     PROFILE_NAMES,
@@ -21,16 +22,11 @@ import { GithubSettings, readGithubSettings } from "./github/settings";
 import { ReleaseSettings, readRelease } from "./release";
 import { CAPROVER_SECRET_KEYS, CapRoverSettings, readCapRoverSettings } from "./caprover/settings";
 
-/** CapRover app names: 1 to 49 of a-z, 0-9 and '-', starting and ending with a letter or digit. */
-export const APP_NAME = /^(?=.{1,49}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
-export const APP_NAME_ACCEPTED = "1 to 49 characters of a-z, 0-9 and '-', starting and ending with a letter or digit";
 /** GHCR repositories are lowercase: ghcr.io/<owner>/<name>. */
 const IMAGE_PREFIX = /^ghcr\.io\/[a-z0-9]([a-z0-9-]*[a-z0-9])?\/[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/;
 const IMAGE_PREFIX_ACCEPTED = "ghcr.io/<owner>/<name> in lowercase, e.g. ghcr.io/aaronspindler/aaronspindler.com";
 const GITHUB_NAME = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$/;
 const REPO_NAME = /^[A-Za-z0-9._-]+$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const DIGEST_REF = /^[a-z0-9./_-]+@sha256:[a-f0-9]{64}$/;
 const OVERRIDE_FIELDS = ["appName", "instanceCount", "env", "off"] as const;
 
 /** Where images live and how long they are kept. */
@@ -138,7 +134,7 @@ function readSiteConfig(r: ConfigReader, stack: string, env: ProgramEnv): SiteCo
         r.complain("singleTarget", "is required by profile \"single\": the Dockerfile target that runs web, worker and beat in one container (the real Dockerfile has no such stage)");
     }
     const appNamePrefix = r.string("appNamePrefix", { pattern: /^[a-z0-9][a-z0-9-]*$/, accepted: "lowercase letters, digits and '-', e.g. dev-" }) ?? "";
-    const buildArgs = r.stringMap("buildArgs", /^[A-Za-z_][A-Za-z0-9_]*$/, "a build arg name");
+    const buildArgs = r.stringMap("buildArgs", ENV_NAME, "a build arg name");
     const services = resolveServices({ profile, singleTarget, appNamePrefix, buildArgs, overrides: readOverrides(r, profile) });
     checkServices(r, services);
 
@@ -149,7 +145,7 @@ function readSiteConfig(r: ConfigReader, stack: string, env: ProgramEnv): SiteCo
         context: r.string("buildContext") ?? "app",
         platform: r.string("platform", { pattern: /^[a-z0-9]+\/[a-z0-9]+(\/v[0-9])?$/, accepted: "an OS/architecture pair, e.g. linux/amd64" }) ?? "linux/amd64",
         cacheScope: r.string("cacheScope", { pattern: /^[a-z0-9][a-z0-9._-]*$/, accepted: "lowercase letters, digits, '.', '_' and '-'" }) ?? "main",
-        commitSha: r.string("commitSha", { pattern: /^[0-9a-f]{7,40}$/, accepted: "a commit SHA (7 to 40 lowercase hex digits)" }) ?? env.GITHUB_SHA,
+        commitSha: r.string("commitSha", { pattern: COMMIT, accepted: "a commit SHA (7 to 40 lowercase hex digits)" }) ?? env.GITHUB_SHA,
         digests: readDigests(r, services),
         release: readRelease(r, stack, enabled),
         releaseOnly: [],

@@ -8,12 +8,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import { ConfigReader } from "./configReader";
+import { COMMIT, DIGEST_REF } from "./names";
 import { GhcrRegistry } from "./ghcrRegistry";
 import { ActiveService, ServiceName } from "./topology";
 
-/** An image by digest: `<repository>@sha256:<64 hex digits>`. */
-const BY_DIGEST = /^[a-z0-9./_-]+@sha256:[a-f0-9]{64}$/;
-const COMMIT = /^[0-9a-f]{7,40}$/;
 /** The stack output every stack exports and a promoting stack reads. */
 export const RELEASE_OUTPUT = "release";
 
@@ -82,7 +80,7 @@ export function promotedRef(manifest: unknown, service: Pick<ActiveService, "nam
             `site:promoteFrom: stack ${from} built ${service.name} from target ${entry.target}, this stack runs ${service.target}; add this stack's profile to ${from}'s site:releaseProfiles so it builds ${service.target} too, ${pin}`,
         );
     }
-    if (!BY_DIGEST.test(entry.ref)) throw new pulumi.RunError(`site:promoteFrom: stack ${from} exports ${service.name} as ${entry.ref}, not an image by digest`);
+    if (!DIGEST_REF.test(entry.ref)) throw new pulumi.RunError(`site:promoteFrom: stack ${from} exports ${service.name} as ${entry.ref}, not an image by digest`);
     return entry.ref;
 }
 
@@ -155,7 +153,7 @@ export class ImageRelease extends pulumi.ComponentResource {
         const image = docker.getRegistryImageOutput({ name: `${repository}:${tag}` }, { parent: this, provider });
         return image.sha256Digest.apply((digest) => {
             const ref = `${repository}@${digest}`;
-            if (!BY_DIGEST.test(ref)) throw new pulumi.RunError(`site:releaseTag: ${repository}:${tag} did not resolve to a digest (got ${String(digest)})`);
+            if (!DIGEST_REF.test(ref)) throw new pulumi.RunError(`site:releaseTag: ${repository}:${tag} did not resolve to a digest (got ${String(digest)})`);
             return ref;
         });
     }

@@ -24,7 +24,7 @@ import {
     sleep,
 } from "./client";
 import { apr1Matches } from "./apr1";
-import { APP_NAME, APP_NAME_ACCEPTED } from "../config";
+import { APP_NAME, APP_NAME_ACCEPTED, DIGEST_REF, ENV_NAME } from "../names";
 
 /** Inputs of a CapRover app, as the provider receives them (plain values). */
 export interface AppInputs {
@@ -97,8 +97,6 @@ const DIFF_KEYS: (keyof AppInputs)[] = [
     "connection",
 ];
 
-const DIGEST_REF = /^[a-z0-9][a-z0-9./_:-]*@sha256:[a-f0-9]{64}$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Deep equality of plain JSON values (key order ignored). */
 export function sameValue(a: unknown, b: unknown): boolean {
