@@ -177,7 +177,8 @@ export class CapRoverAppProvider implements pulumi.dynamic.ResourceProvider<AppI
     }
 
     async diff(_id: string, olds: AppOutputs, news: AppInputs): Promise<pulumi.dynamic.DiffResult> {
-        const changed = DIFF_KEYS.filter((k) => !sameValue(olds[k], news[k]));
+        // A preview without credentials sends the connection unknown: that is not a change of the app.
+        const changed = DIFF_KEYS.filter((k) => !(k === "connection" && news[k] === (UNKNOWN as unknown)) && !sameValue(olds[k], news[k]));
         const replaces = REPLACE_KEYS.filter((k) => changed.includes(k));
         return {
             changes: changed.length > 0,

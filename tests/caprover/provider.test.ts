@@ -241,6 +241,11 @@ describe("CapRoverApp provider", () => {
             expect((await provider.diff("web", outs, webInputs(emulator(), { appName: "web2" }))).deleteBeforeReplace).to.equal(false);
         });
 
+        it("finds no change when a preview has no credentials (connection unknown)", async () => {
+            const unknownConnection = { connection: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" as unknown as ReturnType<typeof connection> };
+            expect(await provider.diff("web", outs, webInputs(emulator(), unknownConnection))).to.deep.include({ changes: false, replaces: [] });
+        });
+
         it("finds no change when inputs match the state", async () => {
             expect(await provider.diff("web", outs, webInputs(emulator()))).to.deep.include({ changes: false, replaces: [] });
         });
