@@ -53,6 +53,9 @@ state="$ROOT/.pulumi-state"
 project="$state/project"
 mkdir -p "$project"
 export PULUMI_BACKEND_URL="file://$state"
+# `npx tsc --noEmit` (npm run build, .ci/run) type-checks the program; without this the engine's
+# ts-node would type-check it again on every preview (tsconfig sets no `noCheck`).
+export PULUMI_NODEJS_TRANSPILE_ONLY="${PULUMI_NODEJS_TRANSPILE_ONLY-true}"
 # Dev-only passphrase, documented in the README: local previews hold no real secret.
 export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-site-local-preview-only}"
 
