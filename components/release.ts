@@ -95,6 +95,8 @@ export interface ImageReleaseArgs {
     registry: GhcrRegistry;
     /** This stack's name: the tag deployed images get when re-tagging. */
     stack: string;
+    /** A preview on a machine without the docker plugin: rollback tags stay unresolved (unknown). */
+    skipTagLookups?: boolean;
 }
 
 /**
@@ -114,12 +116,13 @@ export class ImageRelease extends pulumi.ComponentResource {
         const manifest = settings.promoteFrom && !settings.releaseTag && unpinned.length > 0
             ? new pulumi.StackReference("promote-from", { name: settings.promoteFrom }, { parent: this }).getOutput(RELEASE_OUTPUT)
             : undefined;
-        const lookup = settings.releaseTag && unpinned.length > 0 ? this.lookupProvider(registry) : undefined;
+        const lookup = settings.releaseTag && unpinned.length > 0 && !args.skipTagLookups ? this.lookupProvider(registry) : undefined;
         this.refs = Object.fromEntries(
             services.map((service) => {
                 const repository = registry.repositories[service.name];
                 if (pinned[service.name]) return [service.name, pulumi.output(pinned[service.name]!)];
                 // `<target>-<tag>`: a service's repository holds several targets across profiles.
+                if (settings.releaseTag && args.skipTagLookups) return [service.name, pulumi.output(pulumi.unknown) as pulumi.Output<string>];
                 if (settings.releaseTag) return [service.name, this.resolveTag(repository, `${service.target}-${settings.releaseTag}`, lookup)];
                 if (manifest) return [service.name, manifest.apply((m) => this.promoted(m, service, settings.promoteFrom!))];
                 throw new Error(`ImageRelease: nothing names an image for ${service.name}`);

@@ -40,7 +40,14 @@ export function deploySite(config: SiteConfig): SiteOutputs {
     };
     const registry = new GhcrRegistry("ghcr", { settings: config.registry, services: pushedServices(config) });
     const release = !config.build.enabled && releasing(config.build.release)
-        ? new ImageRelease("release", { settings: { ...config.build.release, retag: config.build.release.retag && !without("command", "re-tagging of promoted images") }, services: config.services, pinned: config.build.digests, registry, stack: config.stack })
+        ? new ImageRelease("release", {
+              settings: { ...config.build.release, retag: config.build.release.retag && !without("command", "re-tagging of promoted images") },
+              services: config.services,
+              pinned: config.build.digests,
+              registry,
+              stack: config.stack,
+              skipTagLookups: config.build.release.releaseTag !== undefined && without("docker", "resolving site:releaseTag to digests (images shown unknown)"),
+          })
         : undefined;
     const images = Object.fromEntries(
         config.services.map((service) => [

@@ -6,7 +6,8 @@
 import { expect } from "chai";
 import { ReleaseManifest, promotedRef } from "../../components/release";
 import { deploySite } from "../../components/site";
-import { Registered, fakeDigest, referencedStacks, resolve, runProgram, stackConfig } from "../harness";
+import { parseSiteConfig } from "../../components/config";
+import { Registered, fakeDigest, referencedStacks, resolve, runProgram, stackConfig, CI_ENV, stackRaw } from "../harness";
 import { RawConfig } from "../../components/configReader";
 
 const REPO = "ghcr.io/aaronspindler/aaronspindler.com";
@@ -129,5 +130,19 @@ describe("promotion and rollback", () => {
         } finally {
             referencedStacks.dev = saved;
         }
+    });
+
+    it("a rollback preview on a machine without the docker plugin shows the images unknown instead of failing; `up` ignores that", async () => {
+        const config = parseSiteConfig("prod", stackRaw("prod", { releaseTag: "abc1234" }), { ...CI_ENV, unavailablePlugins: ["docker", "command"] });
+        const preview = await runProgram("prod", () => deploySite(config), true);
+        // Unknown, not looked up: with the docker plugin the same preview resolves each tag to a digest.
+        const images = (await resolve(preview.outputs.images)) as Record<string, unknown>;
+        expect(typeof images.web).to.not.equal("string");
+        const withDocker = await runProgram("prod", () => deploySite(parseSiteConfig("prod", stackRaw("prod", { releaseTag: "abc1234" }), CI_ENV)), true);
+        expect(((await resolve(withDocker.outputs.images)) as Record<string, string>).web).to.match(/-web@sha256:[0-9a-f]{64}$/);
+        expect(ofType(preview.resources, "pulumi-nodejs:dynamic/caprover:CapRoverApp")).to.have.length(4);
+        // `pulumi up` never leaves parts out: the same machine would need the plugin.
+        const up = parseSiteConfig("prod", stackRaw("prod", { releaseTag: "abc1234" }), { ...CI_ENV, pushing: true, GITHUB_TOKEN: "test-only", unavailablePlugins: ["docker"] });
+        expect(up.previewWithout).to.deep.equal([]);
     });
 });
