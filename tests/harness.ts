@@ -111,9 +111,11 @@ function fakeCall(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
  * `preview` selects dry-run semantics.
  */
 export async function runProgram<T>(stack: string, program: () => T, preview = false): Promise<{ resources: Registered[]; outputs: T }> {
+    let registrations = 0;
     await pulumi.runtime.setMocks(
         {
             newResource: (args) => {
+                registrations++;
                 const state = { ...args.inputs, ...fakeOutputs(args) };
                 return { id: args.custom ? `${args.name}-id` : undefined, state: { ...state, __inputs: args.inputs } };
             },
@@ -127,7 +129,13 @@ export async function runProgram<T>(stack: string, program: () => T, preview = f
     // Wait until every registration and output has settled.
     await settle(outputs);
     const monitor = (pulumi.runtime as unknown as { getMonitor(): { getRegisteredResources(): Map<string, { urn: string; state: Record<string, unknown> }> } }).getMonitor();
-    const resources = [...monitor.getRegisteredResources().values()].map((r) => {
+    const registered = monitor.getRegisteredResources();
+    // The mock monitor keys resources by URN, so a second resource with the same URN would silently
+    // replace the first; the real engine rejects it. Fail here as the engine would.
+    if (registered.size !== registrations) {
+        throw new Error(`${registrations} resources registered under ${registered.size} URNs: two resources share a URN`);
+    }
+    const resources = [...registered.values()].map((r) => {
         const parts = r.urn.split("::");
         const state = unwrap(r.state) as Record<string, unknown>;
         return {
