@@ -6,7 +6,7 @@
  * before anything changes.
  */
 import { ConfigReader, RawConfig, isInteger, isPlainObject, integerAccepted, show } from "./configReader";
-import { APP_NAME, APP_NAME_ACCEPTED, COMMIT, DIGEST_REF, ENV_NAME } from "./names";
+import { APP_NAME, APP_NAME_ACCEPTED, COMMIT, DIGEST_REF, ENV_NAME, GITHUB_LOGIN } from "./names";
 import {
     ActiveService,
     PROFILE_NAMES,
@@ -25,7 +25,6 @@ import { CAPROVER_SECRET_KEYS, CapRoverSettings, readCapRoverSettings } from "./
 /** GHCR repositories are lowercase: ghcr.io/<owner>/<name>. */
 const IMAGE_PREFIX = /^ghcr\.io\/[a-z0-9]([a-z0-9-]*[a-z0-9])?\/[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/;
 const IMAGE_PREFIX_ACCEPTED = "ghcr.io/<owner>/<name> in lowercase, e.g. ghcr.io/aaronspindler/aaronspindler.com";
-const GITHUB_NAME = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$/;
 const REPO_NAME = /^[A-Za-z0-9._-]+$/;
 const OVERRIDE_FIELDS = ["appName", "instanceCount", "env", "off"] as const;
 
@@ -126,7 +125,7 @@ export function siteConfigKeys(): string[] {
 
 function readSiteConfig(r: ConfigReader, stack: string, env: ProgramEnv): SiteConfig {
     const profile = r.oneOf("topology", PROFILE_NAMES, "unified");
-    const owner = r.string("githubOwner", { required: true, pattern: GITHUB_NAME, accepted: "a GitHub user or organisation name, e.g. aaronspindler" }) ?? "";
+    const owner = r.string("githubOwner", { required: true, pattern: GITHUB_LOGIN, accepted: "a GitHub user or organisation name, e.g. aaronspindler" }) ?? "";
     const repository = r.string("appRepository", { required: true, pattern: REPO_NAME, accepted: "the app repository's name, e.g. aaronspindler.com" }) ?? "";
     const imagePrefix = r.string("imagePrefix", { pattern: IMAGE_PREFIX, accepted: IMAGE_PREFIX_ACCEPTED }) ?? `ghcr.io/${owner}/${repository}`.toLowerCase();
     const singleTarget = r.string("singleTarget", { pattern: /^[A-Za-z0-9][A-Za-z0-9._-]*$/, accepted: "a Dockerfile stage name" });
@@ -175,7 +174,7 @@ function readSiteConfig(r: ConfigReader, stack: string, env: ProgramEnv): SiteCo
         registry: {
             server: "ghcr.io",
             imagePrefix,
-            username: r.string("registryUser", { pattern: GITHUB_NAME, accepted: "a GitHub user name" }) ?? owner,
+            username: r.string("registryUser", { pattern: GITHUB_LOGIN, accepted: "a GitHub user name" }) ?? owner,
             token,
             keepVersions: r.integer("keepVersions", 5),
             keepUntagged: r.integer("keepUntagged", 1, 0),

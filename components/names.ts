@@ -12,3 +12,7 @@ export const DIGEST_REF = /^[a-z0-9][a-z0-9./_:-]*@sha256:[a-f0-9]{64}$/;
 export const COMMIT = /^[0-9a-f]{7,40}$/;
 /** Environment variable (and build arg) names. */
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** GitHub user and organisation logins: up to 39 letters, digits and single inner hyphens. */
+export const GITHUB_LOGIN = /^(?=.{1,39}$)[A-Za-z0-9]+(-[A-Za-z0-9]+)*$/;
+/** A CapRover dashboard URL: http(s), a host and an optional port, no path. */
+export const SERVER_URL = /^https?:\/\/[A-Za-z0-9.-]+(:\d+)?\/?$/;

@@ -24,7 +24,7 @@ import {
     sleep,
 } from "./client";
 import { apr1Matches } from "./apr1";
-import { APP_NAME, APP_NAME_ACCEPTED, DIGEST_REF, ENV_NAME } from "../names";
+import { APP_NAME, APP_NAME_ACCEPTED, DIGEST_REF, ENV_NAME, SERVER_URL } from "../names";
 
 /** Inputs of a CapRover app, as the provider receives them (plain values). */
 export interface AppInputs {
@@ -122,7 +122,7 @@ export function checkApp(inputs: AppInputs): pulumi.dynamic.CheckFailure[] {
     const known = (v: unknown) => v !== UNKNOWN;
     const c = inputs.connection;
     if (known(c)) {
-        if (!c || !/^https?:\/\/[^/\s]+\/?$/.test(c.url ?? "")) fail("connection", "url must be the dashboard's http(s) URL without a path, e.g. https://captain.example.com");
+        if (!c || !SERVER_URL.test(c.url ?? "")) fail("connection", "url must be the dashboard's http(s) URL without a path, e.g. https://captain.example.com");
         if (c && !c.password) fail("connection", "password is required");
     }
     if (!APP_NAME.test(inputs.appName ?? "")) fail("appName", `${JSON.stringify(inputs.appName)} is not a CapRover app name: ${APP_NAME_ACCEPTED}`);

@@ -4,12 +4,12 @@
  */
 import type { ConfigReader } from "../configReader";
 import type { ProgramEnv } from "../config";
+import { SERVER_URL } from "../names";
 import { ActiveService, SERVICE_NAMES, ServiceName } from "../topology";
 import type { Volume } from "./client";
 
 /** CapRover's longest accepted dashboard password. */
 const MAX_PASSWORD = 29;
-const SERVER_URL = /^https?:\/\/[A-Za-z0-9.-]+(:\d+)?\/?$/;
 const PROBE_ADDRESS = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const VOLUME_ACCEPTED = "a list of \"<volume-name>:/container/path\" or \"/host/path:/container/path\" strings";

@@ -4,9 +4,9 @@
  * workflows (the real site's values are the defaults).
  */
 import { ConfigReader, show } from "../configReader";
+import { GITHUB_LOGIN } from "../names";
 
 /** GitHub user and organisation logins: 1 to 39 letters, digits and single inner '-'. */
-const LOGIN = /^(?=.{1,39}$)[A-Za-z0-9]+(-[A-Za-z0-9]+)*$/;
 /** A git branch name (the subset git check-ref-format and GitHub both accept). */
 const BRANCH = /^(?!.*(\.\.|\/\/|@\{|\.lock$|\/$|\.$))[A-Za-z0-9_][A-Za-z0-9._/-]*$/;
 /** GitHub environment names. */
@@ -83,7 +83,7 @@ export const WORKFLOW_DEFAULTS: WorkflowSettings = {
 /** Reads and validates the GitHub section; problems are recorded on `r`. */
 export function readGithubSettings(r: ConfigReader): GithubSettings {
     const environment = r.string("githubEnvironment", { pattern: ENVIRONMENT, accepted: "a GitHub environment name (letters, digits, '.', '_', '-'), e.g. production" });
-    const reviewers = r.stringList("requiredReviewers", [], { pattern: LOGIN, accepted: "GitHub logins, e.g. [aaronspindler]" });
+    const reviewers = r.stringList("requiredReviewers", [], { pattern: GITHUB_LOGIN, accepted: "GitHub logins, e.g. [aaronspindler]" });
     if (reviewers.length > MAX_REVIEWERS) r.fail("requiredReviewers", reviewers, `at most ${MAX_REVIEWERS} logins (GitHub's limit)`);
     if (new Set(reviewers.map((l) => l.toLowerCase())).size !== reviewers.length) r.fail("requiredReviewers", reviewers, "logins without repeats");
     if (reviewers.length > 0 && !environment) {
