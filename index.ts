@@ -1,5 +1,5 @@
-import { loadSiteConfig } from "./components/stackConfig";
-import { deploySite } from "./components/site";
+import { loadSiteConfig } from "./config/stack";
+import { deploySite } from "./stack/site";
 
 // Validation throws before any resource is registered: a bad stack file changes nothing.
 const site = deploySite(loadSiteConfig());

@@ -11,7 +11,7 @@
  * Both are `pulumi up --yes --skip-preview` (`pulumi up --yes` adds one preview, ~3 s here).
  */
 import { CapRoverEmulator } from "../emulator/caprover";
-import { Workspace, ensureTools } from "../tests/engine/harness";
+import { Workspace, ensureTools } from "../scripts/engine/driver";
 
 // Bench-only values for the emulator and the temporary stack.
 const PASSWORD = "bench-only-password";

@@ -17,7 +17,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { REPO, RunResult, Workspace, ensureTools, run, unavailablePlugins } from "../tests/engine/harness";
+import { REPO, RunResult, Workspace, ensureTools, run, unavailablePlugins } from "../scripts/engine/driver";
 
 interface Options {
     runs: number;

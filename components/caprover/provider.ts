@@ -24,7 +24,7 @@ import {
     sleep,
 } from "./client";
 import { apr1Matches } from "./apr1";
-import { APP_NAME, APP_NAME_ACCEPTED, DIGEST_REF, ENV_NAME, SERVER_URL } from "../names";
+import { APP_NAME, APP_NAME_ACCEPTED, DIGEST_REF, ENV_NAME, SERVER_URL } from "../../config/names";
 
 /** Inputs of a CapRover app, as the provider receives them (plain values). */
 export interface AppInputs {

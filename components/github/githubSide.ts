@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as github from "@pulumi/github";
-import { RetentionPolicy } from "../ghcrRegistry";
-import { ActiveService, ServiceName } from "../topology";
+import type { GithubSettings } from "../../config/github";
+import type { ActiveService, ServiceName } from "../../config/topology";
+import type { RetentionPolicy } from "../images/ghcrRegistry";
+import { housekeepingWorkflows } from "./housekeeping";
 import { RepositorySecrets } from "./repositorySecrets";
-import { ScheduledWorkflow } from "./scheduledWorkflow";
-import { GithubSettings } from "./settings";
-import { housekeepingWorkflows } from "./workflows";
+import { WorkflowFile } from "./workflowFile";
 
 /** What the CapRover side hands the GitHub side. */
 export interface CapRoverOutputs {
@@ -36,7 +36,7 @@ export interface GithubSideArgs {
  */
 export class GithubSide extends pulumi.ComponentResource {
     /** Committed workflow files by file name. */
-    public readonly workflows: Record<string, ScheduledWorkflow>;
+    public readonly workflows: Record<string, WorkflowFile>;
     /** The deploy secrets, once the CapRover side is wired. */
     public readonly secrets: RepositorySecrets | undefined;
 
@@ -62,7 +62,7 @@ export class GithubSide extends pulumi.ComponentResource {
         this.workflows = Object.fromEntries(
             Object.entries(housekeepingWorkflows(settings.workflows, args.retention)).map(([fileName, workflow]) => [
                 fileName,
-                new ScheduledWorkflow(
+                new WorkflowFile(
                     fileName.replace(/\.yml$/, ""),
                     { repository: repository.repository, branch: settings.workflowBranch, fileName, workflow, stack: args.stack },
                     children,

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as github from "@pulumi/github";
-import { ActiveService, ServiceName } from "../topology";
+import { ActiveService, ServiceName } from "../../config/topology";
 
 /** A GitHub environment that holds the secrets instead of the repository. */
 export interface SecretsEnvironment {

@@ -13,30 +13,13 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { AppDefinition, CapRoverClient, clearTokenCache, deployedImage } from "../../components/caprover/client";
 import { CapRoverEmulator } from "../../emulator/caprover";
-import {
-    EngineEvent,
-    PreviewJson,
-    REPO,
-    Workspace,
-    changedSteps,
-    differingKeys,
-    ensureTools,
-    errorsOf,
-    filesBelow,
-    shortName,
-    stepOf,
-    summaryOf,
-} from "./harness";
+import { EngineEvent, PreviewJson, REPO, Workspace, ensureTools } from "../../scripts/engine/driver";
+import { changedSteps, differingKeys, errorsOf, filesBelow, shortName, stepOf, summaryOf } from "./events";
+import { CLI_TIMEOUT, EMULATOR_PASSWORD, FLOWER_PASSWORD, STACK, openLocalStack } from "./localStack";
 
-// TEST-ONLY values: they exist only for this run's emulator and temporary state.
-const EMULATOR_PASSWORD = "emu-test-only-pw-1f3a";
-const FLOWER_PASSWORD = "flower-test-only-pw-7c2e";
+// TEST-ONLY value: it exists only for this run's emulator and temporary state.
 const SECRET_ENV_VALUE = "django-key-test-only-9b41d6";
-
-const STACK = "local";
 const stack = ["--stack", STACK];
-/** Per-call bound of the CLI (each takes seconds here; the bound only stops a hang). */
-const CLI_TIMEOUT = 180_000;
 
 /** The images the stack file deploys (split), and the unified worker's own image. */
 const stackFile = YAML.parse(fs.readFileSync(path.join(REPO, "Pulumi.local.yaml"), "utf8")) as { config: Record<string, unknown> };
@@ -79,15 +62,7 @@ describe("engine: the local stack against the CapRover emulator", function () {
     before(async function () {
         this.timeout(45 * 60_000);
         await ensureTools();
-        emulator = new CapRoverEmulator({ password: EMULATOR_PASSWORD });
-        await emulator.start();
-        ws = await Workspace.create({ stackFiles: ["Pulumi.local.yaml"] });
-        await ws.pulumi(["stack", "init", STACK, "--secrets-provider", "passphrase"], { timeoutMs: CLI_TIMEOUT });
-        // Point the copy at this run's emulator; the tracked stack file keeps its defaults.
-        await config("set", "site:caproverUrl", emulator.url);
-        await config("set", "site:caproverProbeAddress", `127.0.0.1:${emulator.port}`);
-        await config("set", "--secret", "site:caproverPassword", EMULATOR_PASSWORD);
-        await config("set", "--secret", "site:flowerPassword", FLOWER_PASSWORD);
+        ({ emulator, ws } = await openLocalStack());
         // An app setting stored as a secret leaf inside a plain object, and a plain one beside it.
         await config("set", "--secret", "--path", "site:services.web.env.DJANGO_SECRET_KEY", SECRET_ENV_VALUE);
         await config("set", "--path", "site:services.celery.env.CELERY_LOG_LEVEL", "info");

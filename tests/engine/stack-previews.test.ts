@@ -5,7 +5,7 @@
  * SITE_UNAVAILABLE_PLUGINS, and it leaves the parts that need them out of the preview, saying so.
  */
 import { expect } from "chai";
-import { RunResult, engineEnv, ensureTools, killAll, run } from "./harness";
+import { RunResult, engineEnv, ensureTools, killAll, run } from "../../scripts/engine/driver";
 
 /** A preview takes seconds once the tools exist; the bound only stops a hang. */
 const PREVIEW_TIMEOUT = 5 * 60_000;

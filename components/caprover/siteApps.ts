@@ -1,0 +1,137 @@
+import * as pulumi from "@pulumi/pulumi";
+import { CapRoverApp, CapRoverAppArgs } from "./capRoverApp";
+import type { Connection, Volume } from "./client";
+import { RegistryCredentials } from "./registryCredentials";
+import type { CapRoverSettings } from "../../config/caprover";
+import type { ActiveService } from "../../config/topology";
+
+/** Credentials CapRover needs to pull private images. */
+export interface PullCredentials {
+    /** Registry host, e.g. `ghcr.io`. */
+    server: string;
+    /** Registry user. */
+    username: string;
+    /** Registry token (a secret). */
+    password: pulumi.Input<string>;
+    /** Image prefix under the host (the GHCR owner). */
+    imagePrefix: string;
+}
+
+export interface SiteAppsArgs {
+    /** The active services; each becomes one app, named after the service. */
+    services: ActiveService[];
+    /** Validated CapRover settings: server, timeouts, Flower's auth, volumes. */
+    settings: CapRoverSettings;
+    /** Image by digest per service name (ServiceImage's `ref`). */
+    images: Record<string, pulumi.Input<string>>;
+    /** Pull credentials for private images; omitted when the images are public. */
+    registry?: PullCredentials;
+}
+
+/** What one service's app looks like, derived from its role (everything but the image and connection). */
+export type AppSpec = Omit<CapRoverAppArgs, "connection" | "image">;
+
+/**
+ * One service's app, from the topology: workers are not web-exposed; web-exposed apps get their
+ * health path and force SSL (Flower's basic-auth credentials must never cross plain HTTP); Flower
+ * sits behind HTTP basic auth. Every app gets a deploy token for CI.
+ */
+export function appSpec(service: ActiveService, settings: CapRoverSettings): AppSpec {
+    const exposed = service.exposure !== "internal";
+    const volumes: Volume[] = settings.volumes[service.name] ?? [];
+    return {
+        appName: service.appName,
+        instanceCount: service.instanceCount,
+        containerHttpPort: service.port ?? 80,
+        exposeAsWebApp: exposed,
+        forceSsl: exposed,
+        websocketSupport: false,
+        envVars: service.env,
+        httpAuth: service.exposure === "http-auth" ? settings.flowerAuth : undefined,
+        hasPersistentData: volumes.length > 0,
+        volumes,
+        enableDeployToken: true,
+        description: `${service.name} (${service.role}): ${service.process}`,
+        healthPath: exposed ? service.health?.path : undefined,
+        deployTimeoutMs: settings.deployTimeoutSeconds * 1000,
+        deleteVolumes: settings.deleteVolumes,
+    };
+}
+
+/**
+ * The site's CapRover apps: one per active service, resource name = service name, so a profile
+ * change keeps URNs (celery stays `celery` between celery-worker and celery-unified) and removes
+ * the apps of services that are no longer active. Private-image pull credentials are registered
+ * first.
+ */
+export class SiteApps extends pulumi.ComponentResource {
+    /** The app resource per service. */
+    public readonly apps: Record<string, CapRoverApp>;
+    /** CapRover app name per service. */
+    public readonly appNames: Record<string, string>;
+    /** Public URL per service. */
+    public readonly appUrls: Record<string, pulumi.Output<string>>;
+    /** Image each app runs. */
+    public readonly deployedImages: Record<string, pulumi.Output<string>>;
+    /** App deploy token per service (secret), for `CAPROVER_<SERVICE>_APP_TOKEN`. */
+    public readonly deployTokens: Record<string, pulumi.Output<string>>;
+    /** The registry entry, when pull credentials were given. */
+    public readonly registry?: RegistryCredentials;
+
+    constructor(name: string, args: SiteAppsArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Formerly CapRoverApps: the alias keeps the running apps (its children) under their URNs.
+        super("site:caprover:SiteApps", name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), { type: "site:caprover:CapRoverApps" }] });
+        const { services, settings, images } = args;
+        // Config validation requires both for `pulumi up`; a preview without them shows the plan
+        // with the connection unknown (no request is made before create/update anyway).
+        if (!settings.url || !settings.password) {
+            pulumi.log.warn("CapRover server or password not set (site:caproverUrl / CAPROVER_SERVER, site:caproverPassword / CAPROVER_PASSWORD): previewing the apps without them", this);
+        }
+        const connection = pulumi.secret(
+            settings.url && settings.password
+                ? pulumi.output<Connection>({ url: settings.url, password: settings.password, probeAddress: settings.probeAddress })
+                : (pulumi.output(pulumi.unknown) as pulumi.Output<Connection>),
+        );
+        this.registry = args.registry
+            ? new RegistryCredentials(
+                  `${name}-registry`,
+                  {
+                      connection,
+                      registryDomain: args.registry.server,
+                      registryUser: args.registry.username,
+                      registryPassword: pulumi.secret(args.registry.password),
+                      registryImagePrefix: args.registry.imagePrefix,
+                  },
+                  { parent: this },
+              )
+            : undefined;
+        this.apps = Object.fromEntries(
+            services.map((service) => {
+                const image = images[service.name];
+                if (image === undefined) throw new Error(`no image for service ${service.name}`);
+                const spec = appSpec(service, settings);
+                const app = new CapRoverApp(
+                    service.name,
+                    {
+                        ...spec,
+                        connection,
+                        image,
+                        envVars: pulumi.secret(spec.envVars ?? {}),
+                        httpAuth: spec.httpAuth ? pulumi.secret(spec.httpAuth) : undefined,
+                    },
+                    { parent: this, dependsOn: this.registry ? [this.registry] : [] },
+                );
+                return [service.name, app];
+            }),
+        );
+        this.appNames = Object.fromEntries(services.map((s) => [s.name, s.appName]));
+        this.appUrls = mapValues(this.apps, (a) => a.appUrl);
+        this.deployedImages = mapValues(this.apps, (a) => a.deployedImage);
+        this.deployTokens = mapValues(this.apps, (a) => pulumi.secret(a.deployToken));
+        this.registerOutputs({ appNames: this.appNames, appUrls: this.appUrls, deployedImages: this.deployedImages, deployTokens: this.deployTokens });
+    }
+}
+
+function mapValues<T, U>(record: Record<string, T>, f: (value: T) => U): Record<string, U> {
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, f(v)]));
+}

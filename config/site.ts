@@ -1,0 +1,170 @@
+/**
+ * The `site:` configuration: read, validated and turned into the settings the components take.
+ *
+ * Pulumi.yaml declares every key with its type, description and default; this module reads the
+ * site section (profile, app repository, per-service overrides) and calls each section's reader
+ * (images, CapRover, GitHub). Nothing here registers a resource, so a bad stack file fails before
+ * anything changes.
+ */
+import { CAPROVER_SECRET_KEYS, CapRoverSettings, readCapRoverSettings } from "./caprover";
+import { declarations } from "./declarations";
+import type { ProgramEnv } from "./env";
+import { GithubSettings, readGithubSettings } from "./github";
+import { BuildSettings, RegistrySettings, readBuild, readRegistry } from "./images";
+import { APP_NAME, APP_NAME_ACCEPTED, ENV_NAME, GITHUB_LOGIN } from "./names";
+import { ConfigReader, RawConfig, isInteger, isPlainObject, integerAccepted, show } from "./reader";
+import { ActiveService, PROFILE_NAMES, ProfileName, SERVICE_NAMES, ServiceName, ServiceOverride, profileServices, resolveServices } from "./topology";
+
+const REPO_NAME = /^[A-Za-z0-9._-]+$/;
+const OVERRIDE_FIELDS = ["appName", "instanceCount", "env", "off"] as const;
+
+/** The validated configuration of one stack. */
+export interface SiteConfig {
+    /** Stack name. */
+    stack: string;
+    /** Active topology profile. */
+    profile: ProfileName;
+    /** The active services: the seam everything else derives from. */
+    services: ActiveService[];
+    /** The app repository on GitHub. */
+    github: { owner: string; repository: string };
+    /** Image registry settings. */
+    registry: RegistrySettings;
+    /** Image build settings. */
+    build: BuildSettings;
+    /** What this stack manages on the app repository's GitHub side. */
+    githubSide: GithubSettings;
+    /** Plugins a preview does without (parts needing them are left out, with a warning); empty for `up`. */
+    previewWithout: string[];
+    /** The CapRover apps: whether managed, the server, deploy timeout, Flower's auth, volumes. */
+    caprover: CapRoverSettings;
+}
+
+/** Validates raw `site:` configuration; throws a ConfigError naming every bad key. */
+export function parseSiteConfig(stack: string, raw: RawConfig, env: ProgramEnv = {}): SiteConfig {
+    const r = new ConfigReader("site", raw, declarations(), new Set(["registryToken", ...CAPROVER_SECRET_KEYS]), env.encryptedKeys && new Set(env.encryptedKeys));
+    const config = readSiteConfig(r, stack, env);
+    r.finish();
+    return config;
+}
+
+/** Every `site:` key the program reads (Pulumi.yaml must declare exactly these). */
+export function siteConfigKeys(): string[] {
+    const r = new ConfigReader("site", {}, declarations());
+    readSiteConfig(r, "keys", {});
+    return r.keys();
+}
+
+/** Every service whose image this stack pushes (release-only ones included): the registry names and cleans their packages. */
+export function pushedServices(config: Pick<SiteConfig, "services" | "build">): ActiveService[] {
+    return [...config.services, ...config.build.releaseOnly];
+}
+
+function readSiteConfig(r: ConfigReader, stack: string, env: ProgramEnv): SiteConfig {
+    const profile = r.oneOf("topology", PROFILE_NAMES);
+    const owner = r.string("githubOwner", { required: true, pattern: GITHUB_LOGIN, accepted: "a GitHub user or organisation name, e.g. aaronspindler" }) ?? "";
+    const repository = r.string("appRepository", { required: true, pattern: REPO_NAME, accepted: "the app repository's name, e.g. aaronspindler.com" }) ?? "";
+    const registry = readRegistry(r, { owner, repository }, env);
+    const singleTarget = r.string("singleTarget", { pattern: /^[A-Za-z0-9][A-Za-z0-9._-]*$/, accepted: "a Dockerfile stage name" });
+    if (profile === "single" && !singleTarget) {
+        r.complain("singleTarget", "is required by profile \"single\": the Dockerfile target that runs web, worker and beat in one container (the real Dockerfile has no such stage)");
+    }
+    const appNamePrefix = r.string("appNamePrefix", { pattern: /^[a-z0-9][a-z0-9-]*$/, accepted: "lowercase letters, digits and '-', e.g. dev-" }) ?? "";
+    const buildArgs = r.stringMap("buildArgs", ENV_NAME, "a build arg name");
+    const shared = { singleTarget, appNamePrefix, buildArgs };
+    const services = resolveServices({ ...shared, profile, overrides: readOverrides(r, profile) });
+    checkServices(r, services);
+    return {
+        stack,
+        profile,
+        services,
+        github: { owner, repository },
+        registry,
+        build: readBuild(r, { stack, services, resolve: shared }, registry, env),
+        githubSide: readGithubSettings(r),
+        caprover: readCapRoverSettings(r, services, env),
+        // Only a preview may leave parts out: `pulumi up` must never silently drop resources.
+        previewWithout: env.pushing ? [] : env.unavailablePlugins ?? [],
+    };
+}
+
+/** Reads `site:services`: per-service overrides, each for a service the profile runs. */
+function readOverrides(r: ConfigReader, profile: ProfileName): Partial<Record<ServiceName, ServiceOverride>> {
+    const raw = r.object("services")!;
+    const running = profileServices(profile);
+    const out: Partial<Record<ServiceName, ServiceOverride>> = {};
+    for (const [service, value] of Object.entries(raw)) {
+        const key = `services.${service}`;
+        if (!(SERVICE_NAMES as readonly string[]).includes(service)) {
+            r.fail(key, service, `a service name: ${SERVICE_NAMES.join(", ")}`);
+            continue;
+        }
+        if (!running.includes(service as ServiceName)) {
+            r.complain(key, `profile "${profile}" does not run ${service}; it runs ${running.join(", ")} (remove the override or change site:topology)`);
+            continue;
+        }
+        if (!isPlainObject(value)) {
+            r.fail(key, value, `an object with ${OVERRIDE_FIELDS.join(", ")}`);
+            continue;
+        }
+        out[service as ServiceName] = readOverride(r, key, value);
+    }
+    if (out.web?.off) r.complain("services.web.off", "web cannot be turned off; pick a profile instead (every profile runs web)");
+    return out;
+}
+
+function readOverride(r: ConfigReader, key: string, value: Record<string, unknown>): ServiceOverride {
+    const o: ServiceOverride = {};
+    for (const [field, v] of Object.entries(value)) {
+        const at = `${key}.${field}`;
+        switch (field) {
+            case "appName":
+                if (typeof v === "string" && APP_NAME.test(v)) o.appName = v;
+                else r.fail(at, v, `a CapRover app name: ${APP_NAME_ACCEPTED}`);
+                break;
+            case "instanceCount":
+                if (isInteger(v, 1)) o.instanceCount = v;
+                else r.fail(at, v, integerAccepted(1));
+                break;
+            case "env":
+                // Values may be secrets (`pulumi config set --secret --path ...`): never shown.
+                if (isPlainObject(v)) o.env = readEnv(r, at, v);
+                else r.complain(at, "is not accepted; expected an object of environment variables (NAME: value)");
+                break;
+            case "off":
+                if (typeof v === "boolean") o.off = v;
+                else r.fail(at, v, "true or false");
+                break;
+            default:
+                r.complain(at, `unknown field; accepted fields are ${OVERRIDE_FIELDS.join(", ")}`);
+        }
+    }
+    return o;
+}
+
+/** Environment variables: names checked and shown, values checked and never shown. */
+function readEnv(r: ConfigReader, at: string, value: Record<string, unknown>): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const [name, v] of Object.entries(value)) {
+        if (!ENV_NAME.test(name)) r.complain(at, `key ${show(name)} is not accepted; expected an environment variable name (letters, digits, '_', not starting with a digit)`);
+        else if (typeof v !== "string") r.complain(`${at}.${name}`, "is not accepted; expected a string (quote numbers and booleans)");
+        else env[name] = v;
+    }
+    return env;
+}
+
+/** One scheduler container per scheduler role; derived app names (prefix + service) valid and unique. */
+function checkServices(r: ConfigReader, services: ActiveService[]): void {
+    for (const s of services.filter((s) => s.scheduler && s.instanceCount !== 1)) {
+        r.complain(`services.${s.name}.instanceCount`, `${s.instanceCount} is not accepted; ${s.name} runs the beat scheduler (role ${s.role}), and a second container would run every periodic task twice; expected 1`);
+    }
+    const owners = new Map<string, ServiceName>();
+    for (const s of services) {
+        if (!APP_NAME.test(s.appName)) {
+            r.complain(`services.${s.name}.appName`, `${show(s.appName)} (from site:appNamePrefix + service name) is not a valid CapRover app name; expected ${APP_NAME_ACCEPTED}`);
+        }
+        const other = owners.get(s.appName);
+        if (other) r.complain(`services.${s.name}.appName`, `${show(s.appName)} is already the app name of service ${other}; app names must be unique`);
+        owners.set(s.appName, s.name);
+    }
+}

@@ -1,0 +1,44 @@
+/**
+ * The stack loader: the running stack's `site:` configuration (project defaults applied by the
+ * engine), validated, with what CI's environment adds.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { RawConfig } from "./reader";
+import { SiteConfig, parseSiteConfig } from "./site";
+
+const PREFIX = "site:";
+/** Not in the SDK's typings: whether the engine holds a config key encrypted. */
+const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
+
+/** The `site:` keys of the running stack's configuration (project defaults applied by the engine). */
+export function rawSiteConfig(): RawConfig {
+    return Object.fromEntries(
+        Object.entries(pulumi.runtime.allConfig())
+            .filter(([key]) => key.startsWith(PREFIX))
+            .map(([key, value]) => [key.slice(PREFIX.length), value]),
+    );
+}
+
+/** Reads and validates the running stack's configuration. */
+export function loadSiteConfig(): SiteConfig {
+    const pushing = !pulumi.runtime.isDryRun();
+    const raw = rawSiteConfig();
+    const config = parseSiteConfig(pulumi.getStack(), raw, {
+        encryptedKeys: Object.keys(raw).filter((key) => isConfigSecret(PREFIX + key)),
+        GITHUB_TOKEN: process.env.GITHUB_TOKEN,
+        GITHUB_SHA: process.env.GITHUB_SHA,
+        CAPROVER_SERVER: process.env.CAPROVER_SERVER,
+        CAPROVER_PASSWORD: process.env.CAPROVER_PASSWORD,
+        FLOWER_PASSWORD: process.env.FLOWER_PASSWORD,
+        pushing,
+        unavailablePlugins: (process.env.SITE_UNAVAILABLE_PLUGINS ?? "").split(",").filter((p) => p.trim() !== ""),
+    });
+    if (config.build.enabled && config.registry.token === undefined) {
+        // A preview builds nothing, so it needs no credentials; `pulumi up` refuses to start without them.
+        pulumi.log.warn("no GHCR credentials (site:registryToken or GITHUB_TOKEN): `pulumi up` will refuse to build until one is set");
+    }
+    if (config.build.enabled && !config.build.commitSha) {
+        pulumi.log.warn("no commit SHA (site:commitSha or GITHUB_SHA): images will be tagged latest only");
+    }
+    return config;
+}

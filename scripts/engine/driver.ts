@@ -1,0 +1,369 @@
+/**
+ * The one engine driver: runs the real Pulumi CLI (built by scripts/ensure-tools.sh) on a copy of
+ * this project. `npm run preview`, the engine tests and the benchmarks all go through it.
+ *
+ * A workspace is a folder holding a project copy (Pulumi.yaml whose `main` points back at this
+ * repository, so the program is the repository's own, and copies of the stack files, so
+ * `stack init` and `config set` never touch a tracked file) and a file state backend. A temporary
+ * workspace also gets a private PULUMI_HOME that borrows the installed plugins. Every CLI call runs
+ * asynchronously (an in-process emulator must keep answering meanwhile), in its own process group,
+ * with a timeout that kills the whole group.
+ */
+import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+
+export const REPO = path.resolve(__dirname, "..", "..");
+
+/**
+ * Passphrase of temporary workspaces' passphrase secrets provider. TEST-ONLY: it protects values
+ * that exist only for the tests and benches (the emulator's password and the like), never a real secret.
+ */
+export const TEST_ONLY_PASSPHRASE = "engine-tests-only-not-a-secret";
+
+/** Outcome of one command. */
+export interface RunResult {
+    /** Exit code (-1 when killed by a signal). */
+    code: number;
+    stdout: string;
+    stderr: string;
+    /** Wall time in ms. */
+    ms: number;
+}
+
+export interface RunOptions {
+    /** Kill the process group after this many ms (default 180 s). */
+    timeoutMs?: number;
+    /** Resolve on a non-zero exit instead of rejecting. */
+    allowFailure?: boolean;
+    /** Working directory. */
+    cwd?: string;
+    /** Full environment of the command. */
+    env?: NodeJS.ProcessEnv;
+    /** Pass the output through to this process's instead of capturing it: both streams, or stderr only. */
+    inherit?: boolean | "stderr";
+}
+
+const running = new Set<ChildProcess>();
+
+/** Kills every command still running (tests' after hooks call it, so a failed test leaves no process behind). */
+export function killAll(): void {
+    for (const child of running) killGroup(child);
+}
+
+function killGroup(child: ChildProcess): void {
+    if (child.pid === undefined || child.exitCode !== null) return;
+    try {
+        // Negative pid: the whole group (the CLI, its language host, the program, providers).
+        process.kill(-child.pid, "SIGKILL");
+    } catch {
+        // Already gone.
+    }
+}
+
+/** Runs a command without a shell; rejects on timeout, or on a non-zero exit unless allowed. */
+export function run(command: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
+    const timeoutMs = opts.timeoutMs ?? 180_000;
+    const started = Date.now();
+    return new Promise((resolve, reject) => {
+        const child = spawn(command, args, {
+            cwd: opts.cwd ?? REPO,
+            env: opts.env ?? process.env,
+            detached: true,
+            stdio: ["ignore", opts.inherit === true ? "inherit" : "pipe", opts.inherit ? "inherit" : "pipe"],
+        });
+        running.add(child);
+        let stdout = "";
+        let stderr = "";
+        let timedOut = false;
+        child.stdout?.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
+        child.stderr?.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
+        const timer = setTimeout(() => {
+            timedOut = true;
+            killGroup(child);
+        }, timeoutMs);
+        child.on("error", (e) => {
+            clearTimeout(timer);
+            running.delete(child);
+            reject(new Error(`${command} could not be started: ${e.message}`));
+        });
+        child.on("close", (code) => {
+            clearTimeout(timer);
+            running.delete(child);
+            const result: RunResult = { code: code ?? -1, stdout, stderr, ms: Date.now() - started };
+            const shown = `${command} ${args.join(" ")}`;
+            if (timedOut) return reject(new Error(`${shown}: no result within ${timeoutMs} ms, killed\n${tail(result)}`));
+            if (result.code !== 0 && !opts.allowFailure) return reject(new Error(`${shown}: exit ${result.code}\n${tail(result)}`));
+            resolve(result);
+        });
+    });
+}
+
+/** The last lines of a command's output, for failure messages. */
+export function tail(r: Pick<RunResult, "stdout" | "stderr">, lines = 40): string {
+    const pick = (s: string) => s.trimEnd().split("\n").slice(-lines).join("\n");
+    return `--- stdout (tail)\n${pick(r.stdout)}\n--- stderr (tail)\n${pick(r.stderr)}`;
+}
+
+/** What scripts/ensure-tools.sh puts into the environment. */
+export interface Tools {
+    /** PATH with the tools folder first. */
+    PATH: string;
+    /** The tools' PULUMI_HOME (holding the installed plugins). */
+    PULUMI_HOME: string;
+}
+
+let tools: Promise<Tools> | undefined;
+
+/**
+ * Ensures the CLI, language host, launchers and plugins (about a second when built; a cold build
+ * takes minutes, hence the long timeout) and returns their environment. Runs once per process;
+ * `progress` passes ensure-tools' progress lines through to stderr.
+ */
+export function ensureTools(opts: { progress?: boolean; timeoutMs?: number } = {}): Promise<Tools> {
+    tools ??= run("bash", [path.join(REPO, "scripts", "ensure-tools.sh")], {
+        timeoutMs: opts.timeoutMs ?? 40 * 60_000,
+        env: { ...process.env, SITE_TOOLS_QUIET: opts.progress ? "0" : "1" },
+        inherit: opts.progress ? "stderr" : false,
+    }).then((r) => toolsFromExports(r.stdout));
+    return tools;
+}
+
+/** Reads the `export NAME=value` lines ensure-tools.sh prints (values quoted by bash's `printf %q`). */
+export function toolsFromExports(text: string): Tools {
+    const value = (name: string) => {
+        const m = new RegExp(`^export ${name}=(\\S+?)(:"\\$PATH")?$`, "m").exec(text);
+        if (!m) throw new Error(`ensure-tools.sh printed no ${name}:\n${text}`);
+        return m[1].replace(/\\(.)/g, "$1");
+    };
+    return { PATH: `${value("PATH")}${path.delimiter}${process.env.PATH ?? ""}`, PULUMI_HOME: value("PULUMI_HOME") };
+}
+
+/** Resource plugins of the program's Pulumi packages, by npm package name. */
+const PLUGIN_PACKAGES = ["github", "command", "docker", "docker-build"];
+
+/**
+ * The resource plugins the program's packages ask for that are not installed: what
+ * SITE_UNAVAILABLE_PLUGINS names for a preview on this machine.
+ */
+export function unavailablePlugins(t: Tools): string[] {
+    return PLUGIN_PACKAGES.filter((name) => {
+        const pkg = require(`@pulumi/${name}/package.json`) as { version: string; pulumi?: { version?: string } };
+        const version = (pkg.pulumi?.version ?? pkg.version).replace(/^v/, "");
+        return !fs.existsSync(path.join(t.PULUMI_HOME, "plugins", `resource-${name}-v${version}`, `pulumi-resource-${name}`));
+    });
+}
+
+/** Variables of the caller that never reach a test's or bench's engine: no cloud login, no token, no other passphrase. */
+const CALLER_ONLY = ["PULUMI_ACCESS_TOKEN", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE", "GITHUB_TOKEN", "GITHUB_SHA", "SITE_UNAVAILABLE_PLUGINS"];
+
+/** The environment every CLI call gets: the tools first, no plugin downloads, transpile-only TypeScript. */
+export function engineEnv(t: Tools, extra: Record<string, string>, opts: { isolate?: boolean } = { isolate: true }): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    if (opts.isolate) for (const key of CALLER_ONLY) delete env[key];
+    return {
+        ...env,
+        PATH: t.PATH,
+        PULUMI_HOME: t.PULUMI_HOME,
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        // Type checking is `tsc --noEmit`'s job (npm run build, .ci/run); the engine only needs the program to run.
+        PULUMI_NODEJS_TRANSPILE_ONLY: env.PULUMI_NODEJS_TRANSPILE_ONLY ?? "true",
+        ...extra,
+    };
+}
+
+/** Minimal shapes of the engine's events (`--event-log`) and of `pulumi preview --json`. */
+export interface StepState {
+    urn: string;
+    type: string;
+    inputs?: Record<string, unknown>;
+    outputs?: Record<string, unknown>;
+}
+export interface StepMetadata {
+    op: string;
+    urn: string;
+    type: string;
+    old?: StepState;
+    new?: StepState;
+}
+export interface EngineEvent {
+    resourcePreEvent?: { metadata: StepMetadata };
+    resOutputsEvent?: { metadata: StepMetadata };
+    summaryEvent?: { resourceChanges: Record<string, number>; result?: string };
+    diagnosticEvent?: { severity: string; message: string; urn?: string };
+}
+export interface PreviewStep {
+    op: string;
+    urn: string;
+    oldState?: StepState;
+    newState?: StepState;
+    replaceReasons?: string[];
+}
+export interface PreviewJson {
+    steps: PreviewStep[];
+    changeSummary: Record<string, number>;
+    diagnostics?: { severity: string; message: string }[];
+}
+
+export interface WorkspaceOptions {
+    /** Folder of the workspace (kept); default: a new temporary folder, removed by `dispose`. */
+    root?: string;
+    /** Passphrase of the passphrase secrets provider (default: the test-only one). */
+    passphrase?: string;
+    /** Stack files copied from the repository, e.g. `Pulumi.local.yaml` (a persistent workspace refreshes them with `stackFile`). */
+    stackFiles?: string[];
+    /** Program directory (default: this repository). */
+    main?: string;
+    /** Project settings (default: this repository's Pulumi.yaml); `main` is set from the option above. */
+    project?: Record<string, unknown>;
+    /** Further environment of every command (e.g. SITE_UNAVAILABLE_PLUGINS). */
+    env?: Record<string, string>;
+    /** Keep the caller's environment (passphrase, tokens) instead of isolating the engine from it. */
+    inheritCallerEnv?: boolean;
+}
+
+/** A project copy and a file state backend, driven through the real CLI. */
+export class Workspace {
+    /** Every command's output and every engine event, so tests can check that no secret was ever shown. */
+    readonly transcript: string[] = [];
+    /**
+     * Debug-severity diagnostics, kept apart: the Node SDK traces each RPC's raw response at debug
+     * level (`RegisterResource RPC finished: ... resp: ...`), secret values included. Pulumi shows
+     * them only with `--debug` or `-v`, and in event logs.
+     */
+    readonly debugTranscript: string[] = [];
+    private eventFiles = 0;
+
+    private constructor(
+        readonly root: string,
+        readonly env: NodeJS.ProcessEnv,
+        private readonly temporary: boolean,
+    ) {}
+
+    /** The copied project (where stack files live and commands run). */
+    get project(): string {
+        return path.join(this.root, "project");
+    }
+
+    /** The file state backend. */
+    get state(): string {
+        return path.join(this.root, "state");
+    }
+
+    static async create(opts: WorkspaceOptions = {}): Promise<Workspace> {
+        const t = await ensureTools();
+        const temporary = opts.root === undefined;
+        const root = opts.root ?? fs.mkdtempSync(path.join(os.tmpdir(), "site-engine-"));
+        for (const dir of ["project", "state"]) fs.mkdirSync(path.join(root, dir), { recursive: true });
+        let home = t.PULUMI_HOME;
+        if (temporary) {
+            // Plugins are shared read-only; logins, workspaces and logs stay private to this run.
+            home = path.join(root, "home");
+            fs.mkdirSync(home);
+            fs.symlinkSync(path.join(t.PULUMI_HOME, "plugins"), path.join(home, "plugins"));
+        }
+        const project = { ...(opts.project ?? (YAML.parse(fs.readFileSync(path.join(REPO, "Pulumi.yaml"), "utf8")) as Record<string, unknown>)) };
+        project.main = opts.main ?? REPO;
+        writeIfChanged(path.join(root, "project", "Pulumi.yaml"), YAML.stringify(project));
+        const env = engineEnv(
+            t,
+            {
+                PULUMI_HOME: home,
+                PULUMI_BACKEND_URL: `file://${path.join(root, "state")}`,
+                PULUMI_CONFIG_PASSPHRASE: opts.passphrase ?? TEST_ONLY_PASSPHRASE,
+                // Enables `--event-log` (machine-readable engine events, as the Automation API reads them).
+                PULUMI_DEBUG_COMMANDS: "true",
+                ...opts.env,
+            },
+            { isolate: !opts.inheritCallerEnv },
+        );
+        const ws = new Workspace(root, env, temporary);
+        for (const file of opts.stackFiles ?? []) ws.copyStackFile(file);
+        return ws;
+    }
+
+    /** Points the project at another program directory (a migration test runs an older checkout first). */
+    useProgram(main: string): void {
+        const file = path.join(this.project, "Pulumi.yaml");
+        writeIfChanged(file, YAML.stringify({ ...(YAML.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>), main }));
+    }
+
+    /**
+     * Copies a tracked stack file into the project, plus the encryption salt its stack was created
+     * with (kept beside it), so an edited stack file is picked up without losing the stack's secrets.
+     */
+    copyStackFile(file: string): void {
+        const salt = this.saltFile(file);
+        const text = fs.readFileSync(path.join(REPO, file), "utf8");
+        writeIfChanged(path.join(this.project, file), fs.existsSync(salt) ? `${text}\nencryptionsalt: ${fs.readFileSync(salt, "utf8").trim()}\n` : text);
+    }
+
+    /** Selects `stack`, creating it (passphrase secrets provider) if this state does not have it yet. */
+    async ensureStack(stack: string, onCreate?: () => void): Promise<void> {
+        const file = `Pulumi.${stack}.yaml`;
+        if (fs.existsSync(path.join(REPO, file))) this.copyStackFile(file);
+        // The file backend keeps one checkpoint per stack: no CLI call needed to know it exists.
+        const project = String((YAML.parse(fs.readFileSync(path.join(this.project, "Pulumi.yaml"), "utf8")) as { name: string }).name);
+        if (fs.existsSync(path.join(this.state, ".pulumi", "stacks", project, `${stack}.json`))) return;
+        onCreate?.();
+        await this.pulumi(["stack", "init", stack, "--secrets-provider", "passphrase"]);
+        const written = fs.existsSync(path.join(this.project, file)) ? fs.readFileSync(path.join(this.project, file), "utf8") : "";
+        const salt = /^encryptionsalt: (\S+)$/m.exec(written)?.[1];
+        if (salt && fs.existsSync(path.join(REPO, file))) {
+            fs.writeFileSync(this.saltFile(file), salt);
+            this.copyStackFile(file);
+        }
+    }
+
+    private saltFile(stackFile: string): string {
+        return path.join(this.project, `${stackFile.replace(/^Pulumi\.|\.yaml$/g, "")}.salt`);
+    }
+
+    /** Runs `pulumi <args> --non-interactive` in the project. */
+    async pulumi(args: string[], opts: Omit<RunOptions, "cwd" | "env"> = {}): Promise<RunResult> {
+        try {
+            const r = await run("pulumi", [...args, "--non-interactive"], { ...opts, cwd: this.project, env: this.env });
+            this.transcript.push(r.stdout, r.stderr);
+            return r;
+        } catch (e) {
+            this.transcript.push((e as Error).message);
+            throw e;
+        }
+    }
+
+    /** Runs an operation (`up`, `refresh`, `destroy`, `preview`) and returns its engine events. */
+    async events(args: string[], opts: Omit<RunOptions, "cwd" | "env"> = {}): Promise<{ events: EngineEvent[]; result: RunResult }> {
+        const file = path.join(this.root, `events-${++this.eventFiles}.jsonl`);
+        const result = await this.pulumi([...args, "--event-log", file], opts);
+        const text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+        const events = text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as EngineEvent);
+        for (const e of events) (e.diagnosticEvent?.severity === "debug" ? this.debugTranscript : this.transcript).push(JSON.stringify(e));
+        return { events, result };
+    }
+
+    /** Runs a command printing one JSON document (`--json`) and parses it. */
+    async json<T>(args: string[], opts: Omit<RunOptions, "cwd" | "env"> = {}): Promise<T> {
+        const r = await this.pulumi([...args, "--json"], opts);
+        return JSON.parse(r.stdout) as T;
+    }
+
+    /** Kills what still runs and removes a temporary folder (kept, for a look, with SITE_ENGINE_KEEP=1). */
+    dispose(): void {
+        killAll();
+        if (!this.temporary) return;
+        if (process.env.SITE_ENGINE_KEEP === "1") {
+            console.log(`    (kept ${this.root})`);
+            return;
+        }
+        fs.rmSync(this.root, { recursive: true, force: true });
+    }
+}
+
+/** Writes a file only when its content differs, so an unchanged project copy keeps its timestamps. */
+function writeIfChanged(file: string, text: string): void {
+    if (fs.existsSync(file) && fs.readFileSync(file, "utf8") === text) return;
+    fs.writeFileSync(file, text);
+}

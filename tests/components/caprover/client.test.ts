@@ -1,0 +1,207 @@
+/**
+ * The API client against the emulator: envelope handling, the token cache and its one re-login,
+ * retries of each transient fault class, no retries of permanent errors, and the merged update.
+ */
+import { expect } from "chai";
+import { CapRoverClient, CapRoverError, STATUS, mergedUpdate } from "../../../components/caprover/client";
+import { PASSWORD, client, failure, image, useEmulator } from "../../support/caprover";
+
+describe("CapRover client", () => {
+    const emulator = useEmulator();
+
+    const logins = () => emulator().requests.filter((r) => r.path === "/login").length;
+    const calls = (path: string) => emulator().requests.filter((r) => r.path === path).length;
+
+    it("logs in once and reuses the cached token across clients of the same server", async () => {
+        await client(emulator()).listApps();
+        await client(emulator()).listApps();
+        await Promise.all([client(emulator()).listApps(), client(emulator()).systemInfo()]);
+        expect(logins()).to.equal(1);
+        const auth = emulator().requests.filter((r) => r.path !== "/login").map((r) => r.auth);
+        expect(auth.every((a) => a === "session")).to.equal(true);
+    });
+
+    it("turns a status other than 100/101/102 into a CapRoverError with code and description", async () => {
+        const e = await failure(() => client(emulator()).updateApp({ ...emptyApp("ghost") }, {}));
+        expect(e).to.be.instanceOf(CapRoverError);
+        expect((e as CapRoverError).code).to.equal(STATUS.GENERIC);
+        expect((e as CapRoverError).description).to.equal("App (ghost) could not be found. Make sure that you have created the app.");
+        expect(e.message).to.match(/^CapRover POST \/user\/apps\/appDefinitions\/update failed: status 1000: App \(ghost\) could not be found/);
+    });
+
+    describe("transient faults are retried with bounded backoff", () => {
+        it("a burst of 5xx, then success", async () => {
+            emulator().inject({ kind: "http", status: 502, times: 2, match: { path: "/user/apps/appDefinitions" } });
+            emulator().inject({ kind: "http", status: 503, times: 1, match: { path: "/user/apps/appDefinitions" } });
+            const lines: string[] = [];
+            const list = await client(emulator(), lines).listApps();
+            expect(list.appDefinitions).to.deep.equal([]);
+            expect(calls("/user/apps/appDefinitions")).to.equal(4);
+            expect(lines.filter((l) => l.includes("retry"))).to.have.length(3);
+        });
+
+        it("a reset connection", async () => {
+            emulator().inject({ kind: "reset", match: { path: "/user/system/info" } });
+            expect((await client(emulator()).systemInfo()).rootDomain).to.equal("emulator.test");
+            expect(calls("/user/system/info")).to.equal(2);
+        });
+
+        it("a request that never gets an answer (client timeout)", async () => {
+            emulator().inject({ kind: "hang", match: { path: "/user/system/info" } });
+            const started = Date.now();
+            await client(emulator()).systemInfo();
+            expect(Date.now() - started).to.be.below(2000);
+            expect(calls("/user/system/info")).to.equal(2);
+        });
+
+        it("HTTP 429 while another change holds the namespace lock", async () => {
+            emulator().options.mutationMs = 30;
+            const c = client(emulator());
+            await Promise.all(["one", "two", "three"].map((name) => c.registerApp(name, false)));
+            expect([...emulator().apps.keys()].sort()).to.deep.equal(["one", "three", "two"]);
+            expect(emulator().requests.some((r) => r.outcome === "http 429")).to.equal(true);
+        });
+
+        it("gives up after the configured attempts, with the reason and no endless loop", async () => {
+            emulator().inject({ kind: "http", status: 500, times: 100, match: { path: "/user/system/info" } });
+            const e = await failure(() => client(emulator()).systemInfo());
+            expect(e.message).to.match(/HTTP 500 after 4 attempts/);
+            expect(calls("/user/system/info")).to.equal(4);
+        });
+
+        it("refused connections (server down) are retried, then reported", async () => {
+            const url = emulator().url;
+            await emulator().close();
+            const c = new CapRoverClient({ url, password: PASSWORD, timeoutMs: 200, retry: { attempts: 3, baseMs: 5, maxMs: 10 } });
+            const e = await failure(() => c.systemInfo());
+            expect(e.message).to.match(/ECONNREFUSED.*after 3 attempts/);
+        });
+    });
+
+    describe("token expiry", () => {
+        it("logs in again once on 1106 mid-run and repeats the call", async () => {
+            const c = client(emulator());
+            await c.listApps();
+            emulator().expireTokens();
+            await c.listApps();
+            expect(logins()).to.equal(2);
+        });
+
+        it("expires tokens by time as well", async () => {
+            emulator().options.tokenTtlMs = 20;
+            const c = client(emulator());
+            await c.listApps();
+            await new Promise((r) => setTimeout(r, 40));
+            await c.listApps();
+            expect(logins()).to.equal(2);
+        });
+
+        it("parallel calls that hit an expired token share one new login", async () => {
+            const c = client(emulator());
+            await c.listApps();
+            emulator().expireTokens();
+            await Promise.all([c.listApps(), c.listApps(), c.systemInfo()]);
+            expect(logins()).to.be.at.most(3);
+            expect(logins()).to.be.at.least(2);
+        });
+    });
+
+    describe("permanent errors are not retried", () => {
+        it("1105 wrong password: one login attempt", async () => {
+            const e = await failure(() => client(emulator(), [], "not-the-password").listApps());
+            expect((e as CapRoverError).code).to.equal(STATUS.WRONG_PASSWORD);
+            expect(logins()).to.equal(1);
+        });
+
+        it("1113 after repeated wrong passwords: the back-off is reported, not waited out", async () => {
+            for (let i = 0; i < 3; i++) await failure(() => client(emulator(), [], "wrong").listApps());
+            const e = await failure(() => client(emulator()).listApps());
+            expect((e as CapRoverError).code).to.equal(STATUS.PASSWORD_BACK_OFF);
+            expect(logins()).to.equal(4);
+        });
+
+        it("1104 bad app name: one request", async () => {
+            const e = await failure(() => client(emulator()).registerApp("Bad_Name", false));
+            expect((e as CapRoverError).code).to.equal(STATUS.BAD_NAME);
+            expect(calls("/user/apps/appDefinitions/register")).to.equal(1);
+        });
+
+        it("1110 illegal parameter: one request", async () => {
+            const c = client(emulator());
+            await c.registerApp("p", false);
+            const current = (await c.getApp("p"))!;
+            const e = await failure(() => c.updateApp(current, { appPushWebhook: { repoInfo: { repo: "github.com/x/y" } } }));
+            expect((e as CapRoverError).code).to.equal(STATUS.ILLEGAL_PARAMETER);
+            expect(calls("/user/apps/appDefinitions/update")).to.equal(1);
+        });
+
+        it("1102 not authorised: a deploy with a wrong app token", async () => {
+            const c = client(emulator());
+            await c.registerApp("app", false);
+            const e = await failure(() => c.deployImage("app", image("d"), "not-the-token"));
+            expect((e as CapRoverError).code).to.equal(STATUS.NOT_AUTHORIZED);
+            expect(calls("/user/apps/appData/app")).to.equal(1);
+        });
+    });
+
+    describe("answers lost after the server acted", () => {
+        it("register: a 1103 on the retry is our own app, so it counts as created", async () => {
+            emulator().inject({ kind: "lost", match: { path: "/user/apps/appDefinitions/register" } });
+            await client(emulator()).registerApp("fresh", false);
+            expect(emulator().apps.has("fresh")).to.equal(true);
+            expect(emulator().requests.filter((r) => r.path === "/user/apps/appDefinitions/register").map((r) => r.outcome)).to.deep.equal([
+                "fault lost (processed, answer dropped)",
+                "100",
+                "1103",
+            ]);
+        });
+
+        it("register: a 1103 on a clean first attempt is someone else's app and an error", async () => {
+            const c = client(emulator());
+            await c.registerApp("taken", false);
+            const e = await failure(() => c.registerApp("taken", false));
+            expect((e as CapRoverError).code).to.equal(STATUS.ALREADY_EXISTS);
+        });
+
+        it("delete: not found on the retry counts as deleted", async () => {
+            const c = client(emulator());
+            await c.registerApp("doomed", false);
+            emulator().inject({ kind: "lost", match: { path: "/user/apps/appDefinitions/delete" } });
+            expect(await c.deleteApp("doomed")).to.equal("not-found");
+            expect(emulator().apps.has("doomed")).to.equal(false);
+        });
+    });
+
+    it("sends the whole definition on update: fields it does not manage survive", async () => {
+        const c = client(emulator());
+        await c.registerApp("keep", false);
+        const first = (await c.getApp("keep"))!;
+        await c.updateApp(first, { preDeployFunction: "x => x", tags: [{ tagName: "site" }], nodeId: "node-1", websocketSupport: true, containerHttpPort: 8000 });
+        const second = (await c.getApp("keep"))!;
+        await c.updateApp(second, { instanceCount: 3 });
+        const third = (await c.getApp("keep"))!;
+        expect(third).to.include({ instanceCount: 3, preDeployFunction: "x => x", nodeId: "node-1", websocketSupport: true, containerHttpPort: 8000 });
+        expect(third.tags).to.deep.equal([{ tagName: "site" }]);
+    });
+
+    it("the merged update keeps a hashed basic-auth password rather than resetting it", () => {
+        const body = mergedUpdate({ ...emptyApp("a"), httpAuth: { user: "admin", passwordHashed: "$apr1$x$y" } }, { instanceCount: 2 });
+        expect(body.httpAuth).to.deep.equal({ user: "admin", passwordHashed: "$apr1$x$y" });
+        expect(body.instanceCount).to.equal(2);
+    });
+});
+
+function emptyApp(appName: string) {
+    return {
+        appName,
+        hasPersistentData: false,
+        instanceCount: 1,
+        notExposeAsWebApp: false,
+        forceSsl: false,
+        envVars: [],
+        volumes: [],
+        ports: [],
+        deployedVersion: 0,
+        versions: [],
+    };
+}

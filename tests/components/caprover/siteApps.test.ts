@@ -1,0 +1,92 @@
+/**
+ * The CapRoverApps component under Pulumi mocks: one app per active service with the role's
+ * exposure, and the split-to-unified flip: celerybeat and flower apps go, celery keeps its URN
+ * and gets the new image, web does not change.
+ */
+import { expect } from "chai";
+import { appSpec } from "../../../components/caprover/siteApps";
+import { CapRoverSettings } from "../../../config/caprover";
+import { deploySite } from "../../../stack/site";
+import { profileServices } from "../../../config/topology";
+import { Registered, diffResources, runProgram } from "../../support/mocks";
+import { stackConfig } from "../../support/stacks";
+
+const APP_TYPE = "pulumi-nodejs:dynamic/caprover:CapRoverApp";
+const CAPROVER = { caprover: true, caproverUrl: "https://captain.example.test", caproverPassword: "test-only-dashboard", flowerPassword: "test-only-flower" };
+
+/** Images by digest for a profile; celery's differs between profiles (a different target was built). */
+function digests(topology: "split" | "unified"): Record<string, string> {
+    const hex = (s: string) => Buffer.from(s).toString("hex").padEnd(64, "0").slice(0, 64);
+    return Object.fromEntries(
+        profileServices(topology).map((s) => [s, `ghcr.io/aaronspindler/aaronspindler.com-${s}@sha256:${hex(s === "celery" ? `celery-${topology}` : s)}`]),
+    );
+}
+
+async function prodUnder(topology: "split" | "unified", extra: Record<string, unknown> = {}): Promise<Registered[]> {
+    const config = stackConfig("prod", { topology, build: false, promoteFrom: "", retagPromoted: false, imageDigests: digests(topology), ...CAPROVER, ...extra });
+    return (await runProgram("prod", () => deploySite(config))).resources;
+}
+
+const apps = (resources: Registered[]) => resources.filter((r) => r.type === APP_TYPE);
+const urnOf = (service: string) => `urn:pulumi:prod::site::site:caprover:SiteApps$${APP_TYPE}::${service}`;
+const secret = (value: unknown) => (value as { secret: unknown }).secret;
+
+describe("SiteApps component", () => {
+    let split: Registered[];
+    let unified: Registered[];
+    before(async () => {
+        split = await prodUnder("split");
+        unified = await prodUnder("unified");
+    });
+
+    it("registers one app per active service, named after the service, under the component", () => {
+        expect(apps(split).map((r) => r.urn)).to.deep.equal(["celery", "celerybeat", "flower", "web"].map(urnOf));
+        expect(apps(unified).map((r) => r.urn)).to.deep.equal(["celery", "web"].map(urnOf));
+        expect(split.filter((r) => r.type === "site:caprover:SiteApps")).to.have.length(1);
+    });
+
+    it("exposes web with its health path and forced SSL, keeps workers internal, puts flower behind basic auth", () => {
+        const byName = Object.fromEntries(apps(split).map((r) => [r.name, r.inputs]));
+        expect(byName.web).to.include({ appName: "web", exposeAsWebApp: true, forceSsl: true, healthPath: "/health/", containerHttpPort: 80, enableDeployToken: true });
+        expect(byName.celery).to.include({ exposeAsWebApp: false, forceSsl: false });
+        expect(byName.celery.healthPath).to.equal(undefined);
+        expect(byName.celerybeat).to.include({ exposeAsWebApp: false });
+        expect(byName.flower).to.include({ exposeAsWebApp: true, forceSsl: true, healthPath: "/healthcheck" });
+        expect(secret(byName.flower.httpAuth)).to.deep.equal({ user: "admin", password: "test-only-flower" });
+        for (const app of apps(split)) {
+            expect(app.inputs.image).to.equal(digests("split")[app.name]);
+            // The password travels only inside the secret connection.
+            expect(secret(app.inputs.connection)).to.include({ url: "https://captain.example.test", password: "test-only-dashboard" });
+            expect(app.inputs.deployTimeoutMs).to.equal(600_000);
+        }
+    });
+
+    it("under the flip deletes the celerybeat and flower apps and updates celery in place with the new image", () => {
+        const diff = diffResources(apps(split), apps(unified));
+        expect(diff.removed).to.deep.equal([urnOf("celerybeat"), urnOf("flower")]);
+        expect(diff.added).to.deep.equal([]);
+        // Same URN for celery: an update (new image, new role in the description), never a replacement.
+        expect(diff.changed).to.deep.equal({ [urnOf("celery")]: ["description", "image"] });
+        const celery = unified.find((r) => r.urn === urnOf("celery"))!;
+        expect(celery.inputs.image).to.equal(digests("unified").celery);
+        expect(celery.inputs.appName).to.equal(split.find((r) => r.urn === urnOf("celery"))!.inputs.appName);
+    });
+
+    it("registers GHCR pull credentials when a pull token is configured", async () => {
+        const resources = await prodUnder("unified", { caproverPullToken: "test-only-pull-token" });
+        const registry = resources.find((r) => r.type === "pulumi-nodejs:dynamic/caprover:RegistryCredentials")!;
+        expect(registry.inputs).to.include({ registryDomain: "ghcr.io", registryUser: "aaronspindler", registryImagePrefix: "aaronspindler" });
+        expect(secret(registry.inputs.registryPassword)).to.equal("test-only-pull-token");
+    });
+
+    it("registers nothing on CapRover when site:caprover is off (the default)", async () => {
+        const resources = await prodUnder("split", { caprover: false });
+        expect(resources.filter((r) => r.urn.includes("caprover"))).to.deep.equal([]);
+    });
+
+    it("turns volumes into a persistent-data app", () => {
+        const settings: CapRoverSettings = { enabled: true, deployTimeoutSeconds: 60, volumes: { celerybeat: [{ volumeName: "beat", containerPath: "/data" }] }, deleteVolumes: false };
+        const beat = stackConfig("prod", { topology: "split", build: false, promoteFrom: "", imageDigests: digests("split") }).services.find((s) => s.name === "celerybeat")!;
+        expect(appSpec(beat, settings)).to.include({ hasPersistentData: true, deployTimeoutMs: 60_000 });
+    });
+});

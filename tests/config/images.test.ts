@@ -1,0 +1,70 @@
+/**
+ * The images section of the configuration: registry, build, and where a stack that does not build
+ * takes its images from (promotion, rollback); each bad input rejected with a message naming the
+ * key, the value and what is accepted.
+ */
+import { expect } from "chai";
+import { ConfigError } from "../../config/reader";
+import { parseSiteConfig } from "../../config/site";
+import { CI_ENV, problems, stackConfig, stackRaw } from "../support/stacks";
+
+describe("images configuration", () => {
+    it("configures prod to promote dev's images into a reviewer-gated environment", () => {
+        const prod = stackConfig("prod");
+        expect(prod.build.enabled).to.equal(false);
+        expect(prod.build.release).to.deep.equal({ promoteFrom: "dev", releaseTag: undefined, retag: true });
+        expect(prod.githubSide).to.include({ environment: "production", workflowBranch: "main" });
+        expect(prod.githubSide.requiredReviewers).to.deep.equal(["aaronspindler"]);
+    });
+
+    describe("rejects, naming the key, the value and what is accepted", () => {
+        it("promotion settings on a stack that builds, or a promotion from itself", () => {
+            expect(problems({ promoteFrom: "prod" }, "dev")).to.include("site:promoteFrom: applies to a stack that deploys given images; this stack builds them");
+            expect(problems({ releaseTag: "abc1234" }, "dev")).to.include("site:releaseTag: applies to a stack that deploys given images");
+            expect(problems({ retagPromoted: true }, "dev")).to.include("site:retagPromoted: applies to a stack that deploys given images");
+            expect(problems({ promoteFrom: "org/site/prod" })).to.include("site:promoteFrom: names this stack (prod)");
+        });
+
+        it("a malformed stack name or rollback tag", () => {
+            expect(problems({ promoteFrom: "a/b/c/d" })).to.include('site:promoteFrom: "a/b/c/d" is not accepted; expected a stack name');
+            expect(problems({ releaseTag: "-bad:tag" })).to.include('site:releaseTag: "-bad:tag" is not accepted; expected the commit SHA of an earlier build');
+        });
+
+        it("building off with neither digests, a source stack nor a tag", () => {
+            expect(problems({ promoteFrom: "" })).to.include("site:imageDigests.web: is required when site:build is false").and.include("or set site:promoteFrom or site:releaseTag");
+        });
+
+        it("a malformed image prefix", () => {
+            for (const bad of ["docker.io/aaronspindler/site", "ghcr.io/AaronSpindler/site", "ghcr.io/aaronspindler", "ghcr.io/aaronspindler/site:latest"]) {
+                expect(problems({ imagePrefix: bad })).to.include(`site:imagePrefix: "${bad}" is not accepted; expected ghcr.io/<owner>/<name> in lowercase`);
+            }
+        });
+
+        it("building off without a digest for every service, or a malformed digest", () => {
+            expect(problems({ build: false }, "dev")).to.include("site:imageDigests.web: is required when site:build is false");
+            expect(problems({ build: false, imageDigests: { web: "ghcr.io/x/y-web:latest" } })).to.include(
+                'site:imageDigests.web: "ghcr.io/x/y-web:latest" is not accepted; expected an image by digest',
+            );
+            expect(problems({ topology: "unified", imageDigests: { flower: `ghcr.io/x/y@sha256:${"a".repeat(64)}` } })).to.include(
+                'site:imageDigests.flower: no active service is called "flower"',
+            );
+        });
+
+        it("a release profile that does not exist, or on a stack that does not build", () => {
+            expect(problems({ releaseProfiles: ["split", "quad"] }, "dev")).to.include('site:releaseProfiles[1]: "quad" is not accepted; expected one of split, essential, unified, single');
+            expect(problems({ releaseProfiles: ["single"] }, "dev")).to.include('site:releaseProfiles[0]: "single" needs site:singleTarget');
+            expect(problems({ build: false, releaseProfiles: ["split"], imageDigests: {} }, "dev")).to.include("site:releaseProfiles[0]: applies to a stack that builds images");
+        });
+
+        it("pushing images without registry credentials", () => {
+            const ci = { ...CI_ENV, pushing: true };
+            expect(() => parseSiteConfig("dev", stackRaw("dev"), ci)).to.throw(ConfigError, "site:registryToken: is required to push images");
+            expect(() => parseSiteConfig("dev", stackRaw("dev"), { ...ci, GITHUB_TOKEN: "t" })).not.to.throw();
+            expect(() => parseSiteConfig("dev", stackRaw("dev", { registryToken: "t" }), ci)).not.to.throw();
+        });
+
+        it("a non-positive retention", () => {
+            expect(problems({ keepVersions: 0 })).to.include("site:keepVersions: 0 is not accepted; expected a positive integer");
+        });
+    });
+});

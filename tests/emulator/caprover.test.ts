@@ -1,0 +1,214 @@
+/**
+ * The emulator's own contract, checked at the HTTP level: envelope and status codes, headers,
+ * app-name rules, update semantics, build states, serial builds, and the standalone command line.
+ */
+import { ChildProcess, spawn } from "child_process";
+import * as path from "path";
+import { expect } from "chai";
+import { httpRequest } from "../../components/caprover/client";
+import { parseArgs } from "../../emulator/cli";
+import { CapRoverEmulator, PLACEHOLDER_IMAGE } from "../../emulator/caprover";
+import { ROOT } from "../support/stacks";
+import { PASSWORD, client, failure, image, useEmulator } from "../support/caprover";
+
+interface Envelope {
+    status: number;
+    description: string;
+    data: Record<string, unknown>;
+}
+
+describe("CapRover emulator", () => {
+    const emulator = useEmulator();
+
+    /** A raw API call; headers as given (no defaults), so header handling itself is tested. */
+    async function raw(method: string, apiPath: string, headers: Record<string, string>, body?: unknown): Promise<{ http: number; envelope?: Envelope; text: string }> {
+        const payload = body === undefined ? undefined : JSON.stringify(body);
+        const answer = await httpRequest(new URL(`${emulator().url}/api/v2${apiPath}`), {
+            method,
+            headers: payload ? { ...headers, "content-type": "application/json" } : headers,
+            body: payload,
+            timeoutMs: 1000,
+        });
+        let envelope: Envelope | undefined;
+        try {
+            envelope = JSON.parse(answer.text) as Envelope;
+        } catch {
+            envelope = undefined;
+        }
+        return { http: answer.httpStatus, envelope, text: answer.text };
+    }
+
+    async function session(): Promise<Record<string, string>> {
+        return { "x-namespace": "captain", "x-captain-auth": await client(emulator()).token() };
+    }
+
+    it("answers HTTP 200 with {status, description, data}, also for errors", async () => {
+        const ok = await raw("POST", "/login", { "x-namespace": "captain" }, { password: PASSWORD });
+        expect(ok.http).to.equal(200);
+        expect(ok.envelope).to.deep.include({ status: 100, description: "Login succeeded" });
+        expect(ok.envelope!.data.token).to.be.a("string");
+        const wrong = await raw("POST", "/login", { "x-namespace": "captain" }, { password: "nope" });
+        expect([wrong.http, wrong.envelope]).to.deep.equal([200, { status: 1105, description: "Password is incorrect.", data: {} }]);
+    });
+
+    it("checks x-namespace and x-captain-auth", async () => {
+        expect((await raw("GET", "/user/apps/appDefinitions", { "x-namespace": "other" })).envelope!.status).to.equal(1000);
+        expect((await raw("GET", "/user/apps/appDefinitions", { "x-namespace": "captain" })).envelope).to.deep.include({ status: 1102, description: "The request is not authorized." });
+        expect((await raw("GET", "/user/apps/appDefinitions", { "x-namespace": "captain", "x-captain-auth": "forged" })).envelope!.status).to.equal(1106);
+        expect((await raw("GET", "/user/apps/appDefinitions", await session())).envelope!.status).to.equal(100);
+    });
+
+    it("accepts an app token only for that app's deploys", async () => {
+        const c = client(emulator());
+        await c.registerApp("tok", false);
+        await c.updateApp((await c.getApp("tok"))!, { appDeployTokenConfig: { enabled: true } });
+        const token = emulator().app("tok")!.appDeployTokenConfig!.appDeployToken!;
+        const headers = { "x-namespace": "captain", "x-captain-app-token": token };
+        const content = JSON.stringify({ schemaVersion: 2, imageName: image("1") });
+        expect((await raw("POST", "/user/apps/appData/tok?detached=1", headers, { captainDefinitionContent: content })).envelope!.status).to.equal(101);
+        expect((await raw("GET", "/user/apps/appDefinitions", headers)).envelope!.status).to.equal(1102);
+        await c.registerApp("other", false);
+        expect((await raw("POST", "/user/apps/appData/other?detached=1", headers, { captainDefinitionContent: content })).envelope!.status).to.equal(1102);
+    });
+
+    it("enforces CapRover's app-name rule and unique names", async () => {
+        const c = client(emulator());
+        for (const bad of ["", "-web", "web-", "Web", "web_1", "a".repeat(50)]) {
+            expect((await failure(() => c.registerApp(bad, false))).message, bad).to.include("status 1104");
+        }
+        await c.registerApp("a".repeat(49), false);
+        await c.registerApp("web-2", false);
+        expect((await failure(() => c.registerApp("web-2", false))).message).to.include("status 1103: App Name already exists");
+    });
+
+    it("resets omitted scalars on update, keeps envVars/volumes/ports when absent, replaces them when present", async () => {
+        const headers = await session();
+        await client(emulator()).registerApp("upd", false);
+        const post = (body: unknown) => raw("POST", "/user/apps/appDefinitions/update", headers, body);
+        await post({ appName: "upd", instanceCount: 2, forceSsl: false, websocketSupport: true, containerHttpPort: 8000, description: "d", envVars: [{ key: "A", value: "1" }], ports: [{ containerPort: 5000, hostPort: 5001 }] });
+        await post({ appName: "upd" });
+        expect(emulator().app("upd")).to.deep.include({
+            instanceCount: 2,
+            websocketSupport: false,
+            containerHttpPort: 80,
+            description: "",
+            envVars: [{ key: "A", value: "1" }],
+            ports: [{ containerPort: 5000, hostPort: 5001 }],
+        });
+        await post({ appName: "upd", envVars: [] });
+        expect(emulator().app("upd")!.envVars).to.deep.equal([]);
+        expect((await post({ appName: "upd", forceSsl: true })).envelope).to.deep.include({ status: 1108, description: "Cannot force SSL without at least one SSL-enabled domain!" });
+        expect((await post({ appName: "nope" })).envelope).to.deep.include({ status: 1000, description: "App (nope) could not be found. Make sure that you have created the app." });
+    });
+
+    it("generates a deploy token once and keeps it when the update sends it back", async () => {
+        const c = client(emulator());
+        await c.registerApp("t", false);
+        await c.updateApp((await c.getApp("t"))!, { appDeployTokenConfig: { enabled: true } });
+        const token = emulator().app("t")!.appDeployTokenConfig!.appDeployToken;
+        await c.updateApp((await c.getApp("t"))!, { instanceCount: 2 });
+        expect(emulator().app("t")!.appDeployTokenConfig).to.deep.equal({ enabled: true, appDeployToken: token });
+        await c.updateApp((await c.getApp("t"))!, { appDeployTokenConfig: { enabled: false } });
+        expect(emulator().app("t")!.appDeployTokenConfig).to.deep.equal({ enabled: false });
+    });
+
+    it("reports build states: building, then deployed; a failing image leaves the old version deployed", async () => {
+        emulator().options.deployMs = 40;
+        emulator().failDeploysOf(image("f"));
+        const c = client(emulator());
+        await c.registerApp("b", false);
+        expect(emulator().app("b")!.versions[0].deployedImageName).to.equal(PLACEHOLDER_IMAGE);
+        await c.deployImage("b", image("1"));
+        expect((await c.buildStatus("b")).isAppBuilding).to.equal(true);
+        expect(emulator().app("b")!.isAppBuilding).to.equal(true);
+        await new Promise((r) => setTimeout(r, 80));
+        const done = await c.buildStatus("b");
+        expect(done).to.include({ isAppBuilding: false, isBuildFailed: false });
+        expect(done.logs.lines.slice(-1)).to.deep.equal(["Deployed successfully!"]);
+        expect(done.logs.lines).to.have.length(50);
+        await c.deployImage("b", image("f"));
+        await new Promise((r) => setTimeout(r, 80));
+        expect(await c.buildStatus("b")).to.include({ isAppBuilding: false, isBuildFailed: true });
+        const app = emulator().app("b")!;
+        expect(app.versions.map((v) => v.deployedImageName)).to.deep.equal([PLACEHOLDER_IMAGE, image("1"), undefined]);
+        expect(app.deployedVersion).to.equal(1);
+    });
+
+    it("answers a deploy that is not detached when it ends: 100, or 1109 for a failed build", async () => {
+        emulator().failDeploysOf(image("f"));
+        const headers = await session();
+        await client(emulator()).registerApp("s", false);
+        const deploy = (img: string) => raw("POST", "/user/apps/appData/s", headers, { captainDefinitionContent: JSON.stringify({ schemaVersion: 2, imageName: img }) });
+        expect((await deploy(image("1"))).envelope!.status).to.equal(100);
+        expect((await deploy(image("f"))).envelope!.status).to.equal(1109);
+        expect((await raw("POST", "/user/apps/appData/s", headers, {})).envelope!.status).to.equal(1108);
+    });
+
+    it("runs deploys one at a time with serialBuilds, as CapRover's build queue does", async () => {
+        emulator().options.deployMs = 40;
+        emulator().options.serialBuilds = true;
+        const c = client(emulator());
+        await c.registerApp("q1", false);
+        await c.registerApp("q2", false);
+        const started = Date.now();
+        await c.deployImage("q1", image("1"));
+        await c.deployImage("q2", image("2"));
+        while ((await c.buildStatus("q2")).isAppBuilding) await new Promise((r) => setTimeout(r, 5));
+        expect(Date.now() - started).to.be.at.least(75);
+    });
+
+    it("answers HTTP 404 for routes CapRover does not have", async () => {
+        const answer = await raw("GET", "/user/nothing-here", await session());
+        expect(answer.http).to.equal(404);
+        expect(answer.envelope).to.equal(undefined);
+    });
+
+    it("listens on 127.0.0.1 only", () => {
+        expect(emulator().url).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
+    });
+
+    it("refuses passwords CapRover would not accept", () => {
+        expect(() => new CapRoverEmulator({ password: "x".repeat(30) })).to.throw(/1 to 29 characters/);
+    });
+});
+
+describe("emulator command line", () => {
+    it("parses the flags of npm run caprover:emulator", () => {
+        expect(parseArgs(["--port", "3001", "--password", "pw", "--deploy-seconds", "2.5", "--fail-image", "a@sha256:1", "--serial-builds", "--quiet"])).to.deep.include({
+            port: 3001,
+            password: "pw",
+            deployMs: 2500,
+            failingImages: ["a@sha256:1"],
+            serialBuilds: true,
+            quiet: true,
+        });
+        expect(parseArgs(["--port", "0"], { CAPROVER_PASSWORD: "from-env" }).password).to.equal("from-env");
+        expect(() => parseArgs(["--port", "1"])).to.throw(/--password .* is required/);
+        expect(() => parseArgs(["--password", "x", "--port", "-1"])).to.throw(/--port needs a number/);
+        expect(() => parseArgs(["--password", "x", "--bogus"])).to.throw(/unknown argument "--bogus"/);
+    });
+
+    it("runs standalone on 127.0.0.1 and stops on SIGTERM", async function () {
+        this.timeout(15000);
+        const child: ChildProcess = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "emulator/cli.ts"), "--port", "0", "--password", PASSWORD, "--quiet"], {
+            cwd: ROOT,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        try {
+            const url = await new Promise<string>((resolve, reject) => {
+                let out = "";
+                child.stdout!.on("data", (d: Buffer) => {
+                    out += d.toString();
+                    const m = /CapRover emulator on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+                    if (m) resolve(m[1]);
+                });
+                child.on("exit", (code) => reject(new Error(`emulator exited with ${code}: ${out}`)));
+            });
+            expect((await client({ url }).systemInfo()).rootDomain).to.equal("emulator.test");
+        } finally {
+            const exited = new Promise((r) => child.once("exit", r));
+            child.kill("SIGTERM");
+            await exited;
+        }
+    });
+});

@@ -1,0 +1,57 @@
+/**
+ * Reading the engine's answers in the engine tests: which steps changed what, the result of an
+ * operation, its error diagnostics, and the files of a state backend.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import type { EngineEvent, StepMetadata } from "../../scripts/engine/driver";
+
+/** `CapRoverApp::web`: the last part of the type token and the resource name. */
+export function shortName(urn: string): string {
+    // urn:pulumi:<stack>::<project>::<parent types $ type>::<name>
+    const parts = urn.split("::");
+    const type = (parts[2] ?? "").split("$").pop() ?? "";
+    return `${type.split(":").pop()}::${parts.slice(3).join("::")}`;
+}
+
+/**
+ * `op CapRoverApp::web` for each step of an operation's events that changed something. Provider
+ * resources are left out: the default `pulumi-nodejs` provider takes the whole stack configuration
+ * as its inputs, so any `pulumi config set` "updates" it, which changes nothing anywhere.
+ */
+export function changedSteps(events: EngineEvent[]): string[] {
+    return events
+        .map((e) => e.resOutputsEvent?.metadata)
+        .filter((m): m is StepMetadata => !!m && m.op !== "same" && !m.type.startsWith("pulumi:providers:"))
+        .map((m) => `${m.op} ${shortName(m.urn)}`)
+        .sort();
+}
+
+/** The step of one resource in an operation's events. */
+export function stepOf(events: EngineEvent[], short: string): StepMetadata | undefined {
+    return events.map((e) => e.resOutputsEvent?.metadata).find((m): m is StepMetadata => !!m && shortName(m.urn) === short);
+}
+
+/** Keys whose values differ between two property maps (secrets compare as their placeholders). */
+export function differingKeys(a: Record<string, unknown> = {}, b: Record<string, unknown> = {}): string[] {
+    return [...new Set([...Object.keys(a), ...Object.keys(b)])]
+        .filter((k) => k !== "__provider" && JSON.stringify(a[k]) !== JSON.stringify(b[k]))
+        .sort();
+}
+
+/** Every file below `dir` (the state backend: checkpoints, history, backups). */
+export function filesBelow(dir: string): string[] {
+    return fs.readdirSync(dir, { withFileTypes: true, recursive: true })
+        .filter((e) => e.isFile())
+        .map((e) => path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name));
+}
+
+/** The result line of an operation's summary event. */
+export function summaryOf(events: EngineEvent[]): { resourceChanges: Record<string, number>; result?: string } | undefined {
+    return events.map((e) => e.summaryEvent).find((s) => s !== undefined);
+}
+
+/** Error diagnostics of an operation. */
+export function errorsOf(events: EngineEvent[]): string[] {
+    return events.map((e) => e.diagnosticEvent).filter((d) => d?.severity === "error").map((d) => d!.message.trim());
+}
