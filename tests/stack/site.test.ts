@@ -4,12 +4,12 @@
  * what each registers, resource by resource, the way `pulumi preview` compares state.
  */
 import { expect } from "chai";
-import { deploySite } from "../../stack/site";
-import { PROD_BUILDS, stackConfig } from "../support/stacks";
-import { Registered, countByType, diffResources, referencedStacks, resolve, runProgram } from "../support/mocks";
+import { runSite } from "../support/site";
+import { PROD_BUILDS } from "../support/stacks";
+import { Registered, countByType, diffResources, referencedStacks, resolve } from "../support/mocks";
 
 async function prodUnder(topology: string): Promise<Registered[]> {
-    return (await runProgram("prod", () => deploySite(stackConfig("prod", { topology, ...PROD_BUILDS })))).resources;
+    return (await runSite("prod", { topology, ...PROD_BUILDS })).resources;
 }
 
 /** Resources that belong to a service, by the service name in their URN's name part. */
@@ -71,7 +71,7 @@ describe("split to unified and back (prod)", () => {
     it("registers per profile the resources of its services", async () => {
         const counts: Record<string, Record<string, number>> = {};
         for (const topology of ["split", "essential", "unified"]) counts[topology] = countByType(await prodUnder(topology));
-        counts.single = countByType((await runProgram("prod", () => deploySite(stackConfig("prod", { topology: "single", singleTarget: "all-in-one", ...PROD_BUILDS })))).resources);
+        counts.single = countByType((await runSite("prod", { topology: "single", singleTarget: "all-in-one", ...PROD_BUILDS })).resources);
         const images = Object.fromEntries(Object.entries(counts).map(([p, c]) => [p, c["docker-build:index:Image"]]));
         expect(images).to.deep.equal({ split: 4, essential: 3, unified: 2, single: 1 });
         // Printed for the closing note: resources by type per profile.
@@ -81,11 +81,11 @@ describe("split to unified and back (prod)", () => {
 
 describe("split to unified, the committed prod (promoting dev's images)", () => {
     it("deletes celerybeat's and flower's app, image, re-tag and secrets; updates celery's app, re-tag and the cleanup matrix; nothing else", async () => {
-        const dev = await runProgram("dev", () => deploySite(stackConfig("dev")));
+        const dev = await runSite("dev");
         referencedStacks.dev = { release: await resolve(dev.outputs.release) };
         try {
-            const split = (await runProgram("prod", () => deploySite(stackConfig("prod")))).resources;
-            const unified = (await runProgram("prod", () => deploySite(stackConfig("prod", { topology: "unified" })))).resources;
+            const split = (await runSite("prod")).resources;
+            const unified = (await runSite("prod", { topology: "unified" })).resources;
             const diff = diffResources(split, unified);
             const short = (urn: string) => urn.split("::").slice(2).join("::").replace(/^.*\$/, "");
             expect(diff.removed.map(short).sort()).to.deep.equal([

@@ -1,8 +1,7 @@
 import { expect } from "chai";
+import { runSite } from "./site";
 import * as pulumi from "@pulumi/pulumi";
-import { deploySite } from "../../stack/site";
 import { runProgram } from "./mocks";
-import { stackConfig } from "./stacks";
 
 describe("mock harness", () => {
     it("fails, as the engine would, when two resources share a URN", async () => {
@@ -16,7 +15,7 @@ describe("mock harness", () => {
     });
 
     it("finds no shared URN in dev under single while it builds split's targets for prod", async () => {
-        const { resources } = await runProgram("dev", () => deploySite(stackConfig("dev", { topology: "single", singleTarget: "all-in-one" })));
+        const { resources } = await runSite("dev", { topology: "single", singleTarget: "all-in-one" });
         const images = resources.filter((r) => r.type === "docker-build:index:Image").map((r) => [r.name, r.inputs.target]);
         expect(images).to.deep.include.members([["web", "all-in-one"], ["release-web", "runtime-full"]]);
     });

@@ -4,11 +4,11 @@
  * and gets the new image, web does not change.
  */
 import { expect } from "chai";
+import { runSite } from "../../support/site";
 import { appSpec } from "../../../components/caprover/siteApps";
 import { CapRoverSettings } from "../../../config/caprover";
-import { deploySite } from "../../../stack/site";
 import { profileServices } from "../../../config/topology";
-import { Registered, diffResources, runProgram } from "../../support/mocks";
+import { Registered, diffResources } from "../../support/mocks";
 import { stackConfig } from "../../support/stacks";
 
 const APP_TYPE = "pulumi-nodejs:dynamic/caprover:CapRoverApp";
@@ -23,8 +23,7 @@ function digests(topology: "split" | "unified"): Record<string, string> {
 }
 
 async function prodUnder(topology: "split" | "unified", extra: Record<string, unknown> = {}): Promise<Registered[]> {
-    const config = stackConfig("prod", { topology, build: false, promoteFrom: "", retagPromoted: false, imageDigests: digests(topology), ...CAPROVER, ...extra });
-    return (await runProgram("prod", () => deploySite(config))).resources;
+    return (await runSite("prod", { topology, build: false, promoteFrom: "", retagPromoted: false, imageDigests: digests(topology), ...CAPROVER, ...extra })).resources;
 }
 
 const apps = (resources: Registered[]) => resources.filter((r) => r.type === APP_TYPE);

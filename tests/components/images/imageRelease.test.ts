@@ -4,6 +4,7 @@
  * deployed digests are re-tagged in GHCR.
  */
 import { expect } from "chai";
+import { runSite } from "../../support/site";
 import { ReleaseManifest, promotedRef } from "../../../components/images/imageRelease";
 import { deploySite } from "../../../stack/site";
 import { parseSiteConfig } from "../../../config/site";
@@ -17,14 +18,14 @@ const older = (c: string) => `sha256:${c.repeat(64)}`;
 
 /** Runs dev (with `overrides`) and publishes its `release` output as stack `dev`'s, for prod to read. */
 async function deployDev(overrides: RawConfig = {}): Promise<ReleaseManifest> {
-    const { outputs } = await runProgram("dev", () => deploySite(stackConfig("dev", overrides)));
+    const { outputs } = await runSite("dev", overrides);
     const release = (await resolve(outputs.release)) as ReleaseManifest;
     referencedStacks.dev = { release };
     return release;
 }
 
 async function deployProd(overrides: RawConfig = {}): Promise<{ resources: Registered[]; images: Record<string, string> }> {
-    const { resources, outputs } = await runProgram("prod", () => deploySite(stackConfig("prod", overrides)));
+    const { resources, outputs } = await runSite("prod", overrides);
     return { resources, images: (await resolve(outputs.images)) as Record<string, string> };
 }
 
@@ -118,11 +119,11 @@ describe("promotion and rollback", () => {
         const saved = referencedStacks.dev;
         referencedStacks.dev = {};
         try {
-            const preview = await runProgram("prod", () => deploySite(stackConfig("prod")), true);
+            const preview = await runSite("prod", {}, true);
             expect(ofType(preview.resources, "pulumi-nodejs:dynamic/caprover:CapRoverApp").map((r) => r.name)).to.have.members(["web", "celery", "celerybeat", "flower"]);
             let failure = "";
             try {
-                const { outputs } = await runProgram("prod", () => deploySite(stackConfig("prod")));
+                const { outputs } = await runSite("prod");
                 await resolve(outputs.images);
             } catch (e) {
                 failure = String(e);

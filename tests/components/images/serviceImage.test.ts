@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import { deploySite } from "../../../stack/site";
-import { PROD_BUILDS, stackConfig } from "../../support/stacks";
-import { Registered, resolve, runProgram } from "../../support/mocks";
+import { runSite } from "../../support/site";
+import { PROD_BUILDS } from "../../support/stacks";
+import { Registered, resolve } from "../../support/mocks";
 
 const DIGEST = (c: string) => `sha256:${c.repeat(64)}`;
 
@@ -11,7 +11,7 @@ function byName(resources: Registered[], type: string): Record<string, Registere
 
 describe("ServiceImage", () => {
     it("builds each active service's target and pushes it to GHCR with the SHA and latest", async () => {
-        const { resources } = await runProgram("prod", () => deploySite(stackConfig("prod", PROD_BUILDS)));
+        const { resources } = await runSite("prod", PROD_BUILDS);
         const images = byName(resources, "docker-build:index:Image");
         expect(Object.keys(images).sort()).to.deep.equal(["celery", "celerybeat", "flower", "web"]);
         const web = images.web.inputs;
@@ -33,7 +33,7 @@ describe("ServiceImage", () => {
     });
 
     it("reads the registry cache first and the GitHub Actions cache as fallback, writing both with mode=max", async () => {
-        const { resources } = await runProgram("prod", () => deploySite(stackConfig("prod", PROD_BUILDS)));
+        const { resources } = await runSite("prod", PROD_BUILDS);
         const celery = byName(resources, "docker-build:index:Image").celery.inputs;
         const ref = "ghcr.io/aaronspindler/aaronspindler.com/cache:main-celery";
         expect(celery.cacheFrom).to.deep.equal([{ registry: { ref } }, { gha: { scope: "main-celery" } }]);
@@ -44,7 +44,7 @@ describe("ServiceImage", () => {
     });
 
     it("also builds, for stacks that promote from it, the targets its release profiles run, tagged by target only", async () => {
-        const { resources } = await runProgram("dev", () => deploySite(stackConfig("dev")));
+        const { resources } = await runSite("dev");
         const images = byName(resources, "docker-build:index:Image");
         expect(Object.keys(images).sort()).to.deep.equal(["celery", "release-celery-worker", "release-celerybeat", "release-flower", "web"]);
         const worker = images["release-celery-worker"].inputs;
@@ -56,7 +56,7 @@ describe("ServiceImage", () => {
     });
 
     it("outputs each image by digest, never by tag", async () => {
-        const { outputs } = await runProgram("prod", () => deploySite(stackConfig("prod", PROD_BUILDS)));
+        const { outputs } = await runSite("prod", PROD_BUILDS);
         const images = (await resolve(outputs.images)) as Record<string, string>;
         for (const [service, ref] of Object.entries(images)) {
             expect(ref).to.match(new RegExp(`^ghcr\\.io/aaronspindler/aaronspindler\\.com-${service}@sha256:[0-9a-f]{64}$`));
@@ -64,17 +64,17 @@ describe("ServiceImage", () => {
     });
 
     it("passes registry credentials as a secret, from config or the CI token", async () => {
-        const { resources } = await runProgram("prod", () => deploySite(stackConfig("prod", { ...PROD_BUILDS, registryToken: "ghp_notarealtoken" })));
+        const { resources } = await runSite("prod", { ...PROD_BUILDS, registryToken: "ghp_notarealtoken" });
         const web = byName(resources, "docker-build:index:Image").web.inputs;
         // The engine receives the whole list as a secret because the password is one.
         expect(web.registries).to.deep.equal({ secret: [{ address: "ghcr.io", username: "aaronspindler", password: "ghp_notarealtoken" }] });
-        const none = await runProgram("prod", () => deploySite(stackConfig("prod", PROD_BUILDS)));
+        const none = await runSite("prod", PROD_BUILDS);
         expect(byName(none.resources, "docker-build:index:Image").web.inputs.registries).to.deep.equal([]);
     });
 
     it("skips building when told to and deploys the given digests", async () => {
         const digests = { web: `ghcr.io/aaronspindler/aaronspindler.com-web@${DIGEST("a")}`, celery: `ghcr.io/aaronspindler/aaronspindler.com-celery@${DIGEST("b")}` };
-        const { resources, outputs } = await runProgram("dev", () => deploySite(stackConfig("dev", { build: false, releaseProfiles: [], imageDigests: digests })));
+        const { resources, outputs } = await runSite("dev", { build: false, releaseProfiles: [], imageDigests: digests });
         expect(resources.filter((r) => r.type === "docker-build:index:Image")).to.deep.equal([]);
         expect(await resolve(outputs.images)).to.deep.equal(digests);
     });
