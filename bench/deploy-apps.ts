@@ -1,5 +1,5 @@
 /**
- * Benchmark (not a test): deploys 4 apps with the CapRoverApp provider to the emulator, where
+ * Benchmark (not a test): deploys 4 apps with the caprover provider's App handler to the emulator, where
  * every deploy takes D seconds, and prints the wall time against 4×D (one deploy after the other)
  * and the 1.5×D target (independent deploys in parallel, as the Pulumi engine runs them).
  *
@@ -8,8 +8,10 @@
  * `--serial-builds` makes the emulator queue deploys one at a time, as CapRover's build queue does
  * for builds, to show where the server rather than the program sets the limit.
  */
-import { AppInputs, CapRoverAppProvider } from "../components/caprover/provider";
-import { CapRoverEmulator } from "../emulator/caprover";
+import type { Connection } from "../provider/src/api/client";
+import { AppInputs, AppOutputs, withDefaults } from "../provider/src/app/definition";
+import { appHandler } from "../provider/src/resources/app";
+import { CapRoverEmulator } from "../provider/emulator/caprover";
 
 interface BenchOptions {
     seconds: number;
@@ -58,31 +60,27 @@ async function main(): Promise<void> {
     const emulator = new CapRoverEmulator({ password, deployMs: o.seconds * 1000, mutationMs: 50, serialBuilds: o.serialBuilds });
     await emulator.start();
     try {
-        const provider = new CapRoverAppProvider();
-        const inputs = (i: number, digit: string): AppInputs => ({
-            connection: { url: emulator.url, password, probeAddress: `127.0.0.1:${emulator.port}`, pollMs: o.pollMs, requestTimeoutMs: 5000 },
-            appName: `bench-${i}`,
-            image: `ghcr.io/example/bench-${i}@sha256:${digit.repeat(64)}`,
-            instanceCount: 1,
-            containerHttpPort: 80,
-            exposeAsWebApp: true,
-            forceSsl: true,
-            websocketSupport: false,
-            envVars: { APP: `bench-${i}` },
-            hasPersistentData: false,
-            volumes: [],
-            enableDeployToken: true,
-            description: "benchmark app",
-            healthPath: "/health/",
-            deployTimeoutMs: (o.apps * o.seconds + 30) * 1000,
-            deleteVolumes: false,
-        });
+        const connection: Connection = { url: emulator.url, password, probeAddress: `127.0.0.1:${emulator.port}`, pollMs: o.pollMs, requestTimeoutMs: 5000 };
+        const ctx = (i: number) => ({ connection, urn: `urn:pulumi:bench::bench::caprover:index:App::bench-${i}`, log: () => undefined });
+        // The schema's defaults for everything not given, as the provider's check fills them in.
+        const inputs = (i: number, digit: string): AppInputs =>
+            withDefaults({
+                appName: `bench-${i}`,
+                image: `ghcr.io/example/bench-${i}@sha256:${digit.repeat(64)}`,
+                exposeAsWebApp: true,
+                forceSsl: true,
+                envVars: { APP: `bench-${i}` },
+                enableDeployToken: true,
+                description: "benchmark app",
+                healthPath: "/health/",
+                deployTimeoutMs: (o.apps * o.seconds + 30) * 1000,
+            });
         const ids = Array.from({ length: o.apps }, (_, i) => i + 1);
-        const outs = new Map<number, Awaited<ReturnType<CapRoverAppProvider["create"]>>["outs"]>();
+        const outs = new Map<number, AppOutputs>();
         console.log(`emulator on ${emulator.url}; build queue: ${o.serialBuilds ? "one deploy at a time (CapRover's queue)" : "parallel"}; polls every ${o.pollMs} ms`);
-        const create = await timed(() => Promise.all(ids.map(async (i) => outs.set(i, (await provider.create(inputs(i, "a"))).outs))));
+        const create = await timed(() => Promise.all(ids.map(async (i) => outs.set(i, (await appHandler.create(ctx(i), inputs(i, "a"))).outs))));
         console.log(report("create (register, configure, deploy, health)", create, o));
-        const redeploy = await timed(() => Promise.all(ids.map((i) => provider.update(`bench-${i}`, outs.get(i)!, inputs(i, "b")))));
+        const redeploy = await timed(() => Promise.all(ids.map((i) => appHandler.update(ctx(i), `bench-${i}`, outs.get(i)!, inputs(i, "b")))));
         console.log(report("redeploy (new image, health)", redeploy, o));
         const busy = emulator.requests.filter((r) => r.outcome === "http 429").length;
         console.log(`namespace-lock waits (HTTP 429) absorbed by the client: ${busy}`);

@@ -10,7 +10,7 @@
  * dynamic-provider host, API calls); it is destroyed, then the timed run deploys with D seconds.
  * Both are `pulumi up --yes --skip-preview` (`pulumi up --yes` adds one preview, ~3 s here).
  */
-import { CapRoverEmulator } from "../emulator/caprover";
+import { CapRoverEmulator } from "../provider/emulator/caprover";
 import { Workspace, ensureTools } from "../scripts/engine/driver";
 
 // Bench-only values for the emulator and the temporary stack.

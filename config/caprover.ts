@@ -3,7 +3,7 @@
  * server, how long a deploy may take, Flower's basic auth and persistent volumes.
  */
 import type { ProgramEnv } from "./env";
-import { SERVER_URL } from "./names";
+import { MAX_PASSWORD, SERVER_URL } from "./names";
 import type { ConfigReader } from "./reader";
 import { ActiveService, SERVICE_NAMES, ServiceName } from "./topology";
 
@@ -17,8 +17,6 @@ export interface Volume {
     containerPath: string;
 }
 
-/** CapRover's longest accepted dashboard password. */
-const MAX_PASSWORD = 29;
 const PROBE_ADDRESS = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const VOLUME_ACCEPTED = "a list of \"<volume-name>:/container/path\" or \"/host/path:/container/path\" strings";
@@ -46,6 +44,10 @@ export interface CapRoverSettings {
     deleteVolumes: boolean;
     /** Long-lived GHCR token (read:packages) CapRover pulls private images with; none for public images. */
     pullToken?: string;
+    /** Take over apps that already exist under the stack's app names (moving a live site under Pulumi). */
+    adoptExistingApps: boolean;
+    /** Allow changes that replace an app (new app name or persistent-data flag: delete plus create, downtime). */
+    allowReplace: boolean;
 }
 
 /**
@@ -69,6 +71,8 @@ export function readCapRoverSettings(r: ConfigReader, services: ActiveService[],
     const volumes = readVolumes(r, services);
     const deleteVolumes = r.boolean("caproverDeleteVolumes");
     const pullToken = r.secret("caproverPullToken");
+    const adoptExistingApps = r.boolean("adoptExistingApps");
+    const allowReplace = r.boolean("allowReplace");
 
     if (enabled && env.pushing) {
         if (!url) r.complain("caproverUrl", "is required when site:caprover is true; expected the dashboard URL, e.g. https://captain.example.com (or export CAPROVER_SERVER)");
@@ -87,6 +91,8 @@ export function readCapRoverSettings(r: ConfigReader, services: ActiveService[],
         volumes,
         deleteVolumes,
         pullToken,
+        adoptExistingApps,
+        allowReplace,
     };
 }
 

@@ -1,7 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CapRoverApp, CapRoverAppArgs } from "./capRoverApp";
-import type { Connection, Volume } from "./client";
-import { RegistryCredentials } from "./registryCredentials";
+import * as caprover from "../../provider/sdk";
 import type { CapRoverSettings } from "../../config/caprover";
 import type { ActiveService } from "../../config/topology";
 
@@ -28,8 +26,8 @@ export interface SiteAppsArgs {
     registry?: PullCredentials;
 }
 
-/** What one service's app looks like, derived from its role (everything but the image and connection). */
-export type AppSpec = Omit<CapRoverAppArgs, "connection" | "image">;
+/** What one service's app looks like, derived from its role (everything but the image), as plain values. */
+export type AppSpec = Omit<caprover.AppArgs, "image">;
 
 /**
  * One service's app, from the topology: workers are not web-exposed; web-exposed apps get their
@@ -38,7 +36,7 @@ export type AppSpec = Omit<CapRoverAppArgs, "connection" | "image">;
  */
 export function appSpec(service: ActiveService, settings: CapRoverSettings): AppSpec {
     const exposed = service.exposure !== "internal";
-    const volumes: Volume[] = settings.volumes[service.name] ?? [];
+    const volumes = settings.volumes[service.name] ?? [];
     return {
         appName: service.appName,
         instanceCount: service.instanceCount,
@@ -55,6 +53,8 @@ export function appSpec(service: ActiveService, settings: CapRoverSettings): App
         healthPath: exposed ? service.health?.path : undefined,
         deployTimeoutMs: settings.deployTimeoutSeconds * 1000,
         deleteVolumes: settings.deleteVolumes,
+        adopt: settings.adoptExistingApps,
+        allowReplace: settings.allowReplace,
     };
 }
 
@@ -66,7 +66,7 @@ export function appSpec(service: ActiveService, settings: CapRoverSettings): App
  */
 export class SiteApps extends pulumi.ComponentResource {
     /** The app resource per service. */
-    public readonly apps: Record<string, CapRoverApp>;
+    public readonly apps: Record<string, caprover.App>;
     /** CapRover app name per service. */
     public readonly appNames: Record<string, string>;
     /** Public URL per service. */
@@ -75,34 +75,41 @@ export class SiteApps extends pulumi.ComponentResource {
     public readonly deployedImages: Record<string, pulumi.Output<string>>;
     /** App deploy token per service (secret), for `CAPROVER_<SERVICE>_APP_TOKEN`. */
     public readonly deployTokens: Record<string, pulumi.Output<string>>;
+    /** The server's provider: every app and the registry entry go through it. */
+    public readonly provider: caprover.Provider;
     /** The registry entry, when pull credentials were given. */
-    public readonly registry?: RegistryCredentials;
+    public readonly registry?: caprover.Registry;
 
     constructor(name: string, args: SiteAppsArgs, opts?: pulumi.ComponentResourceOptions) {
         // Formerly CapRoverApps: the alias keeps the running apps (its children) under their URNs.
         super("site:caprover:SiteApps", name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), { type: "site:caprover:CapRoverApps" }] });
         const { services, settings, images } = args;
         // Config validation requires both for `pulumi up`; a preview without them shows the plan
-        // with the connection unknown (no request is made before create/update anyway).
+        // with the server unknown (no request is made before create/update anyway).
         if (!settings.url || !settings.password) {
             pulumi.log.warn("CapRover server or password not set (site:caproverUrl / CAPROVER_SERVER, site:caproverPassword / CAPROVER_PASSWORD): previewing the apps without them", this);
         }
-        const connection = pulumi.secret(
-            settings.url && settings.password
-                ? pulumi.output<Connection>({ url: settings.url, password: settings.password, probeAddress: settings.probeAddress })
-                : (pulumi.output(pulumi.unknown) as pulumi.Output<Connection>),
+        const unknown = pulumi.output(pulumi.unknown) as pulumi.Output<string>;
+        this.provider = new caprover.Provider(
+            name,
+            {
+                url: settings.url ?? unknown,
+                password: settings.password ?? unknown,
+                probeAddress: settings.probeAddress,
+            },
+            { parent: this },
         );
+        const children = { parent: this, provider: this.provider };
         this.registry = args.registry
-            ? new RegistryCredentials(
+            ? new caprover.Registry(
                   `${name}-registry`,
                   {
-                      connection,
                       registryDomain: args.registry.server,
                       registryUser: args.registry.username,
                       registryPassword: pulumi.secret(args.registry.password),
                       registryImagePrefix: args.registry.imagePrefix,
                   },
-                  { parent: this },
+                  children,
               )
             : undefined;
         this.apps = Object.fromEntries(
@@ -110,16 +117,10 @@ export class SiteApps extends pulumi.ComponentResource {
                 const image = images[service.name];
                 if (image === undefined) throw new Error(`no image for service ${service.name}`);
                 const spec = appSpec(service, settings);
-                const app = new CapRoverApp(
+                const app = new caprover.App(
                     service.name,
-                    {
-                        ...spec,
-                        connection,
-                        image,
-                        envVars: pulumi.secret(spec.envVars ?? {}),
-                        httpAuth: spec.httpAuth ? pulumi.secret(spec.httpAuth) : undefined,
-                    },
-                    { parent: this, dependsOn: this.registry ? [this.registry] : [] },
+                    { ...spec, image, envVars: pulumi.secret(spec.envVars ?? {}), httpAuth: spec.httpAuth ? pulumi.secret(spec.httpAuth) : undefined },
+                    { ...children, dependsOn: this.registry ? [this.registry] : [] },
                 );
                 return [service.name, app];
             }),

@@ -123,12 +123,26 @@ let tools: Promise<Tools> | undefined;
  * `progress` passes ensure-tools' progress lines through to stderr.
  */
 export function ensureTools(opts: { progress?: boolean; timeoutMs?: number } = {}): Promise<Tools> {
-    tools ??= run("bash", [path.join(REPO, "scripts", "ensure-tools.sh")], {
-        timeoutMs: opts.timeoutMs ?? 40 * 60_000,
-        env: { ...process.env, SITE_TOOLS_QUIET: opts.progress ? "0" : "1" },
-        inherit: opts.progress ? "stderr" : false,
-    }).then((r) => toolsFromExports(r.stdout));
+    tools ??= Promise.all([
+        run("bash", [path.join(REPO, "scripts", "ensure-tools.sh")], {
+            timeoutMs: opts.timeoutMs ?? 40 * 60_000,
+            env: { ...process.env, SITE_TOOLS_QUIET: opts.progress ? "0" : "1" },
+            inherit: opts.progress ? "stderr" : false,
+        }),
+        ensureProvider(),
+    ]).then(([r]) => toolsFromExports(r.stdout));
     return tools;
+}
+
+/** The CapRover provider plugin (provider/), compiled when its sources are newer than its build. */
+export async function ensureProvider(): Promise<void> {
+    const dir = path.join(REPO, "provider");
+    const built = path.join(dir, "bin", "main.js");
+    const newest = (d: string): number =>
+        Math.max(0, ...fs.readdirSync(d, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(path.join(d, e.name)) : fs.statSync(path.join(d, e.name)).mtimeMs)));
+    const sources = Math.max(newest(path.join(dir, "src")), fs.statSync(path.join(dir, "schema.json")).mtimeMs);
+    if (fs.existsSync(built) && fs.statSync(built).mtimeMs >= sources) return;
+    await run(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(dir, "tsconfig.json")], { timeoutMs: 300_000 });
 }
 
 /** Reads the `export NAME=value` lines ensure-tools.sh prints (values quoted by bash's `printf %q`). */
@@ -265,9 +279,7 @@ export class Workspace {
             fs.mkdirSync(home);
             fs.symlinkSync(path.join(t.PULUMI_HOME, "plugins"), path.join(home, "plugins"));
         }
-        const project = { ...(opts.project ?? (YAML.parse(fs.readFileSync(path.join(REPO, "Pulumi.yaml"), "utf8")) as Record<string, unknown>)) };
-        project.main = opts.main ?? REPO;
-        writeIfChanged(path.join(root, "project", "Pulumi.yaml"), YAML.stringify(project));
+        writeIfChanged(path.join(root, "project", "Pulumi.yaml"), projectText(opts.project, opts.main ?? REPO));
         const env = engineEnv(
             t,
             {
@@ -285,10 +297,9 @@ export class Workspace {
         return ws;
     }
 
-    /** Points the project at another program directory (a migration test runs an older checkout first). */
-    useProgram(main: string): void {
-        const file = path.join(this.project, "Pulumi.yaml");
-        writeIfChanged(file, YAML.stringify({ ...(YAML.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>), main }));
+    /** Points the project at another program (a migration test runs an older checkout first), with that program's project settings. */
+    useProgram(main: string, project?: Record<string, unknown>): void {
+        writeIfChanged(path.join(this.project, "Pulumi.yaml"), projectText(project, main));
     }
 
     /**
@@ -360,6 +371,17 @@ export class Workspace {
         }
         fs.rmSync(this.root, { recursive: true, force: true });
     }
+}
+
+/**
+ * The project file of a copy: this repository's Pulumi.yaml (or `project`) with `main` set and the
+ * plugin folders made absolute (they are relative to the repository; the copy lives elsewhere).
+ */
+function projectText(project: Record<string, unknown> | undefined, main: string): string {
+    const p: Record<string, unknown> = { ...(project ?? (YAML.parse(fs.readFileSync(path.join(REPO, "Pulumi.yaml"), "utf8")) as Record<string, unknown>)), main };
+    const plugins = p.plugins as { providers?: { name: string; path: string }[] } | undefined;
+    if (plugins?.providers) p.plugins = { ...plugins, providers: plugins.providers.map((x) => ({ ...x, path: path.resolve(REPO, x.path) })) };
+    return YAML.stringify(p);
 }
 
 /** Writes a file only when its content differs, so an unchanged project copy keeps its timestamps. */

@@ -45,6 +45,8 @@ describe("CapRover settings", () => {
             caproverVolumes: { celerybeat: ["beat-data:/app/data", "/srv/shared:/shared"] },
             caproverDeleteVolumes: true,
             caproverPullToken: "test-only-pull",
+            adoptExistingApps: true,
+            allowReplace: true,
         }).caprover;
         expect(c).to.deep.equal({
             enabled: true,
@@ -56,6 +58,8 @@ describe("CapRover settings", () => {
             volumes: { celerybeat: [{ volumeName: "beat-data", containerPath: "/app/data" }, { hostPath: "/srv/shared", containerPath: "/shared" }] },
             deleteVolumes: true,
             pullToken: "test-only-pull",
+            adoptExistingApps: true,
+            allowReplace: true,
         });
     });
 

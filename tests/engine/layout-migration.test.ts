@@ -1,42 +1,47 @@
 /**
- * The source layout moved (configuration to config/, components grouped by what they manage, the
- * stack in stack/) and two components were renamed: CapRoverApps is SiteApps and ScheduledWorkflow
- * is WorkflowFile. A stack deployed by the program before the move must see no replacement and no
- * deletion afterwards: the renamed types carry aliases, and their children follow them.
+ * A stack deployed by the program as it stood before the provider package: its four apps were
+ * dynamic-provider resources under `CapRoverApps`. Today they are `caprover:index:App` resources of
+ * this repository's provider under `SiteApps` (an alias of the old component). The engine cannot
+ * move a resource from one provider to another without replacing it, and replacing deletes the app,
+ * so the move is: forget the old app resources (the apps keep running), then one `up` that adopts
+ * them (`site:adoptExistingApps`). The test proves that path: no app deleted, no image deployed, and
+ * an empty preview once adoption is off again. It is also how a live site moves under Pulumi.
  *
- * The state is made by the real program as it stood before the move (its commit, from this
- * repository's history), then the program of this checkout previews and updates the same stack.
+ * The old state is made by the real old program (its commit, from this repository's history).
  */
 import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CapRoverEmulator } from "../../emulator/caprover";
+import * as YAML from "yaml";
+import { CapRoverEmulator } from "../../provider/emulator/caprover";
 import { PreviewJson, REPO, Workspace, ensureTools, run } from "../../scripts/engine/driver";
 import { changedSteps, errorsOf, shortName, summaryOf } from "./events";
 import { CLI_TIMEOUT, STACK, openLocalStack } from "./localStack";
 
-/** The last commit of the old layout. */
+/** The last commit with the dynamic provider (and the old layout). */
 const BEFORE_MOVE = "df04686e60532ec055e759638afbde241e4f70eb";
 const stack = ["--stack", STACK];
 
-describe("engine: a stack deployed before the layout move", function () {
+describe("engine: moving a stack deployed with the old dynamic provider, by adoption", function () {
     this.timeout(5 * CLI_TIMEOUT);
 
     let emulator: CapRoverEmulator;
     let ws: Workspace;
     let old: string;
+    /** Deploys per app so far (versions CapRover holds). */
+    const deploys = () => Object.fromEntries([...emulator.apps.values()].map((a) => [a.def.appName, a.def.versions.length]));
+    let deployedBefore: Record<string, number>;
 
     before(async function () {
         this.timeout(45 * 60_000);
         await ensureTools();
         // The old program, as committed, beside this checkout's node_modules (same packages).
         old = fs.mkdtempSync(path.join(os.tmpdir(), "site-before-move-"));
-        const archive = await run("git", ["archive", "--format=tar", "-o", path.join(old, "src.tar"), BEFORE_MOVE], { cwd: REPO });
-        expect(archive.code).to.equal(0);
+        await run("git", ["archive", "--format=tar", "-o", path.join(old, "src.tar"), BEFORE_MOVE], { cwd: REPO });
         await run("tar", ["-xf", "src.tar"], { cwd: old });
         fs.symlinkSync(path.join(REPO, "node_modules"), path.join(old, "node_modules"));
-        ({ emulator, ws } = await openLocalStack({ main: old }));
+        ({ emulator, ws } = await openLocalStack({ main: old, project: YAML.parse(fs.readFileSync(path.join(old, "Pulumi.yaml"), "utf8")) }));
     });
 
     after(async () => {
@@ -50,29 +55,34 @@ describe("engine: a stack deployed before the layout move", function () {
         expect(errorsOf(events)).to.deep.equal([]);
         expect(summaryOf(events)?.result).to.equal("succeeded");
         expect([...emulator.apps.keys()].sort()).to.deep.equal(["local-celery", "local-celerybeat", "local-flower", "local-web"]);
+        deployedBefore = deploys();
     });
 
-    it("previews with the moved program: no replacement, no deletion, no change at all", async () => {
+    it("forgets the old app resources without touching the apps", async () => {
+        const exported = JSON.parse((await ws.pulumi(["stack", "export", ...stack], { timeoutMs: CLI_TIMEOUT })).stdout) as { deployment: { resources: { urn: string; type: string }[] } };
+        const dynamic = exported.deployment.resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"));
+        expect(dynamic).to.have.length(4);
+        for (const r of dynamic) await ws.pulumi(["state", "delete", r.urn, ...stack, "--yes", "--force"], { timeoutMs: CLI_TIMEOUT });
+        expect(deploys()).to.deep.equal(deployedBefore);
+    });
+
+    it("adopts the four running apps with today's program: nothing deleted, no image deployed", async () => {
         ws.useProgram(REPO);
-        const preview = await ws.json<PreviewJson>(["preview", ...stack], { timeoutMs: CLI_TIMEOUT });
-        expect(preview.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${shortName(s.urn)}`)).to.deep.equal([]);
-        // The apps are found under the renamed component through its alias: the same resources, unchanged.
-        const { events } = await ws.events(["preview", ...stack], { timeoutMs: CLI_TIMEOUT });
-        const apps = events.map((e) => e.resOutputsEvent?.metadata).filter((m) => m?.type === "pulumi-nodejs:dynamic/caprover:CapRoverApp");
-        expect(apps.map((m) => `${m!.op} ${m!.urn.split("::")[2]}::${m!.urn.split("::")[3]}`).sort()).to.deep.equal(
-            ["celery", "celerybeat", "flower", "web"].map((s) => `same site:caprover:SiteApps$pulumi-nodejs:dynamic/caprover:CapRoverApp::${s}`),
-        );
-    });
-
-    it("updates with the moved program without touching an app, and the state then holds the new names", async () => {
-        const deploys = () => [...emulator.apps.values()].map((a) => `${a.def.appName}:${a.def.versions.length}`).sort();
-        const before = deploys();
+        await ws.pulumi(["config", "set", "site:adoptExistingApps", "true", ...stack], { timeoutMs: CLI_TIMEOUT });
         const { events } = await ws.events(["up", ...stack, "--yes", "--skip-preview"], { timeoutMs: CLI_TIMEOUT });
         expect(errorsOf(events)).to.deep.equal([]);
-        expect(changedSteps(events)).to.deep.equal([]);
-        expect(deploys()).to.deep.equal(before);
-        const exported = (await ws.pulumi(["stack", "export", ...stack], { timeoutMs: CLI_TIMEOUT })).stdout;
-        expect(exported).not.to.include("site:caprover:CapRoverApps");
-        expect(exported).to.include("site:caprover:SiteApps");
+        const apps = changedSteps(events).filter((s) => / App::/.test(s));
+        expect(apps).to.deep.equal(["create App::celery", "create App::celerybeat", "create App::flower", "create App::web"]);
+        expect(changedSteps(events).filter((s) => s.startsWith("delete"))).to.deep.equal([]);
+        // Same apps, same images: CapRover deployed nothing new.
+        expect(deploys()).to.deep.equal(deployedBefore);
+        // The old component is found through its alias: the same resource, not a new one.
+        expect(changedSteps(events).some((s) => s.includes("SiteApps::"))).to.equal(false);
+    });
+
+    it("previews nothing to change once adoption is off again", async () => {
+        await ws.pulumi(["config", "set", "site:adoptExistingApps", "false", ...stack], { timeoutMs: CLI_TIMEOUT });
+        const preview = await ws.json<PreviewJson>(["preview", ...stack], { timeoutMs: CLI_TIMEOUT });
+        expect(preview.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${shortName(s.urn)}`)).to.deep.equal([]);
     });
 });

@@ -11,8 +11,10 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { AppDefinition, CapRoverClient, clearTokenCache, deployedImage } from "../../components/caprover/client";
-import { CapRoverEmulator } from "../../emulator/caprover";
+import { CapRoverClient, deployedImage } from "../../provider/src/api/client";
+import { clearTokenCache } from "../../provider/src/api/transport";
+import type { AppDefinition } from "../../provider/src/api/types";
+import { CapRoverEmulator } from "../../provider/emulator/caprover";
 import { EngineEvent, PreviewJson, REPO, Workspace, ensureTools } from "../../scripts/engine/driver";
 import { changedSteps, differingKeys, errorsOf, filesBelow, shortName, stepOf, summaryOf } from "./events";
 import { CLI_TIMEOUT, EMULATOR_PASSWORD, FLOWER_PASSWORD, STACK, openLocalStack } from "./localStack";
@@ -83,8 +85,8 @@ describe("engine: the local stack against the CapRover emulator", function () {
 
     it("pulumi up under split creates the four apps, deployed and configured by role", async () => {
         const events = await operation(["up"]);
-        expect(changedSteps(events).filter((s) => s.includes("CapRoverApp::"))).to.deep.equal(
-            ["web", "celery", "celerybeat", "flower"].map((s) => `create CapRoverApp::${s}`).sort(),
+        expect(changedSteps(events).filter((s) => s.includes("App::"))).to.deep.equal(
+            ["web", "celery", "celerybeat", "flower"].map((s) => `create App::${s}`).sort(),
         );
         expect(appNames()).to.deep.equal(["celery", "celerybeat", "flower", "web"].map(app));
         for (const service of ["web", "celery", "celerybeat", "flower"]) {
@@ -120,15 +122,15 @@ describe("engine: the local stack against the CapRover emulator", function () {
         const preview = await ws.json<PreviewJson>(["preview", ...stack, "--diff"], { timeoutMs: CLI_TIMEOUT });
         const changes = preview.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${shortName(s.urn)}`).sort();
         expect(changes).to.deep.equal([
-            "delete CapRoverApp::celerybeat",
-            "delete CapRoverApp::flower",
+            "delete App::celerybeat",
+            "delete App::flower",
             // The two images' components go with their services (they hold no cloud resource).
             "delete ServiceImage::celerybeat",
             "delete ServiceImage::flower",
-            "update CapRoverApp::celery",
+            "update App::celery",
         ]);
         expect(preview.steps.filter((s) => shortName(s.urn).endsWith("::web") && s.op !== "same")).to.deep.equal([]);
-        const celery = preview.steps.find((s) => shortName(s.urn) === "CapRoverApp::celery")!;
+        const celery = preview.steps.find((s) => shortName(s.urn) === "App::celery")!;
         expect(celery.replaceReasons ?? [], "celery replace reasons").to.deep.equal([]);
         // The worker gains beat: a new image and the description naming the new process.
         expect(differingKeys(celery.oldState?.inputs, celery.newState?.inputs)).to.deep.equal(["description", "image"]);
@@ -142,11 +144,11 @@ describe("engine: the local stack against the CapRover emulator", function () {
         const celeryToken = def("celery").appDeployTokenConfig?.appDeployToken;
         const events = await operation(["up"]);
         expect(changedSteps(events)).to.deep.equal([
-            "delete CapRoverApp::celerybeat",
-            "delete CapRoverApp::flower",
+            "delete App::celerybeat",
+            "delete App::flower",
             "delete ServiceImage::celerybeat",
             "delete ServiceImage::flower",
-            "update CapRoverApp::celery",
+            "update App::celery",
         ]);
         expect(appNames()).to.deep.equal(["celery", "web"].map(app));
         expect(deployedImage(def("celery"))).to.equal(UNIFIED_CELERY);
@@ -164,13 +166,13 @@ describe("engine: the local stack against the CapRover emulator", function () {
         await operator.updateApp(def("web"), { instanceCount: 3, description: "scaled by hand" });
 
         const events = await operation(["refresh"]);
-        expect(changedSteps(events)).to.deep.equal(["update CapRoverApp::web"]);
-        const web = stepOf(events, "CapRoverApp::web")!;
+        expect(changedSteps(events)).to.deep.equal(["update App::web"]);
+        const web = stepOf(events, "App::web")!;
         expect(differingKeys(web.old?.outputs, web.new?.outputs)).to.deep.equal(["description", "instanceCount"]);
         expect(web.new?.outputs).to.include({ instanceCount: 3, description: "scaled by hand" });
 
         const preview = await ws.json<PreviewJson>(["preview", ...stack], { timeoutMs: CLI_TIMEOUT });
-        expect(preview.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${shortName(s.urn)}`)).to.deep.equal(["update CapRoverApp::web"]);
+        expect(preview.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${shortName(s.urn)}`)).to.deep.equal(["update App::web"]);
     });
 
     it("back to split: pulumi up recreates celerybeat and flower, returns celery to its worker image and undoes the drift", async () => {
@@ -180,12 +182,12 @@ describe("engine: the local stack against the CapRover emulator", function () {
         }
         const events = await operation(["up"]);
         expect(changedSteps(events)).to.deep.equal([
-            "create CapRoverApp::celerybeat",
-            "create CapRoverApp::flower",
+            "create App::celerybeat",
+            "create App::flower",
             "create ServiceImage::celerybeat",
             "create ServiceImage::flower",
-            "update CapRoverApp::celery",
-            "update CapRoverApp::web",
+            "update App::celery",
+            "update App::web",
         ]);
         expect(appNames()).to.deep.equal(["celery", "celerybeat", "flower", "web"].map(app));
         for (const service of ["web", "celery", "celerybeat", "flower"]) expect(deployedImage(def(service)), service).to.equal(SPLIT_DIGESTS[service]);
@@ -194,7 +196,7 @@ describe("engine: the local stack against the CapRover emulator", function () {
         noteTokens();
     });
 
-    it("pulumi stack export holds every secret encrypted: CapRover password, Flower auth, secret env values, deploy tokens", async () => {
+    it("pulumi stack export holds every secret encrypted: the provider's CapRover password, Flower auth, secret env values, deploy tokens", async () => {
         const exported = (await ws.pulumi(["stack", "export", ...stack], { timeoutMs: CLI_TIMEOUT })).stdout;
         // Stack outputs too (printed without --show-secrets; the transcript scan below covers them).
         const outputs = (await ws.pulumi(["stack", "output", "--json", ...stack], { timeoutMs: CLI_TIMEOUT })).stdout;
@@ -202,19 +204,23 @@ describe("engine: the local stack against the CapRover emulator", function () {
         for (const secret of secrets) expect(exported.includes(secret), `a secret (${secret.length} characters) in plaintext`).to.equal(false);
         // ... and they are there, as ciphertext: each app's connection, env values and token, Flower's auth.
         const deployment = JSON.parse(exported) as { deployment: { resources: { type: string; id?: string; outputs?: Record<string, unknown> }[] } };
-        const apps = deployment.deployment.resources.filter((r) => r.type.endsWith(":CapRoverApp"));
+        const apps = deployment.deployment.resources.filter((r) => r.type === "caprover:index:App");
         expect(apps.map((a) => a.id).sort()).to.deep.equal(["celery", "celerybeat", "flower", "web"].map(app));
         const encrypted = (v: unknown) => typeof v === "object" && v !== null && typeof (v as Record<string, unknown>).ciphertext === "string";
         for (const a of apps) {
-            for (const key of ["connection", "envVars", "deployToken"]) expect(encrypted(a.outputs?.[key]), `${a.id}.${key}`).to.equal(true);
+            for (const key of ["envVars", "deployToken"]) expect(encrypted(a.outputs?.[key]), `${a.id}.${key}`).to.equal(true);
         }
+        // The dashboard password lives in the provider's state only, encrypted.
+        const providers = deployment.deployment.resources.filter((r) => r.type === "pulumi:providers:caprover") as { inputs?: Record<string, unknown> }[];
+        expect(providers).to.have.length(1);
+        expect(encrypted(providers[0].inputs?.password), "provider password").to.equal(true);
         expect(encrypted(apps.find((a) => a.id === app("flower"))?.outputs?.httpAuth), "flower.httpAuth").to.equal(true);
     });
 
     it("pulumi destroy leaves the emulator with no app", async () => {
         const events = await operation(["destroy"]);
-        expect(changedSteps(events).filter((s) => s.includes("CapRoverApp::"))).to.deep.equal(
-            ["celery", "celerybeat", "flower", "web"].map((s) => `delete CapRoverApp::${s}`),
+        expect(changedSteps(events).filter((s) => s.includes("App::"))).to.deep.equal(
+            ["celery", "celerybeat", "flower", "web"].map((s) => `delete App::${s}`),
         );
         expect(appNames()).to.deep.equal([]);
     });

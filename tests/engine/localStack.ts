@@ -2,7 +2,7 @@
  * The `local` stack (Pulumi.local.yaml) in a temporary workspace, pointed at an emulator on
  * 127.0.0.1 started for the run: what every engine test against CapRover starts from.
  */
-import { CapRoverEmulator } from "../../emulator/caprover";
+import { CapRoverEmulator } from "../../provider/emulator/caprover";
 import { Workspace } from "../../scripts/engine/driver";
 
 // TEST-ONLY values: they exist only for this run's emulator and temporary state.
@@ -14,10 +14,10 @@ export const STACK = "local";
 export const CLI_TIMEOUT = 180_000;
 
 /** A started emulator and a workspace whose `local` stack deploys to it; `main` is the program (default: this repository). */
-export async function openLocalStack(opts: { main?: string } = {}): Promise<{ emulator: CapRoverEmulator; ws: Workspace }> {
+export async function openLocalStack(opts: { main?: string; project?: Record<string, unknown> } = {}): Promise<{ emulator: CapRoverEmulator; ws: Workspace }> {
     const emulator = new CapRoverEmulator({ password: EMULATOR_PASSWORD });
     await emulator.start();
-    const ws = await Workspace.create({ stackFiles: ["Pulumi.local.yaml"], main: opts.main });
+    const ws = await Workspace.create({ stackFiles: ["Pulumi.local.yaml"], main: opts.main, project: opts.project });
     const config = (...args: string[]) => ws.pulumi(["config", ...args, "--stack", STACK], { timeoutMs: CLI_TIMEOUT });
     await ws.pulumi(["stack", "init", STACK, "--secrets-provider", "passphrase"], { timeoutMs: CLI_TIMEOUT });
     // Point the copy at this run's emulator; the tracked stack file keeps its defaults.

@@ -49,7 +49,7 @@ describe("split to unified and back (prod)", () => {
         const diff = diffResources(split, unified);
         expect(diff.changed).to.deep.equal({
             // The app stays (same URN), with the new image and the description naming its new process.
-            "urn:pulumi:prod::site::site:caprover:SiteApps$pulumi-nodejs:dynamic/caprover:CapRoverApp::celery": ["description", "image"],
+            "urn:pulumi:prod::site::site:caprover:SiteApps$caprover:index:App::celery": ["description", "image"],
             // The target, and the tag naming the exact build of that target.
             "urn:pulumi:prod::site::site:image:ServiceImage$docker-build:index:Image::celery": ["tags", "target"],
             // The container cleanup's matrix loses the two packages (tests/github/flip.test.ts has the detail).
@@ -95,14 +95,14 @@ describe("split to unified, the committed prod (promoting dev's images)", () => 
                 "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret::flower-app-token",
                 "command:local:Command::celerybeat-retag",
                 "command:local:Command::flower-retag",
-                "pulumi-nodejs:dynamic/caprover:CapRoverApp::celerybeat",
-                "pulumi-nodejs:dynamic/caprover:CapRoverApp::flower",
+                "caprover:index:App::celerybeat",
+                "caprover:index:App::flower",
                 "site:image:ServiceImage::celerybeat",
                 "site:image:ServiceImage::flower",
             ].sort());
             expect(diff.added).to.deep.equal([]);
             expect(Object.fromEntries(Object.entries(diff.changed).map(([urn, keys]) => [short(urn), keys]))).to.deep.equal({
-                "pulumi-nodejs:dynamic/caprover:CapRoverApp::celery": ["description", "image"],
+                "caprover:index:App::celery": ["description", "image"],
                 "github:index/repositoryFile:RepositoryFile::cleanup-containers": ["content"],
                 "command:local:Command::celery-retag": ["environment"],
             });

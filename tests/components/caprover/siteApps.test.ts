@@ -11,7 +11,7 @@ import { profileServices } from "../../../config/topology";
 import { Registered, diffResources } from "../../support/mocks";
 import { stackConfig } from "../../support/stacks";
 
-const APP_TYPE = "pulumi-nodejs:dynamic/caprover:CapRoverApp";
+const APP_TYPE = "caprover:index:App";
 const CAPROVER = { caprover: true, caproverUrl: "https://captain.example.test", caproverPassword: "test-only-dashboard", flowerPassword: "test-only-flower" };
 
 /** Images by digest for a profile; celery's differs between profiles (a different target was built). */
@@ -54,10 +54,15 @@ describe("SiteApps component", () => {
         expect(secret(byName.flower.httpAuth)).to.deep.equal({ user: "admin", password: "test-only-flower" });
         for (const app of apps(split)) {
             expect(app.inputs.image).to.equal(digests("split")[app.name]);
-            // The password travels only inside the secret connection.
-            expect(secret(app.inputs.connection)).to.include({ url: "https://captain.example.test", password: "test-only-dashboard" });
-            expect(app.inputs.deployTimeoutMs).to.equal(600_000);
+            // The server's URL and password belong to the provider, never to an app's inputs.
+            expect(JSON.stringify(app.inputs)).not.to.include("test-only-dashboard");
+            expect(app.inputs).to.include({ deployTimeoutMs: 600_000, adopt: false, allowReplace: false });
         }
+        // One explicit provider for the server, its password a secret.
+        const providers = split.filter((r) => r.type === "pulumi:providers:caprover");
+        expect(providers.map((p) => p.name)).to.deep.equal(["caprover"]);
+        expect(providers[0].inputs.url).to.equal("https://captain.example.test");
+        expect(secret(providers[0].inputs.password)).to.equal("test-only-dashboard");
     });
 
     it("under the flip deletes the celerybeat and flower apps and updates celery in place with the new image", () => {
@@ -73,7 +78,7 @@ describe("SiteApps component", () => {
 
     it("registers GHCR pull credentials when a pull token is configured", async () => {
         const resources = await prodUnder("unified", { caproverPullToken: "test-only-pull-token" });
-        const registry = resources.find((r) => r.type === "pulumi-nodejs:dynamic/caprover:RegistryCredentials")!;
+        const registry = resources.find((r) => r.type === "caprover:index:Registry")!;
         expect(registry.inputs).to.include({ registryDomain: "ghcr.io", registryUser: "aaronspindler", registryImagePrefix: "aaronspindler" });
         expect(secret(registry.inputs.registryPassword)).to.equal("test-only-pull-token");
     });
@@ -84,7 +89,7 @@ describe("SiteApps component", () => {
     });
 
     it("turns volumes into a persistent-data app", () => {
-        const settings: CapRoverSettings = { enabled: true, deployTimeoutSeconds: 60, volumes: { celerybeat: [{ volumeName: "beat", containerPath: "/data" }] }, deleteVolumes: false };
+        const settings: CapRoverSettings = { enabled: true, deployTimeoutSeconds: 60, volumes: { celerybeat: [{ volumeName: "beat", containerPath: "/data" }] }, deleteVolumes: false, adoptExistingApps: false, allowReplace: false };
         const beat = stackConfig("prod", { topology: "split", build: false, promoteFrom: "", imageDigests: digests("split") }).services.find((s) => s.name === "celerybeat")!;
         expect(appSpec(beat, settings)).to.include({ hasPersistentData: true, deployTimeoutMs: 60_000 });
     });

@@ -120,7 +120,7 @@ describe("promotion and rollback", () => {
         referencedStacks.dev = {};
         try {
             const preview = await runSite("prod", {}, true);
-            expect(ofType(preview.resources, "pulumi-nodejs:dynamic/caprover:CapRoverApp").map((r) => r.name)).to.have.members(["web", "celery", "celerybeat", "flower"]);
+            expect(ofType(preview.resources, "caprover:index:App").map((r) => r.name)).to.have.members(["web", "celery", "celerybeat", "flower"]);
             let failure = "";
             try {
                 const { outputs } = await runSite("prod");
@@ -142,7 +142,7 @@ describe("promotion and rollback", () => {
         expect(typeof images.web).to.not.equal("string");
         const withDocker = await runProgram("prod", () => deploySite(parseSiteConfig("prod", stackRaw("prod", { releaseTag: "abc1234" }), CI_ENV)), true);
         expect(((await resolve(withDocker.outputs.images)) as Record<string, string>).web).to.match(/-web@sha256:[0-9a-f]{64}$/);
-        expect(ofType(preview.resources, "pulumi-nodejs:dynamic/caprover:CapRoverApp")).to.have.length(4);
+        expect(ofType(preview.resources, "caprover:index:App")).to.have.length(4);
         // `pulumi up` never leaves parts out: the same machine would need the plugin.
         const up = parseSiteConfig("prod", stackRaw("prod", { releaseTag: "abc1234" }), { ...CI_ENV, pushing: true, GITHUB_TOKEN: "test-only", unavailablePlugins: ["docker"] });
         expect(up.previewWithout).to.deep.equal([]);

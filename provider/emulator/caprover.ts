@@ -16,9 +16,9 @@ import * as crypto from "crypto";
 import * as http from "http";
 import type { AddressInfo } from "net";
 import type { Socket } from "net";
-import { apr1, apr1Matches } from "../components/caprover/apr1";
-import type { AppDefinition, BuildStatus, EnvVar, HttpAuth, Port, Registry, Volume } from "../components/caprover/client";
-import { STATUS } from "../components/caprover/client";
+import { apr1, apr1Matches } from "../src/app/apr1";
+import type { AppDefinition, BuildStatus, EnvVar, HttpAuth, Port, Registry, Volume } from "../src/api/types";
+import { STATUS } from "../src/api/types";
 
 /** The image CapRover deploys into a newly registered app. */
 export const PLACEHOLDER_IMAGE = "caprover/caprover-placeholder-app:latest";

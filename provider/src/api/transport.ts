@@ -1,140 +1,13 @@
 /**
- * Typed client for CapRover's HTTP API v2 (caprover/caprover `src/routes`).
- *
- * Every answer is HTTP 200 with an envelope `{status, description, data}`; statuses other than
- * 100/101/102 become a `CapRoverError` carrying code and description. Transport trouble (refused or
- * reset connections, timeouts, HTTP 5xx, and the 429 CapRover sends while another change holds the
- * namespace lock) is retried with bounded exponential backoff. Secrets (password, tokens, values the
+ * Talking to CapRover: one request over HTTP(S), the `{status, description, data}` envelope, the
+ * session token (cached per server and password, one login in flight), bounded retries of
+ * transient failures, and errors that keep CapRover's words. Secrets (password, tokens, values the
  * caller registers) are scrubbed from every message and log line.
- *
- * This module runs inside Pulumi's dynamic-provider host after closure serialisation, so it uses
- * only node built-ins and assigns every instance field in constructors (serialised classes lose
- * field initialisers).
  */
 import * as crypto from "crypto";
 import * as http from "http";
 import * as https from "https";
-
-/** Envelope statuses (src/api/ApiStatusCodes.ts). */
-export const STATUS = {
-    OK: 100,
-    DEPLOY_STARTED: 101,
-    OK_PARTIALLY: 102,
-    GENERIC: 1000,
-    NOT_AUTHORIZED: 1102,
-    ALREADY_EXISTS: 1103,
-    BAD_NAME: 1104,
-    WRONG_PASSWORD: 1105,
-    TOKEN_INVALID: 1106,
-    ILLEGAL_OPERATION: 1108,
-    BUILD_ERROR: 1109,
-    ILLEGAL_PARAMETER: 1110,
-    NOT_FOUND: 1111,
-    PASSWORD_BACK_OFF: 1113,
-} as const;
-
-export interface EnvVar {
-    key: string;
-    value: string;
-}
-
-export interface Volume {
-    /** Path inside the container. */
-    containerPath: string;
-    /** Named Docker volume (CapRover prefixes it `captain--`). */
-    volumeName?: string;
-    /** Host directory, instead of a named volume. */
-    hostPath?: string;
-}
-
-export interface Port {
-    containerPort: number;
-    hostPort: number;
-    protocol?: "tcp" | "udp";
-    publishMode?: "ingress" | "host";
-}
-
-/** HTTP basic auth: sent with `password`, stored and read back with `passwordHashed` only. */
-export interface HttpAuth {
-    user: string;
-    password?: string;
-    passwordHashed?: string;
-}
-
-export interface AppDeployTokenConfig {
-    enabled: boolean;
-    appDeployToken?: string;
-}
-
-export interface AppVersion {
-    version: number;
-    /** Empty until the deploy of this version completes. */
-    deployedImageName?: string;
-    timeStamp: string;
-    gitHash?: string;
-}
-
-/** Body of `POST /user/apps/appDefinitions/update`: the whole definition (omitted scalars reset). */
-export interface AppUpdate {
-    appName: string;
-    projectId?: string;
-    description?: string;
-    instanceCount: number;
-    captainDefinitionRelativeFilePath?: string;
-    envVars: EnvVar[];
-    volumes: Volume[];
-    ports: Port[];
-    tags?: { tagName: string }[];
-    nodeId?: string;
-    notExposeAsWebApp: boolean;
-    containerHttpPort?: number;
-    httpAuth?: HttpAuth;
-    forceSsl: boolean;
-    websocketSupport?: boolean;
-    appDeployTokenConfig?: AppDeployTokenConfig;
-    appPushWebhook?: { repoInfo?: Record<string, unknown> };
-    customNginxConfig?: string;
-    redirectDomain?: string;
-    preDeployFunction?: string;
-    serviceUpdateOverride?: string;
-}
-
-/** An app definition as `GET /user/apps/appDefinitions` lists it: the update's fields and server state. */
-export interface AppDefinition extends AppUpdate {
-    hasPersistentData: boolean;
-    hasDefaultSubDomainSsl?: boolean;
-    customDomain?: { publicDomain: string; hasSsl: boolean }[];
-    deployedVersion: number;
-    versions: AppVersion[];
-    isAppBuilding?: boolean;
-}
-
-/** Fields an update may change; everything else is carried over from a fresh read. */
-export type AppChanges = Partial<Omit<AppUpdate, "appName">>;
-
-export interface AppList {
-    appDefinitions: AppDefinition[];
-    rootDomain: string;
-    captainSubDomain: string;
-}
-
-/** `GET /user/apps/appData/<app>`: build state and the build log (a window of recent lines). */
-export interface BuildStatus {
-    isAppBuilding: boolean;
-    isBuildFailed: boolean;
-    logs: { firstLineNumber: number; lines: string[] };
-}
-
-export interface Registry {
-    id: string;
-    registryUser: string;
-    registryPassword: string;
-    registryDomain: string;
-    registryImagePrefix: string;
-    registryType: "LOCAL_REG" | "REMOTE_REG";
-}
-
-export type RegistryFields = Omit<Registry, "id" | "registryType">;
+import { STATUS } from "./types";
 
 /** Bounded exponential backoff for transient failures. */
 export interface RetryPolicy {
@@ -169,29 +42,6 @@ export interface ClientOptions {
     log?: (line: string) => void;
     /** Further values never to show in an error or log line (env values, auth passwords). */
     secrets?: string[];
-}
-
-/** How to reach a CapRover server, as resources carry it (a Pulumi secret: it holds the password). */
-export interface Connection {
-    /** Dashboard URL, e.g. `https://captain.example.com`. */
-    url: string;
-    /** Dashboard password. */
-    password: string;
-    /** `host:port` that health probes connect to, sending the app's domain as Host (default: the app's domain). */
-    probeAddress?: string;
-    /** Per-request timeout, in ms. */
-    requestTimeoutMs?: number;
-    /** Retries of transient failures. */
-    retry?: RetryPolicy;
-    /** Interval between build-state and health polls, in ms. */
-    pollMs?: number;
-}
-
-/** A client for a connection; `secrets` are further values to scrub from messages. */
-export function connect(connection: Connection, log?: (line: string) => void, secrets: (string | undefined)[] = []): CapRoverClient {
-    const client = new CapRoverClient({ url: connection.url, password: connection.password, timeoutMs: connection.requestTimeoutMs, retry: connection.retry, log });
-    client.addSecrets(...secrets);
-    return client;
 }
 
 /** A CapRover status other than 100/101/102, or an answer that is not CapRover's. */
@@ -328,7 +178,8 @@ function classify(e: Error & { code?: string }): TransportError {
     return new TransportError(`${code || e.name}: ${e.message}`, false, false);
 }
 
-export class CapRoverClient {
+/** The session and the requests of one client; `CapRoverClient` adds the API's methods. */
+export class Transport {
     private readonly base: URL;
     private readonly password: string;
     private readonly timeoutMs: number;
@@ -476,157 +327,12 @@ export class CapRoverClient {
         }
         throw new CapRoverError(`${method} ${path}`, 0, `answer is not a CapRover envelope (server ${this.server})`, uncertain);
     }
-
-    // ---- system -------------------------------------------------------------------------------
-
-    /** `GET /user/system/info`: root domain and SSL state. */
-    systemInfo(): Promise<{ rootDomain: string; hasRootSsl: boolean; forceSsl: boolean; captainSubDomain?: string }> {
-        return this.call("GET", "/user/system/info");
-    }
-
-    // ---- apps ---------------------------------------------------------------------------------
-
-    listApps(): Promise<AppList> {
-        return this.call<AppList>("GET", "/user/apps/appDefinitions");
-    }
-
-    /** The app's definition, or `undefined` if the server has no such app. */
-    async getApp(appName: string): Promise<AppDefinition | undefined> {
-        return (await this.listApps()).appDefinitions.find((a) => a.appName === appName);
-    }
-
-    /**
-     * Registers an app. A 1103 answer after an attempt that may have reached the server means our
-     * own earlier attempt created it, so it counts as success; a 1103 on a clean first attempt is
-     * someone else's app and stays an error.
-     */
-    async registerApp(appName: string, hasPersistentData: boolean, projectId = ""): Promise<void> {
-        try {
-            // detached: CapRover would otherwise hold the namespace lock while it deploys its placeholder.
-            await this.call("POST", "/user/apps/appDefinitions/register?detached=1", { appName, hasPersistentData, projectId });
-        } catch (e) {
-            if (e instanceof CapRoverError && e.code === STATUS.ALREADY_EXISTS && e.afterUncertainAttempt) {
-                this.log(`register ${appName}: already exists after a retried attempt; taking it as created`);
-                return;
-            }
-            throw e;
-        }
-    }
-
-    /** Sends the whole definition: `current` (a fresh read) with `changes` applied. */
-    updateApp(current: AppDefinition, changes: AppChanges): Promise<void> {
-        return this.call("POST", "/user/apps/appDefinitions/update", mergedUpdate(current, changes));
-    }
-
-    /** Issues the app's certificate on the root domain (needed before `forceSsl`). */
-    enableBaseDomainSsl(appName: string): Promise<void> {
-        return this.call("POST", "/user/apps/appDefinitions/enablebasedomainssl", { appName });
-    }
-
-    /** Deletes an app (and the named volumes listed); an app that is already gone counts as deleted. */
-    async deleteApp(appName: string, volumes: string[] = []): Promise<"deleted" | "not-found"> {
-        try {
-            await this.call("POST", "/user/apps/appDefinitions/delete", { appName, volumes });
-            return "deleted";
-        } catch (e) {
-            if (isNotFound(e)) return "not-found";
-            throw e;
-        }
-    }
-
-    /** Starts a deploy of `image` (detached); with an app token, authenticates as that app only. */
-    deployImage(appName: string, image: string, appToken?: string): Promise<void> {
-        const captainDefinitionContent = JSON.stringify({ schemaVersion: 2, imageName: image });
-        return this.call(
-            "POST",
-            `/user/apps/appData/${encodeURIComponent(appName)}?detached=1`,
-            { captainDefinitionContent, gitHash: "" },
-            appToken ? { appToken } : "session",
-        );
-    }
-
-    buildStatus(appName: string): Promise<BuildStatus> {
-        return this.call<BuildStatus>("GET", `/user/apps/appData/${encodeURIComponent(appName)}`);
-    }
-
-    // ---- registries ---------------------------------------------------------------------------
-
-    async listRegistries(): Promise<Registry[]> {
-        return (await this.call<{ registries: Registry[] }>("GET", "/user/registries")).registries ?? [];
-    }
-
-    insertRegistry(fields: RegistryFields): Promise<void> {
-        this.addSecrets(fields.registryPassword);
-        return this.call("POST", "/user/registries/insert", fields);
-    }
-
-    updateRegistry(id: string, fields: RegistryFields): Promise<void> {
-        this.addSecrets(fields.registryPassword);
-        return this.call("POST", "/user/registries/update", { id, ...fields });
-    }
-
-    async deleteRegistry(id: string): Promise<"deleted" | "not-found"> {
-        try {
-            await this.call("POST", "/user/registries/delete", { registryId: id });
-            return "deleted";
-        } catch (e) {
-            if (isNotFound(e)) return "not-found";
-            throw e;
-        }
-    }
 }
 
 /** CapRover reports a missing app as 1000 "App (<name>) could not be found ..." (some lookups: 1111). */
 export function isNotFound(e: unknown): boolean {
     if (!(e instanceof CapRoverError)) return false;
     return e.code === STATUS.NOT_FOUND || (e.code === STATUS.GENERIC && /could not be found|not found|does not exist/i.test(e.description));
-}
-
-/**
- * The update body: every field of `current`, then `changes`. CapRover resets scalars left out of
- * an update, so fields we do not manage must be sent back as they are.
- */
-export function mergedUpdate(current: AppDefinition, changes: AppChanges): AppUpdate {
-    const auth = current.httpAuth?.user ? { user: current.httpAuth.user, passwordHashed: current.httpAuth.passwordHashed } : undefined;
-    return {
-        appName: current.appName,
-        projectId: current.projectId,
-        description: current.description,
-        instanceCount: current.instanceCount,
-        captainDefinitionRelativeFilePath: current.captainDefinitionRelativeFilePath,
-        envVars: current.envVars,
-        volumes: current.volumes,
-        ports: current.ports,
-        tags: current.tags,
-        nodeId: current.nodeId,
-        notExposeAsWebApp: current.notExposeAsWebApp,
-        containerHttpPort: current.containerHttpPort,
-        httpAuth: auth,
-        forceSsl: current.forceSsl,
-        websocketSupport: current.websocketSupport,
-        appDeployTokenConfig: current.appDeployTokenConfig,
-        appPushWebhook: current.appPushWebhook?.repoInfo ? { repoInfo: current.appPushWebhook.repoInfo } : undefined,
-        customNginxConfig: current.customNginxConfig,
-        redirectDomain: current.redirectDomain,
-        preDeployFunction: current.preDeployFunction,
-        serviceUpdateOverride: current.serviceUpdateOverride,
-        ...changes,
-    };
-}
-
-/** The image the app's deployed version runs, if any. */
-export function deployedImage(app: AppDefinition): string | undefined {
-    return app.versions.find((v) => v.version === app.deployedVersion)?.deployedImageName;
-}
-
-/** Highest version number the app has (deployed or not). */
-export function latestVersion(app: AppDefinition): number {
-    return app.versions.reduce((max, v) => Math.max(max, v.version), -1);
-}
-
-/** The last `n` non-empty lines of a build log. */
-export function logTail(status: BuildStatus, n = 15): string[] {
-    return status.logs.lines.filter((l) => l.trim() !== "").slice(-n);
 }
 
 /** One HTTP probe: the status code, or the failure's message. */

@@ -4,12 +4,10 @@
  * client and provider log lines, the emulator's request log), and scans them for each secret.
  */
 import { expect } from "chai";
-import { CapRoverClient } from "../../../components/caprover/client";
-import { AppInputs, CapRoverAppProvider } from "../../../components/caprover/provider";
-import { RegistryCredentialsProvider } from "../../../components/caprover/registryCredentials";
-import { CapRoverEmulator } from "../../../emulator/caprover";
-import { AUTH_SECRET, ENV_SECRET, FAST, PASSWORD, client, connection, expectNoSecrets, failure, image, webInputs } from "../../support/caprover";
-import { clearTokenCache } from "../../../components/caprover/client";
+import { CapRoverClient } from "../src/api/client";
+import { CapRoverEmulator } from "../emulator/caprover";
+import { TestAppInputs as AppInputs, TestAppProvider as CapRoverAppProvider, TestRegistryProvider as RegistryCredentialsProvider, AUTH_SECRET, ENV_SECRET, FAST, PASSWORD, client, connection, expectNoSecrets, failure, image, webInputs } from "./support";
+import { clearTokenCache } from "../src/api/transport";
 
 const WRONG_PASSWORD = "a-wrong-password-typed";
 const REGISTRY_TOKEN = "ghcr-pull-token-secret";
@@ -50,9 +48,11 @@ describe("no secret in any error text or log line", () => {
         // Failures: failed deploy, unhealthy image, deploy timeout, permanent errors, exhausted retries.
         await collect(() => provider.update("web", web, webInputs(emulator, { image: image("f") })));
         await collect(() => provider.update("flower", fl, flower({ image: image("9"), deployTimeoutMs: 60 })));
-        await collect(() => provider.create(webInputs(emulator)));
+        await c.registerApp("handmade", false);
+        await c.updateApp((await c.getApp("handmade"))!, { description: "made by hand" });
+        await collect(() => provider.create(webInputs(emulator, { appName: "handmade" })));
         await collect(() => provider.create(webInputs(emulator, { appName: "Bad_Name" })));
-        await collect(() => provider.update("web", web, webInputs(emulator, { connection: connection(emulator, WRONG_PASSWORD) })));
+        await collect(() => provider.read("web", { ...web, connection: connection(emulator, WRONG_PASSWORD) }));
         emulator.inject({ kind: "http", status: 500, times: FAST.retry.attempts });
         await collect(() => provider.delete("web", web));
         const checked = await provider.check({} as AppInputs, webInputs(emulator, { envVars: { "bad name": ENV_SECRET }, httpAuth: { user: "", password: AUTH_SECRET } }));
@@ -67,7 +67,7 @@ describe("no secret in any error text or log line", () => {
 
         // Each failure class really produced its message.
         const all = texts.join("\n");
-        for (const pattern of [/the deploy failed/, /did not answer 2xx/, /\(1103\)/, /status 1104/, /status 1105/, /HTTP 500 after/, /session token rejected \(1106\)/, /retry 1\//, /Registry not found/]) {
+        for (const pattern of [/the deploy failed/, /did not answer 2xx/, /CapRover 1103:/, /status 1104/, /status 1105/, /HTTP 500 after/, /session token rejected \(1106\)/, /retry 1\//, /Registry not found/]) {
             expect(all).to.match(pattern);
         }
         expectNoSecrets(texts, secrets);

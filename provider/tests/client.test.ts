@@ -3,8 +3,10 @@
  * retries of each transient fault class, no retries of permanent errors, and the merged update.
  */
 import { expect } from "chai";
-import { CapRoverClient, CapRoverError, STATUS, mergedUpdate } from "../../../components/caprover/client";
-import { PASSWORD, client, failure, image, useEmulator } from "../../support/caprover";
+import { CapRoverClient, mergedUpdate } from "../src/api/client";
+import { CapRoverError } from "../src/api/transport";
+import { STATUS } from "../src/api/types";
+import { PASSWORD, client, failure, image, useEmulator } from "./support";
 
 describe("CapRover client", () => {
     const emulator = useEmulator();

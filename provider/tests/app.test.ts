@@ -3,9 +3,10 @@
  * drift seen by read, health-gated deploys, failed deploys.
  */
 import { expect } from "chai";
-import { apr1 } from "../../../components/caprover/apr1";
-import { AppInputs, AppOutputs, CapRoverAppProvider } from "../../../components/caprover/provider";
-import { AUTH_SECRET, ENV_SECRET, PASSWORD, client, connection, expectNoSecrets, failure, image, useEmulator, webInputs, workerInputs } from "../../support/caprover";
+import { apr1 } from "../src/app/apr1";
+import { sleep } from "../src/api/transport";
+import { PartialFailure } from "../src/resources/handler";
+import { TestAppInputs as AppInputs, TestAppOutputs as AppOutputs, TestAppProvider as CapRoverAppProvider, AUTH_SECRET, ENV_SECRET, PASSWORD, client, connection, expectNoSecrets, failure, image, useEmulator, webInputs, workerInputs } from "./support";
 
 describe("CapRoverApp provider", () => {
     const emulator = useEmulator();
@@ -57,20 +58,57 @@ describe("CapRoverApp provider", () => {
             expect(probes.map((p) => p.outcome)).to.deep.equal(["http 200"]);
         });
 
-        it("fails on an app this stack did not create (1103) and leaves that app alone", async () => {
-            await client(emulator()).registerApp("web", false);
+        it("refuses an app someone else made (1103), naming how to take it over, and leaves it alone", async () => {
+            const c = client(emulator());
+            await c.registerApp("web", false);
+            await c.updateApp((await c.getApp("web"))!, { description: "made by hand", instanceCount: 2 });
             const e = await failure(() => create(webInputs(emulator())));
-            expect(e.message).to.match(/already exists .* this stack did not create it \(1103\)/);
-            expect(emulator().apps.has("web")).to.equal(true);
+            expect(e.message).to.include("create of CapRover app web on 127.0.0.1:");
+            expect(e.message).to.match(/app web already exists \(CapRover 1103: .*\) and this stack did not create it/);
+            expect(e.message).to.include("site:adoptExistingApps").and.include("pulumi import caprover:index:App");
+            expect(emulator().app("web")).to.include({ description: "made by hand", instanceCount: 2 });
             expect(requests("/user/apps/appDefinitions/delete")).to.have.length(0);
         });
 
-        it("rolls back when the first deploy fails, so the next attempt can create it again", async () => {
-            emulator().failDeploysOf(image("f"));
-            const e = await failure(() => create(webInputs(emulator(), { image: image("f") })));
-            expect(e.message).to.match(/the deploy failed/).and.match(/pull access denied/);
-            expect(emulator().apps.has("web")).to.equal(false);
+        it("adopts an existing app when asked: its definition is taken over, the image it runs is not redeployed", async () => {
+            const c = client(emulator());
+            await c.registerApp("web", false);
+            await c.updateApp((await c.getApp("web"))!, { description: "made by hand", envVars: [{ key: "OLD", value: "1" }] });
+            await c.deployImage("web", image("a"));
+            while (emulator().servingImage("web") !== image("a")) await sleep(5);
+            const deploys = requests("/user/apps/appData/web?detached=1").length;
+            const outs = await create(webInputs(emulator(), { adopt: true }));
+            expect(requests("/user/apps/appData/web?detached=1")).to.have.length(deploys);
+            expect(emulator().app("web")!.envVars.map((e) => e.key).sort()).to.deep.equal(["DEBUG", "DJANGO_SECRET_KEY"]);
+            expect(outs).to.include({ image: image("a"), deployedImage: image("a"), description: "web (web): gunicorn" });
+            expect(lines.some((l) => l.includes("taking over existing app web: adoption is on"))).to.equal(true);
+        });
+
+        it("takes over its own orphans without being asked: an app it registered (pristine) or tagged before a run was killed", async () => {
+            await client(emulator()).registerApp("web", false);
             await create(webInputs(emulator()));
+            expect(lines.some((l) => l.includes("registered and never configured"))).to.equal(true);
+            expect(emulator().app("web")!.tags).to.deep.equal([{ tagName: "pulumi-site-test" }]);
+            // Tagged by this stack, then forgotten (state lost): the next create takes it over again.
+            lines.length = 0;
+            await create(webInputs(emulator(), { image: image("b") }));
+            expect(lines.some((l) => l.includes("carries this stack's tag pulumi-site-test"))).to.equal(true);
+            expect(emulator().servingImage("web")).to.equal(image("b"));
+        });
+
+        it("records a partial create when the first deploy fails: the app stays, its state says the image is unverified", async () => {
+            emulator().failDeploysOf(image("f"));
+            const e = (await failure(() => create(webInputs(emulator(), { image: image("f") })))) as PartialFailure;
+            expect(e).to.be.instanceOf(PartialFailure);
+            expect(e.message).to.match(/the deploy failed/).and.match(/pull access denied/);
+            // A first deploy has nothing older to fall back on: the message does not claim one.
+            expect(e.message).not.to.include("previous version keeps serving");
+            expect(e.id).to.equal("web");
+            expect(e.outs).to.include({ appName: "web", image: "" });
+            expect(emulator().apps.has("web")).to.equal(true);
+            // The next run updates from that state and deploys.
+            await provider.update("web", { ...(e.outs as AppOutputs), connection: connection(emulator()) }, webInputs(emulator()));
+            expect(emulator().servingImage("web")).to.equal(image("a"));
         });
     });
 
@@ -138,14 +176,15 @@ describe("CapRoverApp provider", () => {
             const c = client(emulator());
             await c.updateApp((await c.getApp("celery"))!, { preDeployFunction: "(d) => d", nodeId: "worker-node", tags: [{ tagName: "ops" }] });
             await provider.update("celery", outs, workerInputs(emulator(), { instanceCount: 4 }));
-            expect(emulator().app("celery")).to.deep.include({ instanceCount: 4, preDeployFunction: "(d) => d", nodeId: "worker-node", tags: [{ tagName: "ops" }] });
+            expect(emulator().app("celery")).to.deep.include({ instanceCount: 4, preDeployFunction: "(d) => d", nodeId: "worker-node", tags: [{ tagName: "ops" }, { tagName: "pulumi-site-test" }] });
         });
 
         it("fails a deploy that CapRover fails, with the build log's tail, and the previous version keeps serving", async () => {
             const outs = await create(webInputs(emulator()));
             emulator().failDeploysOf(image("e"));
             const e = await failure(() => provider.update("web", outs, webInputs(emulator(), { image: image("e") })));
-            expect(e.message).to.include("CapRover app web: the deploy failed; the previous version keeps serving.");
+            expect(e.message).to.include("update of CapRover app web on 127.0.0.1:");
+            expect(e.message).to.include("the deploy failed; the previous version keeps serving.");
             expect(e.message).to.include("last lines of CapRover's build log:");
             expect(e.message).to.include(`Pulling image ${image("e")}`);
             expect(emulator().servingImage("web")).to.equal(image("a"));
@@ -218,15 +257,15 @@ describe("CapRoverApp provider", () => {
         let outs: AppOutputs;
         beforeEach(async () => (outs = await create(webInputs(emulator()))));
 
-        it("replaces only on app name or persistent-data changes", async () => {
+        it("replaces only on app name or persistent-data changes, and only when allowed", async () => {
             const cases: [Partial<AppInputs>, string[]][] = [
-                [{ appName: "web2" }, ["appName"]],
-                [{ hasPersistentData: true }, ["hasPersistentData"]],
+                [{ appName: "web2", allowReplace: true }, ["appName"]],
+                [{ hasPersistentData: true, allowReplace: true }, ["hasPersistentData"]],
                 [{ image: image("b") }, []],
                 [{ instanceCount: 3 }, []],
                 [{ envVars: {} }, []],
                 [{ forceSsl: false }, []],
-                [{ connection: { ...connection(emulator()), url: "http://127.0.0.1:1" } }, []],
+                [{ serviceUpdateOverride: '{"StopGracePeriod":1}' }, []],
             ];
             for (const [change, replaces] of cases) {
                 const diff = await provider.diff("web", outs, webInputs(emulator(), change));
@@ -235,14 +274,16 @@ describe("CapRoverApp provider", () => {
             }
         });
 
-        it("deletes before replacing when the name stays (CapRover names are unique)", async () => {
-            expect((await provider.diff("web", outs, webInputs(emulator(), { hasPersistentData: true }))).deleteBeforeReplace).to.equal(true);
-            expect((await provider.diff("web", outs, webInputs(emulator(), { appName: "web2" }))).deleteBeforeReplace).to.equal(false);
+        it("refuses a replacement that was not allowed, naming the old and the new app", async () => {
+            const e = await failure(() => provider.diff("web", outs, webInputs(emulator(), { appName: "web2" })));
+            expect(e.message).to.include("CapRover app web would be replaced by web2 (appName changed)").and.include("site:allowReplace");
+            const again = await failure(() => provider.diff("web", outs, webInputs(emulator(), { hasPersistentData: true })));
+            expect(again.message).to.include("CapRover app web would be replaced by web (hasPersistentData changed)");
         });
 
-        it("finds no change when a preview has no credentials (connection unknown)", async () => {
-            const unknownConnection = { connection: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" as unknown as ReturnType<typeof connection> };
-            expect(await provider.diff("web", outs, webInputs(emulator(), unknownConnection))).to.deep.include({ changes: false, replaces: [] });
+        it("deletes before replacing when the name stays (CapRover names are unique)", async () => {
+            expect((await provider.diff("web", outs, webInputs(emulator(), { hasPersistentData: true, allowReplace: true }))).deleteBeforeReplace).to.equal(true);
+            expect((await provider.diff("web", outs, webInputs(emulator(), { appName: "web2", allowReplace: true }))).deleteBeforeReplace).to.equal(false);
         });
 
         it("finds no change when inputs match the state", async () => {
@@ -261,11 +302,11 @@ describe("CapRoverApp provider", () => {
                 envVars: { "1BAD": ENV_SECRET },
                 httpAuth: { user: "", password: AUTH_SECRET },
                 healthPath: "health",
-                connection: { ...connection(emulator()), url: "captain.example.com" },
+                serviceUpdateOverride: "[1]",
             });
             const { failures } = await provider.check({} as AppInputs, bad);
             expect(failures!.map((f) => f.property).sort()).to.deep.equal(
-                ["appName", "connection", "containerHttpPort", "envVars", "healthPath", "httpAuth", "image", "instanceCount"].sort(),
+                ["appName", "containerHttpPort", "envVars", "healthPath", "httpAuth", "image", "instanceCount", "serviceUpdateOverride"].sort(),
             );
             expectNoSecrets(failures!.map((f) => f.reason), [ENV_SECRET, AUTH_SECRET, PASSWORD]);
         });

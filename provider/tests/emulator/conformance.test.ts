@@ -11,11 +11,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
-import { ROOT } from "../support/stacks";
-import { PASSWORD, client, image, useEmulator } from "../support/caprover";
+const ROOT = path.resolve(__dirname, "..", "..", "..");
+import { PASSWORD, client, image, useEmulator } from "../support";
 
 const CLI = path.join(ROOT, "node_modules/caprover/built/commands/caprover.js");
-const REDIRECT = path.join(ROOT, "emulator/captain-redirect.js");
+const REDIRECT = path.join(ROOT, "provider/emulator/captain-redirect.js");
 const SERVER = "http://captain.emulator.test";
 
 interface CliResult {

@@ -5,11 +5,11 @@
 import { ChildProcess, spawn } from "child_process";
 import * as path from "path";
 import { expect } from "chai";
-import { httpRequest } from "../../components/caprover/client";
+import { httpRequest } from "../../src/api/transport";
 import { parseArgs } from "../../emulator/cli";
 import { CapRoverEmulator, PLACEHOLDER_IMAGE } from "../../emulator/caprover";
-import { ROOT } from "../support/stacks";
-import { PASSWORD, client, failure, image, useEmulator } from "../support/caprover";
+const ROOT = path.resolve(__dirname, "..", "..", "..");
+import { PASSWORD, client, failure, image, useEmulator } from "../support";
 
 interface Envelope {
     status: number;
@@ -190,7 +190,7 @@ describe("emulator command line", () => {
 
     it("runs standalone on 127.0.0.1 and stops on SIGTERM", async function () {
         this.timeout(15000);
-        const child: ChildProcess = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "emulator/cli.ts"), "--port", "0", "--password", PASSWORD, "--quiet"], {
+        const child: ChildProcess = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "provider/emulator/cli.ts"), "--port", "0", "--password", PASSWORD, "--quiet"], {
             cwd: ROOT,
             stdio: ["ignore", "pipe", "pipe"],
         });

@@ -1,7 +1,6 @@
 /** The RegistryCredentials provider against the emulator: the private-registry entry CapRover pulls with. */
 import { expect } from "chai";
-import { RegistryCredentialsProvider, RegistryInputs } from "../../../components/caprover/registryCredentials";
-import { connection, useEmulator } from "../../support/caprover";
+import { TestRegistryInputs as RegistryInputs, TestRegistryProvider as RegistryCredentialsProvider, connection, useEmulator } from "./support";
 
 describe("RegistryCredentials provider", () => {
     const emulator = useEmulator();

@@ -1,0 +1,189 @@
+// Generated from provider/schema.json by provider/scripts/gen-sdk.ts. Do not edit: change the schema and run `npm run gen-sdk`.
+import * as pulumi from "@pulumi/pulumi";
+
+/** A volume of a persistent-data app: a named volume or a host path. */
+export interface Volume {
+    /** Mount point in the container (absolute). */
+    readonly containerPath: string;
+    /** Named Docker volume (CapRover prefixes it captain--). */
+    readonly volumeName?: string;
+    /** Host directory, instead of a named volume. */
+    readonly hostPath?: string;
+}
+
+/** A volume of a persistent-data app: a named volume or a host path. */
+export interface VolumeArgs {
+    /** Mount point in the container (absolute). */
+    containerPath: pulumi.Input<string>;
+    /** Named Docker volume (CapRover prefixes it captain--). */
+    volumeName?: pulumi.Input<string>;
+    /** Host directory, instead of a named volume. */
+    hostPath?: pulumi.Input<string>;
+}
+
+/** HTTP basic auth in front of an app (CapRover keeps only a hash of the password). */
+export interface HttpAuth {
+    /** User name. */
+    readonly user: string;
+    /** Password. */
+    readonly password: string;
+}
+
+/** HTTP basic auth in front of an app (CapRover keeps only a hash of the password). */
+export interface HttpAuthArgs {
+    /** User name. */
+    user: pulumi.Input<string>;
+    /** Password. */
+    password: pulumi.Input<string>;
+}
+
+/** Arguments of the provider: How to reach one CapRover server. */
+export interface ProviderArgs {
+    /** CapRover dashboard URL, e.g. https://captain.example.com (no path). */
+    url?: pulumi.Input<string>;
+    /** CapRover dashboard password (at most 29 characters). */
+    password?: pulumi.Input<string>;
+    /** host:port health probes connect to, sending the app's domain as Host (default: the app's domain itself). */
+    probeAddress?: pulumi.Input<string>;
+    /** Timeout of one API request, in ms. Default: 30000. */
+    requestTimeoutMs?: pulumi.Input<number>;
+    /** Attempts of a request that meets a transient failure (refused or reset connection, timeout, HTTP 5xx), the first included. Default: 5. */
+    retryAttempts?: pulumi.Input<number>;
+    /** Interval between build-state and health polls of a deploy, in ms. Default: 2000. */
+    pollMs?: pulumi.Input<number>;
+}
+
+/** How to reach one CapRover server. */
+export class Provider extends pulumi.ProviderResource {
+    constructor(name: string, args: ProviderArgs = {}, opts?: pulumi.ResourceOptions) {
+        const props: Record<string, unknown> = { ...args };
+        if (args.password !== undefined) props.password = pulumi.secret(args.password);
+        super("caprover", name, props, opts);
+    }
+}
+
+/** Arguments of App. */
+export interface AppArgs {
+    /** CapRover app name: 1 to 49 of a-z, 0-9 and '-'. Changing it replaces the app. */
+    appName: pulumi.Input<string>;
+    /** Image to run, by digest (<image>@sha256:<64 hex>). */
+    image: pulumi.Input<string>;
+    /** Number of containers. Default: 1. */
+    instanceCount?: pulumi.Input<number>;
+    /** Port the container serves HTTP on. Default: 80. */
+    containerHttpPort?: pulumi.Input<number>;
+    /** Reachable at <appName>.<rootDomain> through CapRover's nginx. Default: false. */
+    exposeAsWebApp?: pulumi.Input<boolean>;
+    /** Redirect HTTP to HTTPS (the app gets a root-domain certificate first). Default: false. */
+    forceSsl?: pulumi.Input<boolean>;
+    /** Proxy websockets. Default: false. */
+    websocketSupport?: pulumi.Input<boolean>;
+    /** Environment variables (the whole list: it replaces the server's); values are secret. Default: {}. */
+    envVars?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** HTTP basic auth in front of the app. */
+    httpAuth?: pulumi.Input<HttpAuthArgs>;
+    /** Persistent-data app (volumes; stop-first updates). Changing it replaces the app. Default: false. */
+    hasPersistentData?: pulumi.Input<boolean>;
+    /** Volumes (persistent-data apps only). Default: []. */
+    volumes?: pulumi.Input<pulumi.Input<VolumeArgs>[]>;
+    /** Give the app a deploy token (output deployToken) for CI deploys with x-captain-app-token. Default: false. */
+    enableDeployToken?: pulumi.Input<boolean>;
+    /** Free text shown in the dashboard. Default: "". */
+    description?: pulumi.Input<string>;
+    /** JSON object merged over the app's Docker service spec (CapRover's serviceUpdateOverride); empty for none. Default: "". */
+    serviceUpdateOverride?: pulumi.Input<string>;
+    /** Path that must answer 2xx after a deploy (web-exposed apps). */
+    healthPath?: pulumi.Input<string>;
+    /** Time a deploy may take until the new image runs and is healthy, in ms. Default: 600000. */
+    deployTimeoutMs?: pulumi.Input<number>;
+    /** Delete the app's named volumes with the app (default keeps them). Default: false. */
+    deleteVolumes?: pulumi.Input<boolean>;
+    /** Take over an app that already exists under appName instead of refusing it; an app already running the image is not redeployed. Default: false. */
+    adopt?: pulumi.Input<boolean>;
+    /** Allow a change that replaces the app (a new appName or persistent-data flag: delete plus create, downtime); refused otherwise. Default: false. */
+    allowReplace?: pulumi.Input<boolean>;
+}
+
+/** A CapRover app: its definition, the image it runs (deployed by digest, health-gated) and its deploy token. `pulumi refresh` reads the live definition; `pulumi import caprover:index:App <name> <appName>` adopts an existing app. */
+export class App extends pulumi.CustomResource {
+    /** CapRover app name. */
+    declare public readonly appName: pulumi.Output<string>;
+    /** Image the app runs as far as this provider verified it (empty while a deploy is unverified). */
+    declare public readonly image: pulumi.Output<string>;
+    /** Number of containers. */
+    declare public readonly instanceCount: pulumi.Output<number | undefined>;
+    /** Port the container serves HTTP on. */
+    declare public readonly containerHttpPort: pulumi.Output<number | undefined>;
+    /** Reachable through CapRover's nginx. */
+    declare public readonly exposeAsWebApp: pulumi.Output<boolean | undefined>;
+    /** HTTP redirected to HTTPS. */
+    declare public readonly forceSsl: pulumi.Output<boolean | undefined>;
+    /** Websockets proxied. */
+    declare public readonly websocketSupport: pulumi.Output<boolean | undefined>;
+    /** Environment variables. */
+    declare public readonly envVars: pulumi.Output<Record<string, string> | undefined>;
+    /** HTTP basic auth. */
+    declare public readonly httpAuth: pulumi.Output<HttpAuth | undefined>;
+    /** Persistent-data app. */
+    declare public readonly hasPersistentData: pulumi.Output<boolean | undefined>;
+    /** Volumes. */
+    declare public readonly volumes: pulumi.Output<Volume[] | undefined>;
+    /** Whether the app has a deploy token. */
+    declare public readonly enableDeployToken: pulumi.Output<boolean | undefined>;
+    /** Dashboard description. */
+    declare public readonly description: pulumi.Output<string | undefined>;
+    /** Override merged over the Docker service spec. */
+    declare public readonly serviceUpdateOverride: pulumi.Output<string | undefined>;
+    /** Health path of the deploy gate. */
+    declare public readonly healthPath: pulumi.Output<string | undefined>;
+    /** Deploy timeout, in ms. */
+    declare public readonly deployTimeoutMs: pulumi.Output<number | undefined>;
+    /** Named volumes deleted with the app. */
+    declare public readonly deleteVolumes: pulumi.Output<boolean | undefined>;
+    /** Existing apps taken over. */
+    declare public readonly adopt: pulumi.Output<boolean | undefined>;
+    /** Replacement allowed. */
+    declare public readonly allowReplace: pulumi.Output<boolean | undefined>;
+    /** http(s)://<appName>.<rootDomain>. */
+    declare public readonly appUrl: pulumi.Output<string>;
+    /** Image CapRover's deployed version runs. */
+    declare public readonly deployedImage: pulumi.Output<string>;
+    /** App deploy token (empty when disabled). */
+    declare public readonly deployToken: pulumi.Output<string>;
+
+    constructor(name: string, args: AppArgs, opts?: pulumi.CustomResourceOptions) {
+        const props: Record<string, unknown> = { ...args, appUrl: undefined, deployedImage: undefined, deployToken: undefined };
+        super("caprover:index:App", name, props, { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "envVars", "httpAuth", "deployToken"] });
+    }
+}
+
+/** Arguments of Registry. */
+export interface RegistryArgs {
+    /** Registry host, e.g. ghcr.io. */
+    registryDomain: pulumi.Input<string>;
+    /** Registry user. */
+    registryUser: pulumi.Input<string>;
+    /** Registry password or token. */
+    registryPassword: pulumi.Input<string>;
+    /** Image prefix under the domain (e.g. the GHCR owner). Default: "". */
+    registryImagePrefix?: pulumi.Input<string>;
+}
+
+/** Private-registry credentials registered in CapRover (/user/registries), so apps can pull private images. */
+export class Registry extends pulumi.CustomResource {
+    /** Registry host. */
+    declare public readonly registryDomain: pulumi.Output<string>;
+    /** Registry user. */
+    declare public readonly registryUser: pulumi.Output<string>;
+    /** Registry password or token. */
+    declare public readonly registryPassword: pulumi.Output<string>;
+    /** Image prefix. */
+    declare public readonly registryImagePrefix: pulumi.Output<string | undefined>;
+    /** CapRover's id of the entry. */
+    declare public readonly registryId: pulumi.Output<string>;
+
+    constructor(name: string, args: RegistryArgs, opts?: pulumi.CustomResourceOptions) {
+        const props: Record<string, unknown> = { ...args, registryId: undefined };
+        super("caprover:index:Registry", name, props, { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "registryPassword"] });
+    }
+}

@@ -1,0 +1,177 @@
+/**
+ * Typed methods of CapRover's HTTP API v2 (caprover/caprover `src/routes`), over the transport:
+ * apps, deploys, build state and private registries, plus the pure helpers that read a definition.
+ */
+import { CapRoverError, DEFAULT_RETRY, RetryPolicy, Transport, isNotFound } from "./transport";
+import { AppChanges, AppDefinition, AppList, AppUpdate, BuildStatus, Registry, RegistryFields, STATUS } from "./types";
+
+/** How to reach a CapRover server: the provider's configuration. */
+export interface Connection {
+    /** Dashboard URL, e.g. `https://captain.example.com`. */
+    url: string;
+    /** Dashboard password. */
+    password: string;
+    /** `host:port` that health probes connect to, sending the app's domain as Host (default: the app's domain). */
+    probeAddress?: string;
+    /** Per-request timeout, in ms. */
+    requestTimeoutMs?: number;
+    /** Retries of transient failures. */
+    retry?: RetryPolicy;
+    /** Interval between build-state and health polls, in ms. */
+    pollMs?: number;
+}
+
+/** A client for a connection; `secrets` are further values to scrub from messages. */
+export function connect(connection: Connection, log?: (line: string) => void, secrets: (string | undefined)[] = []): CapRoverClient {
+    const client = new CapRoverClient({ url: connection.url, password: connection.password, timeoutMs: connection.requestTimeoutMs, retry: connection.retry ?? DEFAULT_RETRY, log });
+    client.addSecrets(...secrets);
+    return client;
+}
+
+export class CapRoverClient extends Transport {
+    // ---- system -------------------------------------------------------------------------------
+
+    /** `GET /user/system/info`: root domain and SSL state. */
+    systemInfo(): Promise<{ rootDomain: string; hasRootSsl: boolean; forceSsl: boolean; captainSubDomain?: string }> {
+        return this.call("GET", "/user/system/info");
+    }
+
+    // ---- apps ---------------------------------------------------------------------------------
+
+    listApps(): Promise<AppList> {
+        return this.call<AppList>("GET", "/user/apps/appDefinitions");
+    }
+
+    /** The app's definition, or `undefined` if the server has no such app. */
+    async getApp(appName: string): Promise<AppDefinition | undefined> {
+        return (await this.listApps()).appDefinitions.find((a) => a.appName === appName);
+    }
+
+    /**
+     * Registers an app. A 1103 answer after an attempt that may have reached the server means our
+     * own earlier attempt created it, so it counts as success; a 1103 on a clean first attempt is
+     * someone else's app and stays an error.
+     */
+    async registerApp(appName: string, hasPersistentData: boolean, projectId = ""): Promise<void> {
+        try {
+            // detached: CapRover would otherwise hold the namespace lock while it deploys its placeholder.
+            await this.call("POST", "/user/apps/appDefinitions/register?detached=1", { appName, hasPersistentData, projectId });
+        } catch (e) {
+            if (e instanceof CapRoverError && e.code === STATUS.ALREADY_EXISTS && e.afterUncertainAttempt) {
+                this.log(`register ${appName}: already exists after a retried attempt; taking it as created`);
+                return;
+            }
+            throw e;
+        }
+    }
+
+    /** Sends the whole definition: `current` (a fresh read) with `changes` applied. */
+    updateApp(current: AppDefinition, changes: AppChanges): Promise<void> {
+        return this.call("POST", "/user/apps/appDefinitions/update", mergedUpdate(current, changes));
+    }
+
+    /** Issues the app's certificate on the root domain (needed before `forceSsl`). */
+    enableBaseDomainSsl(appName: string): Promise<void> {
+        return this.call("POST", "/user/apps/appDefinitions/enablebasedomainssl", { appName });
+    }
+
+    /** Deletes an app (and the named volumes listed); an app that is already gone counts as deleted. */
+    async deleteApp(appName: string, volumes: string[] = []): Promise<"deleted" | "not-found"> {
+        try {
+            await this.call("POST", "/user/apps/appDefinitions/delete", { appName, volumes });
+            return "deleted";
+        } catch (e) {
+            if (isNotFound(e)) return "not-found";
+            throw e;
+        }
+    }
+
+    /** Starts a deploy of `image` (detached); with an app token, authenticates as that app only. */
+    deployImage(appName: string, image: string, appToken?: string): Promise<void> {
+        const captainDefinitionContent = JSON.stringify({ schemaVersion: 2, imageName: image });
+        return this.call(
+            "POST",
+            `/user/apps/appData/${encodeURIComponent(appName)}?detached=1`,
+            { captainDefinitionContent, gitHash: "" },
+            appToken ? { appToken } : "session",
+        );
+    }
+
+    buildStatus(appName: string): Promise<BuildStatus> {
+        return this.call<BuildStatus>("GET", `/user/apps/appData/${encodeURIComponent(appName)}`);
+    }
+
+    // ---- registries ---------------------------------------------------------------------------
+
+    async listRegistries(): Promise<Registry[]> {
+        return (await this.call<{ registries: Registry[] }>("GET", "/user/registries")).registries ?? [];
+    }
+
+    insertRegistry(fields: RegistryFields): Promise<void> {
+        this.addSecrets(fields.registryPassword);
+        return this.call("POST", "/user/registries/insert", fields);
+    }
+
+    updateRegistry(id: string, fields: RegistryFields): Promise<void> {
+        this.addSecrets(fields.registryPassword);
+        return this.call("POST", "/user/registries/update", { id, ...fields });
+    }
+
+    async deleteRegistry(id: string): Promise<"deleted" | "not-found"> {
+        try {
+            await this.call("POST", "/user/registries/delete", { registryId: id });
+            return "deleted";
+        } catch (e) {
+            if (isNotFound(e)) return "not-found";
+            throw e;
+        }
+    }
+}
+
+/**
+ * The update body: every field of `current`, then `changes`. CapRover resets scalars left out of
+ * an update, so fields we do not manage must be sent back as they are.
+ */
+export function mergedUpdate(current: AppDefinition, changes: AppChanges): AppUpdate {
+    const auth = current.httpAuth?.user ? { user: current.httpAuth.user, passwordHashed: current.httpAuth.passwordHashed } : undefined;
+    return {
+        appName: current.appName,
+        projectId: current.projectId,
+        description: current.description,
+        instanceCount: current.instanceCount,
+        captainDefinitionRelativeFilePath: current.captainDefinitionRelativeFilePath,
+        envVars: current.envVars,
+        volumes: current.volumes,
+        ports: current.ports,
+        tags: current.tags,
+        nodeId: current.nodeId,
+        notExposeAsWebApp: current.notExposeAsWebApp,
+        containerHttpPort: current.containerHttpPort,
+        httpAuth: auth,
+        forceSsl: current.forceSsl,
+        websocketSupport: current.websocketSupport,
+        appDeployTokenConfig: current.appDeployTokenConfig,
+        appPushWebhook: current.appPushWebhook?.repoInfo ? { repoInfo: current.appPushWebhook.repoInfo } : undefined,
+        customNginxConfig: current.customNginxConfig,
+        redirectDomain: current.redirectDomain,
+        preDeployFunction: current.preDeployFunction,
+        serviceUpdateOverride: current.serviceUpdateOverride,
+        ...changes,
+    };
+}
+
+/** The image the app's deployed version runs, if any. */
+export function deployedImage(app: AppDefinition): string | undefined {
+    return app.versions.find((v) => v.version === app.deployedVersion)?.deployedImageName;
+}
+
+/** Highest version number the app has (deployed or not). */
+export function latestVersion(app: AppDefinition): number {
+    return app.versions.reduce((max, v) => Math.max(max, v.version), -1);
+}
+
+/** The last `n` non-empty lines of a build log. */
+export function logTail(status: BuildStatus, n = 15): string[] {
+    return status.logs.lines.filter((l) => l.trim() !== "").slice(-n);
+}
+

@@ -1,0 +1,239 @@
+/**
+ * An app's inputs against CapRover's definition of it: the one place that maps between them. What
+ * an update sends (the managed fields; the client merges the rest from a fresh read), whether the
+ * server already matches, what the state records, what diff compares and what check refuses.
+ */
+import type { AppChanges, AppDefinition } from "../api/types";
+import { deployedImage } from "../api/client";
+import { APP_NAME, APP_NAME_ACCEPTED, DIGEST_REF, ENV_NAME } from "../rules";
+import { resourceRules } from "../schema";
+import { apr1Matches } from "./apr1";
+
+export const APP_TYPE = "caprover:index:App";
+
+/** A volume: a named volume or a host path at a container path. */
+export interface Volume {
+    containerPath: string;
+    volumeName?: string;
+    hostPath?: string;
+}
+
+/** Inputs of an app after check (defaults filled in from the schema). */
+export interface AppInputs {
+    appName: string;
+    image: string;
+    instanceCount: number;
+    containerHttpPort: number;
+    exposeAsWebApp: boolean;
+    forceSsl: boolean;
+    websocketSupport: boolean;
+    envVars: Record<string, string>;
+    httpAuth?: { user: string; password: string };
+    hasPersistentData: boolean;
+    volumes: Volume[];
+    enableDeployToken: boolean;
+    description: string;
+    serviceUpdateOverride: string;
+    healthPath?: string;
+    deployTimeoutMs: number;
+    deleteVolumes: boolean;
+    adopt: boolean;
+    allowReplace: boolean;
+}
+
+/** State of an app: the inputs as the server has them, plus what it computed. */
+export interface AppOutputs extends AppInputs {
+    appUrl: string;
+    deployedImage: string;
+    deployToken: string;
+}
+
+/** The schema's declarations of the App resource: defaults, diff keys, replace keys. */
+export const APP_RULES = resourceRules(APP_TYPE);
+
+/** Inputs that only steer the provider: an update of them alone records them and touches no app. */
+const BEHAVIOUR = ["healthPath", "deployTimeoutMs", "deleteVolumes", "adopt", "allowReplace"];
+/** Inputs that steer one run (taking over, allowing a replacement): turning them on or off changes nothing. */
+const NOT_DIFFED = ["adopt", "allowReplace"];
+
+/** Deep equality of plain JSON values (key order ignored, undefined fields ignored). */
+export function sameValue(a: unknown, b: unknown): boolean {
+    if (a === b) return true;
+    if (a === undefined || b === undefined || a === null || b === null) return false;
+    if (typeof a !== "object" || typeof b !== "object") return false;
+    if (Array.isArray(a) !== Array.isArray(b)) return false;
+    const ka = Object.keys(a as object).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+    const kb = Object.keys(b as object).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+    if (ka.length !== kb.length) return false;
+    return ka.every((k) => sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+/** The inputs with the schema's defaults for what was omitted. */
+export function withDefaults(news: Partial<AppInputs>): AppInputs {
+    const given = Object.fromEntries(Object.entries(news).filter(([, v]) => v !== undefined));
+    return { ...structuredClone(APP_RULES.defaults), ...given } as unknown as AppInputs;
+}
+
+/** Validation problems of app inputs: property and reason, never a secret value. `known` says whether a value is known yet. */
+export function checkApp(inputs: AppInputs, known: (v: unknown) => boolean): { property: string; reason: string }[] {
+    const failures: { property: string; reason: string }[] = [];
+    const fail = (property: string, reason: string) => failures.push({ property, reason });
+    if (known(inputs.appName) && !APP_NAME.test(inputs.appName ?? "")) fail("appName", `${JSON.stringify(inputs.appName)} is not a CapRover app name: ${APP_NAME_ACCEPTED}`);
+    if (known(inputs.image) && !DIGEST_REF.test(inputs.image ?? "")) fail("image", `${JSON.stringify(inputs.image)} is not an image by digest (<image>@sha256:<64 hex digits>)`);
+    if (known(inputs.instanceCount)) {
+        if (!Number.isInteger(inputs.instanceCount) || inputs.instanceCount < 0) fail("instanceCount", `${inputs.instanceCount} is not accepted; expected an integer >= 0`);
+        else if (inputs.hasPersistentData && inputs.instanceCount > 1) fail("instanceCount", "an app with persistent data runs at most one instance");
+    }
+    if (known(inputs.containerHttpPort) && (!Number.isInteger(inputs.containerHttpPort) || inputs.containerHttpPort < 1 || inputs.containerHttpPort > 65535)) {
+        fail("containerHttpPort", `${inputs.containerHttpPort} is not a port (1 to 65535)`);
+    }
+    if (known(inputs.envVars)) for (const key of Object.keys(inputs.envVars ?? {})) if (!ENV_NAME.test(key)) fail("envVars", `${JSON.stringify(key)} is not an environment variable name`);
+    if (known(inputs.httpAuth) && inputs.httpAuth && (!inputs.httpAuth.user || !inputs.httpAuth.password)) fail("httpAuth", "needs both user and password");
+    if (inputs.forceSsl === true && inputs.exposeAsWebApp === false) fail("forceSsl", "only a web-exposed app can force SSL");
+    if (known(inputs.volumes)) {
+        if ((inputs.volumes ?? []).length > 0 && inputs.hasPersistentData === false) fail("volumes", "only an app with persistent data can have volumes");
+        for (const v of inputs.volumes ?? []) {
+            if (!v.containerPath?.startsWith("/")) fail("volumes", `containerPath ${JSON.stringify(v.containerPath)} must be absolute`);
+            if (!v.volumeName === !v.hostPath) fail("volumes", `volume at ${JSON.stringify(v.containerPath)} needs exactly one of volumeName and hostPath`);
+        }
+    }
+    if (known(inputs.serviceUpdateOverride) && inputs.serviceUpdateOverride) {
+        let parsed: unknown;
+        try {
+            parsed = JSON.parse(inputs.serviceUpdateOverride);
+        } catch {
+            parsed = undefined;
+        }
+        if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) fail("serviceUpdateOverride", "must be a JSON object (CapRover merges it over the Docker service spec)");
+    }
+    if (known(inputs.healthPath) && inputs.healthPath !== undefined && !inputs.healthPath.startsWith("/")) fail("healthPath", `${JSON.stringify(inputs.healthPath)} must start with /`);
+    if (known(inputs.deployTimeoutMs) && !(inputs.deployTimeoutMs > 0)) fail("deployTimeoutMs", "must be a positive number of milliseconds");
+    return failures;
+}
+
+/** Inputs that differ between the state and the desired inputs (`unknown` values count as changed). */
+export function changedInputs(olds: Partial<AppOutputs>, news: AppInputs): string[] {
+    return APP_RULES.inputs.filter((k) => !NOT_DIFFED.includes(k) && !sameValue(olds[k as keyof AppInputs], news[k as keyof AppInputs]));
+}
+
+/** Of the changed inputs, those that replace the app. */
+export function replacingInputs(changed: string[]): string[] {
+    return APP_RULES.replaces.filter((k) => changed.includes(k));
+}
+
+/** True when only behaviour inputs changed: the state is updated, the app is not touched. */
+export function onlyBehaviour(changed: string[]): boolean {
+    return changed.every((k) => BEHAVIOUR.includes(k));
+}
+
+/** What the update sends for the fields we manage (the client merges the rest from `current`). */
+export function desiredChanges(current: AppDefinition, inputs: AppInputs, marker: string): AppChanges {
+    const token = current.appDeployTokenConfig?.enabled ? current.appDeployTokenConfig.appDeployToken : undefined;
+    return {
+        instanceCount: inputs.instanceCount,
+        containerHttpPort: inputs.containerHttpPort,
+        notExposeAsWebApp: !inputs.exposeAsWebApp,
+        forceSsl: inputs.forceSsl,
+        websocketSupport: inputs.websocketSupport,
+        envVars: Object.entries(inputs.envVars)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([key, value]) => ({ key, value })),
+        volumes: inputs.volumes,
+        description: inputs.description,
+        serviceUpdateOverride: inputs.serviceUpdateOverride,
+        httpAuth: inputs.httpAuth ? { user: inputs.httpAuth.user, password: inputs.httpAuth.password } : undefined,
+        // Keeping the token it has: an enabled config without one would make CapRover generate a new one.
+        appDeployTokenConfig: inputs.enableDeployToken ? { enabled: true, appDeployToken: token } : { enabled: false },
+        tags: withMarker(current.tags, marker),
+    };
+}
+
+/** The app's tags with this stack's ownership marker added (other tags are kept). */
+function withMarker(tags: { tagName: string }[] | undefined, marker: string): { tagName: string }[] {
+    const kept = (tags ?? []).filter((t) => t.tagName !== marker);
+    return [...kept, { tagName: marker }];
+}
+
+/** True if the app carries `marker`: this stack registered it (an orphan of an interrupted run). */
+export function ownedBy(app: AppDefinition, marker: string): boolean {
+    return (app.tags ?? []).some((t) => t.tagName === marker);
+}
+
+/** True if an app was registered and never configured or deployed (what a run killed right after register leaves). */
+export function pristine(app: AppDefinition): boolean {
+    return !deployedImageOf(app) && !app.description && (app.envVars ?? []).length === 0 && !(app.tags ?? []).length;
+}
+
+function deployedImageOf(app: AppDefinition): string | undefined {
+    const image = deployedImage(app);
+    // CapRover deploys a placeholder into every new app.
+    return image && !/placeholder/.test(image) ? image : undefined;
+}
+
+/** True if the server's definition already has every managed field as the inputs want it. */
+export function definitionMatches(current: AppDefinition, inputs: AppInputs, marker: string): boolean {
+    const env = Object.fromEntries(current.envVars.map((e) => [e.key, e.value]));
+    const auth = current.httpAuth?.user
+        ? !!inputs.httpAuth && inputs.httpAuth.user === current.httpAuth.user && apr1Matches(inputs.httpAuth.password, current.httpAuth.passwordHashed)
+        : !inputs.httpAuth;
+    return (
+        current.instanceCount === inputs.instanceCount &&
+        (current.containerHttpPort ?? 80) === inputs.containerHttpPort &&
+        current.notExposeAsWebApp === !inputs.exposeAsWebApp &&
+        current.forceSsl === inputs.forceSsl &&
+        !!current.websocketSupport === inputs.websocketSupport &&
+        sameValue(env, inputs.envVars) &&
+        sameValue(current.volumes, inputs.volumes) &&
+        (current.description ?? "") === inputs.description &&
+        (current.serviceUpdateOverride ?? "") === inputs.serviceUpdateOverride &&
+        auth &&
+        !!current.appDeployTokenConfig?.enabled === inputs.enableDeployToken &&
+        ownedBy(current, marker)
+    );
+}
+
+/** The app's public URL: the dashboard's scheme, `<appName>.<rootDomain>`. */
+export function appUrl(serverUrl: string, appName: string, rootDomain: string): string {
+    const scheme = serverUrl.startsWith("https:") ? "https" : "http";
+    return `${scheme}://${appName}.${rootDomain}`;
+}
+
+/**
+ * The state of an app: the server's definition in the shape of the inputs; `known` supplies what
+ * the server cannot say (behaviour inputs, the basic-auth password it keeps only hashed).
+ * `verifiedImage` is the image a deploy proved healthy; anything else records `image` empty, so the
+ * next run deploys and checks again.
+ */
+export function appState(app: AppDefinition, rootDomain: string, serverUrl: string, known: Partial<AppInputs>, verifiedImage?: string): AppOutputs {
+    const envVars = Object.fromEntries(app.envVars.map((e) => [e.key, e.value]));
+    const user = app.httpAuth?.user;
+    // CapRover keeps only a hash: keep the known password if it still matches, else mark it changed.
+    const password = user && known.httpAuth && apr1Matches(known.httpAuth.password, app.httpAuth?.passwordHashed) ? known.httpAuth.password : "";
+    const token = app.appDeployTokenConfig?.enabled ? app.appDeployTokenConfig.appDeployToken ?? "" : "";
+    const running = deployedImage(app) ?? "";
+    const defaults = APP_RULES.defaults as Partial<AppInputs>;
+    return {
+        appName: app.appName,
+        image: verifiedImage === undefined ? running : verifiedImage,
+        instanceCount: app.instanceCount,
+        containerHttpPort: app.containerHttpPort ?? 80,
+        exposeAsWebApp: !app.notExposeAsWebApp,
+        forceSsl: app.forceSsl,
+        websocketSupport: !!app.websocketSupport,
+        envVars,
+        ...(user ? { httpAuth: { user, password } } : {}),
+        hasPersistentData: app.hasPersistentData,
+        volumes: app.volumes.map((v) => (v.hostPath ? { containerPath: v.containerPath, hostPath: v.hostPath } : { containerPath: v.containerPath, volumeName: v.volumeName! })),
+        enableDeployToken: !!app.appDeployTokenConfig?.enabled,
+        description: app.description ?? "",
+        serviceUpdateOverride: app.serviceUpdateOverride ?? "",
+        ...(known.healthPath !== undefined ? { healthPath: known.healthPath } : {}),
+        deployTimeoutMs: known.deployTimeoutMs ?? (defaults.deployTimeoutMs as number),
+        deleteVolumes: known.deleteVolumes ?? false,
+        adopt: known.adopt ?? false,
+        allowReplace: known.allowReplace ?? false,
+        appUrl: appUrl(serverUrl, app.appName, rootDomain),
+        deployedImage: running,
+        deployToken: token,
+    };
+}

@@ -1,0 +1,193 @@
+/**
+ * `caprover:index:App`: create / read / update / delete / diff / check of one CapRover app.
+ *
+ * - create registers the app, writes its definition (tagged with this stack's marker) and deploys
+ *   the image, health-gated. An app that already exists is taken over when asked (`adopt`), or when
+ *   it is this stack's own orphan (it carries the marker, or was registered and never configured):
+ *   an app already running the image is not redeployed. A failure after registering is reported
+ *   with the app's state (partial state), so the next `up` continues from there.
+ * - update writes the definition and redeploys when the image is not the verified one.
+ * - read returns the live definition (refresh sees drift); without a state it imports the app.
+ * - diff refuses a replacement unless `allowReplace`.
+ */
+import { CapRoverClient, connect, deployedImage } from "../api/client";
+import { CapRoverError } from "../api/transport";
+import type { AppDefinition } from "../api/types";
+import {
+    APP_RULES,
+    AppInputs,
+    AppOutputs,
+    appState,
+    changedInputs,
+    checkApp,
+    definitionMatches,
+    desiredChanges,
+    onlyBehaviour,
+    ownedBy,
+    pristine,
+    replacingInputs,
+    withDefaults,
+} from "../app/definition";
+import { deploy } from "../app/deploy";
+import { Context, PartialFailure, ResourceHandler, describe } from "./handler";
+
+/** Tag an app carries once this stack has written its definition: `pulumi-<project>-<stack>`. */
+export function stackMarker(urn: string): string {
+    const [, stack = "", project = ""] = /^urn:pulumi:([^:]+)::([^:]+)::/.exec(urn) ?? [];
+    return `pulumi-${project}-${stack}`.toLowerCase().replace(/[^a-z0-9-]+/g, "-");
+}
+
+export const appHandler: ResourceHandler<AppInputs, AppOutputs> = {
+    check(news, known) {
+        const inputs = withDefaults(news);
+        return { inputs, failures: checkApp(inputs, known) };
+    },
+
+    diff(olds, news) {
+        const changed = changedInputs(olds, news);
+        const replaces = replacingInputs(changed);
+        if (replaces.length > 0 && !news.allowReplace) {
+            throw new Error(
+                `CapRover app ${olds.appName} would be replaced by ${news.appName} (${replaces.join(", ")} changed): ` +
+                    "CapRover deletes the old app and registers a new one, with downtime. If that is intended, allow it for this run " +
+                    "(site:allowReplace true; resource input allowReplace), or keep the old value",
+            );
+        }
+        return {
+            changes: changed.length > 0,
+            replaces,
+            // Same name, new persistent-data flag: the old app must go before the name is free again.
+            deleteBeforeReplace: replaces.length > 0 && olds.appName === news.appName,
+        };
+    },
+
+    async create(ctx, inputs) {
+        const client = clientFor(ctx, inputs);
+        return describe("create", `CapRover app ${inputs.appName}`, client, async () => {
+            const marker = stackMarker(ctx.urn);
+            let current = await takeOverOrRegister(client, inputs, marker);
+            try {
+                current = await applyDefinition(client, current, inputs, marker);
+                if (deployedImage(current) !== inputs.image) await deploy(client, ctx.connection, inputs, current);
+                return { id: inputs.appName, outs: await state(client, ctx, inputs, inputs.image) };
+            } catch (e) {
+                // Registered but not done: the engine records what is there, and the next `up` continues.
+                throw new PartialFailure(e as Error, inputs.appName, await state(client, ctx, inputs, "").catch(() => undefined));
+            }
+        });
+    },
+
+    async read(ctx, id, olds) {
+        const client = clientFor(ctx, olds ?? {});
+        return describe(olds ? "refresh" : "import", `CapRover app ${id}`, client, async () => {
+            const list = await client.listApps();
+            const app = list.appDefinitions.find((a) => a.appName === id);
+            if (!app) {
+                if (!olds) throw new Error(`no CapRover app ${id} on ${client.server} to import (apps: ${list.appDefinitions.map((a) => a.appName).join(", ") || "none"})`);
+                return undefined;
+            }
+            // An unverified deploy stays unverified: the next `up` checks it again.
+            const verified = olds?.image === "" ? "" : undefined;
+            const outs = appState(app, list.rootDomain, ctx.connection.url, olds ?? {}, verified);
+            return { id, outs, inputs: olds ? undefined : importedInputs(outs) };
+        });
+    },
+
+    async update(ctx, _id, olds, news) {
+        const client = clientFor(ctx, news, olds);
+        return describe("update", `CapRover app ${news.appName}`, client, async () => {
+            const changed = changedInputs(olds, news);
+            if (onlyBehaviour(changed)) return { ...olds, ...pick(news, changed) };
+            const marker = stackMarker(ctx.urn);
+            let current = await mustGet(client, news.appName);
+            try {
+                current = await applyDefinition(client, current, news, marker);
+                // The state's image is the last one a deploy proved healthy; anything else deploys again.
+                if (olds.image !== news.image || deployedImage(current) !== news.image) await deploy(client, ctx.connection, news, current);
+                return await state(client, ctx, news, news.image);
+            } catch (e) {
+                throw new PartialFailure(e as Error, news.appName, await state(client, ctx, news, "").catch(() => undefined));
+            }
+        });
+    },
+
+    async delete(ctx, id, olds) {
+        const client = clientFor(ctx, olds);
+        await describe("delete", `CapRover app ${olds.appName ?? id}`, client, async () => {
+            const volumes = olds.deleteVolumes ? (olds.volumes ?? []).map((v) => v.volumeName).filter((v): v is string => !!v) : [];
+            const result = await client.deleteApp(olds.appName ?? id, volumes);
+            if (result === "not-found") client.log(`delete ${olds.appName ?? id}: already gone; counted as deleted`);
+        });
+    },
+
+    secretOutputs: APP_RULES.secretOutputs,
+};
+
+function clientFor(ctx: Context, ...states: Partial<AppOutputs>[]): CapRoverClient {
+    const secrets = states.flatMap((s) => [...Object.values(s.envVars ?? {}), s.httpAuth?.password, s.deployToken]);
+    return connect(ctx.connection, ctx.log, secrets);
+}
+
+/**
+ * Registers the app, or finds it already there and decides whether this stack may take it over:
+ * asked to (`adopt`), or its own orphan. Anything else is someone else's app and is left alone.
+ */
+async function takeOverOrRegister(client: CapRoverClient, inputs: AppInputs, marker: string): Promise<AppDefinition> {
+    try {
+        await client.registerApp(inputs.appName, inputs.hasPersistentData);
+        return await mustGet(client, inputs.appName);
+    } catch (e) {
+        if (!(e instanceof CapRoverError && e.code === 1103)) throw e;
+        const current = await mustGet(client, inputs.appName);
+        const reason = inputs.adopt ? "adoption is on" : ownedBy(current, marker) ? `it carries this stack's tag ${marker} (left by an interrupted run)` : pristine(current) ? "it was registered and never configured (left by an interrupted run)" : undefined;
+        if (!reason) {
+            throw new Error(
+                `app ${inputs.appName} already exists (CapRover ${e.code}: ${e.description}) and this stack did not create it; ` +
+                    "to take it over set site:adoptExistingApps true (resource input adopt) for one `pulumi up`, or import it " +
+                    `(pulumi import caprover:index:App <resource name> ${inputs.appName}); else give the service another app name`,
+            );
+        }
+        if (current.hasPersistentData !== inputs.hasPersistentData) {
+            throw new Error(`app ${inputs.appName} already exists with hasPersistentData ${current.hasPersistentData}, and this stack wants ${inputs.hasPersistentData}; CapRover cannot change it in place`);
+        }
+        client.log(`taking over existing app ${inputs.appName}: ${reason}`);
+        return current;
+    }
+}
+
+async function mustGet(client: CapRoverClient, appName: string): Promise<AppDefinition> {
+    const app = await client.getApp(appName);
+    if (!app) throw new Error(`app ${appName} does not exist (deleted outside Pulumi?); run \`pulumi refresh\`, then \`pulumi up\` recreates it`);
+    return app;
+}
+
+/** Brings the definition to the inputs (the whole definition is sent) when it differs; returns the fresh definition. */
+async function applyDefinition(client: CapRoverClient, current: AppDefinition, inputs: AppInputs, marker: string): Promise<AppDefinition> {
+    if (inputs.forceSsl && !current.hasDefaultSubDomainSsl) {
+        // CapRover refuses forceSsl until the app has a certificate on some domain.
+        client.log(`enable SSL on ${inputs.appName}'s root-domain name`);
+        await client.enableBaseDomainSsl(inputs.appName);
+    }
+    if (definitionMatches(current, inputs, marker)) return current;
+    client.log(`update definition of ${inputs.appName}`);
+    await client.updateApp(current, desiredChanges(current, inputs, marker));
+    return mustGet(client, inputs.appName);
+}
+
+/** Outputs after create/update: a fresh read, so the state is what the server has; `verified` is the image proved healthy. */
+async function state(client: CapRoverClient, ctx: Context, inputs: AppInputs, verified: string): Promise<AppOutputs> {
+    const list = await client.listApps();
+    const app = list.appDefinitions.find((a) => a.appName === inputs.appName);
+    if (!app) throw new Error(`app ${inputs.appName} vanished during the update`);
+    return appState(app, list.rootDomain, ctx.connection.url, inputs, verified);
+}
+
+/** The inputs an imported app would be declared with: its state without what CapRover computes. */
+function importedInputs(outs: AppOutputs): Partial<AppInputs> {
+    const { appUrl: _url, deployedImage: _image, deployToken: _token, ...inputs } = outs;
+    return withDefaults(inputs);
+}
+
+function pick<T extends object>(from: T, keys: string[]): Partial<T> {
+    return Object.fromEntries(keys.map((k) => [k, (from as Record<string, unknown>)[k]])) as Partial<T>;
+}

@@ -1,0 +1,50 @@
+/**
+ * What the gRPC server asks of each resource type, and how failures are worded: every error names
+ * the operation, the resource, the server and what CapRover (or the transport) said.
+ */
+import type { CapRoverClient, Connection } from "../api/client";
+
+/** Per call: the provider's connection, the resource's URN and a log line sink. */
+export interface Context {
+    connection: Connection;
+    urn: string;
+    log: (line: string) => void;
+}
+
+/** One resource type's operations on plain (secret-unwrapped) values. */
+export interface ResourceHandler<I, O> {
+    /** Defaults and validation; `known` is false for values a preview does not know yet. */
+    check(news: Partial<I>, known: (v: unknown) => boolean): { inputs: I; failures: { property: string; reason: string }[] };
+    diff(olds: O, news: I): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean };
+    create(ctx: Context, inputs: I): Promise<{ id: string; outs: O }>;
+    /** `olds` absent: an import. `undefined`: the resource is gone. */
+    read(ctx: Context, id: string, olds: O | undefined): Promise<{ id: string; outs: O; inputs?: Partial<I> } | undefined>;
+    update(ctx: Context, id: string, olds: O, news: I): Promise<O>;
+    delete(ctx: Context, id: string, olds: O): Promise<void>;
+    /** Output properties stored encrypted. */
+    secretOutputs: string[];
+}
+
+/** A create or update that failed after the resource came to exist: the engine records `outs` and the next run continues. */
+export class PartialFailure extends Error {
+    constructor(
+        cause: Error,
+        public readonly id: string,
+        public readonly outs: object | undefined,
+    ) {
+        super(cause.message);
+        this.name = "PartialFailure";
+    }
+}
+
+/** Runs one operation; a failure's message names the operation, the resource and the server, and keeps the cause's words. */
+export async function describe<T>(operation: string, subject: string, client: CapRoverClient, f: () => Promise<T>): Promise<T> {
+    try {
+        return await f();
+    } catch (e) {
+        const err = e as Error;
+        const message = client.redact(`${operation} of ${subject} on ${client.server} failed: ${err.message}`);
+        if (err instanceof PartialFailure) throw new PartialFailure(new Error(message), err.id, err.outs);
+        throw new Error(message);
+    }
+}
