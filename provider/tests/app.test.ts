@@ -76,9 +76,10 @@ describe("CapRoverApp provider", () => {
             await c.updateApp((await c.getApp("web"))!, { description: "made by hand", envVars: [{ key: "OLD", value: "1" }] });
             await c.deployImage("web", image("a"));
             while (emulator().servingImage("web") !== image("a")) await sleep(5);
-            const deploys = requests("/user/apps/appData/web?detached=1").length;
+            const deploys = () => emulator().requests.filter((r) => r.method === "POST" && r.path === "/user/apps/appData/web").length;
+            expect(deploys()).to.equal(1);
             const outs = await create(webInputs(emulator(), { adopt: true }));
-            expect(requests("/user/apps/appData/web?detached=1")).to.have.length(deploys);
+            expect(deploys()).to.equal(1);
             expect(emulator().app("web")!.envVars.map((e) => e.key).sort()).to.deep.equal(["DEBUG", "DJANGO_SECRET_KEY"]);
             expect(outs).to.include({ image: image("a"), deployedImage: image("a"), description: "web (web): gunicorn" });
             expect(lines.some((l) => l.includes("taking over existing app web: adoption is on"))).to.equal(true);

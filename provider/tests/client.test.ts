@@ -109,14 +109,17 @@ describe("CapRover client", () => {
     });
 
     describe("permanent errors are not retried", () => {
-        it("1105 wrong password: one login attempt", async () => {
-            const e = await failure(() => client(emulator(), [], "not-the-password").listApps());
-            expect((e as CapRoverError).code).to.equal(STATUS.WRONG_PASSWORD);
+        it("1105 wrong password: one login attempt, however many calls run in parallel", async () => {
+            const c = client(emulator(), [], "not-the-password");
+            const errors = await Promise.all([1, 2, 3, 4].map(() => failure(() => c.listApps())));
+            for (const e of errors) expect((e as CapRoverError).code).to.equal(STATUS.WRONG_PASSWORD);
+            // CapRover locks logins out after a few wrong ones (1113): the refusal is remembered instead.
+            await failure(() => client(emulator(), [], "not-the-password").listApps());
             expect(logins()).to.equal(1);
         });
 
         it("1113 after repeated wrong passwords: the back-off is reported, not waited out", async () => {
-            for (let i = 0; i < 3; i++) await failure(() => client(emulator(), [], "wrong").listApps());
+            for (let i = 0; i < 3; i++) await failure(() => client(emulator(), [], `wrong-${i}`).listApps());
             const e = await failure(() => client(emulator()).listApps());
             expect((e as CapRoverError).code).to.equal(STATUS.PASSWORD_BACK_OFF);
             expect(logins()).to.equal(4);

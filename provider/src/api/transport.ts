@@ -233,9 +233,11 @@ export class Transport {
             return d.token;
         });
         cache.set(this.cacheKey, pending);
-        // A failed login must not stay cached; the caller sees the error.
-        pending.catch(() => {
-            if (cache.get(this.cacheKey) === pending) cache.delete(this.cacheKey);
+        // A wrong password stays refused for this process: parallel calls would each try it, and
+        // CapRover locks the login out after a few wrong attempts (1113). Other failures are retried.
+        pending.catch((e) => {
+            const wrongPassword = e instanceof CapRoverError && e.code === STATUS.WRONG_PASSWORD;
+            if (!wrongPassword && cache.get(this.cacheKey) === pending) cache.delete(this.cacheKey);
         });
         return pending;
     }

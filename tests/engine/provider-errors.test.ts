@@ -1,0 +1,126 @@
+/**
+ * The CapRover provider's failures as a user sees them, through the real CLI: CapRover's own words
+ * (status and description), the operation, the app and the server, never `error: undefined`.
+ * Also `pulumi import` of an app made by hand, and an `up` killed mid-deploy that converges after
+ * `pulumi cancel` and one more `up`. One scenario, in order, against an emulator on 127.0.0.1.
+ */
+import { expect } from "chai";
+import { CapRoverClient } from "../../provider/src/api/client";
+import { clearTokenCache, sleep } from "../../provider/src/api/transport";
+import { CapRoverEmulator } from "../../provider/emulator/caprover";
+import { PreviewJson, RunResult, Workspace, ensureTools, killAll } from "../../scripts/engine/driver";
+import { shortName } from "./events";
+import { CLI_TIMEOUT, EMULATOR_PASSWORD, STACK, openLocalStack } from "./localStack";
+
+const stack = ["--stack", STACK];
+const APPS = ["local-celery", "local-celerybeat", "local-flower", "local-web"];
+
+/** The distinct error lines of a CLI run, as printed. */
+function errorLines(r: RunResult): string[] {
+    return [...new Set(`${r.stdout}\n${r.stderr}`.split("\n").map((l) => /\berror: (.*)$/.exec(l)?.[1]?.trim()).filter((l): l is string => !!l))];
+}
+
+describe("engine: what the CapRover provider says when things go wrong", function () {
+    this.timeout(5 * CLI_TIMEOUT);
+
+    let emulator: CapRoverEmulator;
+    let ws: Workspace;
+    let failed = false;
+    const up = (opts: { allowFailure?: boolean } = {}) => ws.pulumi(["up", ...stack, "--yes", "--skip-preview"], { timeoutMs: CLI_TIMEOUT, ...opts });
+    const config = (...args: string[]) => ws.pulumi(["config", ...args, ...stack], { timeoutMs: CLI_TIMEOUT });
+    const apps = () => [...emulator.apps.keys()].sort();
+
+    before(async function () {
+        this.timeout(45 * 60_000);
+        await ensureTools();
+        ({ emulator, ws } = await openLocalStack());
+    });
+
+    beforeEach(function () {
+        if (failed) this.skip();
+    });
+
+    afterEach(function () {
+        if (this.currentTest?.state === "failed") failed = true;
+    });
+
+    after(async () => {
+        ws?.dispose();
+        await emulator?.close();
+        clearTokenCache();
+    });
+
+    it("a wrong password: up fails with CapRover's 1105 description, naming the app and the server, and leaves nothing", async () => {
+        await config("set", "--secret", "site:caproverPassword", "not-the-password");
+        const r = await up({ allowFailure: true });
+        expect(r.code).to.not.equal(0);
+        const errors = errorLines(r);
+        const web = errors.find((e) => e.includes("local-web"));
+        expect(web, errors.join("\n")).to.match(new RegExp(`create of CapRover app local-web on 127\\.0\\.0\\.1:${emulator.port} failed: CapRover POST /login failed: status 1105: Password is incorrect\\.`));
+        expect(errors.join("\n")).not.to.match(/undefined|cardinality violation/);
+        expect(apps()).to.deep.equal([]);
+    });
+
+    it("with the right password the same up converges", async () => {
+        await config("set", "--secret", "site:caproverPassword", EMULATOR_PASSWORD);
+        await up();
+        expect(apps()).to.deep.equal(APPS);
+    });
+
+    it("pulumi import caprover:index:App takes an app made by hand into the state, with its definition", async () => {
+        clearTokenCache();
+        const operator = new CapRoverClient({ url: emulator.url, password: EMULATOR_PASSWORD });
+        await operator.registerApp("handmade", false);
+        await operator.updateApp((await operator.getApp("handmade"))!, { instanceCount: 2, description: "made by hand", envVars: [{ key: "A", value: "1" }] });
+        // The default provider reads the stack's caprover:* configuration.
+        await config("set", "caprover:url", emulator.url);
+        await config("set", "--secret", "caprover:password", EMULATOR_PASSWORD);
+        const r = await ws.pulumi(["import", "caprover:index:App", "handmade", "handmade", ...stack, "--yes", "--generate-code=false"], { timeoutMs: CLI_TIMEOUT });
+        expect(r.code).to.equal(0);
+        const exported = JSON.parse((await ws.pulumi(["stack", "export", ...stack], { timeoutMs: CLI_TIMEOUT })).stdout) as {
+            deployment: { resources: { urn: string; type: string; id?: string; outputs?: Record<string, unknown>; protect?: boolean }[] };
+        };
+        const imported = exported.deployment.resources.find((x) => x.type === "caprover:index:App" && x.id === "handmade")!;
+        expect(imported, "imported resource").to.not.equal(undefined);
+        expect(imported.outputs).to.include({ appName: "handmade", instanceCount: 2, description: "made by hand" });
+        expect(imported.protect, "imports are protected").to.equal(true);
+        // The program does not declare it: forget it again (the app stays), as a user would after a trial import.
+        await ws.pulumi(["state", "delete", imported.urn, ...stack, "--yes", "--force"], { timeoutMs: CLI_TIMEOUT });
+        expect(apps()).to.include("handmade");
+    });
+
+    it("an up killed (SIGKILL) mid-deploy converges after pulumi cancel and one more up, without a duplicate or a refusal", async () => {
+        await ws.pulumi(["destroy", ...stack, "--yes", "--skip-preview"], { timeoutMs: CLI_TIMEOUT });
+        expect(apps()).to.deep.equal(["handmade"]);
+        emulator.options.deployMs = 4000;
+        const seen = emulator.requests.length;
+        const running = up({ allowFailure: true });
+        // Kill once CapRover has registered the apps and started deploying.
+        const deadline = Date.now() + 60_000;
+        const deploying = () => emulator.requests.slice(seen).some((q) => q.method === "POST" && q.path.startsWith("/user/apps/appData/"));
+        while (!deploying() && Date.now() < deadline) await sleep(50);
+        expect(deploying(), "a deploy started").to.equal(true);
+        killAll();
+        const killed = await running;
+        expect(killed.code, "killed").to.equal(-1);
+        expect(apps().filter((a) => a.startsWith("local-")).length, "apps left by the killed run").to.be.greaterThan(0);
+        emulator.options.deployMs = 0;
+        await ws.pulumi(["cancel", ...stack, "--yes"], { timeoutMs: CLI_TIMEOUT, allowFailure: true });
+        await up();
+        expect(apps()).to.deep.equal([...APPS, "handmade"].sort());
+        const preview = await ws.json<PreviewJson>(["preview", ...stack], { timeoutMs: CLI_TIMEOUT });
+        expect(preview.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${shortName(s.urn)}`)).to.deep.equal([]);
+    });
+
+    it("a refresh and a destroy while the server refuses connections name the server and the cause", async () => {
+        await emulator.close();
+        for (const command of ["refresh", "destroy"]) {
+            const r = await ws.pulumi([command, ...stack, "--yes", "--skip-preview"], { timeoutMs: CLI_TIMEOUT, allowFailure: true });
+            expect(r.code, command).to.not.equal(0);
+            const errors = errorLines(r).join("\n");
+            const verb = command === "refresh" ? "refresh" : "delete";
+            expect(errors, command).to.match(new RegExp(`${verb} of CapRover app local-\\w+ on 127\\.0\\.0\\.1:${emulator.port} failed: .*ECONNREFUSED.* after \\d+ attempts`));
+            expect(errors, command).not.to.match(/undefined|cardinality violation/);
+        }
+    });
+});
