@@ -17,7 +17,7 @@ import * as YAML from "yaml";
 import { CapRoverEmulator } from "../../provider/emulator/caprover";
 import { PreviewJson, REPO, Workspace, ensureTools, run } from "../../scripts/engine/driver";
 import { changedSteps, errorsOf, shortName, summaryOf } from "./events";
-import { CLI_TIMEOUT, STACK, openLocalStack } from "./localStack";
+import { CLI_TIMEOUT, STACK, inOrder, openLocalStack } from "./localStack";
 
 /** The last commit with the dynamic provider (and the old layout). */
 const BEFORE_MOVE = "df04686e60532ec055e759638afbde241e4f70eb";
@@ -43,6 +43,8 @@ describe("engine: moving a stack deployed with the old dynamic provider, by adop
         fs.symlinkSync(path.join(REPO, "node_modules"), path.join(old, "node_modules"));
         ({ emulator, ws } = await openLocalStack({ main: old, project: YAML.parse(fs.readFileSync(path.join(old, "Pulumi.yaml"), "utf8")) }));
     });
+
+    inOrder();
 
     after(async () => {
         ws?.dispose();

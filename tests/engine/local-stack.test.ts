@@ -17,7 +17,7 @@ import type { AppDefinition } from "../../provider/src/api/types";
 import { CapRoverEmulator } from "../../provider/emulator/caprover";
 import { EngineEvent, PreviewJson, REPO, Workspace, ensureTools } from "../../scripts/engine/driver";
 import { changedSteps, differingKeys, errorsOf, filesBelow, shortName, stepOf, summaryOf } from "./events";
-import { CLI_TIMEOUT, EMULATOR_PASSWORD, FLOWER_PASSWORD, STACK, openLocalStack } from "./localStack";
+import { CLI_TIMEOUT, EMULATOR_PASSWORD, FLOWER_PASSWORD, STACK, inOrder, openLocalStack } from "./localStack";
 
 // TEST-ONLY value: it exists only for this run's emulator and temporary state.
 const SECRET_ENV_VALUE = "django-key-test-only-9b41d6";
@@ -38,7 +38,6 @@ describe("engine: the local stack against the CapRover emulator", function () {
     let ws: Workspace;
     /** Values that must never appear in plaintext in state or output (deploy tokens join as they appear). */
     const secrets = new Set([EMULATOR_PASSWORD, FLOWER_PASSWORD, SECRET_ENV_VALUE]);
-    let failed = false;
 
     const appNames = () => [...emulator.apps.keys()].sort();
     const def = (service: string): AppDefinition => {
@@ -70,13 +69,7 @@ describe("engine: the local stack against the CapRover emulator", function () {
         await config("set", "--path", "site:services.celery.env.CELERY_LOG_LEVEL", "info");
     });
 
-    beforeEach(function () {
-        if (failed) this.skip();
-    });
-
-    afterEach(function () {
-        if (this.currentTest?.state === "failed") failed = true;
-    });
+    inOrder();
 
     after(async () => {
         ws?.dispose();

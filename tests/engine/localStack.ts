@@ -27,3 +27,18 @@ export async function openLocalStack(opts: { main?: string; project?: Record<str
     await config("set", "--secret", "site:flowerPassword", FLOWER_PASSWORD);
     return { emulator, ws };
 }
+
+/**
+ * Makes a describe block one scenario in order: each step builds on the state the previous one
+ * left, so after a failure the remaining steps are skipped rather than reported as further
+ * (misleading) failures.
+ */
+export function inOrder(): void {
+    let failed = false;
+    beforeEach(function () {
+        if (failed) this.skip();
+    });
+    afterEach(function () {
+        if (this.currentTest?.state === "failed") failed = true;
+    });
+}

@@ -10,7 +10,7 @@ import { clearTokenCache, sleep } from "../../provider/src/api/transport";
 import { CapRoverEmulator } from "../../provider/emulator/caprover";
 import { PreviewJson, RunResult, Workspace, ensureTools, killAll } from "../../scripts/engine/driver";
 import { shortName } from "./events";
-import { CLI_TIMEOUT, EMULATOR_PASSWORD, STACK, openLocalStack } from "./localStack";
+import { CLI_TIMEOUT, EMULATOR_PASSWORD, STACK, inOrder, openLocalStack } from "./localStack";
 
 const stack = ["--stack", STACK];
 const APPS = ["local-celery", "local-celerybeat", "local-flower", "local-web"];
@@ -25,7 +25,6 @@ describe("engine: what the CapRover provider says when things go wrong", functio
 
     let emulator: CapRoverEmulator;
     let ws: Workspace;
-    let failed = false;
     const up = (opts: { allowFailure?: boolean } = {}) => ws.pulumi(["up", ...stack, "--yes", "--skip-preview"], { timeoutMs: CLI_TIMEOUT, ...opts });
     const config = (...args: string[]) => ws.pulumi(["config", ...args, ...stack], { timeoutMs: CLI_TIMEOUT });
     const apps = () => [...emulator.apps.keys()].sort();
@@ -36,13 +35,7 @@ describe("engine: what the CapRover provider says when things go wrong", functio
         ({ emulator, ws } = await openLocalStack());
     });
 
-    beforeEach(function () {
-        if (failed) this.skip();
-    });
-
-    afterEach(function () {
-        if (this.currentTest?.state === "failed") failed = true;
-    });
+    inOrder();
 
     after(async () => {
         ws?.dispose();

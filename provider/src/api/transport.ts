@@ -54,7 +54,8 @@ export class CapRoverError extends Error {
     public readonly afterUncertainAttempt: boolean;
 
     constructor(operation: string, code: number, description: string, afterUncertainAttempt: boolean) {
-        super(`CapRover ${operation} failed: status ${code}: ${description}`);
+        // Code 0: no CapRover answer at all (the transport failed); its cause says what happened.
+        super(code ? `CapRover ${operation} failed: status ${code}: ${description}` : `CapRover ${operation} failed: ${description}`);
         this.name = "CapRoverError";
         this.code = code;
         this.description = description;
