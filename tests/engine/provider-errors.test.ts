@@ -105,6 +105,18 @@ describe("engine: what the CapRover provider says when things go wrong", functio
         expect(preview.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${shortName(s.urn)}`)).to.deep.equal([]);
     });
 
+    it("a change that would replace a running app fails the preview, naming the old and the new app, unless allowed", async () => {
+        await config("set", "--path", "site:services.web.appName", "local-web-2");
+        const r = await ws.pulumi(["preview", ...stack], { timeoutMs: CLI_TIMEOUT, allowFailure: true });
+        expect(r.code).to.not.equal(0);
+        expect(errorLines(r).join("\n")).to.include("CapRover app local-web would be replaced by local-web-2 (appName changed)").and.include("site:allowReplace");
+        await config("set", "site:allowReplace", "true");
+        const allowed = await ws.json<PreviewJson>(["preview", ...stack], { timeoutMs: CLI_TIMEOUT });
+        expect(allowed.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${shortName(s.urn)}`)).to.deep.equal(["replace App::web"]);
+        await config("rm", "--path", "site:services.web.appName");
+        await config("rm", "site:allowReplace");
+    });
+
     it("a refresh and a destroy while the server refuses connections name the server and the cause", async () => {
         await emulator.close();
         for (const command of ["refresh", "destroy"]) {
