@@ -76,6 +76,7 @@ async function main(): Promise<void> {
             healthPath: "/health/",
             deployTimeoutMs: (o.apps * o.seconds + 30) * 1000,
             deleteVolumes: false,
+            serviceUpdateOverride: "",
         });
         const ids = Array.from({ length: o.apps }, (_, i) => i + 1);
         const outs = new Map<number, Awaited<ReturnType<CapRoverAppProvider["create"]>>["outs"]>();

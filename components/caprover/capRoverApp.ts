@@ -37,6 +37,8 @@ export interface CapRoverAppArgs {
     deployTimeoutMs?: pulumi.Input<number>;
     /** Delete the app's named volumes when the app is deleted (default false: volumes are kept). */
     deleteVolumes?: pulumi.Input<boolean>;
+    /** JSON object CapRover merges over the app's Docker service spec (default "": none). */
+    serviceUpdateOverride?: pulumi.Input<string>;
 }
 
 /** Outputs that hold secrets; the engine encrypts them in the state. */
@@ -76,6 +78,7 @@ export class CapRoverApp extends pulumi.dynamic.Resource {
             healthPath: args.healthPath,
             deployTimeoutMs: args.deployTimeoutMs ?? 600_000,
             deleteVolumes: args.deleteVolumes ?? false,
+            serviceUpdateOverride: args.serviceUpdateOverride ?? "",
             appUrl: undefined,
             deployedImage: undefined,
             deployToken: undefined,

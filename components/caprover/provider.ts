@@ -62,6 +62,8 @@ export interface AppInputs {
     deployTimeoutMs: number;
     /** Delete the app's named volumes with the app. */
     deleteVolumes: boolean;
+    /** JSON object merged over the Docker service spec ("" for none); compared as text. */
+    serviceUpdateOverride: string;
 }
 
 /** State of a CapRover app: the inputs as the server has them, plus what it computed. */
@@ -94,6 +96,7 @@ const DIFF_KEYS: (keyof AppInputs)[] = [
     "healthPath",
     "deployTimeoutMs",
     "deleteVolumes",
+    "serviceUpdateOverride",
     "connection",
 ];
 
@@ -140,7 +143,19 @@ export function checkApp(inputs: AppInputs): pulumi.dynamic.CheckFailure[] {
     }
     if (inputs.healthPath !== undefined && !inputs.healthPath.startsWith("/")) fail("healthPath", `${JSON.stringify(inputs.healthPath)} must start with /`);
     if (!(inputs.deployTimeoutMs > 0)) fail("deployTimeoutMs", "must be a positive number of milliseconds");
+    if (known(inputs.serviceUpdateOverride) && inputs.serviceUpdateOverride !== "" && !isJsonObject(inputs.serviceUpdateOverride)) {
+        fail("serviceUpdateOverride", "must be \"\" or a JSON object (CapRover refuses anything else)");
+    }
     return failures;
+}
+
+function isJsonObject(text: string): boolean {
+    try {
+        const value: unknown = JSON.parse(text);
+        return typeof value === "object" && value !== null && !Array.isArray(value);
+    } catch {
+        return false;
+    }
 }
 
 /** Options of the provider object itself (tests route log lines; production uses none). */
@@ -171,6 +186,7 @@ export class CapRoverAppProvider implements pulumi.dynamic.ResourceProvider<AppI
             description: "",
             deployTimeoutMs: 600_000,
             deleteVolumes: false,
+            serviceUpdateOverride: "",
             ...given,
         } as AppInputs;
         return { inputs, failures: checkApp(inputs) };
@@ -356,6 +372,7 @@ export class CapRoverAppProvider implements pulumi.dynamic.ResourceProvider<AppI
             ...(known.healthPath !== undefined ? { healthPath: known.healthPath } : {}),
             deployTimeoutMs: known.deployTimeoutMs,
             deleteVolumes: known.deleteVolumes,
+            serviceUpdateOverride: app.serviceUpdateOverride ?? "",
             appUrl: appUrl(known.connection.url, app.appName, rootDomain),
             deployedImage: image,
             deployToken: token,
@@ -386,6 +403,7 @@ export function desiredChanges(current: AppDefinition, inputs: AppInputs): AppCh
         httpAuth: inputs.httpAuth ? { user: inputs.httpAuth.user, password: inputs.httpAuth.password } : undefined,
         // Keeping the token it has: an enabled config without one would make CapRover generate a new one.
         appDeployTokenConfig: inputs.enableDeployToken ? { enabled: true, appDeployToken: token } : { enabled: false },
+        serviceUpdateOverride: inputs.serviceUpdateOverride,
     };
 }
 
@@ -405,7 +423,8 @@ export function definitionMatches(current: AppDefinition, inputs: AppInputs): bo
         sameValue(current.volumes, inputs.volumes) &&
         (current.description ?? "") === inputs.description &&
         auth &&
-        !!current.appDeployTokenConfig?.enabled === inputs.enableDeployToken
+        !!current.appDeployTokenConfig?.enabled === inputs.enableDeployToken &&
+        (current.serviceUpdateOverride ?? "") === inputs.serviceUpdateOverride
     );
 }
 

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CapRoverApp, CapRoverAppArgs } from "./capRoverApp";
 import type { Connection, Volume } from "./client";
 import { RegistryCredentials } from "./registryCredentials";
+import { serviceUpdateOverride } from "./serviceOverride";
 import type { CapRoverSettings } from "../../config/caprover";
 import type { ActiveService } from "../../config/topology";
 
@@ -34,7 +35,8 @@ export type AppSpec = Omit<CapRoverAppArgs, "connection" | "image">;
 /**
  * One service's app, from the topology: workers are not web-exposed; web-exposed apps get their
  * health path and force SSL (Flower's basic-auth credentials must never cross plain HTTP); Flower
- * sits behind HTTP basic auth. Every app gets a deploy token for CI.
+ * sits behind HTTP basic auth. Every app gets a deploy token for CI, and the Docker service settings
+ * CapRover has no field for (limits, update order) through its `serviceUpdateOverride`.
  */
 export function appSpec(service: ActiveService, settings: CapRoverSettings): AppSpec {
     const exposed = service.exposure !== "internal";
@@ -55,6 +57,7 @@ export function appSpec(service: ActiveService, settings: CapRoverSettings): App
         healthPath: exposed ? service.health?.path : undefined,
         deployTimeoutMs: settings.deployTimeoutSeconds * 1000,
         deleteVolumes: settings.deleteVolumes,
+        serviceUpdateOverride: serviceUpdateOverride({ scheduler: service.scheduler, hasMounts: volumes.length > 0, limits: service.limits }),
     };
 }
 

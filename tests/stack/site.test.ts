@@ -48,8 +48,9 @@ describe("split to unified and back (prod)", () => {
     it("changes nothing else: in particular web keeps its URNs and inputs", () => {
         const diff = diffResources(split, unified);
         expect(diff.changed).to.deep.equal({
-            // The app stays (same URN), with the new image and the description naming its new process.
-            "urn:pulumi:prod::site::site:caprover:SiteApps$pulumi-nodejs:dynamic/caprover:CapRoverApp::celery": ["description", "image"],
+            // The app stays (same URN), with the new image, the description naming its new process and
+            // the override of a container running beat (raised open-file limit, stop-first updates).
+            "urn:pulumi:prod::site::site:caprover:SiteApps$pulumi-nodejs:dynamic/caprover:CapRoverApp::celery": ["description", "image", "serviceUpdateOverride"],
             // The target, and the tag naming the exact build of that target.
             "urn:pulumi:prod::site::site:image:ServiceImage$docker-build:index:Image::celery": ["tags", "target"],
             // The container cleanup's matrix loses the two packages (tests/github/flip.test.ts has the detail).
@@ -102,7 +103,7 @@ describe("split to unified, the committed prod (promoting dev's images)", () => 
             ].sort());
             expect(diff.added).to.deep.equal([]);
             expect(Object.fromEntries(Object.entries(diff.changed).map(([urn, keys]) => [short(urn), keys]))).to.deep.equal({
-                "pulumi-nodejs:dynamic/caprover:CapRoverApp::celery": ["description", "image"],
+                "pulumi-nodejs:dynamic/caprover:CapRoverApp::celery": ["description", "image", "serviceUpdateOverride"],
                 "github:index/repositoryFile:RepositoryFile::cleanup-containers": ["content"],
                 "command:local:Command::celery-retag": ["environment"],
             });

@@ -13,6 +13,9 @@ export const PASSWORD = "emulator-dashboard-pw";
 export const ENV_SECRET = "env-value-that-must-not-leak";
 export const AUTH_SECRET = "flower-pw-that-must-not-leak";
 
+/** The override web apps get (start-first updates). */
+export const WEB_OVERRIDE = JSON.stringify({ UpdateConfig: { Order: "start-first" } });
+
 /** Timeouts and backoff in milliseconds, so every retry and poll loop ends quickly. */
 export const FAST = { requestTimeoutMs: 250, retry: { attempts: 4, baseMs: 5, maxMs: 20, lockWaitMs: 1000, lockPollMs: 5 }, pollMs: 5 };
 
@@ -68,6 +71,7 @@ export function webInputs(emulator: CapRoverEmulator, overrides: Partial<AppInpu
         healthPath: "/health/",
         deployTimeoutMs: 2000,
         deleteVolumes: false,
+        serviceUpdateOverride: WEB_OVERRIDE,
         ...overrides,
     };
 }
