@@ -18,13 +18,16 @@ describe("site configuration", () => {
         expect(prod.build.platform).to.equal("linux/amd64");
     });
 
-    it("runs the unified profile in the dev stack", () => {
+    it("runs prod's profile in the dev stack (dev proves what prod runs), building nothing it does not run", () => {
         const dev = stackConfig("dev");
-        expect(dev.profile).to.equal("unified");
+        expect(dev.profile).to.equal(stackConfig("prod").profile);
         expect(dev.services.map((s) => [s.name, s.target, s.appName])).to.deep.equal([
             ["web", "runtime-full", "dev-web"],
-            ["celery", "celery-unified", "dev-celery"],
+            ["celery", "celery-worker", "dev-celery"],
+            ["celerybeat", "celerybeat", "dev-celerybeat"],
+            ["flower", "flower", "dev-flower"],
         ]);
+        expect(dev.build.releaseOnly).to.deep.equal([]);
     });
 
     it("applies per-service overrides", () => {

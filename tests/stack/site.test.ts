@@ -82,10 +82,12 @@ describe("split to unified and back (prod)", () => {
 
 describe("split to unified, the committed prod (promoting dev's images)", () => {
     it("deletes celerybeat's and flower's app, image, re-tag and secrets; updates celery's app, re-tag and the cleanup matrix; nothing else", async () => {
-        const dev = await runSite("dev");
-        referencedStacks.dev = { release: await resolve(dev.outputs.release) };
+        // Dev first: prod promotes only what dev ran, so each prod run reads a dev that ran its profile.
+        const devRan = async (topology: string) => (referencedStacks.dev = { release: await resolve((await runSite("dev", { topology })).outputs.release) });
         try {
+            await devRan("split");
             const split = (await runSite("prod")).resources;
+            await devRan("unified");
             const unified = (await runSite("prod", { topology: "unified" })).resources;
             const diff = diffResources(split, unified);
             const short = (urn: string) => urn.split("::").slice(2).join("::").replace(/^.*\$/, "");

@@ -4,7 +4,7 @@ import { PROD_BUILDS } from "../support/stacks";
 
 describe("summary", () => {
     it("summarises the active profile beside today's four services", async () => {
-        const { outputs } = await runSite("dev");
+        const { outputs } = await runSite("dev", { topology: "unified", releaseProfiles: ["split"] });
         expect(outputs.summary.active.dockerfileTargets).to.deep.equal(["runtime-full", "celery-unified"]);
         expect(outputs.summary.active.caproverApps).to.deep.equal(["dev-web", "dev-celery"]);
         expect(outputs.summary.comparison).to.include("services: 2 (split: 4)");
