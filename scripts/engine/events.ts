@@ -1,10 +1,10 @@
 /**
- * Reading the engine's answers in the engine tests: which steps changed what, the result of an
- * operation, its error diagnostics, and the files of a state backend.
+ * Reading the engine's answers in the engine tests and the rehearsal: which steps changed what,
+ * the result of an operation, its error diagnostics, and the files of a state backend.
  */
 import * as fs from "fs";
 import * as path from "path";
-import type { EngineEvent, StepMetadata } from "../../scripts/engine/driver";
+import type { EngineEvent, StepMetadata } from "./driver";
 
 /** `CapRoverApp::web`: the last part of the type token and the resource name. */
 export function shortName(urn: string): string {
