@@ -79,9 +79,9 @@ export class ConfigReader {
         this.inert.push(this.name(key));
     }
 
-    /** Every setting recorded as inactive, fully qualified, in the order read. */
+    /** Every setting recorded as inactive, fully qualified, sorted (the engine may hand over a map's keys in another order). */
     inactiveKeys(): string[] {
-        return [...this.inert];
+        return [...this.inert].sort();
     }
 
     /** True if the key has a value. */

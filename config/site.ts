@@ -54,8 +54,8 @@ export function parseSiteConfig(stack: string, raw: RawConfig, env: ProgramEnv =
 /** The one warning a run gives about inactive settings, or undefined when there are none. */
 export function inactiveWarning(config: Pick<SiteConfig, "profile" | "services" | "inactive">): string | undefined {
     if (config.inactive.length === 0) return undefined;
-    const running = config.services.map((s) => s.name).join(", ");
-    return `profile "${config.profile}" runs ${running}; these settings are for services it does not run, kept and ignored until a profile runs them again: ${config.inactive.join(", ")}`;
+    const running = config.services.map((s) => `${s.name} (${s.target})`).join(", ");
+    return `profile "${config.profile}" runs ${running}; these settings are for services or targets it does not run, kept and ignored until a profile runs them: ${config.inactive.join(", ")}`;
 }
 
 /** Every `site:` key the program reads (Pulumi.yaml must declare exactly these). */

@@ -4,7 +4,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import type { EngineEvent, StepMetadata } from "./driver";
+import type { EngineEvent, PreviewJson, StepMetadata } from "./driver";
 
 /** `CapRoverApp::web`: the last part of the type token and the resource name. */
 export function shortName(urn: string): string {
@@ -12,6 +12,11 @@ export function shortName(urn: string): string {
     const parts = urn.split("::");
     const type = (parts[2] ?? "").split("$").pop() ?? "";
     return `${type.split(":").pop()}::${parts.slice(3).join("::")}`;
+}
+
+/** `op CapRoverApp::web` for each step a preview (`--json`) plans, sorted; unchanged resources left out. */
+export function plannedSteps(preview: PreviewJson): string[] {
+    return preview.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${shortName(s.urn)}`).sort();
 }
 
 /**

@@ -42,9 +42,9 @@ describe("site configuration", () => {
         const services = { flower: { env: { FLOWER_PERSISTENT: "1" } }, celerybeat: { env: { TZ: "UTC" } }, web: { instanceCount: 2 } };
         const unified = stackConfig("prod", { topology: "unified", services });
         expect(unified.services.map((s) => [s.name, s.instanceCount])).to.deep.equal([["web", 2], ["celery", 1]]);
-        expect(unified.inactive).to.deep.equal(["site:services.flower", "site:services.celerybeat"]);
+        expect(unified.inactive).to.deep.equal(["site:services.celerybeat", "site:services.flower"]);
         expect(inactiveWarning(unified)).to.equal(
-            'profile "unified" runs web, celery; these settings are for services it does not run, kept and ignored until a profile runs them again: site:services.flower, site:services.celerybeat',
+            'profile "unified" runs web (runtime-full), celery (celery-unified); these settings are for services or targets it does not run, kept and ignored until a profile runs them: site:services.celerybeat, site:services.flower',
         );
         const split = stackConfig("prod", { topology: "split", services });
         expect(split.services.find((s) => s.name === "flower")!.env).to.deep.equal({ FLOWER_PERSISTENT: "1" });

@@ -14,7 +14,7 @@ import * as YAML from "yaml";
 import { AppDefinition, CapRoverClient, clearTokenCache, deployedImage } from "../../components/caprover/client";
 import { CapRoverEmulator } from "../../emulator/caprover";
 import { EngineEvent, PreviewJson, REPO, Workspace, ensureTools } from "../../scripts/engine/driver";
-import { changedSteps, differingKeys, errorsOf, filesBelow, shortName, stepOf, summaryOf } from "../../scripts/engine/events";
+import { changedSteps, differingKeys, errorsOf, filesBelow, plannedSteps, shortName, stepOf, summaryOf } from "../../scripts/engine/events";
 import { CLI_TIMEOUT, EMULATOR_PASSWORD, FLOWER_PASSWORD, STACK, openLocalStack } from "../../scripts/engine/localStack";
 
 // TEST-ONLY value: it exists only for this run's emulator and temporary state.
@@ -25,7 +25,7 @@ const stack = ["--stack", STACK];
 const stackFile = YAML.parse(fs.readFileSync(path.join(REPO, "Pulumi.local.yaml"), "utf8")) as { config: Record<string, unknown> };
 const PINS = stackFile.config["site:imageDigests"] as Record<string, string | Record<string, string>>;
 const CELERY = PINS.celery as Record<string, string>;
-const SPLIT_DIGESTS: Record<string, string> = { ...(PINS as Record<string, string>), celery: CELERY["celery-worker"] };
+const SPLIT_DIGESTS: Record<string, string> = { ...(PINS as Record<string, string>), web: (PINS.web as Record<string, string>)["runtime-full"], celery: CELERY["celery-worker"] };
 const UNIFIED_CELERY = CELERY["celery-unified"];
 const PREFIX = stackFile.config["site:appNamePrefix"] as string;
 const app = (service: string) => `${PREFIX}${service}`;
@@ -123,7 +123,7 @@ describe("engine: the local stack against the CapRover emulator", function () {
         const refresh = await operation(["refresh"]);
         expect(changedSteps(refresh)).to.deep.equal([]);
         const preview = await ws.json<PreviewJson>(["preview", ...stack], { timeoutMs: CLI_TIMEOUT });
-        expect(preview.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${shortName(s.urn)}`)).to.deep.equal([]);
+        expect(plannedSteps(preview)).to.deep.equal([]);
     });
 
     it("pulumi preview --diff --json of split -> unified (one line): celerybeat and flower apps deleted, celery updated in place, nothing on web", async () => {
@@ -132,7 +132,7 @@ describe("engine: the local stack against the CapRover emulator", function () {
         await config("set", "site:topology", "unified");
 
         const preview = await ws.json<PreviewJson>(["preview", ...stack, "--diff"], { timeoutMs: CLI_TIMEOUT });
-        const changes = preview.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${shortName(s.urn)}`).sort();
+        const changes = plannedSteps(preview);
         expect(changes).to.deep.equal([
             "delete CapRoverApp::celerybeat",
             "delete CapRoverApp::flower",
@@ -151,8 +151,8 @@ describe("engine: the local stack against the CapRover emulator", function () {
         expect(JSON.parse(String(celery.newState?.inputs?.serviceUpdateOverride))).to.deep.equal(OVERRIDE.unified);
         const inactive = (preview.diagnostics ?? []).filter((d) => d.severity === "warning" && d.message.includes("kept and ignored"));
         expect(inactive.map((d) => d.message.trim().replace(/^warning: /, ""))).to.deep.equal([
-            'profile "unified" runs web, celery; these settings are for services it does not run, kept and ignored until a profile runs them again: ' +
-                "site:imageDigests.celery.celery-worker, site:imageDigests.celerybeat, site:imageDigests.flower",
+            'profile "unified" runs web (runtime-full), celery (celery-unified); these settings are for services or targets it does not run, kept and ignored until a profile runs them: ' +
+                "site:imageDigests.celery.celery-worker, site:imageDigests.celerybeat, site:imageDigests.flower, site:imageDigests.web.all-in-one",
         ]);
         expect(preview.changeSummary).to.include({ delete: 4, update: 1 });
         expect(preview.changeSummary).not.to.have.any.keys("create", "replace", "create-replacement", "delete-replaced");
@@ -197,31 +197,19 @@ describe("engine: the local stack against the CapRover emulator", function () {
         expect(differingKeys(celery.old?.outputs, celery.new?.outputs)).to.deep.equal(["serviceUpdateOverride"]);
 
         const preview = await ws.json<PreviewJson>(["preview", ...stack], { timeoutMs: CLI_TIMEOUT });
-        expect(preview.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${shortName(s.urn)}`)).to.deep.equal(["update CapRoverApp::celery", "update CapRoverApp::web"]);
+        expect(plannedSteps(preview)).to.deep.equal(["update CapRoverApp::celery", "update CapRoverApp::web"]);
     });
 
     it("back to split (one line): pulumi preview shows the exact way back, pulumi up recreates celerybeat and flower, returns celery to its worker image and undoes the drift", async () => {
         await config("set", "site:topology", "split");
         const preview = await ws.json<PreviewJson>(["preview", ...stack, "--diff"], { timeoutMs: CLI_TIMEOUT });
-        expect(preview.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${shortName(s.urn)}`).sort()).to.deep.equal([
-            "create CapRoverApp::celerybeat",
-            "create CapRoverApp::flower",
-            "create ServiceImage::celerybeat",
-            "create ServiceImage::flower",
-            "update CapRoverApp::celery",
-            "update CapRoverApp::web",
-        ]);
+        // Web too: the drift above is put back.
+        const back = [...["celerybeat", "flower"].flatMap((s) => [`create CapRoverApp::${s}`, `create ServiceImage::${s}`]), "update CapRoverApp::celery", "update CapRoverApp::web"].sort();
+        expect(plannedSteps(preview)).to.deep.equal(back);
         const celery = preview.steps.find((s) => shortName(s.urn) === "CapRoverApp::celery")!;
         expect(differingKeys(celery.oldState?.inputs, celery.newState?.inputs)).to.deep.equal(["description", "image", "serviceUpdateOverride"]);
         const events = await operation(["up"]);
-        expect(changedSteps(events)).to.deep.equal([
-            "create CapRoverApp::celerybeat",
-            "create CapRoverApp::flower",
-            "create ServiceImage::celerybeat",
-            "create ServiceImage::flower",
-            "update CapRoverApp::celery",
-            "update CapRoverApp::web",
-        ]);
+        expect(changedSteps(events)).to.deep.equal(back);
         expect(appNames()).to.deep.equal(["celery", "celerybeat", "flower", "web"].map(app));
         for (const service of ["web", "celery", "celerybeat", "flower"]) expect(deployedImage(def(service)), service).to.equal(SPLIT_DIGESTS[service]);
         expect(def("web").instanceCount).to.equal(1);

@@ -57,14 +57,14 @@ describe("one-line flips with inactive settings (local stack)", () => {
         expect(input(back, "celery", "image")).to.match(/-celery@sha256:2{64}$/);
     });
 
-    it("names the settings kept aside in one warning, under unified only", () => {
+    it("names the settings kept aside, under either profile, in one warning", () => {
         const warning = inactiveWarning(stackConfig("local", { ...SETTINGS, topology: "unified" }));
         expect(warning).to.equal(
-            'profile "unified" runs web, celery; these settings are for services it does not run, kept and ignored until a profile runs them again: ' +
-                "site:services.flower, site:services.celerybeat, site:imageDigests.celery.celery-worker, site:imageDigests.celerybeat, site:imageDigests.flower, site:caproverVolumes.celerybeat",
+            'profile "unified" runs web (runtime-full), celery (celery-unified); these settings are for services or targets it does not run, kept and ignored until a profile runs them: ' +
+                "site:caproverVolumes.celerybeat, site:imageDigests.celery.celery-worker, site:imageDigests.celerybeat, site:imageDigests.flower, site:imageDigests.web.all-in-one, site:services.celerybeat, site:services.flower",
         );
         expect(inactiveWarning(stackConfig("local", { ...SETTINGS, topology: "split" }))).to.equal(
-            'profile "split" runs web, celery, celerybeat, flower; these settings are for services it does not run, kept and ignored until a profile runs them again: site:imageDigests.celery.celery-unified',
+            'profile "split" runs web (runtime-full), celery (celery-worker), celerybeat (celerybeat), flower (flower); these settings are for services or targets it does not run, kept and ignored until a profile runs them: site:imageDigests.celery.celery-unified, site:imageDigests.web.all-in-one',
         );
     });
 });
