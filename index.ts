@@ -1,11 +1,6 @@
 import { loadSiteConfig } from "./config/stack";
-import { deploySite } from "./stack/site";
+import { siteProgram } from "./stack/site";
 
-// Validation throws before any resource is registered: a bad stack file changes nothing.
-const site = deploySite(loadSiteConfig());
-
-export const profile = site.profile;
-export const images = site.images;
-export const summary = site.summary;
-export const release = site.release;
-export const apps = site.apps;
+// Validation throws before any resource is registered, and so does a promotion of a release its
+// source stack never ran. The outputs: profile, images, summary, release, apps.
+export = () => siteProgram(loadSiteConfig());

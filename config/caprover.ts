@@ -96,7 +96,10 @@ export function readCapRoverSettings(r: ConfigReader, services: ActiveService[],
     };
 }
 
-/** `site:caproverVolumes`: `{<service>: ["name:/path", "/host:/path"]}`, for active services only. */
+/**
+ * `site:caproverVolumes`: `{<service>: ["name:/path", "/host:/path"]}`. Volumes of catalogue
+ * services the profile does not run are checked, then kept aside (inactive).
+ */
 function readVolumes(r: ConfigReader, services: ActiveService[]): Partial<Record<ServiceName, Volume[]>> {
     const raw = r.object("caproverVolumes")!;
     const out: Partial<Record<ServiceName, Volume[]>> = {};
@@ -106,17 +109,14 @@ function readVolumes(r: ConfigReader, services: ActiveService[]): Partial<Record
             r.fail(key, service, `a service name: ${SERVICE_NAMES.join(", ")}`);
             continue;
         }
-        if (!services.some((s) => s.name === service)) {
-            r.complain(key, `the profile does not run ${service}; active services are ${services.map((s) => s.name).join(", ")}`);
-            continue;
-        }
         if (!Array.isArray(list)) {
             r.fail(key, list, VOLUME_ACCEPTED);
             continue;
         }
         const volumes = list.map((entry) => parseVolume(entry)).filter((v): v is Volume => v !== undefined);
         if (volumes.length !== list.length) r.fail(key, list.filter((e) => parseVolume(e) === undefined), VOLUME_ACCEPTED);
-        if (volumes.length > 0) out[service as ServiceName] = volumes;
+        if (!services.some((s) => s.name === service)) r.inactive(key);
+        else if (volumes.length > 0) out[service as ServiceName] = volumes;
     }
     return out;
 }

@@ -5,8 +5,8 @@
  */
 import type { ProgramEnv } from "./env";
 import { COMMIT, DIGEST_REF, GITHUB_LOGIN } from "./names";
-import { ConfigReader, show } from "./reader";
-import { ActiveService, PROFILE_NAMES, ProfileName, ServiceName, releaseOnlyServices, resolveServices } from "./topology";
+import { ConfigReader, isPlainObject, show } from "./reader";
+import { ActiveService, PROFILE_NAMES, ProfileName, SERVICE_NAMES, ServiceName, releaseOnlyServices, resolveServices, serviceTargets } from "./topology";
 
 /** GHCR repositories are lowercase: ghcr.io/<owner>/<name>. */
 const IMAGE_PREFIX = /^ghcr\.io\/[a-z0-9]([a-z0-9-]*[a-z0-9])?\/[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/;
@@ -58,6 +58,8 @@ export interface BuildSettings {
     release: ReleaseSettings;
     /** Images built only for stacks that promote from this one and run other profiles (`site:releaseProfiles`). */
     releaseOnly: ActiveService[];
+    /** Profiles whose images this stack builds without running them (`site:releaseProfiles`): the opt-out promotion checks. */
+    releaseProfiles: ProfileName[];
 }
 
 /** The app repository on GitHub, which names the images by default. */
@@ -98,9 +100,10 @@ export function readBuild(r: ConfigReader, { stack, services, resolve }: BuildCo
         platform: r.string("platform", { pattern: /^[a-z0-9]+\/[a-z0-9]+(\/v[0-9])?$/, accepted: "an OS/architecture pair, e.g. linux/amd64" })!,
         cacheScope: r.string("cacheScope", { pattern: /^[a-z0-9][a-z0-9._-]*$/, accepted: "lowercase letters, digits, '.', '_' and '-'" })!,
         commitSha: r.string("commitSha", { pattern: COMMIT, accepted: "a commit SHA (7 to 40 lowercase hex digits)" }) ?? env.GITHUB_SHA,
-        digests: readDigests(r, services),
+        digests: readDigests(r, services, resolve.singleTarget),
         release: readRelease(r, stack, enabled),
         releaseOnly: [],
+        releaseProfiles: [],
     };
     const releaseProfiles = r.stringList("releaseProfiles", { accepted: `a list of profiles: ${PROFILE_NAMES.join(", ")}` });
     const others: ActiveService[] = [];
@@ -108,7 +111,10 @@ export function readBuild(r: ConfigReader, { stack, services, resolve }: BuildCo
         if (!PROFILE_NAMES.includes(p as ProfileName)) r.fail(`releaseProfiles[${i}]`, p, `one of ${PROFILE_NAMES.join(", ")}`);
         else if (p === "single" && !resolve.singleTarget) r.complain(`releaseProfiles[${i}]`, "\"single\" needs site:singleTarget, the Dockerfile target that runs web, worker and beat in one container");
         else if (!enabled) r.complain(`releaseProfiles[${i}]`, "applies to a stack that builds images (site:build is false here)");
-        else others.push(...resolveServices({ ...resolve, profile: p as ProfileName, overrides: {} }));
+        else {
+            others.push(...resolveServices({ ...resolve, profile: p as ProfileName, overrides: {} }));
+            build.releaseProfiles.push(p as ProfileName);
+        }
     }
     build.releaseOnly = releaseOnlyServices(services, others);
     if (build.enabled && env.pushing && registry.token === undefined) {
@@ -116,7 +122,12 @@ export function readBuild(r: ConfigReader, { stack, services, resolve }: BuildCo
     }
     if (!build.enabled && !build.release.promoteFrom && !build.release.releaseTag) {
         for (const s of services) {
-            if (!build.digests[s.name]) r.complain(`imageDigests.${s.name}`, `is required when site:build is false: the image to deploy for ${s.name}, as <image>@sha256:<64 hex digits> (or set site:promoteFrom or site:releaseTag)`);
+            if (!build.digests[s.name]) {
+                r.complain(
+                    `imageDigests.${s.name}`,
+                    `is required when site:build is false: the image to deploy for ${s.name} (target ${s.target}), as <image>@sha256:<64 hex digits>, or per target as site:imageDigests.${s.name}.${s.target} (or set site:promoteFrom or site:releaseTag)`,
+                );
+            }
         }
     }
     return build;
@@ -149,18 +160,44 @@ export function releasing(settings: ReleaseSettings): boolean {
     return settings.promoteFrom !== undefined || settings.releaseTag !== undefined || settings.retag;
 }
 
-/** Reads `site:imageDigests`: given images by digest, for active services only. */
-function readDigests(r: ConfigReader, services: ActiveService[]): Partial<Record<ServiceName, string>> {
-    const raw = r.stringMap("imageDigests");
+/**
+ * Reads `site:imageDigests`: given images by digest, per service either one image or one per
+ * Dockerfile target (`{celery-worker: ..., celery-unified: ...}`), so a stack can hold the images
+ * of every profile and a flip picks the right one. Images of services (or targets) the profile
+ * does not run are kept aside (inactive); names outside the catalogue fail.
+ */
+function readDigests(r: ConfigReader, services: ActiveService[], singleTarget: string | undefined): Partial<Record<ServiceName, string>> {
+    const raw = r.object("imageDigests")!;
     const out: Partial<Record<ServiceName, string>> = {};
-    for (const [service, ref] of Object.entries(raw)) {
+    const accepted = "an image by digest, <image>@sha256:<64 hex digits>";
+    const ref = (key: string, value: unknown, what = accepted): string | undefined => {
+        if (typeof value === "string" && DIGEST_REF.test(value)) return value;
+        r.fail(key, value, what);
+        return undefined;
+    };
+    for (const [service, value] of Object.entries(raw)) {
         const key = `imageDigests.${service}`;
-        if (!services.some((s) => s.name === service)) {
-            r.complain(key, `no active service is called ${show(service)}; active services are ${services.map((s) => s.name).join(", ")}`);
-        } else if (!DIGEST_REF.test(ref)) {
-            r.fail(key, ref, "an image by digest, <image>@sha256:<64 hex digits>");
-        } else {
-            out[service as ServiceName] = ref;
+        if (!(SERVICE_NAMES as readonly string[]).includes(service)) {
+            r.fail(key, service, `a service name: ${SERVICE_NAMES.join(", ")}`);
+            continue;
+        }
+        const active = services.find((s) => s.name === service);
+        if (!isPlainObject(value)) {
+            const given = ref(key, value, `${accepted}, or one per Dockerfile target: {<target>: <image>@sha256:...}`);
+            if (given && active) out[active.name] = given;
+            else if (given) r.inactive(key);
+            continue;
+        }
+        const targets = serviceTargets(service as ServiceName, singleTarget);
+        for (const [target, v] of Object.entries(value)) {
+            const at = `${key}.${target}`;
+            if (!targets.includes(target)) {
+                r.complain(key, `key ${show(target)} is not accepted; expected a Dockerfile target ${service} is built from: ${targets.join(", ")}`);
+                continue;
+            }
+            const given = ref(at, v);
+            if (given && active?.target === target) out[active.name] = given;
+            else if (given) r.inactive(at);
         }
     }
     return out;

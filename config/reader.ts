@@ -30,6 +30,7 @@ export function show(value: unknown): string {
 export class ConfigReader {
     private readonly problems: string[] = [];
     private readonly read = new Set<string>();
+    private readonly inert: string[] = [];
 
     /**
      * @param namespace Configuration namespace, e.g. `site`.
@@ -71,6 +72,16 @@ export class ConfigReader {
     /** Records a free-form problem about a key. */
     complain(key: string, message: string): void {
         this.problems.push(`${this.name(key)}: ${message}`);
+    }
+
+    /** Records a setting that is valid but kept aside: it applies to a service the active profile does not run. */
+    inactive(key: string): void {
+        this.inert.push(this.name(key));
+    }
+
+    /** Every setting recorded as inactive, fully qualified, sorted (the engine may hand over a map's keys in another order). */
+    inactiveKeys(): string[] {
+        return [...this.inert].sort();
     }
 
     /** True if the key has a value. */

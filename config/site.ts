@@ -12,11 +12,12 @@ import type { ProgramEnv } from "./env";
 import { GithubSettings, readGithubSettings } from "./github";
 import { BuildSettings, RegistrySettings, readBuild, readRegistry } from "./images";
 import { APP_NAME, APP_NAME_ACCEPTED, ENV_NAME, GITHUB_LOGIN } from "./names";
+import { readLimits } from "./limits";
 import { ConfigReader, RawConfig, isInteger, isPlainObject, integerAccepted, show } from "./reader";
 import { ActiveService, PROFILE_NAMES, ProfileName, SERVICE_NAMES, ServiceName, ServiceOverride, profileServices, resolveServices } from "./topology";
 
 const REPO_NAME = /^[A-Za-z0-9._-]+$/;
-const OVERRIDE_FIELDS = ["appName", "instanceCount", "env", "off"] as const;
+const OVERRIDE_FIELDS = ["appName", "instanceCount", "env", "off", "limits"] as const;
 
 /** The validated configuration of one stack. */
 export interface SiteConfig {
@@ -38,6 +39,8 @@ export interface SiteConfig {
     previewWithout: string[];
     /** The CapRover apps: whether managed, the server, deploy timeout, Flower's auth, volumes. */
     caprover: CapRoverSettings;
+    /** Settings kept but ignored because the profile does not run their service, e.g. `site:services.flower`. */
+    inactive: string[];
 }
 
 /** Validates raw `site:` configuration; throws a ConfigError naming every bad key. */
@@ -45,7 +48,14 @@ export function parseSiteConfig(stack: string, raw: RawConfig, env: ProgramEnv =
     const r = new ConfigReader("site", raw, declarations(), new Set(["registryToken", ...CAPROVER_SECRET_KEYS]), env.encryptedKeys && new Set(env.encryptedKeys));
     const config = readSiteConfig(r, stack, env);
     r.finish();
-    return config;
+    return { ...config, inactive: r.inactiveKeys() };
+}
+
+/** The one warning a run gives about inactive settings, or undefined when there are none. */
+export function inactiveWarning(config: Pick<SiteConfig, "profile" | "services" | "inactive">): string | undefined {
+    if (config.inactive.length === 0) return undefined;
+    const running = config.services.map((s) => `${s.name} (${s.target})`).join(", ");
+    return `profile "${config.profile}" runs ${running}; these settings are for services or targets it does not run, kept and ignored until a profile runs them: ${config.inactive.join(", ")}`;
 }
 
 /** Every `site:` key the program reads (Pulumi.yaml must declare exactly these). */
@@ -60,7 +70,7 @@ export function pushedServices(config: Pick<SiteConfig, "services" | "build">): 
     return [...config.services, ...config.build.releaseOnly];
 }
 
-function readSiteConfig(r: ConfigReader, stack: string, env: ProgramEnv): SiteConfig {
+function readSiteConfig(r: ConfigReader, stack: string, env: ProgramEnv): Omit<SiteConfig, "inactive"> {
     const profile = r.oneOf("topology", PROFILE_NAMES);
     const owner = r.string("githubOwner", { required: true, pattern: GITHUB_LOGIN, accepted: "a GitHub user or organisation name, e.g. aaronspindler" }) ?? "";
     const repository = r.string("appRepository", { required: true, pattern: REPO_NAME, accepted: "the app repository's name, e.g. aaronspindler.com" }) ?? "";
@@ -88,7 +98,10 @@ function readSiteConfig(r: ConfigReader, stack: string, env: ProgramEnv): SiteCo
     };
 }
 
-/** Reads `site:services`: per-service overrides, each for a service the profile runs. */
+/**
+ * Reads `site:services`: per-service overrides. Those for catalogue services the profile does not
+ * run are checked all the same, then kept aside (inactive), so a profile flip needs no other edit.
+ */
 function readOverrides(r: ConfigReader, profile: ProfileName): Partial<Record<ServiceName, ServiceOverride>> {
     const raw = r.object("services")!;
     const running = profileServices(profile);
@@ -99,15 +112,13 @@ function readOverrides(r: ConfigReader, profile: ProfileName): Partial<Record<Se
             r.fail(key, service, `a service name: ${SERVICE_NAMES.join(", ")}`);
             continue;
         }
-        if (!running.includes(service as ServiceName)) {
-            r.complain(key, `profile "${profile}" does not run ${service}; it runs ${running.join(", ")} (remove the override or change site:topology)`);
-            continue;
-        }
         if (!isPlainObject(value)) {
             r.fail(key, value, `an object with ${OVERRIDE_FIELDS.join(", ")}`);
             continue;
         }
-        out[service as ServiceName] = readOverride(r, key, value);
+        const override = readOverride(r, key, value);
+        if (running.includes(service as ServiceName)) out[service as ServiceName] = override;
+        else r.inactive(key);
     }
     if (out.web?.off) r.complain("services.web.off", "web cannot be turned off; pick a profile instead (every profile runs web)");
     return out;
@@ -134,6 +145,9 @@ function readOverride(r: ConfigReader, key: string, value: Record<string, unknow
             case "off":
                 if (typeof v === "boolean") o.off = v;
                 else r.fail(at, v, "true or false");
+                break;
+            case "limits":
+                o.limits = readLimits(r, at, v);
                 break;
             default:
                 r.complain(at, `unknown field; accepted fields are ${OVERRIDE_FIELDS.join(", ")}`);

@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { RawConfig } from "./reader";
-import { SiteConfig, parseSiteConfig } from "./site";
+import { SiteConfig, inactiveWarning, parseSiteConfig } from "./site";
 
 const PREFIX = "site:";
 /** Not in the SDK's typings: whether the engine holds a config key encrypted. */
@@ -37,6 +37,9 @@ export function loadSiteConfig(): SiteConfig {
         // A preview builds nothing, so it needs no credentials; `pulumi up` refuses to start without them.
         pulumi.log.warn("no GHCR credentials (site:registryToken or GITHUB_TOKEN): `pulumi up` will refuse to build until one is set");
     }
+    // Once per run: settings for services the profile does not run are kept, and say so.
+    const inactive = inactiveWarning(config);
+    if (inactive) pulumi.log.warn(inactive);
     if (config.build.enabled && !config.build.commitSha) {
         pulumi.log.warn("no commit SHA (site:commitSha or GITHUB_SHA): images will be tagged latest only");
     }

@@ -6,6 +6,8 @@
  * profile is a configuration change and nothing else.
  */
 
+import type { Limits } from "./limits";
+
 /** Stable service names. A service keeps its name (and so its resources' URNs) across profiles. */
 export const SERVICE_NAMES = ["web", "celery", "celerybeat", "flower"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -43,6 +45,8 @@ export interface Role {
     buildArgs: Record<string, string>;
     /** Runs the beat scheduler: a second container would run every periodic task twice. */
     scheduler?: true;
+    /** Container limits this role needs whatever the stack sets (a service's `limits` override them field by field). */
+    limits?: Limits;
 }
 
 const SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler";
@@ -52,6 +56,11 @@ const WEB_HEALTH: HealthCheck = { path: "/health/", intervalSeconds: 30, timeout
 const FLOWER_HEALTH: HealthCheck = { path: "/healthcheck", intervalSeconds: 30, timeoutSeconds: 10, startSeconds: 20, retries: 3 };
 /** Only the web image builds the JavaScript bundle. */
 const SKIP_JS = { SKIP_JS_BUILD: "1" };
+/**
+ * Worker and beat in one container: the real site's `celery worker --beat` ran out of open files
+ * at the host's default limit, which is why it went back to four services.
+ */
+const SHARED_CONTAINER_LIMITS: Limits = { nofile: { soft: 65536, hard: 65536 } };
 
 /** The catalogue of roles (facts from DESIGN.md). */
 export const ROLES = {
@@ -85,6 +94,7 @@ export const ROLES = {
         exposure: "internal",
         buildArgs: SKIP_JS,
         scheduler: true,
+        limits: SHARED_CONTAINER_LIMITS,
     },
     "all-in-one": {
         target: undefined,
@@ -94,6 +104,7 @@ export const ROLES = {
         health: WEB_HEALTH,
         buildArgs: { SKIP_JS_BUILD: "0" },
         scheduler: true,
+        limits: SHARED_CONTAINER_LIMITS,
     },
 } as const satisfies Record<string, Role>;
 export type RoleName = keyof typeof ROLES;
@@ -122,6 +133,8 @@ export interface ServiceOverride {
     env?: Record<string, string>;
     /** Leave this service out although the profile runs it. */
     off?: boolean;
+    /** Container limits, over the role's own field by field. */
+    limits?: Limits;
 }
 
 /** A service the active profile runs, with everything derived from it. */
@@ -152,6 +165,8 @@ export interface ActiveService {
     secretStem: string;
     /** Runs the beat scheduler, so it must run exactly one container. */
     scheduler: boolean;
+    /** Container limits: the role's, then the service's override. */
+    limits: Limits;
 }
 
 /** Inputs of `resolveServices`, already validated by `config.ts`. */
@@ -197,8 +212,18 @@ export function resolveServices(input: ResolveInput): ActiveService[] {
                 env: override.env ?? {},
                 secretStem: `CAPROVER_${name.toUpperCase()}`,
                 scheduler: role.scheduler === true,
+                limits: { ...role.limits, ...override.limits },
             };
         });
+}
+
+/** Dockerfile targets a service is built from under any profile (`single`'s only when its target is configured). */
+export function serviceTargets(service: ServiceName, singleTarget?: string): string[] {
+    const targets = PROFILE_NAMES.map((p) => (PROFILES[p] as Partial<Record<ServiceName, RoleName>>)[service])
+        .filter((role): role is RoleName => role !== undefined)
+        .map((role) => (ROLES[role] as Role).target ?? singleTarget)
+        .filter((t): t is string => t !== undefined);
+    return [...new Set(targets)];
 }
 
 /**

@@ -11,6 +11,7 @@ import { GithubSide } from "../components/github/githubSide";
 import { GhcrRegistry } from "../components/images/ghcrRegistry";
 import { ImageRelease, ReleaseManifest } from "../components/images/imageRelease";
 import { ServiceImage } from "../components/images/serviceImage";
+import { sourceRelease } from "./source";
 import { Summary, summarize } from "./summary";
 
 /** What a stack exports. */
@@ -28,10 +29,19 @@ export interface SiteOutputs {
 }
 
 /**
- * Builds one stack from validated configuration. Every resource is derived from
- * `config.services`; resource names are service names, so URNs survive profile changes.
+ * The program of one stack: a promoting stack reads and checks its source stack's release first,
+ * so a release the source never ran is refused before anything else is registered.
  */
-export function deploySite(config: SiteConfig): SiteOutputs {
+export async function siteProgram(config: SiteConfig): Promise<SiteOutputs> {
+    return deploySite(config, await sourceRelease(config));
+}
+
+/**
+ * Builds one stack from validated configuration. Every resource is derived from
+ * `config.services`; resource names are service names, so URNs survive profile changes. `source` is
+ * the source stack's release, when the stack promotes.
+ */
+export function deploySite(config: SiteConfig, source?: unknown): SiteOutputs {
     const without = (plugin: string, part: string): boolean => {
         if (!config.previewWithout.includes(plugin)) return false;
         pulumi.log.warn(`${part}: left out of this preview because the ${plugin} resource plugin is not installed here (it cannot be built from Go modules on this machine); CI previews include it`);
@@ -41,6 +51,7 @@ export function deploySite(config: SiteConfig): SiteOutputs {
     const release = !config.build.enabled && releasing(config.build.release)
         ? new ImageRelease("release", {
               settings: { ...config.build.release, retag: config.build.release.retag && !without("command", "re-tagging of promoted images") },
+              source,
               services: config.services,
               pinned: config.build.digests,
               registry,
@@ -90,8 +101,12 @@ export function deploySite(config: SiteConfig): SiteOutputs {
         summary: summarize(config),
         release: pulumi.output({
             commitSha: release ? release.commitSha : config.build.commitSha,
+            profile: config.profile,
+            // What a promoting stack checks: these images ran here, each app health-gated.
+            deployed: apps ? pulumi.all([apps.deployedImages, refs]).apply(([running, wanted]) => Object.keys(wanted).every((s) => running[s] === wanted[s])) : false,
             images: Object.fromEntries(config.services.map((s) => [s.name, { target: s.target, ref: refs[s.name] }])),
             alternates,
+            releaseProfiles: config.build.releaseProfiles,
         }) as pulumi.Output<ReleaseManifest>,
         apps: apps && { appNames: apps.appNames, appUrls: apps.appUrls, deployedImages: apps.deployedImages },
     };

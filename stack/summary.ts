@@ -1,26 +1,36 @@
 /**
  * The stack's `summary` output: what the active profile runs beside today's four-service production
- * (`split`), as the seed documents compare them. Derived from the configuration alone.
+ * (`split`), as the seed documents compare them: services, Dockerfile targets, CapRover apps, image
+ * builds per push, container cleanup jobs, workflows, and the GitHub Actions minutes a push costs.
+ * Derived from the configuration alone.
  */
 import { SiteConfig, pushedServices } from "../config/site";
 import { ActiveService, ProfileName, resolveServices } from "../config/topology";
 import { housekeepingFigures } from "../components/github/housekeeping";
 import { imageRepository, retentionPolicy } from "../components/images/ghcrRegistry";
+import { INFRA_WORKFLOW_PATH } from "../scripts/infra-workflow/definition";
+import { MinutesEstimate, actionsMinutes, showMinutes } from "./actionsMinutes";
 
 /** Counts and names of what a profile runs, as the seed documents compare them. */
 export interface ProfileFigures {
     /** Services (one container role each). */
     services: string[];
-    /** Image repositories pushed to GHCR. */
+    /** Image repositories the services run from. */
     images: string[];
-    /** Dockerfile targets built. */
+    /** Dockerfile targets the services run. */
     dockerfileTargets: string[];
     /** CapRover apps deployed. */
     caproverApps: string[];
+    /** Images built for a push: what a building stack pushes, or (promoting) its services' images, built once by its source stack. */
+    imageBuildsPerPush: number;
+    /** Container cleanup jobs (one per image package the stack pushes and so keeps). */
+    cleanupJobs: number;
     /** Workflow files generated for the app repository. */
     workflows: string[];
-    /** Container cleanup jobs (one per image package). */
-    cleanupJobs: number;
+    /** Workflow files of this repository (the infrastructure pipeline). */
+    workflowsHere: string[];
+    /** GitHub Actions minutes per push, by step (stack/actionsMinutes.ts, the seeds' model). */
+    actionsMinutesPerPush: MinutesEstimate;
 }
 
 /** The stack summary output: the active profile beside today's four-service production. */
@@ -36,20 +46,34 @@ export interface Summary {
 }
 
 /**
- * Figures of `services`; the housekeeping (workflow files, cleanup jobs) is what the stack would
- * generate for the packages in `pushed`, and nothing when it does not manage GitHub.
+ * Figures of `services`; `pushed` are the images the stack would push (and its cleanup keeps), the
+ * housekeeping is what the stack would generate for their packages, and nothing when it does not
+ * manage GitHub.
  */
 function figures(config: SiteConfig, services: ActiveService[], pushed: ActiveService[]): ProfileFigures {
     const housekeeping = config.githubSide.manage
         ? housekeepingFigures(config.githubSide.workflows, retentionPolicy(config.registry, pushed))
         : { workflows: [], cleanupJobs: 0 };
+    const caproverApps = services.map((s) => s.appName);
+    const imageBuildsPerPush = config.build.enabled ? pushed.length : services.length;
     return {
         services: services.map((s) => s.name),
         images: services.map((s) => imageRepository(config.registry.imagePrefix, s.name)),
         dockerfileTargets: services.map((s) => s.target),
-        caproverApps: services.map((s) => s.appName),
-        ...housekeeping,
+        caproverApps,
+        imageBuildsPerPush,
+        cleanupJobs: housekeeping.cleanupJobs,
+        workflows: housekeeping.workflows,
+        workflowsHere: [INFRA_WORKFLOW_PATH.split("/").pop()!],
+        actionsMinutesPerPush: actionsMinutes({ imageBuilds: imageBuildsPerPush, apps: caproverApps.length, cleanupJobs: housekeeping.cleanupJobs }),
     };
+}
+
+/** A row's value as the comparison shows it: a count, or a range of minutes. */
+function shown(value: ProfileFigures[keyof ProfileFigures]): string {
+    if (typeof value === "number") return String(value);
+    if (Array.isArray(value)) return String(value.length);
+    return showMinutes(value.total);
 }
 
 /**
@@ -61,11 +85,10 @@ export function summarize(config: SiteConfig): Summary {
     const split = resolveServices({ profile: "split", appNamePrefix: "", buildArgs: {}, overrides: {} });
     const baseline = figures(config, split, split);
     const rows = Object.keys(active) as (keyof ProfileFigures)[];
-    const count = (v: string[] | number) => (typeof v === "number" ? v : v.length);
     return {
         profile: config.profile,
         active,
         baseline,
-        comparison: rows.map((row) => `${row}: ${count(active[row])} (split: ${count(baseline[row])})`),
+        comparison: rows.map((row) => `${row}: ${shown(active[row])} (split: ${shown(baseline[row])})`),
     };
 }

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as caprover from "../../provider/sdk";
+import { serviceUpdateOverride } from "./serviceOverride";
 import type { CapRoverSettings } from "../../config/caprover";
 import type { ActiveService } from "../../config/topology";
 
@@ -32,7 +33,8 @@ export type AppSpec = Omit<caprover.AppArgs, "image">;
 /**
  * One service's app, from the topology: workers are not web-exposed; web-exposed apps get their
  * health path and force SSL (Flower's basic-auth credentials must never cross plain HTTP); Flower
- * sits behind HTTP basic auth. Every app gets a deploy token for CI.
+ * sits behind HTTP basic auth. Every app gets a deploy token for CI, and the Docker service settings
+ * CapRover has no field for (limits, update order) through its `serviceUpdateOverride`.
  */
 export function appSpec(service: ActiveService, settings: CapRoverSettings): AppSpec {
     const exposed = service.exposure !== "internal";
@@ -53,6 +55,7 @@ export function appSpec(service: ActiveService, settings: CapRoverSettings): App
         healthPath: exposed ? service.health?.path : undefined,
         deployTimeoutMs: settings.deployTimeoutSeconds * 1000,
         deleteVolumes: settings.deleteVolumes,
+        serviceUpdateOverride: serviceUpdateOverride({ scheduler: service.scheduler, hasMounts: volumes.length > 0, limits: service.limits }),
         adopt: settings.adoptExistingApps,
         allowReplace: settings.allowReplace,
     };

@@ -9,7 +9,7 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import type { ReleaseSettings } from "../../config/images";
 import { COMMIT, DIGEST_REF } from "../../config/names";
-import type { ActiveService, ServiceName } from "../../config/topology";
+import type { ActiveService, ProfileName, ServiceName } from "../../config/topology";
 import { GhcrRegistry } from "./ghcrRegistry";
 
 /** The stack output every stack exports and a promoting stack reads. */
@@ -19,10 +19,16 @@ export const RELEASE_OUTPUT = "release";
 export interface ReleaseManifest {
     /** Commit the images were built from, when known. */
     commitSha?: string;
+    /** Profile the stack ran these images under. */
+    profile?: ProfileName;
+    /** True when every image in `images` runs on the stack's CapRover apps (health-gated deploys). */
+    deployed?: boolean;
     /** Per service: the image by digest and the Dockerfile target it was built from. */
     images: Record<string, { target: string; ref: string }>;
-    /** Images built for promoting stacks that run other profiles (`site:releaseProfiles`). */
+    /** Images built for promoting stacks that run other profiles (`site:releaseProfiles`), never run here. */
     alternates?: { service: string; target: string; ref: string }[];
+    /** The profiles `alternates` were built for (`site:releaseProfiles`): the opt-out a promoting stack accepts. */
+    releaseProfiles?: ProfileName[];
 }
 
 /**
@@ -50,6 +56,8 @@ export function promotedRef(manifest: unknown, service: Pick<ActiveService, "nam
 export interface ImageReleaseArgs {
     /** Release settings from the stack configuration. */
     settings: ReleaseSettings;
+    /** The source stack's release (`site:promoteFrom`), already read and checked; absent when not promoting. */
+    source?: unknown;
     /** The active services (one image each). */
     services: ActiveService[];
     /** Images pinned by digest in config (`site:imageDigests`); they win over the source stack and the tag. */
@@ -76,9 +84,7 @@ export class ImageRelease extends pulumi.ComponentResource {
         super("site:image:ImageRelease", name, {}, opts);
         const { settings, services, pinned, registry } = args;
         const unpinned = services.filter((s) => !pinned[s.name]);
-        const manifest = settings.promoteFrom && !settings.releaseTag && unpinned.length > 0
-            ? new pulumi.StackReference("promote-from", { name: settings.promoteFrom }, { parent: this }).getOutput(RELEASE_OUTPUT)
-            : undefined;
+        const promoting = settings.promoteFrom !== undefined && !settings.releaseTag && unpinned.length > 0;
         const lookup = settings.releaseTag && unpinned.length > 0 && !args.skipTagLookups ? this.lookupProvider(registry) : undefined;
         this.refs = Object.fromEntries(
             services.map((service) => {
@@ -87,12 +93,12 @@ export class ImageRelease extends pulumi.ComponentResource {
                 // `<target>-<tag>`: a service's repository holds several targets across profiles.
                 if (settings.releaseTag && args.skipTagLookups) return [service.name, pulumi.output(pulumi.unknown) as pulumi.Output<string>];
                 if (settings.releaseTag) return [service.name, this.resolveTag(repository, `${service.target}-${settings.releaseTag}`, lookup)];
-                if (manifest) return [service.name, manifest.apply((m) => this.promoted(m, service, settings.promoteFrom!))];
+                if (promoting) return [service.name, this.promoted(args.source, service, settings.promoteFrom!)];
                 throw new Error(`ImageRelease: nothing names an image for ${service.name}`);
             }),
         );
-        this.commitSha = manifest
-            ? manifest.apply((m) => ((m as Partial<ReleaseManifest> | undefined)?.commitSha ?? "").match(COMMIT)?.[0])
+        this.commitSha = promoting
+            ? pulumi.output(((args.source as Partial<ReleaseManifest> | undefined)?.commitSha ?? "").match(COMMIT)?.[0])
             : pulumi.output(settings.releaseTag?.match(COMMIT)?.[0]);
         if (settings.retag) {
             for (const service of services) this.retag(service, this.refs[service.name], args);

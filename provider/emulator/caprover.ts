@@ -16,6 +16,7 @@ import * as crypto from "crypto";
 import * as http from "http";
 import type { AddressInfo } from "net";
 import type { Socket } from "net";
+import { parse as parseYaml } from "yaml";
 import { apr1, apr1Matches } from "../src/app/apr1";
 import type { AppDefinition, BuildStatus, EnvVar, HttpAuth, Port, Registry, Volume } from "../src/api/types";
 import { STATUS } from "../src/api/types";
@@ -534,6 +535,10 @@ export class CapRoverEmulator {
         if (repoInfo && (repoInfo.branch || repoInfo.repo || repoInfo.user || repoInfo.password) && (!repoInfo.branch || !repoInfo.repo || !repoInfo.user || !repoInfo.password)) {
             throw new ApiFailure(STATUS.ILLEGAL_PARAMETER, "Missing required Github/BitBucket/Gitlab field");
         }
+        const serviceUpdateOverride = `${body.serviceUpdateOverride || ""}`.trim();
+        if (serviceUpdateOverride && !isYamlOrJsonObject(serviceUpdateOverride)) {
+            throw new ApiFailure(STATUS.ILLEGAL_PARAMETER, "serviceUpdateOverride must be either a valid JSON object starting with { or an equivalent yaml");
+        }
         const instanceCount = Number(body.instanceCount);
         if (instanceCount >= 0) def.instanceCount = instanceCount;
         if (body.captainDefinitionRelativeFilePath) def.captainDefinitionRelativeFilePath = `${body.captainDefinitionRelativeFilePath}`;
@@ -548,7 +553,7 @@ export class CapRoverEmulator {
         def.customNginxConfig = `${body.customNginxConfig || ""}`;
         def.redirectDomain = `${body.redirectDomain || ""}`;
         def.preDeployFunction = `${body.preDeployFunction || ""}`;
-        def.serviceUpdateOverride = `${body.serviceUpdateOverride || ""}`;
+        def.serviceUpdateOverride = serviceUpdateOverride;
         def.tags = (body.tags as { tagName: string }[] | undefined) ?? [];
         def.appPushWebhook = repoInfo && repoInfo.repo ? { repoInfo } : undefined;
         def.appDeployTokenConfig = deployTokenConfig(body.appDeployTokenConfig as AppDefinition["appDeployTokenConfig"]);
@@ -704,6 +709,17 @@ export class CapRoverEmulator {
         if (!this.registries.delete(id)) throw new ApiFailure(STATUS.GENERIC, `Registry not found: ${id}`);
         return [STATUS.OK, "Registry deleted"];
     }
+}
+
+/** CapRover merges the override over the service spec, so it must be an object: JSON (starting with `{`) or YAML. */
+function isYamlOrJsonObject(text: string): boolean {
+    let value: unknown;
+    try {
+        value = text.startsWith("{") || text.startsWith("[") ? JSON.parse(text) : parseYaml(text);
+    } catch {
+        return false;
+    }
+    return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function deployTokenConfig(given: AppDefinition["appDeployTokenConfig"]): AppDefinition["appDeployTokenConfig"] {

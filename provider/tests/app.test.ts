@@ -8,6 +8,9 @@ import { sleep } from "../src/api/transport";
 import { PartialFailure } from "../src/resources/handler";
 import { TestAppInputs as AppInputs, TestAppOutputs as AppOutputs, TestAppProvider as CapRoverAppProvider, AUTH_SECRET, ENV_SECRET, PASSWORD, client, connection, expectNoSecrets, failure, image, useEmulator, webInputs, workerInputs } from "./support";
 
+/** What a service carrying beat gets: the raised open-file limit, stop-first updates. */
+const BEAT_OVERRIDE = JSON.stringify({ TaskTemplate: { ContainerSpec: { Ulimits: [{ Name: "nofile", Soft: 65536, Hard: 65536 }] } }, UpdateConfig: { Order: "stop-first" } });
+
 describe("CapRoverApp provider", () => {
     const emulator = useEmulator();
     const lines: string[] = [];
@@ -143,6 +146,20 @@ describe("CapRoverApp provider", () => {
             expect(await provider.read("celery", outs)).to.deep.equal({});
         });
 
+        it("reads back the serviceUpdateOverride, so a change made outside Pulumi shows as drift", async () => {
+            const inputs = workerInputs(emulator(), { serviceUpdateOverride: BEAT_OVERRIDE });
+            const outs = await create(inputs);
+            expect(emulator().app("celery")!.serviceUpdateOverride).to.equal(BEAT_OVERRIDE);
+            expect(outs.serviceUpdateOverride).to.equal(BEAT_OVERRIDE);
+            const c = client(emulator());
+            await c.updateApp((await c.getApp("celery"))!, { serviceUpdateOverride: '{"UpdateConfig":{"Order":"start-first"}}' });
+            const read = await provider.read("celery", outs);
+            expect(read.props!.serviceUpdateOverride).to.equal('{"UpdateConfig":{"Order":"start-first"}}');
+            expect(await provider.diff("celery", read.props!, inputs)).to.deep.include({ changes: true, replaces: [] });
+            await provider.update("celery", read.props!, inputs);
+            expect(emulator().app("celery")!.serviceUpdateOverride).to.equal(BEAT_OVERRIDE);
+        });
+
         it("round-trips: read right after create equals the create outputs", async () => {
             const outs = await create(webInputs(emulator()));
             expect((await provider.read("web", outs)).props).to.deep.equal(outs);
@@ -170,6 +187,16 @@ describe("CapRoverApp provider", () => {
             expect(updated.deployToken).to.equal(outs.deployToken);
             // Nothing else changed, so the definition was not rewritten.
             expect(requests("/user/apps/appDefinitions/update")).to.have.length(1);
+        });
+
+        it("sends a changed serviceUpdateOverride without redeploying (CapRover applies it to the service itself)", async () => {
+            const outs = await create(workerInputs(emulator()));
+            const versions = emulator().app("celery")!.versions.length;
+            expect((await provider.diff("celery", outs, workerInputs(emulator(), { serviceUpdateOverride: BEAT_OVERRIDE }))).changes).to.equal(true);
+            const updated = (await provider.update("celery", outs, workerInputs(emulator(), { serviceUpdateOverride: BEAT_OVERRIDE }))).outs!;
+            expect(updated.serviceUpdateOverride).to.equal(BEAT_OVERRIDE);
+            expect(emulator().app("celery")!.serviceUpdateOverride).to.equal(BEAT_OVERRIDE);
+            expect(emulator().app("celery")!.versions).to.have.length(versions);
         });
 
         it("keeps fields it does not manage (set in the dashboard) when it updates", async () => {
@@ -315,7 +342,16 @@ describe("CapRoverApp provider", () => {
         it("fills defaults for omitted inputs", async () => {
             const { inputs, failures } = await provider.check({} as AppInputs, { connection: connection(emulator()), appName: "x", image: image("1") } as AppInputs);
             expect(failures).to.deep.equal([]);
-            expect(inputs).to.include({ instanceCount: 1, containerHttpPort: 80, exposeAsWebApp: false, deployTimeoutMs: 600000, deleteVolumes: false });
+            expect(inputs).to.include({ instanceCount: 1, containerHttpPort: 80, exposeAsWebApp: false, deployTimeoutMs: 600000, deleteVolumes: false, serviceUpdateOverride: "" });
+        });
+
+        it("refuses a serviceUpdateOverride that is not a JSON object, as CapRover would", async () => {
+            for (const bad of ["{", "[]", "null", '"text"']) {
+                const { failures } = await provider.check({} as AppInputs, workerInputs(emulator(), { serviceUpdateOverride: bad }));
+                expect(failures!.map((f) => f.property), bad).to.deep.equal(["serviceUpdateOverride"]);
+            }
+            const { failures } = await provider.check({} as AppInputs, workerInputs(emulator(), { serviceUpdateOverride: "" }));
+            expect(failures).to.deep.equal([]);
         });
 
         it("refuses volumes on an app without persistent data", async () => {

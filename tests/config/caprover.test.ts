@@ -92,7 +92,14 @@ describe("CapRover settings", () => {
             'site:caproverVolumes.celerybeat: ["no-path"] is not accepted; expected a list of "<volume-name>:/container/path"',
         );
         expect(problems({ ...ON, caproverVolumes: { worker: [] } })).to.include('site:caproverVolumes.worker: "worker" is not accepted; expected a service name');
-        expect(problems({ ...ON, topology: "unified", caproverVolumes: { flower: ["f:/data"] } })).to.include("site:caproverVolumes.flower: the profile does not run flower");
+        // Inactive, yet still checked: a bad entry fails even for a service the profile does not run.
+        expect(problems({ ...ON, topology: "unified", caproverVolumes: { flower: ["f"] } })).to.include('site:caproverVolumes.flower: ["f"] is not accepted');
+    });
+
+    it("keep aside (inactive) the volumes of a service the profile does not run", () => {
+        const c = stackConfig("prod", { ...ON, topology: "unified", caproverVolumes: { celerybeat: ["beat:/data"], celery: ["c:/data"] } });
+        expect(c.caprover.volumes).to.deep.equal({ celery: [{ volumeName: "c", containerPath: "/data" }] });
+        expect(c.inactive).to.deep.equal(["site:caproverVolumes.celerybeat"]);
     });
 
     it("never show a secret's value", () => {

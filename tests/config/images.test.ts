@@ -8,6 +8,8 @@ import { ConfigError } from "../../config/reader";
 import { parseSiteConfig } from "../../config/site";
 import { CI_ENV, problems, stackConfig, stackRaw } from "../support/stacks";
 
+const digest = (c: string) => `ghcr.io/aaronspindler/aaronspindler.com-x@sha256:${c.repeat(64)}`;
+
 describe("images configuration", () => {
     it("configures prod to promote dev's images into a reviewer-gated environment", () => {
         const prod = stackConfig("prod");
@@ -45,9 +47,28 @@ describe("images configuration", () => {
             expect(problems({ build: false, imageDigests: { web: "ghcr.io/x/y-web:latest" } })).to.include(
                 'site:imageDigests.web: "ghcr.io/x/y-web:latest" is not accepted; expected an image by digest',
             );
-            expect(problems({ topology: "unified", imageDigests: { flower: `ghcr.io/x/y@sha256:${"a".repeat(64)}` } })).to.include(
-                'site:imageDigests.flower: no active service is called "flower"',
+            expect(problems({ imageDigests: { redis: `ghcr.io/x/y@sha256:${"a".repeat(64)}` } })).to.include(
+                'site:imageDigests.redis: "redis" is not accepted; expected a service name: web, celery, celerybeat, flower',
             );
+            expect(problems({ imageDigests: { celery: { "celery-beat": `ghcr.io/x/y@sha256:${"a".repeat(64)}` } } })).to.include(
+                'site:imageDigests.celery: key "celery-beat" is not accepted; expected a Dockerfile target celery is built from: celery-worker, celery-unified',
+            );
+            expect(problems({ imageDigests: { celery: { "celery-unified": "ghcr.io/x/y:latest" } } })).to.include(
+                'site:imageDigests.celery.celery-unified: "ghcr.io/x/y:latest" is not accepted; expected an image by digest',
+            );
+            expect(problems({ build: false, promoteFrom: "", imageDigests: { web: digest("1"), celerybeat: digest("3"), flower: digest("4"), celery: { "celery-unified": digest("5") } } })).to.include(
+                "site:imageDigests.celery: is required when site:build is false: the image to deploy for celery (target celery-worker), as <image>@sha256:<64 hex digits>, or per target as site:imageDigests.celery.celery-worker",
+            );
+        });
+
+        it("nothing for pinned images of services or targets the profile does not run: they are kept aside (inactive)", () => {
+            const pins = { web: digest("1"), celery: { "celery-worker": digest("2"), "celery-unified": digest("5") }, celerybeat: digest("3"), flower: digest("4") };
+            const unified = stackConfig("prod", { topology: "unified", build: false, promoteFrom: "", retagPromoted: false, imageDigests: pins });
+            expect(unified.build.digests).to.deep.equal({ web: digest("1"), celery: digest("5") });
+            expect(unified.inactive).to.deep.equal(["site:imageDigests.celery.celery-worker", "site:imageDigests.celerybeat", "site:imageDigests.flower"]);
+            const split = stackConfig("prod", { topology: "split", build: false, promoteFrom: "", retagPromoted: false, imageDigests: pins });
+            expect(split.build.digests).to.deep.equal({ web: digest("1"), celery: digest("2"), celerybeat: digest("3"), flower: digest("4") });
+            expect(split.inactive).to.deep.equal(["site:imageDigests.celery.celery-unified"]);
         });
 
         it("a release profile that does not exist, or on a stack that does not build", () => {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { ConfigError } from "../../config/reader";
-import { parseSiteConfig } from "../../config/site";
+import { inactiveWarning, parseSiteConfig } from "../../config/site";
 import { problems, stackConfig, stackRaw } from "../support/stacks";
 
 describe("site configuration", () => {
@@ -18,13 +18,16 @@ describe("site configuration", () => {
         expect(prod.build.platform).to.equal("linux/amd64");
     });
 
-    it("runs the unified profile in the dev stack", () => {
+    it("runs prod's profile in the dev stack (dev proves what prod runs), building nothing it does not run", () => {
         const dev = stackConfig("dev");
-        expect(dev.profile).to.equal("unified");
+        expect(dev.profile).to.equal(stackConfig("prod").profile);
         expect(dev.services.map((s) => [s.name, s.target, s.appName])).to.deep.equal([
             ["web", "runtime-full", "dev-web"],
-            ["celery", "celery-unified", "dev-celery"],
+            ["celery", "celery-worker", "dev-celery"],
+            ["celerybeat", "celerybeat", "dev-celerybeat"],
+            ["flower", "flower", "dev-flower"],
         ]);
+        expect(dev.build.releaseOnly).to.deep.equal([]);
     });
 
     it("applies per-service overrides", () => {
@@ -33,6 +36,20 @@ describe("site configuration", () => {
         expect(celery.instanceCount).to.equal(3);
         expect(celery.env).to.deep.equal({ LOG_LEVEL: "info" });
         expect(c.services.map((s) => s.name)).to.deep.equal(["web", "celery", "celerybeat"]);
+    });
+
+    it("keeps overrides of services the profile does not run, ignores them, and names them in one warning", () => {
+        const services = { flower: { env: { FLOWER_PERSISTENT: "1" } }, celerybeat: { env: { TZ: "UTC" } }, web: { instanceCount: 2 } };
+        const unified = stackConfig("prod", { topology: "unified", services });
+        expect(unified.services.map((s) => [s.name, s.instanceCount])).to.deep.equal([["web", 2], ["celery", 1]]);
+        expect(unified.inactive).to.deep.equal(["site:services.celerybeat", "site:services.flower"]);
+        expect(inactiveWarning(unified)).to.equal(
+            'profile "unified" runs web (runtime-full), celery (celery-unified); these settings are for services or targets it does not run, kept and ignored until a profile runs them: site:services.celerybeat, site:services.flower',
+        );
+        const split = stackConfig("prod", { topology: "split", services });
+        expect(split.services.find((s) => s.name === "flower")!.env).to.deep.equal({ FLOWER_PERSISTENT: "1" });
+        expect(split.inactive).to.deep.equal([]);
+        expect(inactiveWarning(split)).to.equal(undefined);
     });
 
     it("accepts values as the engine passes them (JSON strings)", () => {
@@ -89,15 +106,13 @@ describe("site configuration", () => {
             );
         });
 
-        it("an override for a service the profile does not run", () => {
-            expect(problems({ topology: "unified", services: { flower: { instanceCount: 1 } } })).to.include(
-                'site:services.flower: profile "unified" does not run flower; it runs web, celery',
-            );
+        it("a bad override even for a service the profile does not run (it is checked, then kept aside)", () => {
+            expect(problems({ topology: "unified", services: { flower: { instanceCount: 0 } } })).to.include("site:services.flower.instanceCount: 0 is not accepted");
         });
 
         it("an override for a service that does not exist, or with an unknown field", () => {
             expect(problems({ services: { redis: {} } })).to.include('site:services.redis: "redis" is not accepted; expected a service name: web, celery, celerybeat, flower');
-            expect(problems({ services: { web: { replicas: 2 } } })).to.include("site:services.web.replicas: unknown field; accepted fields are appName, instanceCount, env, off");
+            expect(problems({ services: { web: { replicas: 2 } } })).to.include("site:services.web.replicas: unknown field; accepted fields are appName, instanceCount, env, off, limits");
         });
 
         it("turning web off", () => {

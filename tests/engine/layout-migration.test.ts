@@ -16,8 +16,9 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { CapRoverEmulator } from "../../provider/emulator/caprover";
 import { PreviewJson, REPO, Workspace, ensureTools, run } from "../../scripts/engine/driver";
-import { changedSteps, errorsOf, shortName, summaryOf } from "./events";
-import { CLI_TIMEOUT, STACK, inOrder, openLocalStack } from "./localStack";
+import { changedSteps, errorsOf, shortName, summaryOf } from "../../scripts/engine/events";
+import { CLI_TIMEOUT, STACK, openLocalStack } from "../../scripts/engine/localStack";
+import { inOrder } from "./inOrder";
 
 /** The last commit with the dynamic provider (and the old layout). */
 const BEFORE_MOVE = "df04686e60532ec055e759638afbde241e4f70eb";

@@ -16,19 +16,28 @@ import { clearTokenCache } from "../../provider/src/api/transport";
 import type { AppDefinition } from "../../provider/src/api/types";
 import { CapRoverEmulator } from "../../provider/emulator/caprover";
 import { EngineEvent, PreviewJson, REPO, Workspace, ensureTools } from "../../scripts/engine/driver";
-import { changedSteps, differingKeys, errorsOf, filesBelow, shortName, stepOf, summaryOf } from "./events";
-import { CLI_TIMEOUT, EMULATOR_PASSWORD, FLOWER_PASSWORD, STACK, inOrder, openLocalStack } from "./localStack";
+import { changedSteps, differingKeys, errorsOf, filesBelow, plannedSteps, shortName, stepOf, summaryOf } from "../../scripts/engine/events";
+import { CLI_TIMEOUT, EMULATOR_PASSWORD, FLOWER_PASSWORD, STACK, openLocalStack } from "../../scripts/engine/localStack";
+import { inOrder } from "./inOrder";
 
 // TEST-ONLY value: it exists only for this run's emulator and temporary state.
 const SECRET_ENV_VALUE = "django-key-test-only-9b41d6";
 const stack = ["--stack", STACK];
 
-/** The images the stack file deploys (split), and the unified worker's own image. */
+/** The images the stack file pins: one per service, celery's one per target (so the flip is one line). */
 const stackFile = YAML.parse(fs.readFileSync(path.join(REPO, "Pulumi.local.yaml"), "utf8")) as { config: Record<string, unknown> };
-const SPLIT_DIGESTS = stackFile.config["site:imageDigests"] as Record<string, string>;
+const PINS = stackFile.config["site:imageDigests"] as Record<string, string | Record<string, string>>;
+const CELERY = PINS.celery as Record<string, string>;
+const SPLIT_DIGESTS: Record<string, string> = { ...(PINS as Record<string, string>), web: (PINS.web as Record<string, string>)["runtime-full"], celery: CELERY["celery-worker"] };
+const UNIFIED_CELERY = CELERY["celery-unified"];
 const PREFIX = stackFile.config["site:appNamePrefix"] as string;
-const UNIFIED_CELERY = `${SPLIT_DIGESTS.celery.split("@")[0]}@sha256:${"5".repeat(64)}`;
 const app = (service: string) => `${PREFIX}${service}`;
+/** What the emulator stored as an app's serviceUpdateOverride, parsed. */
+const OVERRIDE = {
+    startFirst: { UpdateConfig: { Order: "start-first" } },
+    stopFirst: { UpdateConfig: { Order: "stop-first" } },
+    unified: { TaskTemplate: { ContainerSpec: { Ulimits: [{ Name: "nofile", Soft: 65536, Hard: 65536 }] } }, UpdateConfig: { Order: "stop-first" } },
+};
 
 describe("engine: the local stack against the CapRover emulator", function () {
     // Generous per step: a first run may still be compiling tools (ensureTools runs in `before`).
@@ -40,6 +49,7 @@ describe("engine: the local stack against the CapRover emulator", function () {
     const secrets = new Set([EMULATOR_PASSWORD, FLOWER_PASSWORD, SECRET_ENV_VALUE]);
 
     const appNames = () => [...emulator.apps.keys()].sort();
+    const override = (service: string) => JSON.parse(def(service).serviceUpdateOverride ?? "") as unknown;
     const def = (service: string): AppDefinition => {
         const d = emulator.app(app(service));
         if (!d) throw new Error(`no app ${app(service)} on the emulator (apps: ${appNames().join(", ")})`);
@@ -93,6 +103,13 @@ describe("engine: the local stack against the CapRover emulator", function () {
         expect(def("celery").envVars).to.deep.equal([{ key: "CELERY_LOG_LEVEL", value: "info" }]);
         expect(def("celerybeat").notExposeAsWebApp).to.equal(true);
         expect(def("flower").httpAuth?.user).to.equal("admin");
+        // Beat never runs twice: its service updates stop-first; the others start-first.
+        expect(Object.fromEntries(["web", "celery", "celerybeat", "flower"].map((s) => [s, override(s)]))).to.deep.equal({
+            web: OVERRIDE.startFirst,
+            celery: OVERRIDE.startFirst,
+            celerybeat: OVERRIDE.stopFirst,
+            flower: OVERRIDE.startFirst,
+        });
         noteTokens();
     });
 
@@ -102,18 +119,16 @@ describe("engine: the local stack against the CapRover emulator", function () {
         const refresh = await operation(["refresh"]);
         expect(changedSteps(refresh)).to.deep.equal([]);
         const preview = await ws.json<PreviewJson>(["preview", ...stack], { timeoutMs: CLI_TIMEOUT });
-        expect(preview.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${shortName(s.urn)}`)).to.deep.equal([]);
+        expect(plannedSteps(preview)).to.deep.equal([]);
     });
 
-    it("pulumi preview --diff --json of split -> unified: celerybeat and flower apps deleted, celery updated in place, nothing on web", async () => {
-        // The flip as an operator makes it: the profile, and the images of the services it runs.
+    it("pulumi preview --diff --json of split -> unified (one line): celerybeat and flower apps deleted, celery updated in place, nothing on web", async () => {
+        // The flip as an operator makes it: one line. The stack's pins for beat, Flower and the
+        // worker target stay, inactive, and the preview says so once.
         await config("set", "site:topology", "unified");
-        await config("rm", "--path", "site:imageDigests.celerybeat");
-        await config("rm", "--path", "site:imageDigests.flower");
-        await config("set", "--path", "site:imageDigests.celery", UNIFIED_CELERY);
 
         const preview = await ws.json<PreviewJson>(["preview", ...stack, "--diff"], { timeoutMs: CLI_TIMEOUT });
-        const changes = preview.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${shortName(s.urn)}`).sort();
+        const changes = plannedSteps(preview);
         expect(changes).to.deep.equal([
             "delete App::celerybeat",
             "delete App::flower",
@@ -125,9 +140,16 @@ describe("engine: the local stack against the CapRover emulator", function () {
         expect(preview.steps.filter((s) => shortName(s.urn).endsWith("::web") && s.op !== "same")).to.deep.equal([]);
         const celery = preview.steps.find((s) => shortName(s.urn) === "App::celery")!;
         expect(celery.replaceReasons ?? [], "celery replace reasons").to.deep.equal([]);
-        // The worker gains beat: a new image and the description naming the new process.
-        expect(differingKeys(celery.oldState?.inputs, celery.newState?.inputs)).to.deep.equal(["description", "image"]);
+        // The worker gains beat: a new image, the description naming the new process, and the override
+        // of a container that runs beat (the raised open-file limit, stop-first updates).
+        expect(differingKeys(celery.oldState?.inputs, celery.newState?.inputs)).to.deep.equal(["description", "image", "serviceUpdateOverride"]);
         expect(celery.newState?.inputs?.image).to.equal(UNIFIED_CELERY);
+        expect(JSON.parse(String(celery.newState?.inputs?.serviceUpdateOverride))).to.deep.equal(OVERRIDE.unified);
+        const inactive = (preview.diagnostics ?? []).filter((d) => d.severity === "warning" && d.message.includes("kept and ignored"));
+        expect(inactive.map((d) => d.message.trim().replace(/^warning: /, ""))).to.deep.equal([
+            'profile "unified" runs web (runtime-full), celery (celery-unified); these settings are for services or targets it does not run, kept and ignored until a profile runs them: ' +
+                "site:imageDigests.celery.celery-worker, site:imageDigests.celerybeat, site:imageDigests.flower, site:imageDigests.web.all-in-one",
+        ]);
         expect(preview.changeSummary).to.include({ delete: 4, update: 1 });
         expect(preview.changeSummary).not.to.have.any.keys("create", "replace", "create-replacement", "delete-replaced");
     });
@@ -148,6 +170,8 @@ describe("engine: the local stack against the CapRover emulator", function () {
         // Same app, not a new one: a re-registered app would have a new deploy token (and CI's secret would go stale).
         expect(def("celery").appDeployTokenConfig?.appDeployToken).to.equal(celeryToken);
         expect(def("celery").description).to.include("--beat");
+        // What CapRover merges over the celery service: nofile 65536/65536, stop-first.
+        expect(override("celery")).to.deep.equal(OVERRIDE.unified);
         expect(def("web")).to.deep.equal(webBefore);
         noteTokens();
     });
@@ -157,35 +181,37 @@ describe("engine: the local stack against the CapRover emulator", function () {
         clearTokenCache();
         const operator = new CapRoverClient({ url: emulator.url, password: EMULATOR_PASSWORD });
         await operator.updateApp(def("web"), { instanceCount: 3, description: "scaled by hand" });
+        // ... and someone lowers celery's open-file limit in its service override.
+        await operator.updateApp(def("celery"), { serviceUpdateOverride: "TaskTemplate:\n  ContainerSpec:\n    Ulimits: [{Name: nofile, Soft: 1024, Hard: 1024}]\n" });
 
         const events = await operation(["refresh"]);
-        expect(changedSteps(events)).to.deep.equal(["update App::web"]);
+        expect(changedSteps(events)).to.deep.equal(["update App::celery", "update App::web"]);
         const web = stepOf(events, "App::web")!;
         expect(differingKeys(web.old?.outputs, web.new?.outputs)).to.deep.equal(["description", "instanceCount"]);
         expect(web.new?.outputs).to.include({ instanceCount: 3, description: "scaled by hand" });
+        const celery = stepOf(events, "App::celery")!;
+        expect(differingKeys(celery.old?.outputs, celery.new?.outputs)).to.deep.equal(["serviceUpdateOverride"]);
 
         const preview = await ws.json<PreviewJson>(["preview", ...stack], { timeoutMs: CLI_TIMEOUT });
-        expect(preview.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${shortName(s.urn)}`)).to.deep.equal(["update App::web"]);
+        expect(plannedSteps(preview)).to.deep.equal(["update App::celery", "update App::web"]);
     });
 
-    it("back to split: pulumi up recreates celerybeat and flower, returns celery to its worker image and undoes the drift", async () => {
+    it("back to split (one line): pulumi preview shows the exact way back, pulumi up recreates celerybeat and flower, returns celery to its worker image and undoes the drift", async () => {
         await config("set", "site:topology", "split");
-        for (const service of ["celery", "celerybeat", "flower"]) {
-            await config("set", "--path", `site:imageDigests.${service}`, SPLIT_DIGESTS[service]);
-        }
+        const preview = await ws.json<PreviewJson>(["preview", ...stack, "--diff"], { timeoutMs: CLI_TIMEOUT });
+        // Web too: the drift above is put back.
+        const back = [...["celerybeat", "flower"].flatMap((s) => [`create App::${s}`, `create ServiceImage::${s}`]), "update App::celery", "update App::web"].sort();
+        expect(plannedSteps(preview)).to.deep.equal(back);
+        const celery = preview.steps.find((s) => shortName(s.urn) === "App::celery")!;
+        expect(differingKeys(celery.oldState?.inputs, celery.newState?.inputs)).to.deep.equal(["description", "image", "serviceUpdateOverride"]);
         const events = await operation(["up"]);
-        expect(changedSteps(events)).to.deep.equal([
-            "create App::celerybeat",
-            "create App::flower",
-            "create ServiceImage::celerybeat",
-            "create ServiceImage::flower",
-            "update App::celery",
-            "update App::web",
-        ]);
+        expect(changedSteps(events)).to.deep.equal(back);
         expect(appNames()).to.deep.equal(["celery", "celerybeat", "flower", "web"].map(app));
         for (const service of ["web", "celery", "celerybeat", "flower"]) expect(deployedImage(def(service)), service).to.equal(SPLIT_DIGESTS[service]);
         expect(def("web").instanceCount).to.equal(1);
         expect(def("web").description).not.to.equal("scaled by hand");
+        expect(override("celery")).to.deep.equal(OVERRIDE.startFirst);
+        expect(override("celerybeat")).to.deep.equal(OVERRIDE.stopFirst);
         noteTokens();
     });
 

@@ -9,8 +9,9 @@ import { CapRoverClient } from "../../provider/src/api/client";
 import { clearTokenCache, sleep } from "../../provider/src/api/transport";
 import { CapRoverEmulator } from "../../provider/emulator/caprover";
 import { PreviewJson, RunResult, Workspace, ensureTools, killAll } from "../../scripts/engine/driver";
-import { shortName } from "./events";
-import { CLI_TIMEOUT, EMULATOR_PASSWORD, STACK, inOrder, openLocalStack } from "./localStack";
+import { shortName } from "../../scripts/engine/events";
+import { CLI_TIMEOUT, EMULATOR_PASSWORD, STACK, openLocalStack } from "../../scripts/engine/localStack";
+import { inOrder } from "./inOrder";
 
 const stack = ["--stack", STACK];
 const APPS = ["local-celery", "local-celerybeat", "local-flower", "local-web"];

@@ -48,8 +48,9 @@ describe("split to unified and back (prod)", () => {
     it("changes nothing else: in particular web keeps its URNs and inputs", () => {
         const diff = diffResources(split, unified);
         expect(diff.changed).to.deep.equal({
-            // The app stays (same URN), with the new image and the description naming its new process.
-            "urn:pulumi:prod::site::site:caprover:SiteApps$caprover:index:App::celery": ["description", "image"],
+            // The app stays (same URN), with the new image, the description naming its new process and
+            // the override of a container running beat (raised open-file limit, stop-first updates).
+            "urn:pulumi:prod::site::site:caprover:SiteApps$caprover:index:App::celery": ["description", "image", "serviceUpdateOverride"],
             // The target, and the tag naming the exact build of that target.
             "urn:pulumi:prod::site::site:image:ServiceImage$docker-build:index:Image::celery": ["tags", "target"],
             // The container cleanup's matrix loses the two packages (tests/github/flip.test.ts has the detail).
@@ -81,10 +82,12 @@ describe("split to unified and back (prod)", () => {
 
 describe("split to unified, the committed prod (promoting dev's images)", () => {
     it("deletes celerybeat's and flower's app, image, re-tag and secrets; updates celery's app, re-tag and the cleanup matrix; nothing else", async () => {
-        const dev = await runSite("dev");
-        referencedStacks.dev = { release: await resolve(dev.outputs.release) };
+        // Dev first: prod promotes only what dev ran, so each prod run reads a dev that ran its profile.
+        const devRan = async (topology: string) => (referencedStacks.dev = { release: await resolve((await runSite("dev", { topology })).outputs.release) });
         try {
+            await devRan("split");
             const split = (await runSite("prod")).resources;
+            await devRan("unified");
             const unified = (await runSite("prod", { topology: "unified" })).resources;
             const diff = diffResources(split, unified);
             const short = (urn: string) => urn.split("::").slice(2).join("::").replace(/^.*\$/, "");
@@ -102,7 +105,7 @@ describe("split to unified, the committed prod (promoting dev's images)", () => 
             ].sort());
             expect(diff.added).to.deep.equal([]);
             expect(Object.fromEntries(Object.entries(diff.changed).map(([urn, keys]) => [short(urn), keys]))).to.deep.equal({
-                "caprover:index:App::celery": ["description", "image"],
+                "caprover:index:App::celery": ["description", "image", "serviceUpdateOverride"],
                 "github:index/repositoryFile:RepositoryFile::cleanup-containers": ["content"],
                 "command:local:Command::celery-retag": ["environment"],
             });

@@ -13,7 +13,7 @@ import { workflowFileText } from "../../components/github/workflowFile";
 import { Workflow } from "../../components/github/workflowModel";
 import { housekeepingWorkflows } from "../../components/github/housekeeping";
 import { PROFILE_NAMES } from "../../config/topology";
-import { deploySite } from "../../stack/site";
+import { siteProgram } from "../../stack/site";
 import { pushedServices } from "../../config/site";
 import { Registered, runProgram } from "./mocks";
 import { stackConfig } from "./stacks";
@@ -67,7 +67,7 @@ export function renderedFiles(config: SiteConfig): Record<string, string> {
 
 /** The workflow files the whole program commits for a configuration, path to content (a preview: prod's promoted images may be unknown). */
 export async function programFiles(config: SiteConfig): Promise<Record<string, string>> {
-    return committedFiles((await runProgram(config.stack, () => deploySite(config), true)).resources);
+    return committedFiles((await runProgram(config.stack, () => siteProgram(config), true)).resources);
 }
 
 /** Committed workflow files of a run: path to content. */

@@ -15,7 +15,7 @@ describe("mock harness", () => {
     });
 
     it("finds no shared URN in dev under single while it builds split's targets for prod", async () => {
-        const { resources } = await runSite("dev", { topology: "single", singleTarget: "all-in-one" });
+        const { resources } = await runSite("dev", { topology: "single", singleTarget: "all-in-one", releaseProfiles: ["split"] });
         const images = resources.filter((r) => r.type === "docker-build:index:Image").map((r) => [r.name, r.inputs.target]);
         expect(images).to.deep.include.members([["web", "all-in-one"], ["release-web", "runtime-full"]]);
     });

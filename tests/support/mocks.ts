@@ -32,6 +32,10 @@ function fakeOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, unkn
     if (args.type === "pulumi:pulumi:StackReference") {
         return { outputs: referencedStacks[String(args.inputs.name)] ?? {}, secretOutputNames: [] };
     }
+    if (args.type === "caprover:index:App") {
+        // What the provider reports after a successful (health-gated) deploy.
+        return { deployedImage: args.inputs.image };
+    }
     return {};
 }
 
@@ -51,7 +55,7 @@ function fakeCall(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
  * Runs `program` under mocks for `stack` and returns what it registered, in URN order.
  * `preview` selects dry-run semantics.
  */
-export async function runProgram<T>(stack: string, program: () => T, preview = false): Promise<{ resources: Registered[]; outputs: T }> {
+export async function runProgram<T>(stack: string, program: () => T | Promise<T>, preview = false): Promise<{ resources: Registered[]; outputs: T }> {
     let registrations = 0;
     await pulumi.runtime.setMocks(
         {
@@ -66,17 +70,22 @@ export async function runProgram<T>(stack: string, program: () => T, preview = f
         stack,
         preview,
     );
-    const outputs = program();
+    const outputs = await program();
     // Wait until every registration and output has settled.
     await settle(outputs);
-    const monitor = (pulumi.runtime as unknown as { getMonitor(): { getRegisteredResources(): Map<string, { urn: string; state: Record<string, unknown> }> } }).getMonitor();
-    const registered = monitor.getRegisteredResources();
+    const resources = registeredResources();
     // The mock monitor keys resources by URN, so a second resource with the same URN would silently
     // replace the first; the real engine rejects it. Fail here as the engine would.
-    if (registered.size !== registrations) {
-        throw new Error(`${registrations} resources registered under ${registered.size} URNs: two resources share a URN`);
+    if (resources.length !== registrations) {
+        throw new Error(`${registrations} resources registered under ${resources.length} URNs: two resources share a URN`);
     }
-    const resources = [...registered.values()].map((r) => {
+    return { resources, outputs };
+}
+
+/** What the current mock run has registered so far, in URN order (also after the program failed). */
+export function registeredResources(): Registered[] {
+    const monitor = (pulumi.runtime as unknown as { getMonitor(): { getRegisteredResources(): Map<string, { urn: string; state: Record<string, unknown> }> } }).getMonitor();
+    const resources = [...monitor.getRegisteredResources().values()].map((r) => {
         const parts = r.urn.split("::");
         const state = unwrap(r.state) as Record<string, unknown>;
         return {
@@ -87,7 +96,7 @@ export async function runProgram<T>(stack: string, program: () => T, preview = f
         };
     });
     resources.sort((a, b) => a.urn.localeCompare(b.urn));
-    return { resources, outputs };
+    return resources;
 }
 
 /** Resolves every Output inside a value (deeply). */

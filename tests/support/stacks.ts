@@ -2,10 +2,9 @@
  * Stack files loaded the way the engine loads them: the stack's `site:` values over the defaults
  * Pulumi.yaml declares, validated with what CI's environment adds (test-only values).
  */
-import * as fs from "fs";
 import * as path from "path";
-import { parse } from "yaml";
-import { declarations, declaredDefaults } from "../../config/declarations";
+import { declarations } from "../../config/declarations";
+import { stackFileConfig } from "../../config/stackFile";
 import { ConfigError, RawConfig } from "../../config/reader";
 import { SiteConfig, parseSiteConfig } from "../../config/site";
 
@@ -18,11 +17,7 @@ export function declaredKeys(): string[] {
 
 /** A stack file's `site:` values merged over the project defaults, as the engine merges them. */
 export function stackRaw(stack: string, overrides: RawConfig = {}): RawConfig {
-    const file = parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"));
-    const values = Object.fromEntries(
-        Object.entries((file.config ?? {}) as Record<string, unknown>).map(([k, v]) => [k.replace(/^site:/, ""), v]),
-    );
-    return { ...declaredDefaults(), ...values, ...overrides };
+    return stackFileConfig(ROOT, stack, overrides);
 }
 
 /** What CI's environment gives the program (test-only values). */

@@ -101,6 +101,25 @@ describe("CapRover emulator", () => {
         expect((await post({ appName: "nope" })).envelope).to.deep.include({ status: 1000, description: "App (nope) could not be found. Make sure that you have created the app." });
     });
 
+    it("stores serviceUpdateOverride (trimmed) and, like CapRover, refuses one that is not a JSON or YAML object", async () => {
+        const headers = await session();
+        await client(emulator()).registerApp("ovr", false);
+        const post = (serviceUpdateOverride: unknown) => raw("POST", "/user/apps/appDefinitions/update", headers, { appName: "ovr", description: "kept?", serviceUpdateOverride });
+        const json = '{"UpdateConfig":{"Order":"stop-first"}}';
+        expect((await post(` ${json}\n`)).envelope!.status).to.equal(100);
+        expect(emulator().app("ovr")).to.deep.include({ serviceUpdateOverride: json, description: "kept?" });
+        expect((await post("UpdateConfig:\n  Order: stop-first\n")).envelope!.status).to.equal(100);
+        const refusal = { status: 1110, description: "serviceUpdateOverride must be either a valid JSON object starting with { or an equivalent yaml" };
+        for (const bad of ["{not json", "[1, 2]", "just words", "42"]) {
+            expect((await post(bad)).envelope, bad).to.deep.include(refusal);
+        }
+        // A refused update changes nothing.
+        expect(emulator().app("ovr")!.serviceUpdateOverride).to.equal("UpdateConfig:\n  Order: stop-first");
+        // Left out (or empty), it resets, as every omitted scalar does.
+        expect((await post(undefined)).envelope!.status).to.equal(100);
+        expect(emulator().app("ovr")!.serviceUpdateOverride).to.equal("");
+    });
+
     it("generates a deploy token once and keeps it when the update sends it back", async () => {
         const c = client(emulator());
         await c.registerApp("t", false);

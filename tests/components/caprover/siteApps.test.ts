@@ -1,5 +1,5 @@
 /**
- * The CapRoverApps component under Pulumi mocks: one app per active service with the role's
+ * The SiteApps component under Pulumi mocks: one app per active service with the role's
  * exposure, and the split-to-unified flip: celerybeat and flower apps go, celery keeps its URN
  * and gets the new image, web does not change.
  */
@@ -29,6 +29,7 @@ async function prodUnder(topology: "split" | "unified", extra: Record<string, un
 const apps = (resources: Registered[]) => resources.filter((r) => r.type === APP_TYPE);
 const urnOf = (service: string) => `urn:pulumi:prod::site::site:caprover:SiteApps$${APP_TYPE}::${service}`;
 const secret = (value: unknown) => (value as { secret: unknown }).secret;
+const override = (app: Registered) => JSON.parse(String(app.inputs.serviceUpdateOverride)) as unknown;
 
 describe("SiteApps component", () => {
     let split: Registered[];
@@ -69,11 +70,40 @@ describe("SiteApps component", () => {
         const diff = diffResources(apps(split), apps(unified));
         expect(diff.removed).to.deep.equal([urnOf("celerybeat"), urnOf("flower")]);
         expect(diff.added).to.deep.equal([]);
-        // Same URN for celery: an update (new image, new role in the description), never a replacement.
-        expect(diff.changed).to.deep.equal({ [urnOf("celery")]: ["description", "image"] });
+        // Same URN for celery: an update (new image, new role in the description, beat's override), never a replacement.
+        expect(diff.changed).to.deep.equal({ [urnOf("celery")]: ["description", "image", "serviceUpdateOverride"] });
         const celery = unified.find((r) => r.urn === urnOf("celery"))!;
         expect(celery.inputs.image).to.equal(digests("unified").celery);
         expect(celery.inputs.appName).to.equal(split.find((r) => r.urn === urnOf("celery"))!.inputs.appName);
+    });
+
+    it("gives the unified celery app the raised open-file limit and a stop-first update in its override", () => {
+        const celery = unified.find((r) => r.urn === urnOf("celery"))!;
+        expect(override(celery)).to.deep.equal({
+            TaskTemplate: { ContainerSpec: { Ulimits: [{ Name: "nofile", Soft: 65536, Hard: 65536 }] } },
+            UpdateConfig: { Order: "stop-first" },
+        });
+        expect(override(unified.find((r) => r.urn === urnOf("web"))!)).to.deep.equal({ UpdateConfig: { Order: "start-first" } });
+    });
+
+    it("gives split's apps theirs: beat stop-first, the others start-first, no limit unless configured", () => {
+        expect(Object.fromEntries(apps(split).map((r) => [r.name, override(r)]))).to.deep.equal({
+            celery: { UpdateConfig: { Order: "start-first" } },
+            celerybeat: { UpdateConfig: { Order: "stop-first" } },
+            flower: { UpdateConfig: { Order: "start-first" } },
+            web: { UpdateConfig: { Order: "start-first" } },
+        });
+    });
+
+    it("carries a service's configured limits into its override", async () => {
+        const resources = await prodUnder("split", { services: { celery: { limits: { nofile: { soft: 8192, hard: 16384 }, memoryMiB: 2048, cpus: 2 } } } });
+        expect(override(apps(resources).find((r) => r.name === "celery")!)).to.deep.equal({
+            TaskTemplate: {
+                ContainerSpec: { Ulimits: [{ Name: "nofile", Soft: 8192, Hard: 16384 }] },
+                Resources: { Limits: { NanoCPUs: 2_000_000_000, MemoryBytes: 2048 * 1024 * 1024 } },
+            },
+            UpdateConfig: { Order: "start-first" },
+        });
     });
 
     it("registers GHCR pull credentials when a pull token is configured", async () => {
@@ -91,6 +121,6 @@ describe("SiteApps component", () => {
     it("turns volumes into a persistent-data app", () => {
         const settings: CapRoverSettings = { enabled: true, deployTimeoutSeconds: 60, volumes: { celerybeat: [{ volumeName: "beat", containerPath: "/data" }] }, deleteVolumes: false, adoptExistingApps: false, allowReplace: false };
         const beat = stackConfig("prod", { topology: "split", build: false, promoteFrom: "", imageDigests: digests("split") }).services.find((s) => s.name === "celerybeat")!;
-        expect(appSpec(beat, settings)).to.include({ hasPersistentData: true, deployTimeoutMs: 60_000 });
+        expect(appSpec(beat, settings)).to.include({ hasPersistentData: true, deployTimeoutMs: 60_000, serviceUpdateOverride: '{"UpdateConfig":{"Order":"stop-first"}}' });
     });
 });

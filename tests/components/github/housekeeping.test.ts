@@ -151,13 +151,12 @@ describe("generated workflows", () => {
     it("appear in the summary: workflow files and cleanup jobs per profile, as the seed documents compare them", async () => {
         const cleanupJobs: Record<string, number> = {};
         for (const profile of ["split", "essential", "unified", "single"]) {
-            // Without release profiles: dev as committed also cleans the packages it builds for prod.
-            const { outputs } = await runSite("dev", { ...profileOverrides(profile), releaseProfiles: [] });
+            const { outputs } = await runSite("dev", profileOverrides(profile));
             cleanupJobs[profile] = outputs.summary.active.cleanupJobs;
             expect(outputs.summary.baseline.cleanupJobs).to.equal(4);
         }
         expect(cleanupJobs).to.deep.equal({ split: 4, essential: 3, unified: 2, single: 1 });
-        const { outputs } = await runSite("dev", { mergeCleanups: true, releaseProfiles: [] });
+        const { outputs } = await runSite("dev", { topology: "unified", mergeCleanups: true });
         expect(outputs.summary.active.workflows).to.deep.equal(["housekeeping.yml", "codeql.yml", "dependabot-lockfile-regen.yml"]);
         expect(outputs.summary.comparison).to.include("workflows: 3 (split: 3)").and.include("cleanupJobs: 2 (split: 4)");
         expect((await resolve(outputs.images)) as object).to.have.keys("web", "celery");

@@ -42,6 +42,10 @@ describe("RepositorySecrets", () => {
             CAPROVER_WEB_APP_TOKEN: { secret: fakeToken("web") },
             CAPROVER_CELERY_APP_NAME: { secret: "dev-celery" },
             CAPROVER_CELERY_APP_TOKEN: { secret: fakeToken("celery") },
+            CAPROVER_CELERYBEAT_APP_NAME: { secret: "dev-celerybeat" },
+            CAPROVER_CELERYBEAT_APP_TOKEN: { secret: fakeToken("celerybeat") },
+            CAPROVER_FLOWER_APP_NAME: { secret: "dev-flower" },
+            CAPROVER_FLOWER_APP_TOKEN: { secret: fakeToken("flower") },
         });
         expect(resources.filter((r) => r.type === ENVIRONMENT || r.type === ENV_SECRET)).to.deep.equal([]);
     });

@@ -33,12 +33,13 @@ const ofType = (resources: Registered[], type: string) => resources.filter((r) =
 
 describe("promotion and rollback", () => {
     let dev: ReleaseManifest;
-    // Dev runs prod's profile here: promotion moves the images of one topology, built and tested in dev.
-    before(async () => (dev = await deployDev({ topology: "split" })));
+    // Dev runs prod's profile, as committed: promotion moves the images of one topology, built and run in dev.
+    before(async () => (dev = await deployDev()));
     after(() => delete referencedStacks.dev);
 
-    it("dev exports what it built: targets, digests and the commit", () => {
+    it("dev exports what it built and ran: targets, digests, the commit and the profile it deployed", () => {
         expect(dev.commitSha).to.equal(DEV_SHA);
+        expect(dev).to.deep.include({ profile: "split", deployed: true, releaseProfiles: [], alternates: [] });
         expect(Object.keys(dev.images)).to.deep.equal(["web", "celery", "celerybeat", "flower"]);
         expect(dev.images.celery.target).to.equal("celery-worker");
         for (const { ref } of Object.values(dev.images)) expect(ref).to.match(/@sha256:[0-9a-f]{64}$/);
@@ -89,8 +90,9 @@ describe("promotion and rollback", () => {
         expect(images.web).to.equal(dev.images.web.ref);
     });
 
-    it("dev as committed (unified) also builds the targets only split runs, and prod (split) promotes those", async () => {
-        const unified = await deployDev();
+    it("with the opt-out (dev runs unified and builds split's targets for release), prod (split) promotes those", async () => {
+        const unified = await deployDev({ topology: "unified", releaseProfiles: ["split"] });
+        expect(unified).to.deep.include({ profile: "unified", releaseProfiles: ["split"] });
         expect(unified.images.celery.target).to.equal("celery-unified");
         expect(unified.alternates!.map((a) => [a.service, a.target])).to.deep.equal([
             ["celery", "celery-worker"],
@@ -100,11 +102,11 @@ describe("promotion and rollback", () => {
         const { images } = await deployProd();
         expect(images.web).to.equal(unified.images.web.ref);
         for (const a of unified.alternates!) expect(images[a.service]).to.equal(a.ref);
-        dev = await deployDev({ topology: "split" });
+        dev = await deployDev();
     });
 
     it("refuses to promote an image built from another target (dev without release profiles)", async () => {
-        const unified = await deployDev({ releaseProfiles: [] });
+        const unified = await deployDev({ topology: "unified" });
         const [web, celery] = stackConfig("prod").services;
         expect(promotedRef(unified, web, "dev")).to.equal(unified.images.web.ref);
         expect(() => promotedRef(unified, celery, "dev")).to.throw(
@@ -112,7 +114,7 @@ describe("promotion and rollback", () => {
         );
         expect(() => promotedRef(unified, stackConfig("prod").services[2], "dev")).to.throw("stack dev exports no image for celerybeat");
         expect(() => promotedRef({ images: { web: { target: "runtime-full", ref: `${REPO}-web:latest` } } }, web, "dev")).to.throw("not an image by digest");
-        dev = await deployDev({ topology: "split" });
+        dev = await deployDev();
     });
 
     it("a preview before dev has deployed shows prod's plan with the images unknown; `up` stops with the reason", async () => {
@@ -128,7 +130,7 @@ describe("promotion and rollback", () => {
             } catch (e) {
                 failure = String(e);
             }
-            expect(failure).to.include("site:promoteFrom: stack dev exports no image for web (it has none); deploy dev first");
+            expect(failure).to.include("site:promoteFrom: stack prod runs profile split and promotes stack dev's release, but stack dev has exported no release yet. Deploy dev first (pulumi up --stack dev).");
         } finally {
             referencedStacks.dev = saved;
         }

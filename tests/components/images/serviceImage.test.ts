@@ -44,7 +44,7 @@ describe("ServiceImage", () => {
     });
 
     it("also builds, for stacks that promote from it, the targets its release profiles run, tagged by target only", async () => {
-        const { resources } = await runSite("dev");
+        const { resources } = await runSite("dev", { topology: "unified", releaseProfiles: ["split"] });
         const images = byName(resources, "docker-build:index:Image");
         expect(Object.keys(images).sort()).to.deep.equal(["celery", "release-celery-worker", "release-celerybeat", "release-flower", "web"]);
         const worker = images["release-celery-worker"].inputs;
@@ -74,7 +74,7 @@ describe("ServiceImage", () => {
 
     it("skips building when told to and deploys the given digests", async () => {
         const digests = { web: `ghcr.io/aaronspindler/aaronspindler.com-web@${DIGEST("a")}`, celery: `ghcr.io/aaronspindler/aaronspindler.com-celery@${DIGEST("b")}` };
-        const { resources, outputs } = await runSite("dev", { build: false, releaseProfiles: [], imageDigests: digests });
+        const { resources, outputs } = await runSite("dev", { topology: "unified", build: false, imageDigests: digests });
         expect(resources.filter((r) => r.type === "docker-build:index:Image")).to.deep.equal([]);
         expect(await resolve(outputs.images)).to.deep.equal(digests);
     });

@@ -1,12 +1,12 @@
 /**
- * Reading the engine's answers in the engine tests: which steps changed what, the result of an
- * operation, its error diagnostics, and the files of a state backend.
+ * Reading the engine's answers in the engine tests and the rehearsal: which steps changed what,
+ * the result of an operation, its error diagnostics, and the files of a state backend.
  */
 import * as fs from "fs";
 import * as path from "path";
-import type { EngineEvent, StepMetadata } from "../../scripts/engine/driver";
+import type { EngineEvent, PreviewJson, StepMetadata } from "./driver";
 
-/** `CapRoverApp::web`: the last part of the type token and the resource name. */
+/** `App::web`: the last part of the type token and the resource name. */
 export function shortName(urn: string): string {
     // urn:pulumi:<stack>::<project>::<parent types $ type>::<name>
     const parts = urn.split("::");
@@ -14,8 +14,13 @@ export function shortName(urn: string): string {
     return `${type.split(":").pop()}::${parts.slice(3).join("::")}`;
 }
 
+/** `op App::web` for each step a preview (`--json`) plans, sorted; unchanged resources left out. */
+export function plannedSteps(preview: PreviewJson): string[] {
+    return preview.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${shortName(s.urn)}`).sort();
+}
+
 /**
- * `op CapRoverApp::web` for each step of an operation's events that changed something. Provider
+ * `op App::web` for each step of an operation's events that changed something. Provider
  * resources are left out: the default `pulumi-nodejs` provider takes the whole stack configuration
  * as its inputs, so any `pulumi config set` "updates" it, which changes nothing anywhere.
  */

@@ -1,0 +1,50 @@
+/**
+ * The one builder of an app's `serviceUpdateOverride`: everything the program sets on the Docker
+ * service behind a CapRover app. CapRover merges this object over the service spec it generates,
+ * on every deploy and definition update (caprover/caprover `DockerApi.updateService`: objects
+ * merge key by key, arrays and scalars replace), so each part here wins over CapRover's own.
+ */
+import type { Limits } from "../../config/limits";
+
+/** What the override is derived from. */
+export interface OverrideInput {
+    /** The service runs the beat scheduler. */
+    scheduler: boolean;
+    /** The service mounts volumes (a persistent-data app). */
+    hasMounts: boolean;
+    /** Container limits (the role's, then the service's). */
+    limits: Limits;
+}
+
+/** Docker's update order: start the new task before stopping the old one, or the reverse. */
+export type UpdateOrder = "start-first" | "stop-first";
+
+/**
+ * Beat must never run twice: a start-first update overlaps the old and the new container, and both
+ * would send every periodic task due meanwhile, so services carrying beat update stop-first (a few
+ * seconds without beat). So do apps with mounts, as CapRover's own "auto" order does; the rest
+ * (web) start-first, so the old container serves until the new one runs.
+ */
+export function updateOrder(input: Pick<OverrideInput, "scheduler" | "hasMounts">): UpdateOrder {
+    return input.scheduler || input.hasMounts ? "stop-first" : "start-first";
+}
+
+/** Docker's NanoCPUs per CPU. */
+const NANO = 1e9;
+const MIB = 1024 * 1024;
+
+/**
+ * The override as CapRover stores it: a JSON object in a string, keys in a fixed order so the same
+ * inputs always give the same text (the provider compares it as text).
+ */
+export function serviceUpdateOverride(input: OverrideInput): string {
+    const { nofile, memoryMiB, cpus } = input.limits;
+    const containerSpec = nofile ? { Ulimits: [{ Name: "nofile", Soft: nofile.soft, Hard: nofile.hard }] } : undefined;
+    const resourceLimits = memoryMiB !== undefined || cpus !== undefined
+        ? { ...(cpus !== undefined ? { NanoCPUs: Math.round(cpus * NANO) } : {}), ...(memoryMiB !== undefined ? { MemoryBytes: memoryMiB * MIB } : {}) }
+        : undefined;
+    const taskTemplate = containerSpec || resourceLimits
+        ? { ...(containerSpec ? { ContainerSpec: containerSpec } : {}), ...(resourceLimits ? { Resources: { Limits: resourceLimits } } : {}) }
+        : undefined;
+    return JSON.stringify({ ...(taskTemplate ? { TaskTemplate: taskTemplate } : {}), UpdateConfig: { Order: updateOrder(input) } });
+}

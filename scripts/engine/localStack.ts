@@ -1,0 +1,44 @@
+/**
+ * The `local` stack (Pulumi.local.yaml) in a temporary workspace, pointed at an emulator on
+ * 127.0.0.1 started for the run: what the engine tests and `npm run rehearse` start from.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { CapRoverEmulator, EmulatorOptions } from "../../provider/emulator/caprover";
+import { REPO, Workspace } from "./driver";
+
+// LOCAL-ONLY values: they exist only for this run's emulator and temporary state.
+export const EMULATOR_PASSWORD = "emu-test-only-pw-1f3a";
+export const FLOWER_PASSWORD = "flower-test-only-pw-7c2e";
+
+export const STACK = "local";
+export const STACK_FILE = `Pulumi.${STACK}.yaml`;
+/** Per-call bound of the CLI (each takes seconds here; the bound only stops a hang). */
+export const CLI_TIMEOUT = 180_000;
+
+export interface LocalStackOptions {
+    /** Program directory (default: this repository). */
+    main?: string;
+    /** Project settings of that program (default: this repository's Pulumi.yaml). */
+    project?: Record<string, unknown>;
+    /** Directory whose Pulumi.local.yaml the stack uses (default: `main`'s, else this repository's). */
+    stackFileFrom?: string;
+    /** Emulator settings (deploy and start times, ...); the password is the one above. */
+    emulator?: Partial<EmulatorOptions>;
+}
+
+/** A started emulator and a workspace whose `local` stack deploys to it. */
+export async function openLocalStack(opts: LocalStackOptions = {}): Promise<{ emulator: CapRoverEmulator; ws: Workspace }> {
+    const emulator = new CapRoverEmulator({ ...opts.emulator, password: EMULATOR_PASSWORD });
+    await emulator.start();
+    const ws = await Workspace.create({ main: opts.main, project: opts.project });
+    fs.copyFileSync(path.join(opts.stackFileFrom ?? opts.main ?? REPO, STACK_FILE), path.join(ws.project, STACK_FILE));
+    const config = (...args: string[]) => ws.pulumi(["config", ...args, "--stack", STACK], { timeoutMs: CLI_TIMEOUT });
+    await ws.pulumi(["stack", "init", STACK, "--secrets-provider", "passphrase"], { timeoutMs: CLI_TIMEOUT });
+    // Point the copy at this run's emulator; the tracked stack file keeps its defaults.
+    await config("set", "site:caproverUrl", emulator.url);
+    await config("set", "site:caproverProbeAddress", `127.0.0.1:${emulator.port}`);
+    await config("set", "--secret", "site:caproverPassword", EMULATOR_PASSWORD);
+    await config("set", "--secret", "site:flowerPassword", FLOWER_PASSWORD);
+    return { emulator, ws };
+}

@@ -1,0 +1,38 @@
+/**
+ * The one `serviceUpdateOverride` builder: limits and the update order, as the JSON object CapRover
+ * merges over the Docker service spec.
+ */
+import { expect } from "chai";
+import { serviceUpdateOverride, updateOrder } from "../../../components/caprover/serviceOverride";
+
+describe("serviceUpdateOverride builder", () => {
+    it("sets the open-file ulimit, the memory and CPU limits and the update order, in Docker's field names", () => {
+        const text = serviceUpdateOverride({ scheduler: true, hasMounts: false, limits: { nofile: { soft: 4096, hard: 8192 }, memoryMiB: 512, cpus: 1.5 } });
+        expect(JSON.parse(text)).to.deep.equal({
+            TaskTemplate: {
+                ContainerSpec: { Ulimits: [{ Name: "nofile", Soft: 4096, Hard: 8192 }] },
+                Resources: { Limits: { NanoCPUs: 1_500_000_000, MemoryBytes: 512 * 1024 * 1024 } },
+            },
+            UpdateConfig: { Order: "stop-first" },
+        });
+    });
+
+    it("sets only the update order when there are no limits", () => {
+        expect(serviceUpdateOverride({ scheduler: false, hasMounts: false, limits: {} })).to.equal('{"UpdateConfig":{"Order":"start-first"}}');
+        expect(serviceUpdateOverride({ scheduler: false, hasMounts: false, limits: { cpus: 0.25 } })).to.equal(
+            '{"TaskTemplate":{"Resources":{"Limits":{"NanoCPUs":250000000}}},"UpdateConfig":{"Order":"start-first"}}',
+        );
+    });
+
+    it("updates services that carry beat, and apps with mounts, stop-first; the rest start-first", () => {
+        expect(updateOrder({ scheduler: true, hasMounts: false })).to.equal("stop-first");
+        expect(updateOrder({ scheduler: false, hasMounts: true })).to.equal("stop-first");
+        expect(updateOrder({ scheduler: false, hasMounts: false })).to.equal("start-first");
+    });
+
+    it("gives the same text for the same inputs whatever order the limits were written in", () => {
+        const a = serviceUpdateOverride({ scheduler: false, hasMounts: false, limits: { memoryMiB: 64, cpus: 1, nofile: { soft: 1, hard: 2 } } });
+        const b = serviceUpdateOverride({ hasMounts: false, limits: { nofile: { hard: 2, soft: 1 }, cpus: 1, memoryMiB: 64 }, scheduler: false });
+        expect(a).to.equal(b);
+    });
+});
