@@ -9,3 +9,4 @@ export const images = site.images;
 export const summary = site.summary;
 export const release = site.release;
 export const apps = site.apps;
+export const onDemand = site.onDemand;

@@ -16,4 +16,6 @@ export interface ProgramEnv {
     encryptedKeys?: string[];
     /** Resource plugins this machine lacks (`SITE_UNAVAILABLE_PLUGINS`, set by `npm run preview`). */
     unavailablePlugins?: string[];
+    /** The time `site:onDemandUntil` is checked against (default: now). */
+    now?: Date;
 }

@@ -14,5 +14,7 @@ export const COMMIT = /^[0-9a-f]{7,40}$/;
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** GitHub user and organisation logins: up to 39 letters, digits and single inner hyphens. */
 export const GITHUB_LOGIN = /^(?=.{1,39}$)[A-Za-z0-9]+(-[A-Za-z0-9]+)*$/;
+/** GitHub repository names (without the owner). */
+export const REPO_NAME = /^[A-Za-z0-9._-]+$/;
 /** A CapRover dashboard URL: http(s), a host and an optional port, no path. */
 export const SERVER_URL = /^https?:\/\/[A-Za-z0-9.-]+(:\d+)?\/?$/;

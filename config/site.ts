@@ -11,11 +11,11 @@ import { declarations } from "./declarations";
 import type { ProgramEnv } from "./env";
 import { GithubSettings, readGithubSettings } from "./github";
 import { BuildSettings, RegistrySettings, readBuild, readRegistry } from "./images";
-import { APP_NAME, APP_NAME_ACCEPTED, ENV_NAME, GITHUB_LOGIN } from "./names";
+import { OnDemandSettings, readOnDemand } from "./onDemand";
+import { APP_NAME, APP_NAME_ACCEPTED, ENV_NAME, GITHUB_LOGIN, REPO_NAME } from "./names";
 import { ConfigReader, RawConfig, isInteger, isPlainObject, integerAccepted, show } from "./reader";
 import { ActiveService, PROFILE_NAMES, ProfileName, SERVICE_NAMES, ServiceName, ServiceOverride, profileServices, resolveServices } from "./topology";
 
-const REPO_NAME = /^[A-Za-z0-9._-]+$/;
 const OVERRIDE_FIELDS = ["appName", "instanceCount", "env", "off"] as const;
 
 /** The validated configuration of one stack. */
@@ -26,6 +26,8 @@ export interface SiteConfig {
     profile: ProfileName;
     /** The active services: the seam everything else derives from. */
     services: ActiveService[];
+    /** Services added to the profile for a while (`site:onDemand`), and until when. */
+    onDemand: OnDemandSettings;
     /** The app repository on GitHub. */
     github: { owner: string; repository: string };
     /** Image registry settings. */
@@ -72,12 +74,14 @@ function readSiteConfig(r: ConfigReader, stack: string, env: ProgramEnv): SiteCo
     const appNamePrefix = r.string("appNamePrefix", { pattern: /^[a-z0-9][a-z0-9-]*$/, accepted: "lowercase letters, digits and '-', e.g. dev-" }) ?? "";
     const buildArgs = r.stringMap("buildArgs", ENV_NAME, "a build arg name");
     const shared = { singleTarget, appNamePrefix, buildArgs };
-    const services = resolveServices({ ...shared, profile, overrides: readOverrides(r, profile) });
+    const onDemand = readOnDemand(r, { building: r.boolean("build"), now: env.now ?? new Date() });
+    const services = resolveServices({ ...shared, profile, overrides: readOverrides(r, profile), onDemand: onDemand.live });
     checkServices(r, services);
     return {
         stack,
         profile,
         services,
+        onDemand,
         github: { owner, repository },
         registry,
         build: readBuild(r, { stack, services, resolve: shared }, registry, env),

@@ -32,7 +32,14 @@ export function loadSiteConfig(): SiteConfig {
         FLOWER_PASSWORD: process.env.FLOWER_PASSWORD,
         pushing,
         unavailablePlugins: (process.env.SITE_UNAVAILABLE_PLUGINS ?? "").split(",").filter((p) => p.trim() !== ""),
+        now: new Date(),
     });
+    if (config.onDemand.expired) {
+        pulumi.log.warn(`site:onDemand: ${config.onDemand.requested.join(", ")} expired at ${config.onDemand.until}: left out, so this run removes it (then remove site:onDemand and site:onDemandUntil)`);
+    }
+    for (const name of config.onDemand.live.filter((n) => !config.services.some((s) => s.name === n && s.onDemand))) {
+        pulumi.log.warn(`site:onDemand: profile ${config.profile} runs ${name} already; nothing is added`);
+    }
     if (config.build.enabled && config.registry.token === undefined) {
         // A preview builds nothing, so it needs no credentials; `pulumi up` refuses to start without them.
         pulumi.log.warn("no GHCR credentials (site:registryToken or GITHUB_TOKEN): `pulumi up` will refuse to build until one is set");

@@ -23,6 +23,8 @@ export interface SiteOutputs {
     summary: Summary;
     /** Images with their targets and commit: what a promoting stack (`site:promoteFrom`) reads. */
     release: pulumi.Output<ReleaseManifest>;
+    /** Services on demand within their time, and when they expire: what CI carries over to the stack's next run. */
+    onDemand: { services: string[]; until?: string };
     /** The CapRover apps per service (when `site:caprover` is on): name, URL, running image. */
     apps?: { appNames: Record<string, string>; appUrls: Record<string, pulumi.Output<string>>; deployedImages: Record<string, pulumi.Output<string>> };
 }
@@ -94,5 +96,6 @@ export function deploySite(config: SiteConfig): SiteOutputs {
             alternates,
         }) as pulumi.Output<ReleaseManifest>,
         apps: apps && { appNames: apps.appNames, appUrls: apps.appUrls, deployedImages: apps.deployedImages },
+        onDemand: { services: config.onDemand.live, until: config.onDemand.live.length > 0 ? config.onDemand.until : undefined },
     };
 }

@@ -1,0 +1,65 @@
+/**
+ * Flower on demand through the whole program: the committed prod (promoting dev's images) under
+ * every profile gains exactly Flower's resources while `site:onDemand: [flower]` is within its time,
+ * and loses exactly those when the setting goes or expires. Nothing else moves: not the other
+ * services, not the cleanup workflow of the app repository.
+ */
+import { expect } from "chai";
+import { RawConfig } from "../../config/reader";
+import { PROFILE_NAMES } from "../../config/topology";
+import { Registered, diffResources, referencedStacks, resolve } from "../support/mocks";
+import { profileOverrides } from "../support/github";
+import { utcIn } from "../support/onDemand";
+import { runSite } from "../support/site";
+
+/** Flower's resources under a profile without it: its app, image, re-tag and two environment secrets. */
+const FLOWER = [
+    "command:local:Command::flower-retag",
+    "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret::flower-app-name",
+    "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret::flower-app-token",
+    "pulumi-nodejs:dynamic/caprover:CapRoverApp::flower",
+    "site:image:ServiceImage::flower",
+];
+const short = (urn: string) => urn.split("::").slice(2).join("::").replace(/^.*\$/, "");
+
+describe("Flower on demand (prod, promoting dev's images, every profile)", () => {
+    before(async () => {
+        // Dev builds every target prod may run, single's included, and exports them.
+        const dev = await runSite("dev", { releaseProfiles: ["split", "single"], singleTarget: "all-in-one" });
+        referencedStacks.dev = { release: await resolve(dev.outputs.release) };
+    });
+    after(() => delete referencedStacks.dev);
+
+    const prod = async (overrides: RawConfig): Promise<{ resources: Registered[]; onDemand: unknown }> => {
+        const { resources, outputs } = await runSite("prod", overrides);
+        return { resources, onDemand: await resolve(outputs.onDemand) };
+    };
+
+    for (const profile of PROFILE_NAMES) {
+        it(`${profile}: opening adds exactly Flower's app, image, re-tag and secrets (or nothing where the profile runs it); closing is the exact inverse`, async () => {
+            const base = await prod(profileOverrides(profile));
+            const until = utcIn(60);
+            const open = await prod({ ...profileOverrides(profile), onDemand: ["flower"], onDemandUntil: until });
+            const opened = diffResources(base.resources, open.resources);
+            expect(opened.added.map(short).sort(), "added").to.deep.equal(profile === "split" ? [] : FLOWER);
+            expect(opened.removed, "removed").to.deep.equal([]);
+            expect(opened.changed, "changed").to.deep.equal({});
+            expect(open.onDemand).to.deep.equal({ services: ["flower"], until });
+
+            const closed = await prod(profileOverrides(profile));
+            const back = diffResources(open.resources, closed.resources);
+            expect({ added: back.removed, removed: back.added, changed: back.changed }, "the inverse").to.deep.equal(opened);
+            expect(diffResources(base.resources, closed.resources)).to.deep.equal({ removed: [], added: [], changed: {} });
+            expect(closed.onDemand).to.deep.equal({ services: [], until: undefined });
+        });
+    }
+
+    it("an expired setting plans what removing it plans: the sweep needs no change of configuration", async () => {
+        const open = await prod({ topology: "unified", onDemand: ["flower"], onDemandUntil: utcIn(60) });
+        const expired = await prod({ topology: "unified", onDemand: ["flower"], onDemandUntil: utcIn(-1) });
+        const removed = await prod({ topology: "unified" });
+        expect(diffResources(open.resources, expired.resources)).to.deep.equal(diffResources(open.resources, removed.resources));
+        expect(diffResources(open.resources, expired.resources).removed.map(short).sort()).to.deep.equal(FLOWER);
+        expect(expired.onDemand).to.deep.equal({ services: [], until: undefined });
+    });
+});
