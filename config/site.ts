@@ -9,7 +9,7 @@
 import { CAPROVER_SECRET_KEYS, CapRoverSettings, readCapRoverSettings } from "./caprover";
 import { declarations } from "./declarations";
 import type { ProgramEnv } from "./env";
-import { GithubSettings, readGithubSettings } from "./github";
+import { GITHUB_SECRET_KEYS, GithubSettings, readGithubSettings } from "./github";
 import { BuildSettings, RegistrySettings, readBuild, readRegistry } from "./images";
 import { OnDemandSettings, readOnDemand } from "./onDemand";
 import { APP_NAME, APP_NAME_ACCEPTED, ENV_NAME, GITHUB_LOGIN, REPO_NAME } from "./names";
@@ -44,7 +44,7 @@ export interface SiteConfig {
 
 /** Validates raw `site:` configuration; throws a ConfigError naming every bad key. */
 export function parseSiteConfig(stack: string, raw: RawConfig, env: ProgramEnv = {}): SiteConfig {
-    const r = new ConfigReader("site", raw, declarations(), new Set(["registryToken", ...CAPROVER_SECRET_KEYS]), env.encryptedKeys && new Set(env.encryptedKeys));
+    const r = new ConfigReader("site", raw, declarations(), new Set(["registryToken", ...CAPROVER_SECRET_KEYS, ...GITHUB_SECRET_KEYS]), env.encryptedKeys && new Set(env.encryptedKeys));
     const config = readSiteConfig(r, stack, env);
     r.finish();
     return config;
@@ -85,7 +85,7 @@ function readSiteConfig(r: ConfigReader, stack: string, env: ProgramEnv): SiteCo
         github: { owner, repository },
         registry,
         build: readBuild(r, { stack, services, resolve: shared }, registry, env),
-        githubSide: readGithubSettings(r),
+        githubSide: readGithubSettings(r, env),
         caprover: readCapRoverSettings(r, services, env),
         // Only a preview may leave parts out: `pulumi up` must never silently drop resources.
         previewWithout: env.pushing ? [] : env.unavailablePlugins ?? [],

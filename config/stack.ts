@@ -30,6 +30,7 @@ export function loadSiteConfig(): SiteConfig {
         CAPROVER_SERVER: process.env.CAPROVER_SERVER,
         CAPROVER_PASSWORD: process.env.CAPROVER_PASSWORD,
         FLOWER_PASSWORD: process.env.FLOWER_PASSWORD,
+        INFRA_DISPATCH_TOKEN: process.env.INFRA_DISPATCH_TOKEN,
         pushing,
         unavailablePlugins: (process.env.SITE_UNAVAILABLE_PLUGINS ?? "").split(",").filter((p) => p.trim() !== ""),
         now: new Date(),

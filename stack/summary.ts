@@ -4,7 +4,7 @@
  */
 import { SiteConfig, pushedServices } from "../config/site";
 import { ActiveService, ProfileName, resolveServices } from "../config/topology";
-import { housekeepingFigures } from "../components/github/housekeeping";
+import { workflowFigures } from "../components/github/appWorkflows";
 import { imageRepository, retentionPolicy } from "../components/images/ghcrRegistry";
 
 /** Counts and names of what a profile runs, as the seed documents compare them. */
@@ -41,7 +41,7 @@ export interface Summary {
  */
 function figures(config: SiteConfig, services: ActiveService[], pushed: ActiveService[]): ProfileFigures {
     const housekeeping = config.githubSide.manage
-        ? housekeepingFigures(config.githubSide.workflows, retentionPolicy(config.registry, pushed))
+        ? workflowFigures(config.githubSide, retentionPolicy(config.registry, pushed))
         : { workflows: [], cleanupJobs: 0 };
     return {
         services: services.map((s) => s.name),

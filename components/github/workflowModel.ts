@@ -110,6 +110,8 @@ export interface Triggers {
     workflow_dispatch?: { inputs?: Record<string, DispatchInput> };
     /** After other workflows finish. */
     workflow_run?: { workflows: string[]; types: ("completed" | "requested" | "in_progress")[]; branches?: string[] };
+    /** Events another repository sends through the API (`POST /repos/{owner}/{repo}/dispatches`). */
+    repository_dispatch?: { types: string[] };
 }
 
 /** A workflow file. */
