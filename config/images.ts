@@ -6,7 +6,7 @@
 import type { ProgramEnv } from "./env";
 import { COMMIT, DIGEST_REF, GITHUB_LOGIN } from "./names";
 import { ConfigReader, show } from "./reader";
-import { ActiveService, PROFILE_NAMES, ProfileName, ServiceName, releaseOnlyServices, resolveServices } from "./topology";
+import { ActiveService, ON_DEMAND_NAMES, PROFILE_NAMES, ProfileName, ServiceName, releaseOnlyServices, resolveServices } from "./topology";
 
 /** GHCR repositories are lowercase: ghcr.io/<owner>/<name>. */
 const IMAGE_PREFIX = /^ghcr\.io\/[a-z0-9]([a-z0-9-]*[a-z0-9])?\/[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/;
@@ -149,14 +149,17 @@ export function releasing(settings: ReleaseSettings): boolean {
     return settings.promoteFrom !== undefined || settings.releaseTag !== undefined || settings.retag;
 }
 
-/** Reads `site:imageDigests`: given images by digest, for active services only. */
+/**
+ * Reads `site:imageDigests`: given images by digest, for active services, and for services that
+ * can run on demand (the image they run while opened), so opening and closing one is one setting.
+ */
 function readDigests(r: ConfigReader, services: ActiveService[]): Partial<Record<ServiceName, string>> {
     const raw = r.stringMap("imageDigests");
     const out: Partial<Record<ServiceName, string>> = {};
     for (const [service, ref] of Object.entries(raw)) {
         const key = `imageDigests.${service}`;
-        if (!services.some((s) => s.name === service)) {
-            r.complain(key, `no active service is called ${show(service)}; active services are ${services.map((s) => s.name).join(", ")}`);
+        if (!services.some((s) => s.name === service) && !(ON_DEMAND_NAMES as string[]).includes(service)) {
+            r.complain(key, `no active service is called ${show(service)}; active services are ${services.map((s) => s.name).join(", ")} (and ${ON_DEMAND_NAMES.join(", ")}, on demand)`);
         } else if (!DIGEST_REF.test(ref)) {
             r.fail(key, ref, "an image by digest, <image>@sha256:<64 hex digits>");
         } else {

@@ -47,7 +47,7 @@ export function deploySite(config: SiteConfig): SiteOutputs {
               pinned: config.build.digests,
               registry,
               stack: config.stack,
-              skipTagLookups: config.build.release.releaseTag !== undefined && without("docker", "resolving site:releaseTag to digests (images shown unknown)"),
+              skipTagLookups: config.previewWithout.includes("docker") && (config.build.release.releaseTag === undefined || without("docker", "resolving site:releaseTag to digests (images shown unknown)")),
           })
         : undefined;
     const images = Object.fromEntries(

@@ -72,6 +72,8 @@ export interface Job {
     "timeout-minutes"?: number;
     /** Job environment. */
     env?: Record<string, string>;
+    /** Values later jobs read as `needs.<job>.outputs.<name>`. */
+    outputs?: Record<string, string>;
     /** Steps, in order. */
     steps: Step[];
 }

@@ -58,7 +58,7 @@ export interface ImageReleaseArgs {
     registry: GhcrRegistry;
     /** This stack's name: the tag deployed images get when re-tagging. */
     stack: string;
-    /** A preview on a machine without the docker plugin: rollback tags stay unresolved (unknown). */
+    /** A preview on a machine without the docker plugin: no lookup provider, rollback tags stay unresolved (unknown). */
     skipTagLookups?: boolean;
 }
 
@@ -76,10 +76,12 @@ export class ImageRelease extends pulumi.ComponentResource {
         super("site:image:ImageRelease", name, {}, opts);
         const { settings, services, pinned, registry } = args;
         const unpinned = services.filter((s) => !pinned[s.name]);
-        const manifest = settings.promoteFrom && !settings.releaseTag && unpinned.length > 0
-            ? new pulumi.StackReference("promote-from", { name: settings.promoteFrom }, { parent: this }).getOutput(RELEASE_OUTPUT)
-            : undefined;
-        const lookup = settings.releaseTag && unpinned.length > 0 && !args.skipTagLookups ? this.lookupProvider(registry) : undefined;
+        // The reference and the lookup provider are registered whatever names the images (dev, a
+        // tag, pins), so a rollback, or a run holding the deployed images (CI's Flower and drift
+        // jobs), plans changes of images only, never of the stack's plumbing.
+        const reference = settings.promoteFrom ? new pulumi.StackReference("promote-from", { name: settings.promoteFrom }, { parent: this }) : undefined;
+        const manifest = reference && !settings.releaseTag && unpinned.length > 0 ? reference.getOutput(RELEASE_OUTPUT) : undefined;
+        const lookup = args.skipTagLookups ? undefined : this.lookupProvider(registry);
         this.refs = Object.fromEntries(
             services.map((service) => {
                 const repository = registry.repositories[service.name];

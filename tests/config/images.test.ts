@@ -45,9 +45,11 @@ describe("images configuration", () => {
             expect(problems({ build: false, imageDigests: { web: "ghcr.io/x/y-web:latest" } })).to.include(
                 'site:imageDigests.web: "ghcr.io/x/y-web:latest" is not accepted; expected an image by digest',
             );
-            expect(problems({ topology: "unified", imageDigests: { flower: `ghcr.io/x/y@sha256:${"a".repeat(64)}` } })).to.include(
-                'site:imageDigests.flower: no active service is called "flower"',
+            expect(problems({ topology: "unified", imageDigests: { celerybeat: `ghcr.io/x/y@sha256:${"a".repeat(64)}` } })).to.include(
+                'site:imageDigests.celerybeat: no active service is called "celerybeat"; active services are web, celery (and flower, on demand)',
             );
+            // Flower's is the image it runs when opened on demand: accepted, used only then.
+            expect(stackConfig("prod", { topology: "unified", imageDigests: { flower: `ghcr.io/x/y@sha256:${"a".repeat(64)}` } }).build.digests).to.have.keys("flower");
         });
 
         it("a release profile that does not exist, or on a stack that does not build", () => {

@@ -9,18 +9,10 @@ import { RawConfig } from "../../config/reader";
 import { PROFILE_NAMES } from "../../config/topology";
 import { Registered, diffResources, referencedStacks, resolve } from "../support/mocks";
 import { profileOverrides } from "../support/github";
-import { utcIn } from "../support/onDemand";
+import { FLOWER_RESOURCES, shortUrn, utcIn } from "../support/onDemand";
 import { runSite } from "../support/site";
 
 /** Flower's resources under a profile without it: its app, image, re-tag and two environment secrets. */
-const FLOWER = [
-    "command:local:Command::flower-retag",
-    "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret::flower-app-name",
-    "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret::flower-app-token",
-    "pulumi-nodejs:dynamic/caprover:CapRoverApp::flower",
-    "site:image:ServiceImage::flower",
-];
-const short = (urn: string) => urn.split("::").slice(2).join("::").replace(/^.*\$/, "");
 
 describe("Flower on demand (prod, promoting dev's images, every profile)", () => {
     before(async () => {
@@ -41,7 +33,7 @@ describe("Flower on demand (prod, promoting dev's images, every profile)", () =>
             const until = utcIn(60);
             const open = await prod({ ...profileOverrides(profile), onDemand: ["flower"], onDemandUntil: until });
             const opened = diffResources(base.resources, open.resources);
-            expect(opened.added.map(short).sort(), "added").to.deep.equal(profile === "split" ? [] : FLOWER);
+            expect(opened.added.map(shortUrn).sort(), "added").to.deep.equal(profile === "split" ? [] : FLOWER_RESOURCES);
             expect(opened.removed, "removed").to.deep.equal([]);
             expect(opened.changed, "changed").to.deep.equal({});
             expect(open.onDemand).to.deep.equal({ services: ["flower"], until });
@@ -59,7 +51,7 @@ describe("Flower on demand (prod, promoting dev's images, every profile)", () =>
         const expired = await prod({ topology: "unified", onDemand: ["flower"], onDemandUntil: utcIn(-1) });
         const removed = await prod({ topology: "unified" });
         expect(diffResources(open.resources, expired.resources)).to.deep.equal(diffResources(open.resources, removed.resources));
-        expect(diffResources(open.resources, expired.resources).removed.map(short).sort()).to.deep.equal(FLOWER);
+        expect(diffResources(open.resources, expired.resources).removed.map(shortUrn).sort()).to.deep.equal(FLOWER_RESOURCES);
         expect(expired.onDemand).to.deep.equal({ services: [], until: undefined });
     });
 });

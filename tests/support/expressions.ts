@@ -31,11 +31,20 @@ function tokenize(source: string): Token[] {
     return tokens;
 }
 
-/** GitHub compares strings case-insensitively, and a number with a string as numbers. */
+/** GitHub compares strings case-insensitively, and values of different types as numbers (so null equals ''). */
 function equal(a: unknown, b: unknown): boolean {
-    if (typeof a === "string" && typeof b === "string") return a.toLowerCase() === b.toLowerCase();
-    if (typeof a === "number" || typeof b === "number") return Number(a) === Number(b);
-    return (a ?? null) === (b ?? null);
+    const [x, y] = [a ?? null, b ?? null];
+    if (typeof x === "string" && typeof y === "string") return x.toLowerCase() === y.toLowerCase();
+    if (typeof x === typeof y && (x === null) === (y === null)) return x === y;
+    return toNumber(x) === toNumber(y);
+}
+
+function toNumber(v: unknown): number {
+    if (v === null) return 0;
+    if (typeof v === "boolean") return v ? 1 : 0;
+    if (typeof v === "number") return v;
+    if (typeof v === "string") return v.trim() === "" ? 0 : Number(v);
+    return NaN;
 }
 
 export function truthy(v: unknown): boolean {
