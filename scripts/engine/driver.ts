@@ -217,7 +217,7 @@ export interface WorkspaceOptions {
     stackFiles?: string[];
     /** Program directory (default: this repository). */
     main?: string;
-    /** Project settings (default: this repository's Pulumi.yaml); `main` is set from the option above. */
+    /** Project settings (default: the program's Pulumi.yaml); `main` is set from the option above. */
     project?: Record<string, unknown>;
     /** Further environment of every command (e.g. SITE_UNAVAILABLE_PLUGINS). */
     env?: Record<string, string>;
@@ -265,7 +265,7 @@ export class Workspace {
             fs.mkdirSync(home);
             fs.symlinkSync(path.join(t.PULUMI_HOME, "plugins"), path.join(home, "plugins"));
         }
-        const project = { ...(opts.project ?? (YAML.parse(fs.readFileSync(path.join(REPO, "Pulumi.yaml"), "utf8")) as Record<string, unknown>)) };
+        const project = { ...(opts.project ?? projectOf(opts.main ?? REPO)) };
         project.main = opts.main ?? REPO;
         writeIfChanged(path.join(root, "project", "Pulumi.yaml"), YAML.stringify(project));
         const env = engineEnv(
@@ -285,10 +285,12 @@ export class Workspace {
         return ws;
     }
 
-    /** Points the project at another program directory (a migration test runs an older checkout first). */
+    /**
+     * Points the project at another program directory (a migration test runs an older checkout
+     * first), with that program's own Pulumi.yaml: its declarations are the keys it knows.
+     */
     useProgram(main: string): void {
-        const file = path.join(this.project, "Pulumi.yaml");
-        writeIfChanged(file, YAML.stringify({ ...(YAML.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>), main }));
+        writeIfChanged(path.join(this.project, "Pulumi.yaml"), YAML.stringify({ ...projectOf(main), main }));
     }
 
     /**
@@ -360,6 +362,11 @@ export class Workspace {
         }
         fs.rmSync(this.root, { recursive: true, force: true });
     }
+}
+
+/** The project settings (Pulumi.yaml) of a program directory. */
+function projectOf(dir: string): Record<string, unknown> {
+    return YAML.parse(fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8")) as Record<string, unknown>;
 }
 
 /** Writes a file only when its content differs, so an unchanged project copy keeps its timestamps. */
