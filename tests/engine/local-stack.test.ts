@@ -14,8 +14,8 @@ import * as YAML from "yaml";
 import { AppDefinition, CapRoverClient, clearTokenCache, deployedImage } from "../../components/caprover/client";
 import { CapRoverEmulator } from "../../emulator/caprover";
 import { EngineEvent, PreviewJson, REPO, Workspace, ensureTools } from "../../scripts/engine/driver";
-import { changedSteps, differingKeys, errorsOf, filesBelow, shortName, stepOf, summaryOf } from "./events";
-import { CLI_TIMEOUT, EMULATOR_PASSWORD, FLOWER_PASSWORD, STACK, openLocalStack } from "./localStack";
+import { changedSteps, differingKeys, filesBelow, shortName, stepOf } from "./events";
+import { CLI_TIMEOUT, EMULATOR_PASSWORD, FLOWER_PASSWORD, STACK, configure, inOrder, openLocalStack, operation as operate } from "./localStack";
 
 // TEST-ONLY value: it exists only for this run's emulator and temporary state.
 const SECRET_ENV_VALUE = "django-key-test-only-9b41d6";
@@ -36,7 +36,6 @@ describe("engine: the local stack against the CapRover emulator", function () {
     let ws: Workspace;
     /** Values that must never appear in plaintext in state or output (deploy tokens join as they appear). */
     const secrets = new Set([EMULATOR_PASSWORD, FLOWER_PASSWORD, SECRET_ENV_VALUE]);
-    let failed = false;
 
     const appNames = () => [...emulator.apps.keys()].sort();
     const def = (service: string): AppDefinition => {
@@ -51,13 +50,8 @@ describe("engine: the local stack against the CapRover emulator", function () {
             if (token) secrets.add(token);
         }
     };
-    const config = (...args: string[]) => ws.pulumi(["config", ...args, ...stack], { timeoutMs: CLI_TIMEOUT });
-    const operation = async (args: string[]): Promise<EngineEvent[]> => {
-        const { events } = await ws.events([...args, ...stack, "--yes", "--skip-preview"], { timeoutMs: CLI_TIMEOUT });
-        expect(errorsOf(events), "error diagnostics").to.deep.equal([]);
-        expect(summaryOf(events)?.result, "operation result").to.equal("succeeded");
-        return events;
-    };
+    const config = (...args: string[]) => configure(ws, ...args);
+    const operation = (args: string[]): Promise<EngineEvent[]> => operate(ws, args);
 
     before(async function () {
         this.timeout(45 * 60_000);
@@ -68,15 +62,7 @@ describe("engine: the local stack against the CapRover emulator", function () {
         await config("set", "--path", "site:services.celery.env.CELERY_LOG_LEVEL", "info");
     });
 
-    beforeEach(function () {
-        if (failed) this.skip();
-    });
-
-    afterEach(function () {
-        if (this.currentTest?.state === "failed") failed = true;
-    });
-
-    after(async () => {
+    inOrder(async () => {
         ws?.dispose();
         await emulator?.close();
     });

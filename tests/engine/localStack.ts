@@ -2,8 +2,10 @@
  * The `local` stack (Pulumi.local.yaml) in a temporary workspace, pointed at an emulator on
  * 127.0.0.1 started for the run: what every engine test against CapRover starts from.
  */
+import { expect } from "chai";
 import { CapRoverEmulator } from "../../emulator/caprover";
-import { Workspace } from "../../scripts/engine/driver";
+import { EngineEvent, RunResult, Workspace } from "../../scripts/engine/driver";
+import { errorsOf, summaryOf } from "./events";
 
 // TEST-ONLY values: they exist only for this run's emulator and temporary state.
 export const EMULATOR_PASSWORD = "emu-test-only-pw-1f3a";
@@ -18,7 +20,7 @@ export async function openLocalStack(opts: { main?: string } = {}): Promise<{ em
     const emulator = new CapRoverEmulator({ password: EMULATOR_PASSWORD });
     await emulator.start();
     const ws = await Workspace.create({ stackFiles: ["Pulumi.local.yaml"], main: opts.main });
-    const config = (...args: string[]) => ws.pulumi(["config", ...args, "--stack", STACK], { timeoutMs: CLI_TIMEOUT });
+    const config = (...args: string[]) => configure(ws, ...args);
     await ws.pulumi(["stack", "init", STACK, "--secrets-provider", "passphrase"], { timeoutMs: CLI_TIMEOUT });
     // Point the copy at this run's emulator; the tracked stack file keeps its defaults.
     await config("set", "site:caproverUrl", emulator.url);
@@ -26,4 +28,32 @@ export async function openLocalStack(opts: { main?: string } = {}): Promise<{ em
     await config("set", "--secret", "site:caproverPassword", EMULATOR_PASSWORD);
     await config("set", "--secret", "site:flowerPassword", FLOWER_PASSWORD);
     return { emulator, ws };
+}
+
+/**
+ * Registers the hooks of a scenario run in order: after a failed step the remaining ones are
+ * skipped (each builds on the state the previous one left), and `teardown` runs at the end.
+ */
+export function inOrder(teardown: () => Promise<void> | void): void {
+    let failed = false;
+    beforeEach(function () {
+        if (failed) this.skip();
+    });
+    afterEach(function () {
+        if (this.currentTest?.state === "failed") failed = true;
+    });
+    after(teardown);
+}
+
+/** `pulumi config <args>` on the local stack. */
+export function configure(ws: Workspace, ...args: string[]): Promise<RunResult> {
+    return ws.pulumi(["config", ...args, "--stack", STACK], { timeoutMs: CLI_TIMEOUT });
+}
+
+/** `pulumi <args> --yes --skip-preview` on the local stack; it must succeed without an error diagnostic. */
+export async function operation(ws: Workspace, args: string[]): Promise<EngineEvent[]> {
+    const { events } = await ws.events([...args, "--stack", STACK, "--yes", "--skip-preview"], { timeoutMs: CLI_TIMEOUT });
+    expect(errorsOf(events), "error diagnostics").to.deep.equal([]);
+    expect(summaryOf(events)?.result, "operation result").to.equal("succeeded");
+    return events;
 }

@@ -12,8 +12,8 @@ import { AppDefinition } from "../../components/caprover/client";
 import { CapRoverEmulator } from "../../emulator/caprover";
 import { EngineEvent, PreviewJson, Workspace, ensureTools } from "../../scripts/engine/driver";
 import { utcIn } from "../support/onDemand";
-import { changedSteps, errorsOf, shortName, summaryOf } from "./events";
-import { CLI_TIMEOUT, STACK, openLocalStack } from "./localStack";
+import { changedSteps, shortName } from "./events";
+import { CLI_TIMEOUT, STACK, configure, inOrder, openLocalStack, operation } from "./localStack";
 
 const stack = ["--stack", STACK];
 
@@ -22,24 +22,18 @@ describe("engine: Flower on demand on the local stack (rehearsal)", function () 
 
     let emulator: CapRoverEmulator;
     let ws: Workspace;
-    let failed = false;
     /** The server's apps before Flower was opened. */
     let closedApps: Record<string, AppDefinition>;
     /** What opening planned: `op CapRoverApp::flower`, ... */
     let opening: string[];
 
-    const config = (...args: string[]) => ws.pulumi(["config", ...args, ...stack], { timeoutMs: CLI_TIMEOUT });
+    const config = (...args: string[]) => configure(ws, ...args);
     const apps = (): Record<string, AppDefinition> => Object.fromEntries([...emulator.apps.keys()].sort().map((name) => [name, emulator.app(name)!]));
     const plan = async (): Promise<{ changes: string[]; preview: PreviewJson }> => {
         const preview = await ws.json<PreviewJson>(["preview", ...stack], { timeoutMs: CLI_TIMEOUT });
         return { changes: preview.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${shortName(s.urn)}`).sort(), preview };
     };
-    const up = async (): Promise<EngineEvent[]> => {
-        const { events } = await ws.events(["up", ...stack, "--yes", "--skip-preview"], { timeoutMs: CLI_TIMEOUT });
-        expect(errorsOf(events), "error diagnostics").to.deep.equal([]);
-        expect(summaryOf(events)?.result, "operation result").to.equal("succeeded");
-        return events;
-    };
+    const up = (): Promise<EngineEvent[]> => operation(ws, ["up"]);
 
     before(async function () {
         this.timeout(45 * 60_000);
@@ -49,15 +43,7 @@ describe("engine: Flower on demand on the local stack (rehearsal)", function () 
         await config("set", "site:topology", "essential");
     });
 
-    beforeEach(function () {
-        if (failed) this.skip();
-    });
-
-    afterEach(function () {
-        if (this.currentTest?.state === "failed") failed = true;
-    });
-
-    after(async () => {
+    inOrder(async () => {
         ws?.dispose();
         await emulator?.close();
     });
@@ -105,7 +91,7 @@ describe("engine: Flower on demand on the local stack (rehearsal)", function () 
     });
 
     it("pulumi destroy leaves the emulator empty", async () => {
-        await ws.events(["destroy", ...stack, "--yes", "--skip-preview"], { timeoutMs: CLI_TIMEOUT });
+        await operation(ws, ["destroy"]);
         expect(Object.keys(apps())).to.deep.equal([]);
     });
 });
