@@ -18,15 +18,16 @@ import { APP_CONTEXT } from "../../scripts/infra-workflow/steps";
 import { appRepository, infraWorkflowTexts, infraWorkflows } from "../../scripts/infra-workflow/write";
 import { Context, interpolate, runsIf } from "../support/expressions";
 import { FAKE_REGISTRY_TOKEN, FAKE_SERVER, actionlint, parseWorkflow, profileOverrides } from "../support/github";
-import { resolve } from "../support/mocks";
+import { fakeDigest, resolve } from "../support/mocks";
 import { pulumiStub } from "../support/pulumiConfig";
 import { runStep } from "../support/shell";
 import { runSite } from "../support/site";
-import { CI_ENV, ROOT } from "../support/stacks";
+import { CI_ENV, ROOT, stackConfig } from "../support/stacks";
 
 const APP = "aaronspindler/aaronspindler.com";
 const SHA = "fedcba9876543210fedcba9876543210fedcba98";
-const TESTED = "0123456789abcdef0123456789abcdef01234567";
+// Not CI_ENV.GITHUB_SHA: the commit must come from the dispatch, not the environment.
+const TESTED = "2468ace02468ace02468ace02468ace02468ace0";
 const TEST_RUN = `https://github.com/${APP}/actions/runs/777`;
 
 /** Scopes each job may be granted, and no more. */
@@ -143,11 +144,18 @@ describe("infra.yml: the tested commit to dev", () => {
     });
 
     for (const profile of PROFILE_NAMES) {
-        it(`on a push, updates dev (${profile}) at the commit its last update recorded, never the app's HEAD`, async () => {
-            // What the dispatched update leaves in dev's state: release.commitSha.
-            const { outputs } = await runSite("dev", { ...profileOverrides(profile), commitSha: TESTED });
+        it(`dev (${profile}): the dispatched commit tags every image and is remembered; a later push updates dev at it, never the app's HEAD`, async () => {
+            // The dispatched update: the config-map infra.yml passes, given to the program.
+            const commit = runStep(resolveCommit, dispatched(TESTED), { pulumi: pulumiStub({}).body });
+            const map = parse(interpolate(APP_CONTEXT, { ...dispatched(TESTED), steps: { commit: { outputs: commit.outputs } } })) as Record<string, { value: string }>;
+            const overrides = Object.fromEntries(Object.entries(map).map(([k, v]) => [k.replace(/^site:/, ""), v.value]));
+            const { resources, outputs } = await runSite("dev", { ...profileOverrides(profile), ...overrides });
+            const images = resources.filter((r) => r.type === "docker-build:index:Image");
+            expect(images).to.not.be.empty;
+            for (const image of images) expect((image.inputs.tags as string[]).some((t) => t.endsWith(`-${TESTED}`) || t.endsWith(`:${TESTED}`)), image.name).to.equal(true);
             const release = await resolve(outputs.release);
             expect(release).to.have.property("commitSha", TESTED);
+            // A push: dev's state names the commit.
             const stub = pulumiStub({ dev: { release } });
             const run = runStep(resolveCommit, event("push"), { pulumi: stub.body }, stub.env);
             expect(run.code, run.stderr).to.equal(0);
@@ -280,6 +288,22 @@ describe("infra.yml: prod by approval, with evidence; rollback", () => {
             expect(names.indexOf(select.name)).to.be.lessThan(names.indexOf("pulumi preview prod"));
         }
     });
+
+    for (const profile of PROFILE_NAMES) {
+        it(`prod (${profile}): the release input rolls every service back to its <target>-<sha> image`, async () => {
+            const select = step(promote, /^Select the release/);
+            const calls = runStep(select, manual(SHA), { pulumi: "" }).calls;
+            const releaseTag = calls[0][calls[0].indexOf("site:releaseTag") + 1];
+            const { outputs } = await runSite("prod", { ...profileOverrides(profile), releaseTag });
+            const config = stackConfig("prod", { ...profileOverrides(profile), releaseTag });
+            const images = (await resolve(outputs.images)) as Record<string, string>;
+            expect(Object.keys(images)).to.deep.equal(config.services.map((s) => s.name));
+            for (const s of config.services) {
+                const repository = `ghcr.io/aaronspindler/aaronspindler.com-${s.name}`;
+                expect(images[s.name], s.name).to.equal(`${repository}@${fakeDigest(`${repository}:${s.target}-${SHA}`)}`);
+            }
+        });
+    }
 
     it("records prod's deployment in the app repository too", () => {
         expect(step(promote, "deployment").env).to.include({ ENVIRONMENT: "prod", APP });
