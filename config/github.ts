@@ -3,8 +3,14 @@
  * where the workflow files go, and the schedules, retention and languages of the housekeeping
  * workflows (the real site's values are the defaults).
  */
-import { GITHUB_LOGIN } from "./names";
+import type { ProgramEnv } from "./env";
+import { GITHUB_LOGIN, REPO_NAME } from "./names";
 import { ConfigReader, show } from "./reader";
+
+/** The app repository's default branch: its pipeline, CodeQL and the trigger watch it, and only its workflow files run. */
+export const APP_DEFAULT_BRANCH = "main";
+/** Keys of this section whose values are secret (never shown in messages). */
+export const GITHUB_SECRET_KEYS = ["dispatchToken"] as const;
 
 /** A git branch name (the subset git check-ref-format and GitHub both accept). */
 const BRANCH = /^(?!.*(\.\.|\/\/|@\{|\.lock$|\/$|\.$))[A-Za-z0-9_][A-Za-z0-9._/-]*$/;
@@ -53,6 +59,18 @@ export interface WorkflowSettings {
     mainPipeline: string;
 }
 
+/** The app repository's trigger, which sends each tested commit to this (infrastructure) repository. */
+export interface DispatchSettings {
+    /** Workflow name of the app's test workflow; its successful runs on the default branch dispatch. */
+    testWorkflow: string;
+    /** This repository, `owner/name`: where the trigger dispatches to. */
+    infraRepository: string;
+    /** The token the trigger dispatches with (secret); set on the stack that owns its secret. */
+    token?: string;
+    /** This stack commits to the default branch, where the trigger runs: it owns the token's secret. */
+    ownsToken: boolean;
+}
+
 /** What this stack manages on the app repository. */
 export interface GithubSettings {
     /** Manage the GitHub side at all (offline stacks turn it off). */
@@ -65,10 +83,12 @@ export interface GithubSettings {
     requiredReviewers: string[];
     /** The generated workflows. */
     workflows: WorkflowSettings;
+    /** The trigger that dispatches tested commits to this repository. */
+    dispatch: DispatchSettings;
 }
 
 /** Reads and validates the GitHub section; problems are recorded on `r`. */
-export function readGithubSettings(r: ConfigReader): GithubSettings {
+export function readGithubSettings(r: ConfigReader, env: ProgramEnv = {}): GithubSettings {
     const environment = r.string("githubEnvironment", { pattern: ENVIRONMENT, accepted: "a GitHub environment name (letters, digits, '.', '_', '-'), e.g. production" });
     const reviewers = r.stringList("requiredReviewers", { pattern: GITHUB_LOGIN, accepted: "GitHub logins, e.g. [aaronspindler]" });
     if (reviewers.length > MAX_REVIEWERS) r.fail("requiredReviewers", reviewers, `at most ${MAX_REVIEWERS} logins (GitHub's limit)`);
@@ -76,9 +96,11 @@ export function readGithubSettings(r: ConfigReader): GithubSettings {
     if (reviewers.length > 0 && !environment) {
         r.complain("requiredReviewers", "needs site:githubEnvironment: reviewers guard an environment, and this stack's secrets are repository secrets");
     }
+    const manage = r.boolean("manageGithub");
+    const workflowBranch = r.string("workflowBranch", { pattern: BRANCH, accepted: "a git branch name, e.g. main" })!;
     return {
-        manage: r.boolean("manageGithub"),
-        workflowBranch: r.string("workflowBranch", { pattern: BRANCH, accepted: "a git branch name, e.g. main" })!,
+        manage,
+        workflowBranch,
         environment,
         requiredReviewers: reviewers,
         workflows: {
@@ -89,9 +111,41 @@ export function readGithubSettings(r: ConfigReader): GithubSettings {
             runMinimumKept: r.integer("runMinimumKept", 0),
             codeqlLanguages: languages(r),
             mergeCleanups: r.boolean("mergeCleanups"),
-            mainPipeline: r.string("mainPipeline", { pattern: /^\S(.{0,98}\S)?$/, accepted: "the main pipeline's workflow name (one line, 1 to 100 characters), e.g. CI/CD Pipeline" })!,
+            mainPipeline: workflowName(r, "mainPipeline", "the main pipeline's"),
         },
+        dispatch: readDispatch(r, { manage, ownsToken: workflowBranch === APP_DEFAULT_BRANCH }, env),
     };
+}
+
+/** A workflow's `name:` as `workflow_run` triggers refer to it. */
+function workflowName(r: ConfigReader, key: string, whose: string): string {
+    return r.string(key, { pattern: /^\S(.{0,98}\S)?$/, accepted: `${whose} workflow name (one line, 1 to 100 characters), e.g. CI/CD Pipeline` })!;
+}
+
+/**
+ * The trigger's settings. Only the files on the app's default branch run, so the stack that commits
+ * there (prod) owns the token's secret; a stack committing to a side branch (dev) carries an inert
+ * copy of the file and no token.
+ */
+function readDispatch(r: ConfigReader, at: { manage: boolean; ownsToken: boolean }, env: ProgramEnv): DispatchSettings {
+    const accepted = "this repository as owner/name, e.g. aaronspindler/site-deploy";
+    const infraRepository = r.string("infraRepository", { accepted }) ?? "";
+    // A stack that leaves GitHub alone may leave it unset.
+    if ((at.manage || infraRepository !== "") && !isRepository(infraRepository)) r.fail("infraRepository", infraRepository, accepted);
+    const configured = r.secret("dispatchToken");
+    if (configured !== undefined && !at.ownsToken) {
+        r.complain("dispatchToken", `applies to the stack that commits to the app's ${APP_DEFAULT_BRANCH} branch, where the trigger runs; this stack commits to a side branch (site:workflowBranch), so remove it here`);
+    }
+    const token = at.ownsToken ? configured ?? env.INFRA_DISPATCH_TOKEN : undefined;
+    if (token === undefined && at.ownsToken && at.manage && env.pushing) {
+        r.complain("dispatchToken", "is required by the stack that commits the app's trigger to its default branch: a fine-grained token of this repository (Contents: read and write); set it with `pulumi config set --secret site:dispatchToken <token>` (or export INFRA_DISPATCH_TOKEN)");
+    }
+    return { testWorkflow: workflowName(r, "appTestWorkflow", "the app's test"), infraRepository, token, ownsToken: at.ownsToken };
+}
+
+function isRepository(value: string): boolean {
+    const [owner, name, ...rest] = value.split("/");
+    return rest.length === 0 && GITHUB_LOGIN.test(owner) && name !== undefined && REPO_NAME.test(name);
 }
 
 function languages(r: ConfigReader): string[] {

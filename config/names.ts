@@ -8,3 +8,5 @@ export { APP_NAME, APP_NAME_ACCEPTED, DIGEST_REF, ENV_NAME, MAX_PASSWORD, SERVER
 export const COMMIT = /^[0-9a-f]{7,40}$/;
 /** GitHub user and organisation logins: up to 39 letters, digits and single inner hyphens. */
 export const GITHUB_LOGIN = /^(?=.{1,39}$)[A-Za-z0-9]+(-[A-Za-z0-9]+)*$/;
+/** GitHub repository names (without the owner). */
+export const REPO_NAME = /^[A-Za-z0-9._-]+$/;

@@ -9,14 +9,14 @@
 import { CAPROVER_SECRET_KEYS, CapRoverSettings, readCapRoverSettings } from "./caprover";
 import { declarations } from "./declarations";
 import type { ProgramEnv } from "./env";
-import { GithubSettings, readGithubSettings } from "./github";
+import { GITHUB_SECRET_KEYS, GithubSettings, readGithubSettings } from "./github";
 import { BuildSettings, RegistrySettings, readBuild, readRegistry } from "./images";
-import { APP_NAME, APP_NAME_ACCEPTED, ENV_NAME, GITHUB_LOGIN } from "./names";
+import { APP_NAME, APP_NAME_ACCEPTED, ENV_NAME, GITHUB_LOGIN, REPO_NAME } from "./names";
 import { readLimits } from "./limits";
+import { OnDemandSettings, readOnDemand } from "./onDemand";
 import { ConfigReader, RawConfig, isInteger, isPlainObject, integerAccepted, show } from "./reader";
 import { ActiveService, PROFILE_NAMES, ProfileName, SERVICE_NAMES, ServiceName, ServiceOverride, profileServices, resolveServices } from "./topology";
 
-const REPO_NAME = /^[A-Za-z0-9._-]+$/;
 const OVERRIDE_FIELDS = ["appName", "instanceCount", "env", "off", "limits"] as const;
 
 /** The validated configuration of one stack. */
@@ -27,6 +27,8 @@ export interface SiteConfig {
     profile: ProfileName;
     /** The active services: the seam everything else derives from. */
     services: ActiveService[];
+    /** Services added to the profile for a while (`site:onDemand`), and until when. */
+    onDemand: OnDemandSettings;
     /** The app repository on GitHub. */
     github: { owner: string; repository: string };
     /** Image registry settings. */
@@ -45,7 +47,7 @@ export interface SiteConfig {
 
 /** Validates raw `site:` configuration; throws a ConfigError naming every bad key. */
 export function parseSiteConfig(stack: string, raw: RawConfig, env: ProgramEnv = {}): SiteConfig {
-    const r = new ConfigReader("site", raw, declarations(), new Set(["registryToken", ...CAPROVER_SECRET_KEYS]), env.encryptedKeys && new Set(env.encryptedKeys));
+    const r = new ConfigReader("site", raw, declarations(), new Set(["registryToken", ...CAPROVER_SECRET_KEYS, ...GITHUB_SECRET_KEYS]), env.encryptedKeys && new Set(env.encryptedKeys));
     const config = readSiteConfig(r, stack, env);
     r.finish();
     return { ...config, inactive: r.inactiveKeys() };
@@ -82,16 +84,18 @@ function readSiteConfig(r: ConfigReader, stack: string, env: ProgramEnv): Omit<S
     const appNamePrefix = r.string("appNamePrefix", { pattern: /^[a-z0-9][a-z0-9-]*$/, accepted: "lowercase letters, digits and '-', e.g. dev-" }) ?? "";
     const buildArgs = r.stringMap("buildArgs", ENV_NAME, "a build arg name");
     const shared = { singleTarget, appNamePrefix, buildArgs };
-    const services = resolveServices({ ...shared, profile, overrides: readOverrides(r, profile) });
+    const onDemand = readOnDemand(r, { building: r.boolean("build"), now: env.now ?? new Date() });
+    const services = resolveServices({ ...shared, profile, overrides: readOverrides(r, profile), onDemand: onDemand.live });
     checkServices(r, services);
     return {
         stack,
         profile,
         services,
+        onDemand,
         github: { owner, repository },
         registry,
         build: readBuild(r, { stack, services, resolve: shared }, registry, env),
-        githubSide: readGithubSettings(r),
+        githubSide: readGithubSettings(r, env),
         caprover: readCapRoverSettings(r, services, env),
         // Only a preview may leave parts out: `pulumi up` must never silently drop resources.
         previewWithout: env.pushing ? [] : env.unavailablePlugins ?? [],

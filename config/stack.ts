@@ -30,9 +30,17 @@ export function loadSiteConfig(): SiteConfig {
         CAPROVER_SERVER: process.env.CAPROVER_SERVER,
         CAPROVER_PASSWORD: process.env.CAPROVER_PASSWORD,
         FLOWER_PASSWORD: process.env.FLOWER_PASSWORD,
+        INFRA_DISPATCH_TOKEN: process.env.INFRA_DISPATCH_TOKEN,
         pushing,
         unavailablePlugins: (process.env.SITE_UNAVAILABLE_PLUGINS ?? "").split(",").filter((p) => p.trim() !== ""),
+        now: new Date(),
     });
+    if (config.onDemand.expired) {
+        pulumi.log.warn(`site:onDemand: ${config.onDemand.requested.join(", ")} expired at ${config.onDemand.until}: left out, so this run removes it (then remove site:onDemand and site:onDemandUntil)`);
+    }
+    for (const name of config.onDemand.live.filter((n) => !config.services.some((s) => s.name === n && s.onDemand))) {
+        pulumi.log.warn(`site:onDemand: profile ${config.profile} runs ${name} already; nothing is added`);
+    }
     if (config.build.enabled && config.registry.token === undefined) {
         // A preview builds nothing, so it needs no credentials; `pulumi up` refuses to start without them.
         pulumi.log.warn("no GHCR credentials (site:registryToken or GITHUB_TOKEN): `pulumi up` will refuse to build until one is set");

@@ -123,6 +123,14 @@ export const PROFILES = {
 export type ProfileName = keyof typeof PROFILES;
 export const PROFILE_NAMES = Object.keys(PROFILES) as ProfileName[];
 
+/**
+ * Services a stack may add to its profile for a while (`site:onDemand`), and the role each plays
+ * then. Flower only: a second beat scheduler or worker added on demand could run tasks twice.
+ */
+export const ON_DEMAND = { flower: "flower" } as const satisfies Partial<Record<ServiceName, RoleName>>;
+export type OnDemandService = keyof typeof ON_DEMAND;
+export const ON_DEMAND_NAMES = Object.keys(ON_DEMAND) as OnDemandService[];
+
 /** Per-service settings that configuration may override. */
 export interface ServiceOverride {
     /** CapRover app name (default: `site:appNamePrefix` + service name). */
@@ -167,6 +175,8 @@ export interface ActiveService {
     scheduler: boolean;
     /** Container limits: the role's, then the service's override. */
     limits: Limits;
+    /** Added for a while by `site:onDemand`, not run by the profile. */
+    onDemand: boolean;
 }
 
 /** Inputs of `resolveServices`, already validated by `config.ts`. */
@@ -181,6 +191,8 @@ export interface ResolveInput {
     buildArgs: Record<string, string>;
     /** Per-service overrides. */
     overrides: Partial<Record<ServiceName, ServiceOverride>>;
+    /** Services added on demand (those the profile already runs are left as they are). */
+    onDemand?: OnDemandService[];
 }
 
 /** The services a profile runs, in catalogue order. */
@@ -189,32 +201,41 @@ export function profileServices(profile: ProfileName): ServiceName[] {
     return SERVICE_NAMES.filter((s) => table[s] !== undefined);
 }
 
-/** Derives the active service list: the one seam everything else is built from. */
+/**
+ * Derives the active service list: the one seam everything else is built from. Services on demand
+ * follow the profile's, under the same names, so their resources have the URNs the profile that
+ * runs them would give them.
+ */
 export function resolveServices(input: ResolveInput): ActiveService[] {
     const table: Partial<Record<ServiceName, RoleName>> = PROFILES[input.profile];
-    return profileServices(input.profile)
-        .filter((name) => !input.overrides[name]?.off)
-        .map((name) => {
-            const roleName = table[name]!;
-            const role: Role = ROLES[roleName];
-            const override = input.overrides[name] ?? {};
-            return {
-                name,
-                role: roleName,
-                target: role.target ?? input.singleTarget!,
-                process: role.process,
-                exposure: role.exposure,
-                port: role.port,
-                health: role.health,
-                buildArgs: { ...input.buildArgs, ...role.buildArgs },
-                appName: override.appName ?? `${input.appNamePrefix}${name}`,
-                instanceCount: override.instanceCount ?? 1,
-                env: override.env ?? {},
-                secretStem: `CAPROVER_${name.toUpperCase()}`,
-                scheduler: role.scheduler === true,
-                limits: { ...role.limits, ...override.limits },
-            };
-        });
+    const running = profileServices(input.profile).filter((name) => !input.overrides[name]?.off);
+    const added = ON_DEMAND_NAMES.filter((name) => input.onDemand?.includes(name) && !running.includes(name));
+    return [
+        ...running.map((name) => activeService(input, name, table[name]!, false)),
+        ...added.map((name) => activeService(input, name, ON_DEMAND[name], true)),
+    ];
+}
+
+function activeService(input: ResolveInput, name: ServiceName, roleName: RoleName, onDemand: boolean): ActiveService {
+    const role: Role = ROLES[roleName];
+    const override = input.overrides[name] ?? {};
+    return {
+        name,
+        role: roleName,
+        target: role.target ?? input.singleTarget!,
+        process: role.process,
+        exposure: role.exposure,
+        port: role.port,
+        health: role.health,
+        buildArgs: { ...input.buildArgs, ...role.buildArgs },
+        appName: override.appName ?? `${input.appNamePrefix}${name}`,
+        instanceCount: override.instanceCount ?? 1,
+        env: override.env ?? {},
+        secretStem: `CAPROVER_${name.toUpperCase()}`,
+        scheduler: role.scheduler === true,
+        limits: { ...role.limits, ...override.limits },
+        onDemand,
+    };
 }
 
 /** Dockerfile targets a service is built from under any profile (`single`'s only when its target is configured). */

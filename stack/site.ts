@@ -24,6 +24,8 @@ export interface SiteOutputs {
     summary: Summary;
     /** Images with their targets and commit: what a promoting stack (`site:promoteFrom`) reads. */
     release: pulumi.Output<ReleaseManifest>;
+    /** Services on demand within their time, and when they expire: what CI carries over to the stack's next run. */
+    onDemand: { services: string[]; until?: string };
     /** The CapRover apps per service (when `site:caprover` is on): name, URL, running image. */
     apps?: { appNames: Record<string, string>; appUrls: Record<string, pulumi.Output<string>>; deployedImages: Record<string, pulumi.Output<string>> };
 }
@@ -56,7 +58,7 @@ export function deploySite(config: SiteConfig, source?: unknown): SiteOutputs {
               pinned: config.build.digests,
               registry,
               stack: config.stack,
-              skipTagLookups: config.build.release.releaseTag !== undefined && without("docker", "resolving site:releaseTag to digests (images shown unknown)"),
+              skipTagLookups: config.previewWithout.includes("docker") && (config.build.release.releaseTag === undefined || without("docker", "resolving site:releaseTag to digests (images shown unknown)")),
           })
         : undefined;
     const images = Object.fromEntries(
@@ -109,5 +111,6 @@ export function deploySite(config: SiteConfig, source?: unknown): SiteOutputs {
             releaseProfiles: config.build.releaseProfiles,
         }) as pulumi.Output<ReleaseManifest>,
         apps: apps && { appNames: apps.appNames, appUrls: apps.appUrls, deployedImages: apps.deployedImages },
+        onDemand: { services: config.onDemand.live, until: config.onDemand.live.length > 0 ? config.onDemand.until : undefined },
     };
 }

@@ -13,11 +13,17 @@ export function promotes(config: SiteConfig): boolean {
     return !config.build.enabled && promoteFrom !== undefined && releaseTag === undefined && config.services.some((s) => !config.build.digests[s.name]);
 }
 
-/** The source stack's release when the stack promotes (else undefined); throws, naming both stacks, if it may not be deployed. */
+/**
+ * The source stack's release when the stack promotes (else undefined); throws, naming both stacks,
+ * if it may not be deployed. The reference is registered whenever the stack names a source, so a
+ * rollback or a run holding the deployed images (CI's Flower and drift jobs) plans image changes only.
+ */
 export async function sourceRelease(config: SiteConfig): Promise<unknown> {
+    const from = config.build.release.promoteFrom;
+    if (config.build.enabled || from === undefined) return undefined;
+    const reference = new pulumi.StackReference("promote-from", { name: from });
     if (!promotes(config)) return undefined;
-    const from = config.build.release.promoteFrom!;
-    const details = await new pulumi.StackReference("promote-from", { name: from }).getOutputDetails(RELEASE_OUTPUT);
+    const details = await reference.getOutputDetails(RELEASE_OUTPUT);
     const manifest = details.value ?? details.secretValue;
     const warnings = checkPromotion(manifest, { stack: config.stack, from: from.split("/").pop()!, profile: config.profile, preview: pulumi.runtime.isDryRun() });
     for (const warning of warnings) pulumi.log.warn(warning);

@@ -6,9 +6,9 @@
  */
 import { SiteConfig, pushedServices } from "../config/site";
 import { ActiveService, ProfileName, resolveServices } from "../config/topology";
-import { housekeepingFigures } from "../components/github/housekeeping";
+import { workflowFigures } from "../components/github/appWorkflows";
 import { imageRepository, retentionPolicy } from "../components/images/ghcrRegistry";
-import { INFRA_WORKFLOW_PATH } from "../scripts/infra-workflow/definition";
+import { WORKFLOWS_HERE } from "./workflowsHere";
 import { MinutesEstimate, actionsMinutes, showMinutes } from "./actionsMinutes";
 
 /** Counts and names of what a profile runs, as the seed documents compare them. */
@@ -52,7 +52,7 @@ export interface Summary {
  */
 function figures(config: SiteConfig, services: ActiveService[], pushed: ActiveService[]): ProfileFigures {
     const housekeeping = config.githubSide.manage
-        ? housekeepingFigures(config.githubSide.workflows, retentionPolicy(config.registry, pushed))
+        ? workflowFigures(config.githubSide, retentionPolicy(config.registry, pushed))
         : { workflows: [], cleanupJobs: 0 };
     const caproverApps = services.map((s) => s.appName);
     const imageBuildsPerPush = config.build.enabled ? pushed.length : services.length;
@@ -64,7 +64,7 @@ function figures(config: SiteConfig, services: ActiveService[], pushed: ActiveSe
         imageBuildsPerPush,
         cleanupJobs: housekeeping.cleanupJobs,
         workflows: housekeeping.workflows,
-        workflowsHere: [INFRA_WORKFLOW_PATH.split("/").pop()!],
+        workflowsHere: WORKFLOWS_HERE.map((file) => file.split("/").pop()!),
         actionsMinutesPerPush: actionsMinutes({ imageBuilds: imageBuildsPerPush, apps: caproverApps.length, cleanupJobs: housekeeping.cleanupJobs }),
     };
 }

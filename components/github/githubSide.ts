@@ -3,7 +3,8 @@ import * as github from "@pulumi/github";
 import type { GithubSettings } from "../../config/github";
 import type { ActiveService, ServiceName } from "../../config/topology";
 import type { RetentionPolicy } from "../images/ghcrRegistry";
-import { housekeepingWorkflows } from "./housekeeping";
+import { appWorkflows } from "./appWorkflows";
+import { DISPATCH_TOKEN_SECRET } from "./deployTrigger";
 import { RepositorySecrets } from "./repositorySecrets";
 import { WorkflowFile } from "./workflowFile";
 
@@ -32,13 +33,16 @@ export interface GithubSideArgs {
 
 /**
  * Everything the app repository needs from GitHub, derived from the active services: the deploy
- * secrets (in the repository, or in a reviewer-gated environment) and the housekeeping workflows.
+ * secrets (in the repository, or in a reviewer-gated environment), the housekeeping workflows, and
+ * the trigger that sends tested commits to this repository, with its token.
  */
 export class GithubSide extends pulumi.ComponentResource {
     /** Committed workflow files by file name. */
     public readonly workflows: Record<string, WorkflowFile>;
     /** The deploy secrets, once the CapRover side is wired. */
     public readonly secrets: RepositorySecrets | undefined;
+    /** The trigger's token, on the stack that commits to the app's default branch. */
+    public readonly dispatchToken: github.ActionsSecret | undefined;
 
     constructor(name: string, args: GithubSideArgs, opts?: pulumi.ComponentResourceOptions) {
         super("site:github:GithubSide", name, {}, opts);
@@ -46,6 +50,7 @@ export class GithubSide extends pulumi.ComponentResource {
         // The token comes from GITHUB_TOKEN; the owner must be explicit for repository-scoped resources.
         const provider = new github.Provider("app-repository", { owner: repository.owner }, { parent: this });
         const children = { parent: this, providers: { github: provider } };
+        const child = { parent: this, provider };
         this.secrets = args.caprover
             ? new RepositorySecrets(
                   "secrets",
@@ -60,7 +65,7 @@ export class GithubSide extends pulumi.ComponentResource {
               )
             : undefined;
         this.workflows = Object.fromEntries(
-            Object.entries(housekeepingWorkflows(settings.workflows, args.retention)).map(([fileName, workflow]) => [
+            Object.entries(appWorkflows(settings, args.retention)).map(([fileName, workflow]) => [
                 fileName,
                 new WorkflowFile(
                     fileName.replace(/\.yml$/, ""),
@@ -69,6 +74,22 @@ export class GithubSide extends pulumi.ComponentResource {
                 ),
             ]),
         );
-        this.registerOutputs({ workflowFiles: Object.keys(this.workflows), secretNames: this.secrets?.secretNames ?? [] });
+        // A repository secret even where the deploy secrets sit in an environment: the trigger's job
+        // runs in none (an environment's reviewers would hold every dispatch). Previews may lack the value.
+        this.dispatchToken = settings.dispatch.ownsToken
+            ? new github.ActionsSecret(
+                  "infra-dispatch-token",
+                  {
+                      repository: repository.repository,
+                      secretName: DISPATCH_TOKEN_SECRET,
+                      value: settings.dispatch.token === undefined ? (pulumi.output(pulumi.unknown) as pulumi.Output<string>) : pulumi.secret(settings.dispatch.token),
+                  },
+                  child,
+              )
+            : undefined;
+        this.registerOutputs({
+            workflowFiles: Object.keys(this.workflows),
+            secretNames: [...(this.secrets?.secretNames ?? []), ...(this.dispatchToken ? [DISPATCH_TOKEN_SECRET] : [])],
+        });
     }
 }

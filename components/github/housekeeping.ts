@@ -3,7 +3,7 @@
  * and the workflow settings: container cleanup, old-run cleanup (or both merged into one
  * `housekeeping.yml`), CodeQL and Dependabot lockfile regeneration.
  */
-import type { WorkflowSettings } from "../../config/github";
+import { APP_DEFAULT_BRANCH, WorkflowSettings } from "../../config/github";
 import type { RetentionPolicy } from "../images/ghcrRegistry";
 import { Job, Step, Workflow } from "./workflowModel";
 
@@ -27,8 +27,8 @@ export const FILES = {
 } as const;
 
 /** The app repository's trunk: CodeQL watches it and the cleanup follows its pipeline there. */
-const MAIN = "main";
-const RUNNER = "ubuntu-latest";
+const MAIN = APP_DEFAULT_BRANCH;
+export const RUNNER = "ubuntu-latest";
 
 /** Every housekeeping workflow, by file name. */
 export function housekeepingWorkflows(settings: WorkflowSettings, retention: RetentionPolicy): Record<string, Workflow> {
@@ -67,14 +67,6 @@ export function housekeepingWorkflows(settings: WorkflowSettings, retention: Ret
               },
           };
     return { ...cleanups, [FILES.codeql]: codeql(settings), [FILES.lockfiles]: lockfileRegeneration() };
-}
-
-/** The summary's figures: generated files, and container cleanup jobs counted from the generated matrix. */
-export function housekeepingFigures(settings: WorkflowSettings, retention: RetentionPolicy): { workflows: string[]; cleanupJobs: number } {
-    const workflows = housekeepingWorkflows(settings, retention);
-    const jobs = Object.values(workflows).flatMap((w) => Object.values(w.jobs));
-    const cleanup = jobs.filter((job) => job.steps.some((step) => step.uses === ACTIONS.deletePackageVersions));
-    return { workflows: Object.keys(workflows), cleanupJobs: cleanup.reduce((n, job) => n + (job.strategy?.matrix.package.length ?? 1), 0) };
 }
 
 const dispatched = "github.event_name == 'workflow_dispatch'";

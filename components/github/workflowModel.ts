@@ -72,6 +72,8 @@ export interface Job {
     "timeout-minutes"?: number;
     /** Job environment. */
     env?: Record<string, string>;
+    /** Values later jobs read as `needs.<job>.outputs.<name>`. */
+    outputs?: Record<string, string>;
     /** Steps, in order. */
     steps: Step[];
 }
@@ -110,6 +112,8 @@ export interface Triggers {
     workflow_dispatch?: { inputs?: Record<string, DispatchInput> };
     /** After other workflows finish. */
     workflow_run?: { workflows: string[]; types: ("completed" | "requested" | "in_progress")[]; branches?: string[] };
+    /** Events another repository sends through the API (`POST /repos/{owner}/{repo}/dispatches`). */
+    repository_dispatch?: { types: string[] };
 }
 
 /** A workflow file. */

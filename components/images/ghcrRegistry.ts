@@ -22,11 +22,15 @@ export interface RetentionPolicy {
     keepUntagged: number;
 }
 
-/** The retention policy of the active services' image packages (pure: the summary derives it for other profiles too). */
+/**
+ * The retention policy of the active services' image packages (pure: the summary derives it for
+ * other profiles too). Services on demand are left out: opening Flower for an hour must not rewrite
+ * the app repository's cleanup workflow (the stack that builds their images cleans their packages).
+ */
 export function retentionPolicy(settings: RegistrySettings, services: ActiveService[]): RetentionPolicy {
     return {
         // One entry per package: a stack may push several targets of one service to its package.
-        packages: [...new Set(services.map((s) => packageName(imageRepository(settings.imagePrefix, s.name))))],
+        packages: [...new Set(services.filter((s) => !s.onDemand).map((s) => packageName(imageRepository(settings.imagePrefix, s.name))))],
         keepVersions: settings.keepVersions,
         keepUntagged: settings.keepUntagged,
     };

@@ -66,7 +66,7 @@ export interface ImageReleaseArgs {
     registry: GhcrRegistry;
     /** This stack's name: the tag deployed images get when re-tagging. */
     stack: string;
-    /** A preview on a machine without the docker plugin: rollback tags stay unresolved (unknown). */
+    /** A preview on a machine without the docker plugin: no lookup provider, rollback tags stay unresolved (unknown). */
     skipTagLookups?: boolean;
 }
 
@@ -85,7 +85,10 @@ export class ImageRelease extends pulumi.ComponentResource {
         const { settings, services, pinned, registry } = args;
         const unpinned = services.filter((s) => !pinned[s.name]);
         const promoting = settings.promoteFrom !== undefined && !settings.releaseTag && unpinned.length > 0;
-        const lookup = settings.releaseTag && unpinned.length > 0 && !args.skipTagLookups ? this.lookupProvider(registry) : undefined;
+        // The lookup provider is registered whatever names the images (dev, a tag, pins), so a
+        // rollback, or a run holding the deployed images (CI's Flower and drift jobs), plans changes
+        // of images only, never of the stack's plumbing.
+        const lookup = args.skipTagLookups ? undefined : this.lookupProvider(registry);
         this.refs = Object.fromEntries(
             services.map((service) => {
                 const repository = registry.repositories[service.name];

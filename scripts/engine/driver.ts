@@ -231,7 +231,7 @@ export interface WorkspaceOptions {
     stackFiles?: string[];
     /** Program directory (default: this repository). */
     main?: string;
-    /** Project settings (default: this repository's Pulumi.yaml); `main` is set from the option above. */
+    /** Project settings (default: the program's Pulumi.yaml); `main` is set from the option above. */
     project?: Record<string, unknown>;
     /** Further environment of every command (e.g. SITE_UNAVAILABLE_PLUGINS). */
     env?: Record<string, string>;
@@ -297,7 +297,10 @@ export class Workspace {
         return ws;
     }
 
-    /** Points the project at another program (a migration test runs an older checkout first), with that program's project settings. */
+    /**
+     * Points the project at another program directory (a migration test runs an older checkout
+     * first), with that program's own Pulumi.yaml unless `project` is given: its declarations are the keys it knows.
+     */
     useProgram(main: string, project?: Record<string, unknown>): void {
         writeIfChanged(path.join(this.project, "Pulumi.yaml"), projectText(project, main));
     }
@@ -374,13 +377,15 @@ export class Workspace {
 }
 
 /**
- * The project file of a copy: this repository's Pulumi.yaml (or `project`) with `main` set and the
- * plugin folders made absolute (they are relative to the repository; the copy lives elsewhere).
+ * The project file of a copy: the program's own Pulumi.yaml (else this repository's, e.g. for a
+ * compiled copy of the program), or `project`, with `main` set and the plugin folders made absolute
+ * (they are relative to the project file; the copy lives elsewhere).
  */
 function projectText(project: Record<string, unknown> | undefined, main: string): string {
-    const p: Record<string, unknown> = { ...(project ?? (YAML.parse(fs.readFileSync(path.join(REPO, "Pulumi.yaml"), "utf8")) as Record<string, unknown>)), main };
+    const from = fs.existsSync(path.join(main, "Pulumi.yaml")) ? main : REPO;
+    const p: Record<string, unknown> = { ...(project ?? (YAML.parse(fs.readFileSync(path.join(from, "Pulumi.yaml"), "utf8")) as Record<string, unknown>)), main };
     const plugins = p.plugins as { providers?: { name: string; path: string }[] } | undefined;
-    if (plugins?.providers) p.plugins = { ...plugins, providers: plugins.providers.map((x) => ({ ...x, path: path.resolve(REPO, x.path) })) };
+    if (plugins?.providers) p.plugins = { ...plugins, providers: plugins.providers.map((x) => ({ ...x, path: path.resolve(from, x.path) })) };
     return YAML.stringify(p);
 }
 

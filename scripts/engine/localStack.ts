@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { CapRoverEmulator, EmulatorOptions } from "../../provider/emulator/caprover";
-import { REPO, Workspace } from "./driver";
+import { REPO, RunResult, Workspace } from "./driver";
 
 // LOCAL-ONLY values: they exist only for this run's emulator and temporary state.
 export const EMULATOR_PASSWORD = "emu-test-only-pw-1f3a";
@@ -41,4 +41,9 @@ export async function openLocalStack(opts: LocalStackOptions = {}): Promise<{ em
     await config("set", "--secret", "site:caproverPassword", EMULATOR_PASSWORD);
     await config("set", "--secret", "site:flowerPassword", FLOWER_PASSWORD);
     return { emulator, ws };
+}
+
+/** `pulumi config <args>` on the local stack. */
+export function configure(ws: Workspace, ...args: string[]): Promise<RunResult> {
+    return ws.pulumi(["config", ...args, "--stack", STACK], { timeoutMs: CLI_TIMEOUT });
 }

@@ -1,50 +1,57 @@
 /**
- * This repository's own CI (`.github/workflows/infra.yml`), built from the same typed model as the
- * app repository's workflows: previews of dev and prod on pull requests (diff posted as a PR
- * comment), `pulumi up` of dev on main, and promotion to prod by manual dispatch, gated on the
- * `production` environment. `write.ts` beside this file writes it; a test keeps the
- * committed file equal to this definition and lint-clean.
+ * This repository's CI (`.github/workflows/infra.yml`), built from the same typed model as the app
+ * repository's workflows:
+ *
+ * - a `repository_dispatch` from the app's deploy trigger deploys exactly the tested commit it
+ *   names to dev, recorded as a GitHub deployment in the app repository;
+ * - a push here updates dev at the commit dev last deployed (never the app's untested HEAD);
+ * - a pull request previews dev and prod (diff posted as a PR comment);
+ * - a manual dispatch promotes dev's release to prod, or with `release` rolls prod back to an
+ *   earlier commit, through the `production` environment's reviewers, with the evidence and the
+ *   preview in the job summaries.
+ *
+ * `write.ts` beside this file writes it; a test keeps the committed file equal to this definition.
  */
-import { Job, Step, Workflow } from "../../components/github/workflowModel";
+import { DISPATCH_EVENT } from "../../components/github/deployTrigger";
+import { Job, Workflow } from "../../components/github/workflowModel";
+import { RELEASE_INPUT, deployedImages, evidence, selectRelease } from "./promotion";
+import {
+    APP_CONTEXT,
+    INFRA_ACTIONS,
+    STACKS,
+    carryOverOnDemand,
+    checkoutTestedApp,
+    deployGroup,
+    finishDeployment,
+    previewToSummary,
+    pulumi,
+    resolveTestedCommit,
+    setup,
+    startDeployment,
+} from "./steps";
 
-/** Where the committed file lives. */
-export const INFRA_WORKFLOW_PATH = ".github/workflows/infra.yml";
+export { INFRA_WORKFLOW_PATH } from "../../stack/workflowsHere";
 
-/** Actions this workflow uses, pinned by version tag. */
-export const INFRA_ACTIONS = {
-    checkout: "actions/checkout@v4",
-    setupNode: "actions/setup-node@v4",
-    setupBuildx: "docker/setup-buildx-action@v3",
-    githubRuntime: "crazy-max/ghaction-github-runtime@v3",
-    pulumi: "pulumi/actions@v6",
-} as const;
+const onMainDispatch = "github.event_name == 'workflow_dispatch' && github.ref == 'refs/heads/main'";
 
-/** The stacks, in promotion order. */
-const STACKS = ["dev", "prod"] as const;
-
-/** Credentials the Pulumi program needs, from repository secrets (never inline). */
-const PULUMI_ENV: Record<string, string> = {
-    PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}",
-    // The GitHub provider and GHCR use a token scoped to the app repository and its packages:
-    // this repository's own token cannot reach them.
-    GITHUB_TOKEN: "${{ secrets.APP_REPOSITORY_TOKEN }}",
-    // The CapRover apps: the same secrets the app repository's pipeline used.
-    CAPROVER_SERVER: "${{ secrets.CAPROVER_SERVER }}",
-    CAPROVER_PASSWORD: "${{ secrets.CAPROVER_PASSWORD }}",
-    FLOWER_PASSWORD: "${{ secrets.FLOWER_PASSWORD }}",
-};
-
-/** Where CI checks out the app repository: dev builds the real app there, not the stand-in in app/. */
-const APP_CHECKOUT = "app-checkout";
-
-/** The workflow; `app` is the app repository (`owner/name`) dev builds from, as the stack files name it. */
+/** The workflow; `app` is the app repository (`owner/name`), as the stack files name it. */
 export function infraWorkflow(app: string): Workflow {
     return {
         name: "Infrastructure",
         on: {
             pull_request: { branches: ["main"] },
             push: { branches: ["main"] },
-            workflow_dispatch: {},
+            repository_dispatch: { types: [DISPATCH_EVENT] },
+            workflow_dispatch: {
+                inputs: {
+                    [RELEASE_INPUT]: {
+                        description: "Roll prod back to the images of this earlier app commit (full SHA); leave empty to promote dev's release",
+                        required: false,
+                        type: "string",
+                        default: "",
+                    },
+                },
+            },
         },
         permissions: {},
         jobs: {
@@ -60,79 +67,67 @@ export function infraWorkflow(app: string): Workflow {
                 "timeout-minutes": 20,
                 steps: [
                     ...setup(),
-                    ...checkoutApp(app),
+                    resolveTestedCommit(),
+                    ...checkoutTestedApp(app),
+                    carryOverOnDemand("${{ matrix.stack }}"),
                     pulumi("Preview", { command: "preview", "stack-name": "${{ matrix.stack }}", "comment-on-pr": true, "edit-pr-comment": true, diff: true, "config-map": APP_CONTEXT }),
                 ],
             },
-            "up-dev": update("dev", {
-                name: "Deploy dev",
-                if: "github.event_name == 'push'",
-                buildsImages: true,
-                app,
-            }),
-            "promote-prod": update("prod", {
-                name: "Promote dev's images to prod",
-                if: "github.event_name == 'workflow_dispatch' && github.ref == 'refs/heads/main'",
+            "up-dev": deployDev(app),
+            "plan-prod": {
+                name: "Plan prod: evidence and preview, for the reviewers",
+                if: onMainDispatch,
+                "runs-on": "ubuntu-latest",
+                permissions: { contents: "read" },
+                "timeout-minutes": 20,
+                steps: [...setup(), carryOverOnDemand("prod"), selectRelease("prod"), evidence(app), previewToSummary("prod", "Preview of prod")],
+            },
+            "promote-prod": {
+                name: "Promote to prod (or roll back)",
+                needs: ["plan-prod"],
+                if: onMainDispatch,
+                "runs-on": "ubuntu-latest",
                 environment: "production",
-                buildsImages: false,
-                app,
-            }),
+                permissions: { contents: "read" },
+                concurrency: deployGroup("prod"),
+                "timeout-minutes": 60,
+                steps: [
+                    ...setup(),
+                    // `imagetools create` re-tags the promoted digests.
+                    { name: "Set up Docker Buildx", uses: INFRA_ACTIONS.setupBuildx },
+                    carryOverOnDemand("prod"),
+                    selectRelease("prod"),
+                    evidence(app),
+                    previewToSummary("prod", "Preview of prod, right before the update"),
+                    startDeployment(app, "prod"),
+                    pulumi("pulumi up prod", { command: "up", "stack-name": "prod", message: "${{ github.workflow }} run ${{ github.run_id }}" }, "up"),
+                    deployedImages("prod"),
+                    finishDeployment(app, "prod", "up"),
+                ],
+            },
         },
     };
 }
 
-/** A `pulumi up` job; one concurrency group per stack, never cancelled, so updates queue instead of overlapping. */
-function update(stack: (typeof STACKS)[number], opts: { name: string; if: string; environment?: string; buildsImages: boolean; app: string }): Job {
+/** Dev's update: the dispatched commit, or on a push the one dev last deployed; a GitHub deployment records it. */
+function deployDev(app: string): Job {
     return {
-        name: opts.name,
-        if: opts.if,
+        name: "Deploy the tested commit to dev",
+        if: "github.event_name == 'push' || github.event_name == 'repository_dispatch'",
         "runs-on": "ubuntu-latest",
-        environment: opts.environment,
         permissions: { contents: "read" },
-        concurrency: { group: `pulumi-${stack}`, "cancel-in-progress": false },
+        concurrency: deployGroup("dev"),
         "timeout-minutes": 60,
         steps: [
             ...setup(),
-            // BuildKit builds (dev) and `imagetools create` re-tags (prod) both need buildx.
+            resolveTestedCommit(),
+            // BuildKit builds need buildx, and the images' type=gha cache the runtime token that actions see and scripts do not.
             { name: "Set up Docker Buildx", uses: INFRA_ACTIONS.setupBuildx },
-            // The images' type=gha cache needs the runtime token that actions see and scripts do not.
-            ...(opts.buildsImages ? [{ name: "Expose the Actions cache to BuildKit", uses: INFRA_ACTIONS.githubRuntime }, ...checkoutApp(opts.app)] : []),
-            pulumi(`pulumi up ${stack}`, {
-                command: "up",
-                "stack-name": stack,
-                message: "${{ github.workflow }} run ${{ github.run_id }}",
-                ...(opts.buildsImages ? { "config-map": APP_CONTEXT } : {}),
-            }),
+            { name: "Expose the Actions cache to BuildKit", uses: INFRA_ACTIONS.githubRuntime },
+            ...checkoutTestedApp(app),
+            startDeployment(app, "dev"),
+            pulumi("pulumi up dev", { command: "up", "stack-name": "dev", message: "${{ github.workflow }} run ${{ github.run_id }}", "config-map": APP_CONTEXT }, "up"),
+            finishDeployment(app, "dev", "up"),
         ],
     };
-}
-
-function setup(): Step[] {
-    return [
-        { name: "Check out", uses: INFRA_ACTIONS.checkout, with: { "persist-credentials": false } },
-        { name: "Set up Node.js", uses: INFRA_ACTIONS.setupNode, with: { "node-version": 20, cache: "npm" } },
-        { name: "Install dependencies", run: "npm ci --no-audit --no-fund" },
-    ];
-}
-
-/**
- * For this run only: build the app checkout (stack files keep the offline stand-in) and tag images
- * with the app's commit, not this repository's `GITHUB_SHA`.
- */
-const APP_CONTEXT = `{site:buildContext: {value: ${APP_CHECKOUT}, secret: false}, site:commitSha: {value: "\${{ steps.app.outputs.sha }}", secret: false}}`;
-
-/** The app repository, checked out read-only beside this one for the image builds, and its commit. */
-function checkoutApp(app: string): Step[] {
-    return [
-        {
-            name: "Check out the app repository",
-            uses: INFRA_ACTIONS.checkout,
-            with: { repository: app, path: APP_CHECKOUT, token: "${{ secrets.APP_REPOSITORY_TOKEN }}", "persist-credentials": false },
-        },
-        { name: "Read the app's commit", id: "app", run: `echo "sha=$(git -C ${APP_CHECKOUT} rev-parse HEAD)" >> "$GITHUB_OUTPUT"` },
-    ];
-}
-
-function pulumi(name: string, inputs: Record<string, string | boolean>): Step {
-    return { name, uses: INFRA_ACTIONS.pulumi, with: inputs, env: PULUMI_ENV };
 }

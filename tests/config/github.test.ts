@@ -4,7 +4,8 @@
  */
 import { expect } from "chai";
 import { cronProblem } from "../../config/github";
-import { problems, stackConfig } from "../support/stacks";
+import { parseSiteConfig } from "../../config/site";
+import { CI_ENV, problems, stackConfig, stackRaw } from "../support/stacks";
 
 describe("GitHub configuration", () => {
     it("defaults to the real site's schedules, retention and languages", () => {
@@ -23,6 +24,8 @@ describe("GitHub configuration", () => {
                 mergeCleanups: false,
                 mainPipeline: "CI/CD Pipeline",
             },
+            // Dev commits to a side branch, where the trigger never runs: no token.
+            dispatch: { testWorkflow: "CI/CD Pipeline", infraRepository: "aaronspindler/site-deploy", token: undefined, ownsToken: false },
         });
     });
 
@@ -60,6 +63,22 @@ describe("GitHub configuration", () => {
             expect(problems({ workflowBranch: "main/" })).to.include("site:workflowBranch");
             expect(problems({ githubEnvironment: "prod env!" })).to.include('site:githubEnvironment: "prod env!" is not accepted; expected a GitHub environment name');
             expect(problems({ mainPipeline: "CI\nCD" })).to.include("site:mainPipeline").and.include("one line");
+        });
+
+        it("a deploy trigger without this repository or the test workflow's name, or with a token on the wrong stack or none on the right one", () => {
+            for (const bad of ["site-deploy", "aaronspindler/site-deploy/extra", "aaron spindler/site-deploy"]) {
+                expect(problems({ infraRepository: bad }), bad).to.include(`site:infraRepository: ${JSON.stringify(bad)} is not accepted; expected this repository as owner/name`);
+            }
+            expect(problems({ appTestWorkflow: "Tests\nmore" })).to.include("site:appTestWorkflow").and.include("the app's test workflow name (one line");
+            // Dev commits to a side branch, where the trigger never runs; the message never shows the value.
+            const devToken = problems({ dispatchToken: "ghp_test-only-not-a-token" }, "dev");
+            expect(devToken).to.include("site:dispatchToken: applies to the stack that commits to the app's main branch").and.not.include("ghp_test-only");
+            // Prod's `pulumi up` needs it (a preview does not).
+            const pushing = () => parseSiteConfig("prod", stackRaw("prod"), { ...CI_ENV, INFRA_DISPATCH_TOKEN: undefined, pushing: true });
+            expect(pushing).to.throw("site:dispatchToken: is required by the stack that commits the app's trigger to its default branch");
+            expect(parseSiteConfig("prod", stackRaw("prod"), { ...CI_ENV, INFRA_DISPATCH_TOKEN: undefined }).githubSide.dispatch.token).to.equal(undefined);
+            // Dev ignores a token in the environment: CI hands every job the same one.
+            expect(stackConfig("dev").githubSide.dispatch.token).to.equal(undefined);
         });
 
         it("retention that is not a count, and switches that are not booleans", () => {

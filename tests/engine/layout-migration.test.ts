@@ -18,7 +18,7 @@ import { CapRoverEmulator } from "../../provider/emulator/caprover";
 import { PreviewJson, REPO, Workspace, ensureTools, run } from "../../scripts/engine/driver";
 import { changedSteps, errorsOf, shortName, summaryOf } from "../../scripts/engine/events";
 import { CLI_TIMEOUT, STACK, openLocalStack } from "../../scripts/engine/localStack";
-import { inOrder } from "./inOrder";
+import { inOrder } from "./scenario";
 
 /** The last commit with the dynamic provider (and the old layout). */
 const BEFORE_MOVE = "df04686e60532ec055e759638afbde241e4f70eb";

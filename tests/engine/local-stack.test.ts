@@ -16,9 +16,9 @@ import { clearTokenCache } from "../../provider/src/api/transport";
 import type { AppDefinition } from "../../provider/src/api/types";
 import { CapRoverEmulator } from "../../provider/emulator/caprover";
 import { EngineEvent, PreviewJson, REPO, Workspace, ensureTools } from "../../scripts/engine/driver";
-import { changedSteps, differingKeys, errorsOf, filesBelow, plannedSteps, shortName, stepOf, summaryOf } from "../../scripts/engine/events";
-import { CLI_TIMEOUT, EMULATOR_PASSWORD, FLOWER_PASSWORD, STACK, openLocalStack } from "../../scripts/engine/localStack";
-import { inOrder } from "./inOrder";
+import { changedSteps, differingKeys, filesBelow, plannedSteps, shortName, stepOf } from "../../scripts/engine/events";
+import { CLI_TIMEOUT, EMULATOR_PASSWORD, FLOWER_PASSWORD, STACK, configure, openLocalStack } from "../../scripts/engine/localStack";
+import { inOrder, operation as operate } from "./scenario";
 
 // TEST-ONLY value: it exists only for this run's emulator and temporary state.
 const SECRET_ENV_VALUE = "django-key-test-only-9b41d6";
@@ -62,13 +62,8 @@ describe("engine: the local stack against the CapRover emulator", function () {
             if (token) secrets.add(token);
         }
     };
-    const config = (...args: string[]) => ws.pulumi(["config", ...args, ...stack], { timeoutMs: CLI_TIMEOUT });
-    const operation = async (args: string[]): Promise<EngineEvent[]> => {
-        const { events } = await ws.events([...args, ...stack, "--yes", "--skip-preview"], { timeoutMs: CLI_TIMEOUT });
-        expect(errorsOf(events), "error diagnostics").to.deep.equal([]);
-        expect(summaryOf(events)?.result, "operation result").to.equal("succeeded");
-        return events;
-    };
+    const config = (...args: string[]) => configure(ws, ...args);
+    const operation = (args: string[]): Promise<EngineEvent[]> => operate(ws, args);
 
     before(async function () {
         this.timeout(45 * 60_000);

@@ -11,7 +11,7 @@ import { CapRoverEmulator } from "../../provider/emulator/caprover";
 import { PreviewJson, RunResult, Workspace, ensureTools, killAll } from "../../scripts/engine/driver";
 import { shortName } from "../../scripts/engine/events";
 import { CLI_TIMEOUT, EMULATOR_PASSWORD, STACK, openLocalStack } from "../../scripts/engine/localStack";
-import { inOrder } from "./inOrder";
+import { inOrder } from "./scenario";
 
 const stack = ["--stack", STACK];
 const APPS = ["local-celery", "local-celerybeat", "local-flower", "local-web"];

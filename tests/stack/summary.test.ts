@@ -19,23 +19,23 @@ describe("summary", () => {
             "caproverApps: 2 (split: 4)",
             "imageBuildsPerPush: 2 (split: 4)",
             "cleanupJobs: 2 (split: 4)",
-            "workflows: 4 (split: 4)",
-            "workflowsHere: 1 (split: 1)",
+            "workflows: 5 (split: 5)",
+            "workflowsHere: 3 (split: 3)",
             "actionsMinutesPerPush: 31-39 (split: 39-50)",
         ]);
         expect(await rows({ topology: "essential" })).to.include("imageBuildsPerPush: 3 (split: 4)").and.include("actionsMinutesPerPush: 35-44.5 (split: 39-50)");
         expect(await rows({ topology: "single", singleTarget: "all-in-one", mergeCleanups: true })).to.include.members([
             "services: 1 (split: 4)",
             "cleanupJobs: 1 (split: 4)",
-            "workflows: 3 (split: 3)",
+            "workflows: 4 (split: 4)",
             "actionsMinutesPerPush: 27-33.5 (split: 39-50)",
         ]);
         const { outputs } = await runSite("prod", { ...PROD_BUILDS, topology: "unified" });
         expect(outputs.summary.active).to.deep.include({
             dockerfileTargets: ["runtime-full", "celery-unified"],
             caproverApps: ["web", "celery"],
-            workflows: ["cleanup-containers.yml", "cleanup-old-runs.yml", "codeql.yml", "dependabot-lockfile-regen.yml"],
-            workflowsHere: ["infra.yml"],
+            workflows: ["cleanup-containers.yml", "cleanup-old-runs.yml", "codeql.yml", "dependabot-lockfile-regen.yml", "dispatch-tested-commit.yml"],
+            workflowsHere: ["infra.yml", "flower.yml", "drift.yml"],
         });
     });
 

@@ -11,7 +11,7 @@ import { GhcrRegistry, retentionPolicy } from "../../components/images/ghcrRegis
 import { GithubSide } from "../../components/github/githubSide";
 import { workflowFileText } from "../../components/github/workflowFile";
 import { Workflow } from "../../components/github/workflowModel";
-import { housekeepingWorkflows } from "../../components/github/housekeeping";
+import { appWorkflows } from "../../components/github/appWorkflows";
 import { PROFILE_NAMES } from "../../config/topology";
 import { siteProgram } from "../../stack/site";
 import { pushedServices } from "../../config/site";
@@ -61,7 +61,7 @@ export function everyConfiguration(): { label: string; config: SiteConfig }[] {
 
 /** The workflow files a configuration generates, path to text, rendered without running the program. */
 export function renderedFiles(config: SiteConfig): Record<string, string> {
-    const workflows = housekeepingWorkflows(config.githubSide.workflows, retentionPolicy(config.registry, pushedServices(config)));
+    const workflows = appWorkflows(config.githubSide, retentionPolicy(config.registry, pushedServices(config)));
     return Object.fromEntries(Object.entries(workflows).map(([file, w]) => [`.github/workflows/${file}`, workflowFileText(w, config.stack)]));
 }
 

@@ -26,6 +26,7 @@ export const CI_ENV = {
     CAPROVER_SERVER: "https://captain.example.test",
     CAPROVER_PASSWORD: "test-only-dashboard",
     FLOWER_PASSWORD: "test-only-flower",
+    INFRA_DISPATCH_TOKEN: "test-only-dispatch-token",
 };
 
 /** The validated configuration of a stack file, with overrides. */

@@ -7,7 +7,7 @@ import { runSite } from "../../support/site";
 import { retentionPolicy } from "../../../components/images/ghcrRegistry";
 import { Workflow, actionRefs } from "../../../components/github/workflowModel";
 import { housekeepingWorkflows } from "../../../components/github/housekeeping";
-import { stackConfig } from "../../support/stacks";
+import { CI_ENV, stackConfig } from "../../support/stacks";
 import { resolve } from "../../support/mocks";
 import { FAKE_REGISTRY_TOKEN, FAKE_SERVER, actionlint, committedFiles, everyConfiguration, fakeToken, parseWorkflow, profileOverrides, programFiles, renderedFiles, runGithubSide } from "../../support/github";
 
@@ -17,6 +17,8 @@ const ALLOWED: Record<string, Record<string, string>> = {
     "cleanup-workflow-runs": { actions: "write" },
     analyze: { actions: "read", contents: "read", "security-events": "write" },
     regenerate: { contents: "write" },
+    // The trigger calls this repository with its own token: GITHUB_TOKEN gets nothing.
+    dispatch: {},
 };
 
 function jobsOf(files: Record<string, string>): [string, Workflow["jobs"][string]][] {
@@ -49,8 +51,8 @@ describe("generated workflows", () => {
                 linted++;
             }
         }
-        // 2 stacks x 4 profiles x (4 files split + 3 merged).
-        expect(linted).to.equal(2 * 4 * (4 + 3));
+        // 2 stacks x 4 profiles x (5 files split + 4 merged), the deploy trigger among them.
+        expect(linted).to.equal(2 * 4 * (5 + 4));
     });
 
     it("commit the files the configuration names, to the configured branch", async () => {
@@ -59,11 +61,13 @@ describe("generated workflows", () => {
             ".github/workflows/cleanup-old-runs.yml",
             ".github/workflows/codeql.yml",
             ".github/workflows/dependabot-lockfile-regen.yml",
+            ".github/workflows/dispatch-tested-commit.yml",
         ]);
         expect(Object.keys(runs.find((r) => r.label === "prod/split/merged")!.files)).to.have.members([
             ".github/workflows/housekeeping.yml",
             ".github/workflows/codeql.yml",
             ".github/workflows/dependabot-lockfile-regen.yml",
+            ".github/workflows/dispatch-tested-commit.yml",
         ]);
         const branches = async (stack: string) =>
             (await runGithubSide(stackConfig(stack))).resources.filter((r) => r.type === "github:index/repositoryFile:RepositoryFile").map((r) => r.inputs.branch);
@@ -139,8 +143,8 @@ describe("generated workflows", () => {
     });
 
     it("hold no secret value, though every secret is set", async () => {
-        const secrets = [FAKE_SERVER, FAKE_REGISTRY_TOKEN, ...["web", "celery", "celerybeat", "flower"].map(fakeToken)];
-        // The files the programs committed, with the registry token, server URL and deploy tokens all set.
+        const secrets = [FAKE_SERVER, FAKE_REGISTRY_TOKEN, CI_ENV.INFRA_DISPATCH_TOKEN, ...["web", "celery", "celerybeat", "flower"].map(fakeToken)];
+        // The files the programs committed, with the registry token, server URL, deploy tokens and the trigger's token all set.
         for (const [label, files] of Object.entries(committed)) {
             for (const [file, content] of Object.entries(files)) {
                 for (const secret of secrets) expect(content, `${label} ${file}`).not.to.include(secret);
@@ -157,8 +161,8 @@ describe("generated workflows", () => {
         }
         expect(cleanupJobs).to.deep.equal({ split: 4, essential: 3, unified: 2, single: 1 });
         const { outputs } = await runSite("dev", { topology: "unified", mergeCleanups: true });
-        expect(outputs.summary.active.workflows).to.deep.equal(["housekeeping.yml", "codeql.yml", "dependabot-lockfile-regen.yml"]);
-        expect(outputs.summary.comparison).to.include("workflows: 3 (split: 3)").and.include("cleanupJobs: 2 (split: 4)");
+        expect(outputs.summary.active.workflows).to.deep.equal(["housekeeping.yml", "codeql.yml", "dependabot-lockfile-regen.yml", "dispatch-tested-commit.yml"]);
+        expect(outputs.summary.comparison).to.include("workflows: 4 (split: 4)").and.include("cleanupJobs: 2 (split: 4)");
         expect((await resolve(outputs.images)) as object).to.have.keys("web", "celery");
     });
 
@@ -166,7 +170,7 @@ describe("generated workflows", () => {
         const off = await runSite("dev", { manageGithub: false });
         expect(off.resources.filter((r) => r.type.startsWith("github:") || r.type.startsWith("site:github:"))).to.deep.equal([]);
         const on = await runSite("dev");
-        expect(on.resources.filter((r) => r.type === "github:index/repositoryFile:RepositoryFile")).to.have.length(4);
+        expect(on.resources.filter((r) => r.type === "github:index/repositoryFile:RepositoryFile")).to.have.length(5);
         expect(on.resources.find((r) => r.type === "pulumi:providers:github")!.inputs.owner).to.equal("aaronspindler");
     });
 });

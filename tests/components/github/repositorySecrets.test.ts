@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { Registered, diffResources } from "../../support/mocks";
-import { stackConfig } from "../../support/stacks";
+import { CI_ENV, stackConfig } from "../../support/stacks";
 import { FAKE_SERVER, fakeToken, parseWorkflow, profileOverrides, runGithubSide } from "../../support/github";
 
 const REPO_SECRET = "github:index/actionsSecret:ActionsSecret";
@@ -52,7 +52,8 @@ describe("RepositorySecrets", () => {
 
     it("puts prod's secrets in the production environment, gated on the configured reviewers", async () => {
         const { resources } = await runGithubSide(stackConfig("prod"));
-        expect(secrets(resources, REPO_SECRET)).to.deep.equal({});
+        // The one repository secret is the deploy trigger's token (its job runs in no environment).
+        expect(secrets(resources, REPO_SECRET)).to.deep.equal({ INFRA_DISPATCH_TOKEN: { secret: CI_ENV.INFRA_DISPATCH_TOKEN } });
         const env = resources.filter((r) => r.type === ENVIRONMENT);
         expect(env.map((r) => r.name)).to.deep.equal(["production"]);
         expect(env[0].inputs.environment).to.equal("production");
