@@ -14,12 +14,14 @@ describe("policy one-celery-beat", () => {
     });
 
     it("refuses no beat at all, naming the apps", () => {
-        expect(messages(check(app("web"), app("worker"), app("flower")))).to.deep.equal(["no app of stack dev runs Celery beat (apps: dev-web, dev-celery, dev-flower): periodic tasks would never run"]);
+        expect(messages(check(app("web"), app("worker"), app("flower")))).to.deep.equal(["no app of stack dev runs Celery beat (apps: dev-celery, dev-flower, dev-web): periodic tasks would never run"]);
     });
 
     it("refuses two beats (standalone plus a worker with --beat), on each of them", () => {
         const twice = check(app("web"), app("unified"), app("beat"));
         expect(twice.map((v) => v.urn)).to.deep.equal([app("unified").urn, app("beat").urn]);
+        // In app-name order, whatever order the engine lists them in.
+        expect(check(app("beat"), app("unified"), app("web")).map((v) => v.urn)).to.deep.equal([app("unified").urn, app("beat").urn]);
         expect(twice[0].message).to.equal("2 apps run Celery beat (dev-celery, dev-celerybeat): every periodic task would run 2 times");
     });
 

@@ -15,7 +15,8 @@ export const oneCeleryBeat = stackPolicy(
     },
     undefined,
     (view) => {
-        const apps = ofType(view, TYPES.app).map(appView);
+        // Sorted: the engine lists a stack's resources in no fixed order.
+        const apps = ofType(view, TYPES.app).map(appView).sort((a, b) => a.appName.localeCompare(b.appName));
         if (apps.length === 0) return [];
         // An app whose description is not known yet cannot be counted either way.
         if (apps.some((a) => a.description === UNKNOWN)) return [];
