@@ -3,7 +3,7 @@
  * 127.0.0.1 started for the run: what every engine test against CapRover starts from.
  */
 import { CapRoverEmulator } from "../../provider/emulator/caprover";
-import { Workspace } from "../../scripts/engine/driver";
+import { Workspace, ensureTools } from "../../scripts/engine/driver";
 
 // TEST-ONLY values: they exist only for this run's emulator and temporary state.
 export const EMULATOR_PASSWORD = "emu-test-only-pw-1f3a";
@@ -41,4 +41,23 @@ export function inOrder(): void {
     afterEach(function () {
         if (this.currentTest?.state === "failed") failed = true;
     });
+}
+
+/**
+ * One local-stack scenario for a describe block: tools, emulator and stack before it, steps in
+ * order, everything closed after it. Returns the live emulator and workspace (set once `before` ran).
+ */
+export function useLocalStack(): { readonly emulator: CapRoverEmulator; readonly ws: Workspace } {
+    const scenario = {} as { emulator: CapRoverEmulator; ws: Workspace };
+    before(async function () {
+        this.timeout(45 * 60_000);
+        await ensureTools();
+        Object.assign(scenario, await openLocalStack());
+    });
+    inOrder();
+    after(async () => {
+        scenario.ws?.dispose();
+        await scenario.emulator?.close();
+    });
+    return scenario;
 }

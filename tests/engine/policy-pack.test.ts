@@ -9,9 +9,8 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CapRoverEmulator } from "../../provider/emulator/caprover";
 import { REPO, RunResult, Workspace, ensureTools } from "../../scripts/engine/driver";
-import { CLI_TIMEOUT, STACK, inOrder, openLocalStack } from "./localStack";
+import { CLI_TIMEOUT, STACK, useLocalStack } from "./localStack";
 
 const output = (r: RunResult) => `${r.stdout}\n${r.stderr}`;
 /** The pack's report lines: `[mandatory]  one-celery-beat  (...)`, the description, the message. */
@@ -20,26 +19,12 @@ const mandatoryPolicies = (r: RunResult) => [...new Set([...output(r).matchAll(/
 describe("engine: the policy pack on the local stack", function () {
     this.timeout(5 * CLI_TIMEOUT);
 
-    let emulator: CapRoverEmulator;
-    let ws: Workspace;
+    const local = useLocalStack();
     const stack = ["--stack", STACK];
-    const config = (...args: string[]) => ws.pulumi(["config", ...args, ...stack], { timeoutMs: CLI_TIMEOUT });
-
-    before(async function () {
-        this.timeout(45 * 60_000);
-        await ensureTools();
-        ({ emulator, ws } = await openLocalStack());
-    });
-
-    inOrder();
-
-    after(async () => {
-        ws?.dispose();
-        await emulator?.close();
-    });
+    const config = (...args: string[]) => local.ws.pulumi(["config", ...args, ...stack], { timeoutMs: CLI_TIMEOUT });
 
     it("the committed local stack passes: the preview runs the pack and no mandatory policy objects", async () => {
-        const r = await ws.pulumi(["preview", ...stack], { timeoutMs: CLI_TIMEOUT, allowFailure: true });
+        const r = await local.ws.pulumi(["preview", ...stack], { timeoutMs: CLI_TIMEOUT, allowFailure: true });
         expect(r.code, output(r)).to.equal(0);
         expect(r.stdout).to.match(/Policies:\n\s+\S+ site@v0\.1\.0 \(local: .*policy\/pulumi-analyzer-site\)/);
         expect(mandatoryPolicies(r)).to.deep.equal([]);
@@ -48,15 +33,15 @@ describe("engine: the policy pack on the local stack", function () {
     it("without Celery beat, the preview fails naming one-celery-beat, and `up` stops before deploying anything", async () => {
         await config("set", "--path", "site:services.celerybeat.off", "true");
         await config("rm", "--path", "site:imageDigests.celerybeat");
-        const preview = await ws.pulumi(["preview", ...stack], { timeoutMs: CLI_TIMEOUT, allowFailure: true });
+        const preview = await local.ws.pulumi(["preview", ...stack], { timeoutMs: CLI_TIMEOUT, allowFailure: true });
         expect(preview.code, output(preview)).to.not.equal(0);
         expect(mandatoryPolicies(preview)).to.deep.equal(["one-celery-beat"]);
         expect(preview.stdout).to.include("no app of stack local runs Celery beat (apps: local-celery, local-flower, local-web): periodic tasks would never run");
 
-        const up = await ws.pulumi(["up", ...stack, "--yes"], { timeoutMs: CLI_TIMEOUT, allowFailure: true });
+        const up = await local.ws.pulumi(["up", ...stack, "--yes"], { timeoutMs: CLI_TIMEOUT, allowFailure: true });
         expect(up.code, output(up)).to.not.equal(0);
         expect(mandatoryPolicies(up)).to.deep.equal(["one-celery-beat"]);
-        expect([...emulator.apps.keys()]).to.deep.equal([]);
+        expect([...local.emulator.apps.keys()]).to.deep.equal([]);
     });
 });
 
