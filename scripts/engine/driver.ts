@@ -141,10 +141,12 @@ export function ensureProvider(): Promise<void> {
 }
 
 /**
- * The policy pack's launcher (policy/): what `npm run preview`, the engine tests and CI pass to
- * `pulumi preview|up --policy-pack`. The engine starts it directly (an executable, not a folder).
+ * The policy pack's launcher (policy/), relative to the repository and absolute: what CI,
+ * `npm run preview` and the engine tests pass to `pulumi preview|up --policy-pack`. The engine
+ * starts it directly (an executable, not a folder).
  */
-export const POLICY_PACK = path.join(REPO, "policy", "pulumi-analyzer-site");
+export const POLICY_PACK_LAUNCHER = "policy/pulumi-analyzer-site";
+export const POLICY_PACK = path.join(REPO, POLICY_PACK_LAUNCHER);
 
 /** The policy pack, compiled when its sources are newer than its build (it ships compiled: no TypeScript at each preview). */
 export function ensurePolicyPack(): Promise<void> {

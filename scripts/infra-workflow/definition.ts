@@ -6,6 +6,7 @@
  * committed file equal to this definition and lint-clean.
  */
 import { Job, Step, Workflow } from "../../components/github/workflowModel";
+import { POLICY_PACK_LAUNCHER } from "../engine/driver";
 
 /** Where the committed file lives. */
 export const INFRA_WORKFLOW_PATH = ".github/workflows/infra.yml";
@@ -133,6 +134,7 @@ function checkoutApp(app: string): Step[] {
     ];
 }
 
+/** A pulumi/actions step; every preview and update runs the policy pack (`npm ci` compiles it). */
 function pulumi(name: string, inputs: Record<string, string | boolean>): Step {
-    return { name, uses: INFRA_ACTIONS.pulumi, with: inputs, env: PULUMI_ENV };
+    return { name, uses: INFRA_ACTIONS.pulumi, with: { ...inputs, policyPacks: POLICY_PACK_LAUNCHER }, env: PULUMI_ENV };
 }

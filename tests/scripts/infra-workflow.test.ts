@@ -67,6 +67,15 @@ describe("infra.yml (this repository's CI)", () => {
         expect(Object.keys(workflow.on).sort()).to.deep.equal(["pull_request", "push", "workflow_dispatch"]);
     });
 
+    it("runs the policy pack in every preview and update, from the launcher that `npm ci` compiles", () => {
+        const steps = Object.values(workflow.jobs).flatMap((job) => job.steps.filter((s) => s.uses?.startsWith("pulumi/actions@")));
+        expect(steps.map((s) => s.with!.command).sort()).to.deep.equal(["preview", "up", "up"]);
+        for (const step of steps) expect(step.with!.policyPacks).to.equal("policy/pulumi-analyzer-site");
+        // Executable: the engine starts the file itself; `npm ci` compiles the pack (the prepare script).
+        fs.accessSync(path.join(ROOT, "policy/pulumi-analyzer-site"), fs.constants.X_OK);
+        expect(JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts.prepare).to.include("npm run build:policy");
+    });
+
     it("never runs two updates of one stack at once, and grants least privilege", () => {
         expect(workflow.jobs["up-dev"].concurrency).to.deep.equal({ group: "pulumi-dev", "cancel-in-progress": false });
         expect(workflow.jobs["promote-prod"].concurrency).to.deep.equal({ group: "pulumi-prod", "cancel-in-progress": false });
