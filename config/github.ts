@@ -65,6 +65,8 @@ export interface GithubSettings {
     requiredReviewers: string[];
     /** The generated workflows. */
     workflows: WorkflowSettings;
+    /** Token of the github provider (CI's GITHUB_TOKEN); the component hands it over as a secret. */
+    token?: string;
 }
 
 /** Reads and validates the GitHub section; problems are recorded on `r`. */

@@ -10,9 +10,11 @@ import { POLICIES } from "../../policy/src/pack";
 import { SiteResource } from "../../policy/src/resources";
 import { Wire, secretWire } from "../../policy/src/wire";
 import { RawConfig } from "../../config/reader";
-import { Registered, referencedStacks, resolve } from "../support/mocks";
+import { parseSiteConfig } from "../../config/site";
+import { deploySite } from "../../stack/site";
+import { Registered, referencedStacks, resolve, runProgram } from "../support/mocks";
 import { runSite } from "../support/site";
-import { PROD_BUILDS, stackRaw } from "../support/stacks";
+import { CI_ENV, PROD_BUILDS, stackRaw } from "../support/stacks";
 
 /** Back to the engine's wire form: the mock harness marks secrets `{secret: value}`. */
 function wire(value: unknown): Wire {
@@ -27,21 +29,32 @@ function wire(value: unknown): Wire {
 
 const site = (resources: Registered[]): SiteResource[] => resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, inputs: wire(r.inputs) }));
 
+/** What CI's environment gives the program, its GitHub token included (test-only value). */
+const ENV = { ...CI_ENV, GITHUB_TOKEN: "test-only-github-token" };
+
 async function findings(stack: string, overrides: RawConfig = {}): Promise<Finding[]> {
-    return evaluate(POLICIES, site((await runSite(stack, { caprover: true, ...overrides })).resources));
+    const config = parseSiteConfig(stack, stackRaw(stack, { caprover: true, ...overrides }), ENV);
+    return evaluate(POLICIES, site((await runProgram(stack, () => deploySite(config))).resources));
 }
 
 const mandatory = (fs: Finding[]) => fs.filter((f) => f.level === "mandatory").map((f) => `${f.policy}: ${f.message}`);
 const policiesOf = (fs: Finding[]) => [...new Set(fs.map((f) => f.policy))];
 
 describe("the program against its policy pack (mocks)", () => {
+    const callerToken = process.env.GITHUB_TOKEN;
     before(async () => {
+        // As in CI, where the github SDK would fall back to reading the token itself.
+        process.env.GITHUB_TOKEN = ENV.GITHUB_TOKEN;
         // Prod promotes dev's release, read through a StackReference.
         referencedStacks.dev = { release: await resolve((await runSite("dev")).outputs.release) };
     });
-    after(() => delete referencedStacks.dev);
+    after(() => {
+        delete referencedStacks.dev;
+        if (callerToken === undefined) delete process.env.GITHUB_TOKEN;
+        else process.env.GITHUB_TOKEN = callerToken;
+    });
 
-    it("dev, prod and local as committed break no mandatory policy (the GitHub side included)", async () => {
+    it("dev, prod and local as committed break no mandatory policy (the GitHub side included, CI's GitHub token a secret)", async () => {
         for (const stack of ["dev", "prod", "local"]) expect(mandatory(await findings(stack)), stack).to.deep.equal([]);
     });
 
