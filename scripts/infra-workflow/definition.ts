@@ -98,6 +98,9 @@ function update(stack: (typeof STACKS)[number], opts: { name: string; if: string
             { name: "Set up Docker Buildx", uses: INFRA_ACTIONS.setupBuildx },
             // The images' type=gha cache needs the runtime token that actions see and scripts do not.
             ...(opts.buildsImages ? [{ name: "Expose the Actions cache to BuildKit", uses: INFRA_ACTIONS.githubRuntime }, ...checkoutApp(opts.app)] : []),
+            // The action's `up` skips the preview, where stack policies would judge the plan before
+            // anything changes: with --skip-preview they judge only after the update.
+            pulumi(`Policy check of ${stack}'s plan`, { command: "preview", "stack-name": stack, ...(opts.buildsImages ? { "config-map": APP_CONTEXT } : {}) }),
             pulumi(`pulumi up ${stack}`, {
                 command: "up",
                 "stack-name": stack,

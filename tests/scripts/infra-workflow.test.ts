@@ -38,7 +38,7 @@ describe("infra.yml (this repository's CI)", () => {
         const dev = workflow.jobs["up-dev"];
         const checkout = dev.steps.find((s) => s.name === "Check out the app repository")!;
         expect(checkout.with).to.include({ repository: "aaronspindler/aaronspindler.com", path: "app-checkout", "persist-credentials": false });
-        const up = dev.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
+        const up = dev.steps.find((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command === "up")!;
         // Tagged with the app's commit, read from the checkout, not this repository's GITHUB_SHA.
         expect(up.with!["config-map"]).to.equal('{site:buildContext: {value: app-checkout, secret: false}, site:commitSha: {value: "${{ steps.app.outputs.sha }}", secret: false}}');
         expect(dev.steps.find((s) => s.id === "app")!.run).to.equal('echo "sha=$(git -C app-checkout rev-parse HEAD)" >> "$GITHUB_OUTPUT"');
@@ -60,17 +60,24 @@ describe("infra.yml (this repository's CI)", () => {
         const dev = workflow.jobs["up-dev"];
         const prod = workflow.jobs["promote-prod"];
         expect(dev.if).to.equal("github.event_name == 'push'");
-        expect(dev.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!.with).to.include({ command: "up", "stack-name": "dev" });
+        expect(dev.steps.find((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command === "up")!.with).to.include({ command: "up", "stack-name": "dev" });
         expect(prod.if).to.include("github.event_name == 'workflow_dispatch'");
         expect(prod.environment).to.equal("production");
-        expect(prod.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!.with).to.include({ command: "up", "stack-name": "prod" });
+        expect(prod.steps.find((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command === "up")!.with).to.include({ command: "up", "stack-name": "prod" });
         expect(Object.keys(workflow.on).sort()).to.deep.equal(["pull_request", "push", "workflow_dispatch"]);
     });
 
-    it("runs the policy pack in every preview and update, from the launcher that `npm ci` compiles", () => {
+    it("runs the policy pack in every preview and update, from the launcher that `npm ci` compiles, and previews before each up", () => {
         const steps = Object.values(workflow.jobs).flatMap((job) => job.steps.filter((s) => s.uses?.startsWith("pulumi/actions@")));
-        expect(steps.map((s) => s.with!.command).sort()).to.deep.equal(["preview", "up", "up"]);
+        expect(steps.map((s) => s.with!.command).sort()).to.deep.equal(["preview", "preview", "preview", "up", "up"]);
         for (const step of steps) expect(step.with!.policyPacks).to.equal("policy/pulumi-analyzer-site");
+        // The action's up runs with --skip-preview, so stack policies would judge only after it: a preview of the same stack goes first.
+        for (const job of [workflow.jobs["up-dev"], workflow.jobs["promote-prod"]]) {
+            const commands = job.steps.filter((s) => s.uses?.startsWith("pulumi/actions@")).map((s) => [s.with!.command, s.with!["stack-name"], s.with!["config-map"]]);
+            expect(commands).to.have.length(2);
+            expect(commands[0]).to.deep.equal(["preview", commands[1][1], commands[1][2]]);
+            expect(commands[1][0]).to.equal("up");
+        }
         // Executable: the engine starts the file itself; `npm ci` compiles the pack (the prepare script).
         fs.accessSync(path.join(ROOT, "policy/pulumi-analyzer-site"), fs.constants.X_OK);
         expect(JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts.prepare).to.include("npm run build:policy");
