@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { deployByDigest } from "../src/policies/deployByDigest";
-import { app, image, unknown } from "./support";
+import { app, image, secret, unknown } from "./support";
 
 describe("policy deploy-by-digest", () => {
     it("passes an app whose image is <image>@sha256:<64 hex>, and one whose digest a build computes later (preview)", () => {
@@ -13,5 +13,7 @@ describe("policy deploy-by-digest", () => {
         for (const bad of ["ghcr.io/aaronspindler/aaronspindler.com-web:latest", "ghcr.io/aaronspindler/aaronspindler.com-web", `ghcr.io/aaronspindler/aaronspindler.com-web:v1@sha256:${"a".repeat(64)}`, `${image("web").slice(0, -1)}`]) {
             expect(deployByDigest.check(app("web", { image: bad }))).to.deep.equal([`app dev-web runs image ${JSON.stringify(bad)}, not <image>@sha256:<64 hex digits> without a tag`]);
         }
+        // Given as a secret, it is judged and not shown.
+        expect(deployByDigest.check(app("web", { image: secret("registry.example/private:latest") }))).to.deep.equal(["app dev-web runs image (a secret value), not <image>@sha256:<64 hex digits> without a tag"]);
     });
 });

@@ -2,7 +2,7 @@
 import { appView } from "../apps";
 import { resourcePolicy } from "../define";
 import { TYPES } from "../resources";
-import { UNKNOWN } from "../wire";
+import { UNKNOWN, Wire, leaves } from "../wire";
 
 /** `<registry>/<name>@sha256:<64 hex>`, with no tag before the digest. */
 const BY_DIGEST = /^[a-z0-9]+([._-][a-z0-9]+)*(:\d+(?=\/))?(\/[a-z0-9]+([._-][a-z0-9]+)*)*@sha256:[0-9a-f]{64}$/;
@@ -21,7 +21,9 @@ export const deployByDigest = resourcePolicy(
         // Unknown during a preview: a build's digest, known (and checked) at `up`.
         if (app.image === UNKNOWN) return [];
         if (typeof app.image === "string" && BY_DIGEST.test(app.image)) return [];
-        const shown = typeof app.image === "string" ? JSON.stringify(app.image) : `a ${typeof app.image}`;
+        // An image reference is no credential, but one given as a secret is not shown either.
+        const secret = leaves((resource.inputs as Record<string, Wire>).image).some((l) => l.secret);
+        const shown = secret ? "(a secret value)" : typeof app.image === "string" ? JSON.stringify(app.image) : `a ${typeof app.image}`;
         return [`app ${app.appName} runs image ${shown}, not <image>@sha256:<64 hex digits> without a tag`];
     },
 );
