@@ -85,6 +85,8 @@ export interface GithubSettings {
     workflows: WorkflowSettings;
     /** The trigger that dispatches tested commits to this repository. */
     dispatch: DispatchSettings;
+    /** Token of the github provider (CI's GITHUB_TOKEN); the component hands it over as a secret. */
+    token?: string;
 }
 
 /** Reads and validates the GitHub section; problems are recorded on `r`. */

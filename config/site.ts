@@ -95,7 +95,7 @@ function readSiteConfig(r: ConfigReader, stack: string, env: ProgramEnv): Omit<S
         github: { owner, repository },
         registry,
         build: readBuild(r, { stack, services, resolve: shared }, registry, env),
-        githubSide: readGithubSettings(r, env),
+        githubSide: { ...readGithubSettings(r, env), ...(env.GITHUB_TOKEN ? { token: env.GITHUB_TOKEN } : {}) },
         caprover: readCapRoverSettings(r, services, env),
         // Only a preview may leave parts out: `pulumi up` must never silently drop resources.
         previewWithout: env.pushing ? [] : env.unavailablePlugins ?? [],

@@ -12,11 +12,12 @@
  *   .pulumi-state/project/ whose `main` points back at this repository (scripts/engine/driver.ts).
  * - Resource plugins that cannot be built on this machine are named to the program
  *   (SITE_UNAVAILABLE_PLUGINS): it leaves the parts that need them out of the preview, saying so.
+ * - The policy pack (policy/, compiled when stale) runs on the plan: a mandatory violation fails it.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { REPO, Workspace, ensureTools, run, unavailablePlugins } from "./engine/driver";
+import { POLICY_PACK, REPO, Workspace, ensureTools, run, unavailablePlugins } from "./engine/driver";
 
 /** Dev-only passphrase, documented in the README: local previews hold no real secret. */
 const LOCAL_PREVIEW_PASSPHRASE = "site-local-preview-only";
@@ -59,7 +60,8 @@ async function main(argv: string[]): Promise<number> {
     const source = (parse(fs.readFileSync(stackFile, "utf8")) as { config?: Record<string, unknown> }).config?.["site:promoteFrom"];
     if (typeof source === "string" && fs.existsSync(path.join(REPO, `Pulumi.${source}.yaml`))) await ws.ensureStack(source, announce(source));
     await ws.ensureStack(stack, announce(stack));
-    const r = await run("pulumi", ["preview", "--stack", stack, "--non-interactive", ...flags], { cwd: ws.project, env: ws.env, inherit: true, allowFailure: true, timeoutMs: 30 * 60_000 });
+    // The policy pack (policy/) judges the plan; its results print under "Policies:".
+    const r = await run("pulumi", ["preview", "--stack", stack, "--policy-pack", POLICY_PACK, "--non-interactive", ...flags], { cwd: ws.project, env: ws.env, inherit: true, allowFailure: true, timeoutMs: 30 * 60_000 });
     return r.code;
 }
 

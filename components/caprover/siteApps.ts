@@ -120,9 +120,13 @@ export class SiteApps extends pulumi.ComponentResource {
                 const image = images[service.name];
                 if (image === undefined) throw new Error(`no image for service ${service.name}`);
                 const spec = appSpec(service, settings);
+                // An app behind HTTP auth without a password can only be a preview (`up` refuses to
+                // start without one): its auth is not known yet, rather than absent (which the policy
+                // pack's flower-protected refuses).
+                const httpAuth = spec.httpAuth ?? (service.exposure === "http-auth" ? (unknown as pulumi.Output<never>) : undefined);
                 const app = new caprover.App(
                     service.name,
-                    { ...spec, image, envVars: pulumi.secret(spec.envVars ?? {}), httpAuth: spec.httpAuth ? pulumi.secret(spec.httpAuth) : undefined },
+                    { ...spec, image, envVars: pulumi.secret(spec.envVars ?? {}), httpAuth: httpAuth && pulumi.secret(httpAuth) },
                     { ...children, dependsOn: this.registry ? [this.registry] : [] },
                 );
                 return [service.name, app];

@@ -47,8 +47,10 @@ export class GithubSide extends pulumi.ComponentResource {
     constructor(name: string, args: GithubSideArgs, opts?: pulumi.ComponentResourceOptions) {
         super("site:github:GithubSide", name, {}, opts);
         const { settings, repository, services } = args;
-        // The token comes from GITHUB_TOKEN; the owner must be explicit for repository-scoped resources.
-        const provider = new github.Provider("app-repository", { owner: repository.owner }, { parent: this });
+        // The owner must be explicit for repository-scoped resources. The token (CI's GITHUB_TOKEN) is
+        // passed explicitly: the SDK makes a given token secret, but reads its own fallback from the
+        // environment into a plain input, stored in state in clear.
+        const provider = new github.Provider("app-repository", { owner: repository.owner, token: settings.token }, { parent: this });
         const children = { parent: this, providers: { github: provider } };
         const child = { parent: this, provider };
         this.secrets = args.caprover

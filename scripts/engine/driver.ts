@@ -130,18 +130,36 @@ export function ensureTools(opts: { progress?: boolean; timeoutMs?: number } = {
             inherit: opts.progress ? "stderr" : false,
         }),
         ensureProvider(),
+        ensurePolicyPack(),
     ]).then(([r]) => toolsFromExports(r.stdout));
     return tools;
 }
 
 /** The CapRover provider plugin (provider/), compiled when its sources are newer than its build. */
-export async function ensureProvider(): Promise<void> {
-    const dir = path.join(REPO, "provider");
-    const built = path.join(dir, "bin", "main.js");
-    const newest = (d: string): number =>
-        Math.max(0, ...fs.readdirSync(d, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(path.join(d, e.name)) : fs.statSync(path.join(d, e.name)).mtimeMs)));
-    const sources = Math.max(newest(path.join(dir, "src")), fs.statSync(path.join(dir, "schema.json")).mtimeMs);
-    if (fs.existsSync(built) && fs.statSync(built).mtimeMs >= sources) return;
+export function ensureProvider(): Promise<void> {
+    return ensureCompiled(path.join(REPO, "provider"), "main.js", ["src", "schema.json"]);
+}
+
+/**
+ * The policy pack's launcher (policy/), relative to the repository and absolute: what CI,
+ * `npm run preview` and the engine tests pass to `pulumi preview|up --policy-pack`. The engine
+ * starts it directly (an executable, not a folder).
+ */
+export const POLICY_PACK_LAUNCHER = "policy/pulumi-analyzer-site";
+export const POLICY_PACK = path.join(REPO, POLICY_PACK_LAUNCHER);
+
+/** The policy pack, compiled when its sources are newer than its build (it ships compiled: no TypeScript at each preview). */
+export function ensurePolicyPack(): Promise<void> {
+    return ensureCompiled(path.join(REPO, "policy"), "index.js", ["src"]);
+}
+
+/** Compiles the TypeScript package in `dir` (its tsconfig, output in bin/) unless `bin/<entry>` is newer than every source. */
+async function ensureCompiled(dir: string, entry: string, sources: string[]): Promise<void> {
+    const built = path.join(dir, "bin", entry);
+    const newest = (p: string): number =>
+        fs.statSync(p).isDirectory() ? Math.max(0, ...fs.readdirSync(p).map((name) => newest(path.join(p, name)))) : fs.statSync(p).mtimeMs;
+    const latest = Math.max(...sources.map((s) => newest(path.join(dir, s))));
+    if (fs.existsSync(built) && fs.statSync(built).mtimeMs >= latest) return;
     await run(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(dir, "tsconfig.json")], { timeoutMs: 300_000 });
 }
 
@@ -237,6 +255,8 @@ export interface WorkspaceOptions {
     env?: Record<string, string>;
     /** Keep the caller's environment (passphrase, tokens) instead of isolating the engine from it. */
     inheritCallerEnv?: boolean;
+    /** Run the policy pack (POLICY_PACK) on every `preview` and `up` (default: yes). */
+    policyPack?: boolean;
 }
 
 /** A project copy and a file state backend, driven through the real CLI. */
@@ -255,6 +275,7 @@ export class Workspace {
         readonly root: string,
         readonly env: NodeJS.ProcessEnv,
         private readonly temporary: boolean,
+        private readonly policyPack: boolean,
     ) {}
 
     /** The copied project (where stack files live and commands run). */
@@ -292,7 +313,7 @@ export class Workspace {
             },
             { isolate: !opts.inheritCallerEnv },
         );
-        const ws = new Workspace(root, env, temporary);
+        const ws = new Workspace(root, env, temporary, opts.policyPack ?? true);
         for (const file of opts.stackFiles ?? []) ws.copyStackFile(file);
         return ws;
     }
@@ -336,10 +357,11 @@ export class Workspace {
         return path.join(this.project, `${stackFile.replace(/^Pulumi\.|\.yaml$/g, "")}.salt`);
     }
 
-    /** Runs `pulumi <args> --non-interactive` in the project. */
+    /** Runs `pulumi <args> --non-interactive` in the project; a `preview` or `up` runs the policy pack too. */
     async pulumi(args: string[], opts: Omit<RunOptions, "cwd" | "env"> = {}): Promise<RunResult> {
+        const pack = this.policyPack && (args[0] === "preview" || args[0] === "up") ? ["--policy-pack", POLICY_PACK] : [];
         try {
-            const r = await run("pulumi", [...args, "--non-interactive"], { ...opts, cwd: this.project, env: this.env });
+            const r = await run("pulumi", [...args, ...pack, "--non-interactive"], { ...opts, cwd: this.project, env: this.env });
             this.transcript.push(r.stdout, r.stderr);
             return r;
         } catch (e) {

@@ -126,6 +126,9 @@ function deployDev(app: string): Job {
             { name: "Expose the Actions cache to BuildKit", uses: INFRA_ACTIONS.githubRuntime },
             ...checkoutTestedApp(app),
             startDeployment(app, "dev"),
+            // The action's `up` skips the preview, where stack policies would judge the plan before
+            // anything changes: with --skip-preview they judge only after the update.
+            pulumi("Policy check of dev's plan", { command: "preview", "stack-name": "dev", "config-map": APP_CONTEXT }),
             pulumi("pulumi up dev", { command: "up", "stack-name": "dev", message: "${{ github.workflow }} run ${{ github.run_id }}", "config-map": APP_CONTEXT }, "up"),
             finishDeployment(app, "dev", "up"),
         ],

@@ -5,6 +5,7 @@
  * a change made behind Pulumi's back: the job fails, with the diff in its summary.
  */
 import { Workflow } from "../../components/github/workflowModel";
+import { POLICY_PACK_LAUNCHER } from "../engine/driver";
 import { PULUMI_ENV, carryOverOnDemand, holdDeployedImages, script, setup } from "./steps";
 
 export { DRIFT_WORKFLOW_PATH } from "../../stack/workflowsHere";
@@ -36,7 +37,7 @@ export function driftWorkflow(): Workflow {
                         env: { ...PULUMI_ENV, STACK },
                         run: script(
                             "status=0",
-                            'pulumi preview --refresh --expect-no-changes --diff --non-interactive --stack "$STACK" > preview.txt 2>&1 || status=$?',
+                            `pulumi preview --refresh --expect-no-changes --diff --non-interactive --policy-pack ${POLICY_PACK_LAUNCHER} --stack "$STACK" > preview.txt 2>&1 || status=$?`,
                             "cat preview.txt",
                             'if [ "$status" -eq 0 ]; then',
                             '  echo "## No drift: $STACK matches its Pulumi state" >> "$GITHUB_STEP_SUMMARY"',

@@ -116,6 +116,8 @@ function update(extra: Step[]): Job["steps"] {
         holdDeployedImages(STACK),
         carryOverOnDemand(STACK),
         ...extra,
+        // The action's `up` skips the preview, where stack policies judge the plan before anything changes.
+        pulumi(`Policy check of ${STACK}'s plan`, { command: "preview", "stack-name": STACK }),
         pulumi(`pulumi up ${STACK}`, { command: "up", "stack-name": STACK, message: "${{ github.workflow }} run ${{ github.run_id }}" }),
     ];
 }

@@ -5,6 +5,7 @@
  * and stack outputs reach scripts through the environment only, never inline.
  */
 import { Step } from "../../components/github/workflowModel";
+import { POLICY_PACK_LAUNCHER } from "../engine/driver";
 
 /** Actions these workflows use, pinned by version tag. */
 export const INFRA_ACTIONS = {
@@ -67,8 +68,9 @@ export function setup(): Step[] {
 }
 
 /** The Pulumi action running `inputs.command`, with the program's credentials. */
+/** A pulumi/actions step; every preview and update runs the policy pack (`npm ci` compiles it). */
 export function pulumi(name: string, inputs: Record<string, string | boolean>, id?: string): Step {
-    return { name, ...(id ? { id } : {}), uses: INFRA_ACTIONS.pulumi, with: inputs, env: PULUMI_ENV };
+    return { name, ...(id ? { id } : {}), uses: INFRA_ACTIONS.pulumi, with: { ...inputs, policyPacks: POLICY_PACK_LAUNCHER }, env: PULUMI_ENV };
 }
 
 /**
@@ -231,7 +233,7 @@ export function previewToSummary(stack: string, title: string, flags: string[] =
         env: { ...PULUMI_ENV, STACK: stack, TITLE: title },
         run: script(
             "status=0",
-            `pulumi preview --diff --non-interactive ${flags.join(" ")} --stack "$STACK" > preview.txt 2>&1 || status=$?`,
+            `pulumi preview --diff --non-interactive --policy-pack ${POLICY_PACK_LAUNCHER} ${flags.join(" ")} --stack "$STACK" > preview.txt 2>&1 || status=$?`,
             "cat preview.txt",
             "{",
             '  echo "### $TITLE"',

@@ -1,8 +1,9 @@
 /** What the engine scenarios share: steps run in order, and operations that must succeed. */
 import { expect } from "chai";
-import type { EngineEvent, Workspace } from "../../scripts/engine/driver";
+import type { CapRoverEmulator } from "../../provider/emulator/caprover";
+import { EngineEvent, Workspace, ensureTools } from "../../scripts/engine/driver";
 import { errorsOf, summaryOf } from "../../scripts/engine/events";
-import { CLI_TIMEOUT, STACK } from "../../scripts/engine/localStack";
+import { CLI_TIMEOUT, STACK, openLocalStack } from "../../scripts/engine/localStack";
 
 /**
  * Makes a describe block one scenario in order: each step builds on the state the previous one
@@ -26,4 +27,22 @@ export async function operation(ws: Workspace, args: string[]): Promise<EngineEv
     expect(errorsOf(events), "error diagnostics").to.deep.equal([]);
     expect(summaryOf(events)?.result, "operation result").to.equal("succeeded");
     return events;
+}
+
+/**
+ * One local-stack scenario for a describe block: tools, emulator and stack before it, steps in
+ * order, everything closed after it. Returns the live emulator and workspace (set once `before` ran).
+ */
+export function useLocalStack(): { readonly emulator: CapRoverEmulator; readonly ws: Workspace } {
+    const scenario = {} as { emulator: CapRoverEmulator; ws: Workspace };
+    before(async function () {
+        this.timeout(45 * 60_000);
+        await ensureTools();
+        Object.assign(scenario, await openLocalStack());
+    });
+    inOrder(async () => {
+        scenario.ws?.dispose();
+        await scenario.emulator?.close();
+    });
+    return scenario;
 }

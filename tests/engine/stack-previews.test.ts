@@ -1,8 +1,9 @@
 /**
  * `npm run preview -- <stack>` (scripts/preview.sh, the main job) on the real dev and prod stacks,
- * through the real engine. Plugins that cannot be built on this machine (github, command, docker:
- * the Go module proxy refuses their provider modules) are named to the program through
- * SITE_UNAVAILABLE_PLUGINS, and it leaves the parts that need them out of the preview, saying so.
+ * through the real engine, with the policy pack. Plugins that cannot be built on this machine
+ * (github, command, docker: the Go module proxy refuses their provider modules) are named to the
+ * program through SITE_UNAVAILABLE_PLUGINS, and it leaves the parts that need them out of the
+ * preview, saying so.
  */
 import { expect } from "chai";
 import { RunResult, engineEnv, ensureTools, killAll, run } from "../../scripts/engine/driver";
@@ -20,6 +21,12 @@ async function preview(stack: string): Promise<RunResult & { output: string }> {
 function unavailable(output: string): string[] {
     const m = /plugins not available on this machine: ([a-z0-9,-]+)/.exec(output);
     return m ? m[1].split(",") : [];
+}
+
+/** The policy pack's verdict: the pack's line under "Policies:" and the policies it reported as mandatory. */
+function policies(output: string): { pack: string | undefined; mandatory: string[] } {
+    const pack = /Policies:\n\s+(\S+ site@v[\d.]+) \(local: /.exec(output)?.[1];
+    return { pack, mandatory: [...output.matchAll(/\[mandatory\]\s+([a-z0-9-]+)/g)].map((m) => m[1]) };
 }
 
 /** The distinct error diagnostics of a preview (the CLI prints each one twice: live and in the summary). */
@@ -42,6 +49,9 @@ describe("engine: npm run preview of the real stacks", function () {
         expect(r.code, r.output).to.equal(0);
         expect(errors(r.output)).to.deep.equal([]);
         expect(r.output).to.match(/Resources:\s+\+ \d+ to create/);
+        // The policy pack ran and nothing mandatory objects (advisory findings print as warnings).
+        expect(policies(r.output).pack, r.output).to.match(/site@v0\.1\.0$/);
+        expect(policies(r.output).mandatory).to.deep.equal([]);
         // Dev manages the GitHub side: without the github plugin that part is named as left out.
         if (unavailable(r.output).includes("github")) {
             expect(r.output).to.include("GitHub secrets and workflow files: left out of this preview because the github resource plugin is not installed here");
@@ -53,6 +63,8 @@ describe("engine: npm run preview of the real stacks", function () {
         expect(r.code, r.output).to.equal(0);
         expect(errors(r.output)).to.deep.equal([]);
         expect(r.output).to.match(/Resources:\s+\+ \d+ to create/);
+        expect(policies(r.output).pack, r.output).to.match(/site@v0\.1\.0$/);
+        expect(policies(r.output).mandatory).to.deep.equal([]);
         const missing = unavailable(r.output);
         if (missing.includes("github")) {
             expect(r.output).to.include("GitHub secrets and workflow files: left out of this preview because the github resource plugin is not installed here");

@@ -196,7 +196,7 @@ describe("drift.yml: pulumi preview --refresh --expect-no-changes on prod, on a 
         const stub = pulumiStub({}, { text: PLAN, code: 255 });
         const run = runStep(compare, event("schedule"), { pulumi: stub.body }, stub.env);
         expect(run.code).to.equal(1);
-        expect(run.calls).to.deep.equal([["pulumi", "preview", "--refresh", "--expect-no-changes", "--diff", "--non-interactive", "--stack", "prod"]]);
+        expect(run.calls).to.deep.equal([["pulumi", "preview", "--refresh", "--expect-no-changes", "--diff", "--non-interactive", "--policy-pack", "policy/pulumi-analyzer-site", "--stack", "prod"]]);
         expect(run.stdout).to.include("::error title=Drift in prod::");
         expect(run.summary).to.include("## Drift in prod").and.include("```diff\n" + PLAN + "```");
     });

@@ -93,6 +93,29 @@ describe("this repository's workflows (infra.yml, flower.yml, drift.yml)", () =>
         }
     });
 
+    it("run the policy pack in every preview and update, from the launcher `npm ci` compiles, and check each up's plan first", () => {
+        const workflows = infraWorkflows();
+        // pulumi/actions steps that run a command (the others only install the CLI).
+        const actionSteps = Object.values(workflows).flatMap((w) => Object.values(w.jobs).flatMap((job) => job.steps.filter((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command)));
+        expect(actionSteps).to.not.be.empty;
+        for (const s of actionSteps) expect(s.with!.policyPacks, s.name).to.equal("policy/pulumi-analyzer-site");
+        const cliPreviews = Object.values(workflows).flatMap((w) => Object.values(w.jobs).flatMap((job) => job.steps.filter((s) => /\bpulumi preview\b/.test(s.run ?? ""))));
+        expect(cliPreviews).to.not.be.empty;
+        for (const s of cliPreviews) expect(s.run, s.name).to.include("--policy-pack policy/pulumi-analyzer-site");
+        // The action's up runs with --skip-preview, where stack policies judge only after the update: a preview of the stack comes first.
+        for (const w of Object.values(workflows)) {
+            for (const [id, job] of Object.entries(w.jobs)) {
+                const up = job.steps.findIndex((s) => s.with?.command === "up");
+                if (up < 0) continue;
+                const stack = job.steps[up].with!["stack-name"];
+                const checked = job.steps.slice(0, up).some((s) => (s.with?.command === "preview" && s.with["stack-name"] === stack) || /\bpulumi preview\b.*--policy-pack/.test(s.run ?? ""));
+                expect(checked, id).to.equal(true);
+            }
+        }
+        fs.accessSync(path.join(ROOT, "policy/pulumi-analyzer-site"), fs.constants.X_OK);
+        expect(JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts.prepare).to.include("npm run build:policy");
+    });
+
     it("run one update per stack at a time, in every workflow: queued, never cancelled mid-up", () => {
         const ups = Object.values(infraWorkflows()).flatMap((w) => Object.entries(w.jobs)).filter(([, job]) => job.steps.some((s) => s.with?.command === "up"));
         expect(ups.map(([id]) => id).sort()).to.deep.equal(["close", "open", "promote-prod", "up-dev"]);

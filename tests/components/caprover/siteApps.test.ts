@@ -8,8 +8,10 @@ import { runSite } from "../../support/site";
 import { appSpec } from "../../../components/caprover/siteApps";
 import { CapRoverSettings } from "../../../config/caprover";
 import { profileServices } from "../../../config/topology";
-import { Registered, diffResources } from "../../support/mocks";
-import { stackConfig } from "../../support/stacks";
+import { parseSiteConfig } from "../../../config/site";
+import { deploySite } from "../../../stack/site";
+import { Registered, diffResources, runProgram } from "../../support/mocks";
+import { CI_ENV, stackConfig, stackRaw } from "../../support/stacks";
 
 const APP_TYPE = "caprover:index:App";
 const CAPROVER = { caprover: true, caproverUrl: "https://captain.example.test", caproverPassword: "test-only-dashboard", flowerPassword: "test-only-flower" };
@@ -111,6 +113,16 @@ describe("SiteApps component", () => {
         const registry = resources.find((r) => r.type === "caprover:index:Registry")!;
         expect(registry.inputs).to.include({ registryDomain: "ghcr.io", registryUser: "aaronspindler", registryImagePrefix: "aaronspindler" });
         expect(secret(registry.inputs.registryPassword)).to.equal("test-only-pull-token");
+    });
+
+    it("previews Flower's HTTP auth as not known yet, never as absent, when no Flower password is set (`up` refuses that)", async () => {
+        const raw = stackRaw("prod", { topology: "split", build: false, promoteFrom: "", retagPromoted: false, imageDigests: digests("split"), caprover: true });
+        const config = parseSiteConfig("prod", raw, { ...CI_ENV, FLOWER_PASSWORD: undefined });
+        const { resources } = await runProgram("prod", () => deploySite(config), true);
+        const flower = apps(resources).find((r) => r.name === "flower")!;
+        // The engine's sentinel for a value computed later, kept secret.
+        expect(secret(flower.inputs.httpAuth)).to.equal("04da6b54-80e4-46f7-96ec-b56ff0331ba9");
+        expect(apps(resources).find((r) => r.name === "web")!.inputs.httpAuth).to.equal(undefined);
     });
 
     it("registers nothing on CapRover when site:caprover is off (the default)", async () => {

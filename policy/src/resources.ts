@@ -1,0 +1,67 @@
+/**
+ * The resources a policy looks at, and the facts about the stack that the engine itself gives away
+ * (so the pack does not depend on the program's code or on stack names alone):
+ *
+ * - the stack's name: every URN carries it (`urn:pulumi:<stack>::<project>::...`);
+ * - whether the stack deploys a release built elsewhere: it registers the program's
+ *   `site:image:ImageRelease` component (promotion with `site:promoteFrom`, or a rollback with
+ *   `site:releaseTag`) or reads another stack (`pulumi:pulumi:StackReference`);
+ * - whether it is production: its name is one of the `productionStacks` (policy configuration,
+ *   default `prod`), or it deploys a release built elsewhere (what production does).
+ */
+import type { Wire } from "./wire";
+
+/** Resource types the policies know (components/, provider/sdk, the github and docker-build packages). */
+export const TYPES = {
+    app: "caprover:index:App",
+    caproverProvider: "pulumi:providers:caprover",
+    caproverRegistry: "caprover:index:Registry",
+    image: "docker-build:index:Image",
+    release: "site:image:ImageRelease",
+    stackReference: "pulumi:pulumi:StackReference",
+    repositoryFile: "github:index/repositoryFile:RepositoryFile",
+    actionsSecret: "github:index/actionsSecret:ActionsSecret",
+    environmentSecret: "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret",
+} as const;
+
+/** One resource: identity and inputs in wire form. */
+export interface SiteResource {
+    urn: string;
+    type: string;
+    name: string;
+    inputs: Wire;
+}
+
+/** The whole stack, as a stack policy sees it. */
+export interface StackView {
+    /** Stack name, from the URNs. */
+    stack: string;
+    /** Deploys a release built elsewhere (promotion or rollback) instead of building. */
+    promotes: boolean;
+    resources: SiteResource[];
+}
+
+/** The stack name in a URN (`urn:pulumi:<stack>::...`). */
+export function stackOf(urn: string): string {
+    const m = /^urn:pulumi:([^:]+)::/.exec(urn);
+    if (!m) throw new Error(`site policy pack: not a resource URN: ${urn}`);
+    return m[1];
+}
+
+export function stackView(resources: SiteResource[]): StackView {
+    return {
+        stack: resources.length > 0 ? stackOf(resources[0].urn) : "",
+        promotes: resources.some((r) => r.type === TYPES.release || r.type === TYPES.stackReference),
+        resources,
+    };
+}
+
+/** Production: named so in the policy configuration, or deploying a release built elsewhere. */
+export function isProduction(view: StackView, productionStacks: readonly string[]): boolean {
+    return view.promotes || productionStacks.includes(view.stack);
+}
+
+/** The resources of one type. */
+export function ofType(view: StackView, type: string): SiteResource[] {
+    return view.resources.filter((r) => r.type === type);
+}

@@ -1,0 +1,79 @@
+/**
+ * The program against its policy pack (policy/), under mocks: every stack file and every profile,
+ * GitHub side included (its plugin is missing on this machine, so no local engine preview shows
+ * it), complies with every mandatory policy; and the configuration changes the pack exists for
+ * are caught, each by its policy. The engine run of the pack is tests/engine/policy-pack.test.ts.
+ */
+import { expect } from "chai";
+import { Finding, evaluate } from "../../policy/src/define";
+import { POLICIES } from "../../policy/src/pack";
+import { SiteResource } from "../../policy/src/resources";
+import { Wire, secretWire } from "../../policy/src/wire";
+import { RawConfig } from "../../config/reader";
+import { parseSiteConfig } from "../../config/site";
+import { siteProgram } from "../../stack/site";
+import { Registered, referencedStacks, resolve, runProgram } from "../support/mocks";
+import { runSite } from "../support/site";
+import { CI_ENV, PROD_BUILDS, stackRaw } from "../support/stacks";
+
+/** Back to the engine's wire form: the mock harness marks secrets `{secret: value}`. */
+function wire(value: unknown): Wire {
+    if (Array.isArray(value)) return value.map(wire);
+    if (value && typeof value === "object") {
+        const keys = Object.keys(value);
+        if (keys.length === 1 && keys[0] === "secret") return secretWire(wire((value as { secret: unknown }).secret));
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, wire(v)]));
+    }
+    return value;
+}
+
+const site = (resources: Registered[]): SiteResource[] => resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, inputs: wire(r.inputs) }));
+
+/** What CI's environment gives the program, its GitHub token included (test-only value). */
+const ENV = { ...CI_ENV, GITHUB_TOKEN: "test-only-github-token" };
+
+async function findings(stack: string, overrides: RawConfig = {}): Promise<Finding[]> {
+    const config = parseSiteConfig(stack, stackRaw(stack, { caprover: true, ...overrides }), ENV);
+    return evaluate(POLICIES, site((await runProgram(stack, () => siteProgram(config))).resources));
+}
+
+const mandatory = (fs: Finding[]) => fs.filter((f) => f.level === "mandatory").map((f) => `${f.policy}: ${f.message}`);
+const policiesOf = (fs: Finding[]) => [...new Set(fs.map((f) => f.policy))];
+
+describe("the program against its policy pack (mocks)", () => {
+    const callerToken = process.env.GITHUB_TOKEN;
+    before(async () => {
+        // As in CI, where the github SDK would fall back to reading the token itself.
+        process.env.GITHUB_TOKEN = ENV.GITHUB_TOKEN;
+        // Prod promotes dev's release, read through a StackReference.
+        referencedStacks.dev = { release: await resolve((await runSite("dev")).outputs.release) };
+    });
+    after(() => {
+        delete referencedStacks.dev;
+        if (callerToken === undefined) delete process.env.GITHUB_TOKEN;
+        else process.env.GITHUB_TOKEN = callerToken;
+    });
+
+    it("dev, prod and local as committed break no mandatory policy (the GitHub side included, CI's GitHub token a secret)", async () => {
+        for (const stack of ["dev", "prod", "local"]) expect(mandatory(await findings(stack)), stack).to.deep.equal([]);
+    });
+
+    it("every profile breaks no mandatory policy, promoted (prod) or built", async () => {
+        for (const topology of ["split", "essential", "unified", "single"]) {
+            const single = topology === "single" ? { singleTarget: "all-in-one" } : {};
+            expect(mandatory(await findings("prod", { topology, ...single, ...PROD_BUILDS })), topology).to.deep.equal([]);
+            expect(mandatory(await findings("dev", { topology, ...single, releaseProfiles: [] })), `dev ${topology}`).to.deep.equal([]);
+        }
+    });
+
+    it("catches what the pack exists for: no beat, a short retention, a replacement allowed on prod, prod building", async () => {
+        const { celerybeat: _, ...digests } = stackRaw("local").imageDigests as Record<string, string>;
+        expect(policiesOf(await findings("local", { services: { celerybeat: { off: true } }, imageDigests: digests }))).to.deep.equal(["one-celery-beat"]);
+        expect(mandatory(await findings("prod", { keepVersions: 1 }))).to.have.length(4).and.satisfy((ms: string[]) => ms.every((m) => m.startsWith("cleanup-keeps-what-runs: .github/workflows/cleanup-containers.yml keeps 1 version of package aaronspindler.com-")));
+        expect(mandatory(await findings("prod", { allowReplace: true })).map((m) => m.split(":")[0])).to.deep.equal(Array(4).fill("prod-safety-settings"));
+        // Dev allowing a replacement only hears about it.
+        const dev = await findings("dev", { allowReplace: true });
+        expect(mandatory(dev)).to.deep.equal([]);
+        expect(policiesOf(dev)).to.include("dev-safety-settings");
+    });
+});
