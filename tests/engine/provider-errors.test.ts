@@ -5,11 +5,12 @@
  * `pulumi cancel` and one more `up`. One scenario, in order, against an emulator on 127.0.0.1.
  */
 import { expect } from "chai";
+import * as fs from "fs";
 import { CapRoverClient } from "../../provider/src/api/client";
 import { clearTokenCache, sleep } from "../../provider/src/api/transport";
 import { CapRoverEmulator } from "../../provider/emulator/caprover";
 import { PreviewJson, RunResult, Workspace, ensureTools, killAll } from "../../scripts/engine/driver";
-import { shortName } from "./events";
+import { filesBelow, shortName } from "./events";
 import { CLI_TIMEOUT, EMULATOR_PASSWORD, STACK, inOrder, openLocalStack } from "./localStack";
 
 const stack = ["--stack", STACK];
@@ -48,8 +49,11 @@ describe("engine: what the CapRover provider says when things go wrong", functio
         const r = await up({ allowFailure: true });
         expect(r.code).to.not.equal(0);
         const errors = errorLines(r);
-        const web = errors.find((e) => e.includes("local-web"));
-        expect(web, errors.join("\n")).to.match(new RegExp(`create of CapRover app local-web on 127\\.0\\.0\\.1:${emulator.port} failed: CapRover POST /login failed: status 1105: Password is incorrect\\.`));
+        // Which apps get as far as their create is timing: after the first failure the engine cancels
+        // the rest (those the policy pack is still analysing say "failed to run policy: context canceled").
+        const creates = errors.filter((e) => e.includes("create of CapRover app"));
+        expect(creates, errors.join("\n")).to.not.be.empty;
+        for (const e of creates) expect(e).to.match(new RegExp(`^create of CapRover app local-[a-z]+ on 127\\.0\\.0\\.1:${emulator.port} failed: CapRover POST /login failed: status 1105: Password is incorrect\\.`));
         expect(errors.join("\n")).not.to.match(/undefined|cardinality violation/);
         expect(apps()).to.deep.equal([]);
     });
@@ -96,6 +100,11 @@ describe("engine: what the CapRover provider says when things go wrong", functio
         killAll();
         const killed = await running;
         expect(killed.code, "killed").to.equal(-1);
+        // The kill can land inside the file backend's write of a blob's `.attrs` sidecar (gocloud's
+        // fileblob truncates it, then writes it), leaving it empty: the backend then cannot read the
+        // checkpoint at all ("failed to load checkpoint: EOF"). A hazard of the file backend, not of
+        // the provider; a missing sidecar reads as default attributes, so torn ones go.
+        for (const f of filesBelow(ws.state)) if (f.endsWith(".attrs") && fs.statSync(f).size === 0) fs.rmSync(f);
         expect(apps().filter((a) => a.startsWith("local-")).length, "apps left by the killed run").to.be.greaterThan(0);
         emulator.options.deployMs = 0;
         await ws.pulumi(["cancel", ...stack, "--yes"], { timeoutMs: CLI_TIMEOUT, allowFailure: true });
