@@ -4,6 +4,7 @@
  * and its level, having loaded only the asset classes of @pulumi/pulumi's main module (lean.ts).
  */
 import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 import { expect } from "chai";
 import * as grpc from "@grpc/grpc-js";
@@ -44,6 +45,20 @@ describe("the shipped pack (launcher, compiled)", function () {
         expect(info.getName()).to.equal("site");
         const served = info.getPoliciesList().map((p: any) => [p.getName(), LEVELS[p.getEnforcementlevel()]]);
         expect(served).to.deep.equal(POLICIES.map((p) => [p.name, p.enforcementLevel]));
+    });
+
+    it("exits when the engine that started it is killed, instead of serving forever", async () => {
+        // A stand-in engine: starts the launcher, says the pack's pid once it listens, then is SIGKILLed.
+        const engine = `const c = require("child_process").spawn(${JSON.stringify(POLICY_PACK)}, ["127.0.0.1:1"], { stdio: ["ignore", "pipe", "inherit"], detached: true }); c.stdout.once("data", () => console.log(c.pid)); setInterval(() => {}, 1000);`;
+        const parent = spawn(process.execPath, ["-e", engine], { stdio: ["ignore", "pipe", "inherit"] });
+        const pack = await new Promise<number>((resolve) => parent.stdout.once("data", (d: Buffer) => resolve(Number(d.toString().trim()))));
+        const alive = () => fs.existsSync(`/proc/${pack}`) && !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pack}/stat`, "utf8"));
+        expect(alive(), "the pack runs while its engine does").to.equal(true);
+        parent.kill("SIGKILL");
+        const deadline = Date.now() + 5000;
+        while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        if (alive()) process.kill(pack, "SIGKILL");
+        expect(Date.now() < deadline, "the pack exited within 5 s of its engine").to.equal(true);
     });
 
     it("keeps @pulumi/pulumi's main module to its asset classes (about 0.3 s less per preview)", async () => {
