@@ -2,20 +2,11 @@
  * The CapRover section of the `site:` configuration: whether apps are managed, how to reach the
  * server, how long a deploy may take, Flower's basic auth and persistent volumes.
  */
+import type { Volume } from "../provider/src/api/types";
 import type { ProgramEnv } from "./env";
 import { MAX_PASSWORD, SERVER_URL } from "./names";
 import type { ConfigReader } from "./reader";
 import { ActiveService, SERVICE_NAMES, ServiceName } from "./topology";
-
-/** A volume of a persistent-data app: a named volume or a host path, mounted at a container path (CapRover's shape). */
-export interface Volume {
-    /** Named volume (CapRover prefixes it with `captain--`). */
-    volumeName?: string;
-    /** Bind-mounted host path, instead of a named volume. */
-    hostPath?: string;
-    /** Mount point in the container. */
-    containerPath: string;
-}
 
 const PROBE_ADDRESS = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;

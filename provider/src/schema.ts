@@ -73,6 +73,12 @@ export function resourceRules(token: string): ResourceRules {
     };
 }
 
+/** `news` with the rules' defaults for every input omitted (undefined counts as omitted). */
+export function withDefaultsOf<T>(rules: ResourceRules, news: object): T {
+    const given = Object.fromEntries(Object.entries(news).filter(([, v]) => v !== undefined));
+    return { ...structuredClone(rules.defaults), ...given } as T;
+}
+
 /** Defaults of the provider's own configuration. */
 export function providerDefaults(): Record<string, unknown> {
     return Object.fromEntries(Object.entries(packageSchema().provider.inputProperties).filter(([, p]) => p.default !== undefined).map(([k, p]) => [k, p.default]));

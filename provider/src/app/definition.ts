@@ -3,20 +3,13 @@
  * an update sends (the managed fields; the client merges the rest from a fresh read), whether the
  * server already matches, what the state records, what diff compares and what check refuses.
  */
-import type { AppChanges, AppDefinition } from "../api/types";
+import type { AppChanges, AppDefinition, Volume } from "../api/types";
 import { deployedImage } from "../api/client";
 import { APP_NAME, APP_NAME_ACCEPTED, DIGEST_REF, ENV_NAME } from "../rules";
-import { resourceRules } from "../schema";
+import { resourceRules, withDefaultsOf } from "../schema";
 import { apr1Matches } from "./apr1";
 
 export const APP_TYPE = "caprover:index:App";
-
-/** A volume: a named volume or a host path at a container path. */
-export interface Volume {
-    containerPath: string;
-    volumeName?: string;
-    hostPath?: string;
-}
 
 /** Inputs of an app after check (defaults filled in from the schema). */
 export interface AppInputs {
@@ -70,8 +63,7 @@ export function sameValue(a: unknown, b: unknown): boolean {
 
 /** The inputs with the schema's defaults for what was omitted. */
 export function withDefaults(news: Partial<AppInputs>): AppInputs {
-    const given = Object.fromEntries(Object.entries(news).filter(([, v]) => v !== undefined));
-    return { ...structuredClone(APP_RULES.defaults), ...given } as unknown as AppInputs;
+    return withDefaultsOf(APP_RULES, news);
 }
 
 /** Validation problems of app inputs: property and reason, never a secret value. `known` says whether a value is known yet. */

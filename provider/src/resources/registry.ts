@@ -6,7 +6,7 @@
 import { CapRoverClient, connect } from "../api/client";
 import type { RegistryFields } from "../api/types";
 import { sameValue } from "../app/definition";
-import { resourceRules } from "../schema";
+import { resourceRules, withDefaultsOf } from "../schema";
 import { Context, ResourceHandler, describe } from "./handler";
 
 export const REGISTRY_TYPE = "caprover:index:Registry";
@@ -40,7 +40,7 @@ function clientFor(ctx: Context, ...states: Partial<RegistryInputs>[]): CapRover
 
 export const registryHandler: ResourceHandler<RegistryInputs, RegistryOutputs> = {
     check(news, known) {
-        const inputs = { ...RULES.defaults, ...Object.fromEntries(Object.entries(news).filter(([, v]) => v !== undefined)) } as unknown as RegistryInputs;
+        const inputs = withDefaultsOf<RegistryInputs>(RULES, news);
         const failures: { property: string; reason: string }[] = [];
         if (known(inputs.registryDomain) && !/^[a-z0-9.-]+(:\d+)?$/.test(inputs.registryDomain ?? "")) failures.push({ property: "registryDomain", reason: `${JSON.stringify(inputs.registryDomain)} is not a registry host, e.g. ghcr.io` });
         if (known(inputs.registryUser) && !inputs.registryUser) failures.push({ property: "registryUser", reason: "is required" });
