@@ -31,7 +31,7 @@ export interface MonitoringArgs {
 export type AccessorySpec = AppSpec & { image: string };
 
 /** The container's process: the generated files written first where the app has any. */
-function process(app: AccessoryApp, args: MonitoringArgs): Pick<Parameters<typeof serviceUpdateOverride>[0], "command" | "args"> {
+function containerProcess(app: AccessoryApp, args: MonitoringArgs): Pick<Parameters<typeof serviceUpdateOverride>[0], "command" | "args"> {
     const input: ScrapeInput = { ...args.topology, accessories: args.accessories.apps, webMetricsPath: args.accessories.webMetricsPath };
     switch (app.name) {
         case "prometheus":
@@ -77,7 +77,7 @@ export function accessorySpec(app: AccessoryApp, args: MonitoringArgs): Accessor
         healthPath: exposed ? app.healthPath : undefined,
         deployTimeoutMs: args.settings.deployTimeoutSeconds * 1000,
         deleteVolumes: args.settings.deleteVolumes,
-        serviceUpdateOverride: serviceUpdateOverride({ scheduler: false, hasMounts, limits: {}, ...process(app, args) }),
+        serviceUpdateOverride: serviceUpdateOverride({ scheduler: false, hasMounts, limits: {}, ...containerProcess(app, args) }),
         adopt: args.settings.adoptExistingApps,
         allowReplace: args.settings.allowReplace,
     };
