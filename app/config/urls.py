@@ -1,4 +1,9 @@
 from django.http import HttpResponse
 from django.urls import path
 
-urlpatterns = [path("health/", lambda request: HttpResponse("ok"))]
+from config.celery_health import celery_health
+
+urlpatterns = [
+    path("health/", lambda request: HttpResponse("ok")),
+    path("health/celery/", celery_health),
+]
