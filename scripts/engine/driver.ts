@@ -129,15 +129,34 @@ export function ensureTools(opts: { progress?: boolean; timeoutMs?: number } = {
             env: { ...process.env, SITE_TOOLS_QUIET: opts.progress ? "0" : "1" },
             inherit: opts.progress ? "stderr" : false,
         }),
+        ensureProgram(),
         ensureProvider(),
         ensurePolicyPack(),
     ]).then(([r]) => toolsFromExports(r.stdout));
     return tools;
 }
 
+/** What the root tsconfig.json compiles: the folders and files of its `include` patterns, and itself. */
+function rootSources(): string[] {
+    const include = (JSON.parse(fs.readFileSync(path.join(REPO, "tsconfig.json"), "utf8")) as { include: string[] }).include;
+    const roots = new Set(include.map((pattern) => pattern.split("/").filter((part) => !part.includes("*")).join("/")));
+    return ["tsconfig.json", ...roots].map((p) => path.join(REPO, p));
+}
+
+/**
+ * The program as JavaScript (build/, package.json's `main`; Pulumi.yaml runs it with `typescript:
+ * false`), compiled by `npm run build` (tsc type-checks everything it compiles, in one run) when
+ * anything that command compiles is newer than the build. A type error stops here, with tsc's
+ * messages: the old build is never run in its place (tsconfig.json: noEmitOnError).
+ */
+export function ensureProgram(): Promise<void> {
+    return ensureCompiled(path.join(REPO, "tsconfig.json"), path.join(REPO, "build", "index.js"), rootSources());
+}
+
 /** The CapRover provider plugin (provider/), compiled when its sources are newer than its build. */
 export function ensureProvider(): Promise<void> {
-    return ensureCompiled(path.join(REPO, "provider"), "main.js", ["src", "schema.json"]);
+    const dir = path.join(REPO, "provider");
+    return ensureCompiled(path.join(dir, "tsconfig.json"), path.join(dir, "bin", "main.js"), ["src", "schema.json"].map((s) => path.join(dir, s)));
 }
 
 /**
@@ -150,17 +169,27 @@ export const POLICY_PACK = path.join(REPO, POLICY_PACK_LAUNCHER);
 
 /** The policy pack, compiled when its sources are newer than its build (it ships compiled: no TypeScript at each preview). */
 export function ensurePolicyPack(): Promise<void> {
-    return ensureCompiled(path.join(REPO, "policy"), "index.js", ["src"]);
+    const dir = path.join(REPO, "policy");
+    return ensureCompiled(path.join(dir, "tsconfig.json"), path.join(dir, "bin", "index.js"), [path.join(dir, "src")]);
 }
 
-/** Compiles the TypeScript package in `dir` (its tsconfig, output in bin/) unless `bin/<entry>` is newer than every source. */
-async function ensureCompiled(dir: string, entry: string, sources: string[]): Promise<void> {
-    const built = path.join(dir, "bin", entry);
-    const newest = (p: string): number =>
-        fs.statSync(p).isDirectory() ? Math.max(0, ...fs.readdirSync(p).map((name) => newest(path.join(p, name)))) : fs.statSync(p).mtimeMs;
-    const latest = Math.max(...sources.map((s) => newest(path.join(dir, s))));
+/**
+ * Runs tsc on `tsconfig` unless `built` (one file it emits) is newer than every source: the files
+ * named in `sources` and the TypeScript files in the folders named there. Rejects with tsc's
+ * messages when it fails; with noEmitOnError (tsconfig.json) it then writes nothing, so the build
+ * stays older than the sources and the next call compiles again instead of running the old build.
+ */
+export async function ensureCompiled(tsconfig: string, built: string, sources: string[]): Promise<void> {
+    const newestTs = (dir: string): number =>
+        Math.max(0, ...fs.readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newestTs(path.join(dir, e.name)) : e.name.endsWith(".ts") ? fs.statSync(path.join(dir, e.name)).mtimeMs : 0)));
+    const newest = (p: string): number => (fs.statSync(p).isDirectory() ? newestTs(p) : fs.statSync(p).mtimeMs);
+    const latest = Math.max(...sources.map(newest));
     if (fs.existsSync(built) && fs.statSync(built).mtimeMs >= latest) return;
-    await run(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(dir, "tsconfig.json")], { timeoutMs: 300_000 });
+    const r = await run(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", tsconfig], { timeoutMs: 300_000, allowFailure: true });
+    if (r.code !== 0) {
+        const shown = path.relative(process.cwd(), tsconfig) || tsconfig;
+        throw new Error(`tsc -p ${shown} failed (exit ${r.code}), so ${path.relative(process.cwd(), built)} stays as it was and is not run:\n${(r.stdout + r.stderr).trim()}`);
+    }
 }
 
 /** Reads the `export NAME=value` lines ensure-tools.sh prints (values quoted by bash's `printf %q`). */
