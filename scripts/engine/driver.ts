@@ -118,22 +118,66 @@ export interface Tools {
 let tools: Promise<Tools> | undefined;
 
 /**
- * Ensures the CLI, language host, launchers and plugins (about a second when built; a cold build
- * takes minutes, hence the long timeout) and returns their environment. Runs once per process;
- * `progress` passes ensure-tools' progress lines through to stderr.
+ * Ensures the CLI, language host, launchers and plugins (a cold build takes minutes, hence the long
+ * timeout) and returns their environment. Runs once per process; `progress` passes ensure-tools'
+ * progress lines through to stderr. scripts/ensure-tools.sh (about half a second even when
+ * everything is built) runs only when something it reads or writes changed since its last success
+ * (toolsState); otherwise that run's environment is reused.
  */
 export function ensureTools(opts: { progress?: boolean; timeoutMs?: number } = {}): Promise<Tools> {
-    tools ??= Promise.all([
-        run("bash", [path.join(REPO, "scripts", "ensure-tools.sh")], {
-            timeoutMs: opts.timeoutMs ?? 40 * 60_000,
-            env: { ...process.env, SITE_TOOLS_QUIET: opts.progress ? "0" : "1" },
-            inherit: opts.progress ? "stderr" : false,
-        }),
-        ensureProgram(),
-        ensureProvider(),
-        ensurePolicyPack(),
-    ]).then(([r]) => toolsFromExports(r.stdout));
+    tools ??= Promise.all([ensureToolsScript(opts), ensureProgram(), ensureProvider(), ensurePolicyPack()]).then(([exports]) => toolsFromExports(exports));
     return tools;
+}
+
+/** The tools folder (scripts/ensure-tools.sh's SITE_TOOLS_DIR). */
+const TOOLS_DIR = process.env.SITE_TOOLS_DIR ?? path.join(REPO, ".tools");
+/** Where the last successful run's output and the state it left are kept, per checkout. */
+const TOOLS_RUN = path.join(TOOLS_DIR, "runs", `${REPO.replace(/[^A-Za-z0-9]+/g, "_")}.json`);
+
+/**
+ * What scripts/ensure-tools.sh depends on, as names, sizes and modification times: the script and
+ * its Go wrappers, the installed npm packages (the plugin versions it reads), what it built and
+ * installed (tools, launchers, stamps, plugins), and the environment variables it reads.
+ */
+function toolsState(): string {
+    const entries = (dir: string, depth: number): string[] => {
+        if (!fs.existsSync(dir)) return [`${dir} -`];
+        // The CLI touches a plugin's .lastused (and its lock) whenever it starts it: use, not change.
+        const changes = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => !/\.(lastused|lock)$/.test(e.name));
+        return changes.flatMap((e) => {
+            const p = path.join(dir, e.name);
+            const st = fs.statSync(p);
+            return [`${p} ${st.size} ${st.mtimeMs}`, ...(e.isDirectory() && depth > 0 ? entries(p, depth - 1) : [])];
+        });
+    };
+    const file = (p: string) => (fs.existsSync(p) ? `${p} ${fs.statSync(p).size} ${fs.statSync(p).mtimeMs}` : `${p} -`);
+    const env = Object.entries(process.env).filter(([k]) => k === "PATH" || k.startsWith("SITE_TOOLS_"));
+    return JSON.stringify([
+        file(path.join(REPO, "scripts", "ensure-tools.sh")),
+        ...entries(path.join(REPO, "scripts", "tools"), 3),
+        file(path.join(REPO, "node_modules", ".package-lock.json")),
+        ...["bin", "stamps", path.join("pulumi-home", "plugins")].flatMap((d) => entries(path.join(TOOLS_DIR, d), 1)),
+        ...env.sort(),
+    ]);
+}
+
+async function ensureToolsScript(opts: { progress?: boolean; timeoutMs?: number }): Promise<string> {
+    const state = toolsState();
+    try {
+        const last = JSON.parse(fs.readFileSync(TOOLS_RUN, "utf8")) as { state: string; exports: string };
+        if (last.state === state) return last.exports;
+    } catch {
+        // No earlier run: run the script.
+    }
+    const r = await run("bash", [path.join(REPO, "scripts", "ensure-tools.sh")], {
+        timeoutMs: opts.timeoutMs ?? 40 * 60_000,
+        env: { ...process.env, SITE_TOOLS_QUIET: opts.progress ? "0" : "1" },
+        inherit: opts.progress ? "stderr" : false,
+    });
+    fs.mkdirSync(path.dirname(TOOLS_RUN), { recursive: true });
+    fs.writeFileSync(`${TOOLS_RUN}.${process.pid}`, JSON.stringify({ state: toolsState(), exports: r.stdout }));
+    fs.renameSync(`${TOOLS_RUN}.${process.pid}`, TOOLS_RUN);
+    return r.stdout;
 }
 
 /** What the root tsconfig.json compiles: the folders and files of its `include` patterns, and itself. */

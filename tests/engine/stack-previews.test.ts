@@ -6,7 +6,9 @@
  * preview, saying so.
  */
 import { expect } from "chai";
-import { RunResult, engineEnv, ensureTools, killAll, run } from "../../scripts/engine/driver";
+import * as fs from "fs";
+import * as path from "path";
+import { REPO, RunResult, engineEnv, ensureTools, killAll, run } from "../../scripts/engine/driver";
 
 /** A preview takes seconds once the tools exist; the bound only stops a hang. */
 const PREVIEW_TIMEOUT = 5 * 60_000;
@@ -55,6 +57,25 @@ describe("engine: npm run preview of the real stacks", function () {
         // Dev manages the GitHub side: without the github plugin that part is named as left out.
         if (unavailable(r.output).includes("github")) {
             expect(r.output).to.include("GitHub secrets and workflow files: left out of this preview because the github resource plugin is not installed here");
+        }
+    });
+
+    it("a repeated preview repeats no set-up; a changed tools script runs again", async () => {
+        await preview("dev");
+        const again = await preview("dev");
+        expect(again.code, again.output).to.equal(0);
+        // ensure-tools.sh prints progress lines ([ensure-tools] ...) whenever it runs; the stack exists; the build is current.
+        expect(again.output).not.to.include("[ensure-tools]");
+        expect(again.output).not.to.include("creating stack");
+        const script = path.join(REPO, "scripts", "ensure-tools.sh");
+        const mtime = fs.statSync(script).mtime;
+        fs.utimesSync(script, new Date(), new Date());
+        try {
+            const changed = await preview("dev");
+            expect(changed.code, changed.output).to.equal(0);
+            expect(changed.output).to.include("[ensure-tools] pulumi v");
+        } finally {
+            fs.utimesSync(script, new Date(), mtime);
         }
     });
 
