@@ -15,7 +15,15 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 
-export const REPO = path.resolve(__dirname, "..", "..");
+/** The nearest folder at or above `dir` holding a package.json. */
+function packageRoot(dir: string): string {
+    if (fs.existsSync(path.join(dir, "package.json"))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${__dirname}`);
+    return packageRoot(path.dirname(dir));
+}
+
+/** The repository (this file also runs compiled, from build/scripts/engine: scripts/compiled.js). */
+export const REPO = packageRoot(__dirname);
 
 /**
  * Passphrase of temporary workspaces' passphrase secrets provider. TEST-ONLY: it protects values
@@ -193,12 +201,12 @@ function rootSources(): string[] {
  * anything that command compiles is newer than the build. A type error stops here, with tsc's
  * messages: the old build is never run in its place (tsconfig.json: noEmitOnError).
  */
-export function ensureProgram(): Promise<void> {
+export function ensureProgram(): Promise<boolean> {
     return ensureCompiled(path.join(REPO, "tsconfig.json"), path.join(REPO, "build", "index.js"), rootSources());
 }
 
 /** The CapRover provider plugin (provider/), compiled when its sources are newer than its build. */
-export function ensureProvider(): Promise<void> {
+export function ensureProvider(): Promise<boolean> {
     const dir = path.join(REPO, "provider");
     return ensureCompiled(path.join(dir, "tsconfig.json"), path.join(dir, "bin", "main.js"), ["src", "schema.json"].map((s) => path.join(dir, s)));
 }
@@ -212,7 +220,7 @@ export const POLICY_PACK_LAUNCHER = "policy/pulumi-analyzer-site";
 export const POLICY_PACK = path.join(REPO, POLICY_PACK_LAUNCHER);
 
 /** The policy pack, compiled when its sources are newer than its build (it ships compiled: no TypeScript at each preview). */
-export function ensurePolicyPack(): Promise<void> {
+export function ensurePolicyPack(): Promise<boolean> {
     const dir = path.join(REPO, "policy");
     return ensureCompiled(path.join(dir, "tsconfig.json"), path.join(dir, "bin", "index.js"), [path.join(dir, "src")]);
 }
@@ -222,18 +230,20 @@ export function ensurePolicyPack(): Promise<void> {
  * named in `sources` and the TypeScript files in the folders named there. Rejects with tsc's
  * messages when it fails; with noEmitOnError (tsconfig.json) it then writes nothing, so the build
  * stays older than the sources and the next call compiles again instead of running the old build.
+ * Resolves to whether it compiled.
  */
-export async function ensureCompiled(tsconfig: string, built: string, sources: string[]): Promise<void> {
+export async function ensureCompiled(tsconfig: string, built: string, sources: string[]): Promise<boolean> {
     const newestTs = (dir: string): number =>
         Math.max(0, ...fs.readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newestTs(path.join(dir, e.name)) : e.name.endsWith(".ts") ? fs.statSync(path.join(dir, e.name)).mtimeMs : 0)));
     const newest = (p: string): number => (fs.statSync(p).isDirectory() ? newestTs(p) : fs.statSync(p).mtimeMs);
     const latest = Math.max(...sources.map(newest));
-    if (fs.existsSync(built) && fs.statSync(built).mtimeMs >= latest) return;
+    if (fs.existsSync(built) && fs.statSync(built).mtimeMs >= latest) return false;
     const r = await run(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", tsconfig], { timeoutMs: 300_000, allowFailure: true });
     if (r.code !== 0) {
         const shown = path.relative(process.cwd(), tsconfig) || tsconfig;
         throw new Error(`tsc -p ${shown} failed (exit ${r.code}), so ${path.relative(process.cwd(), built)} stays as it was and is not run:\n${(r.stdout + r.stderr).trim()}`);
     }
+    return true;
 }
 
 /** Reads the `export NAME=value` lines ensure-tools.sh prints (values quoted by bash's `printf %q`). */

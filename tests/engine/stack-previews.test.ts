@@ -1,5 +1,5 @@
 /**
- * `npm run preview -- <stack>` (scripts/preview.sh, the main job) on the real dev and prod stacks,
+ * `npm run preview -- <stack>` (scripts/preview.ts, run compiled by scripts/compiled.js; the main job) on the real dev and prod stacks,
  * through the real engine, with the policy pack. Plugins that cannot be built on this machine
  * (github, command, docker: the Go module proxy refuses their provider modules) are named to the
  * program through SITE_UNAVAILABLE_PLUGINS, and it leaves the parts that need them out of the
@@ -19,7 +19,7 @@ async function preview(stack: string): Promise<RunResult & { output: string }> {
     return { ...r, output: `${r.stdout}\n${r.stderr}` };
 }
 
-/** The plugins scripts/preview.sh reported missing ("plugins not available on this machine: a,b"). */
+/** The plugins npm run preview reported missing ("plugins not available on this machine: a,b"). */
 function unavailable(output: string): string[] {
     const m = /plugins not available on this machine: ([a-z0-9,-]+)/.exec(output);
     return m ? m[1].split(",") : [];
@@ -77,6 +77,15 @@ describe("engine: npm run preview of the real stacks", function () {
         } finally {
             fs.utimesSync(script, new Date(), mtime);
         }
+    });
+
+    it("a program source newer than its build is compiled before the preview runs it", async () => {
+        const source = path.join(REPO, "index.ts");
+        const built = path.join(REPO, "build", "index.js");
+        fs.utimesSync(source, new Date(), new Date(Math.max(Date.now(), fs.statSync(built).mtimeMs + 1000)));
+        const r = await preview("dev");
+        expect(r.code, r.output).to.equal(0);
+        expect(fs.statSync(built).mtimeMs).to.be.at.least(fs.statSync(source).mtimeMs);
     });
 
     it("prod: succeeds, leaving out what needs unavailable plugins, with dev's images unknown until dev is deployed", async () => {
