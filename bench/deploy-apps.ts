@@ -1,7 +1,9 @@
 /**
  * Benchmark (not a test): deploys 4 apps with the caprover provider's App handler to the emulator, where
  * every deploy takes D seconds, and prints the wall time against 4×D (one deploy after the other)
- * and the 1.5×D target (independent deploys in parallel, as the Pulumi engine runs them).
+ * and against D + 0.3 s, what goal 2 (bench/goals.ts, measured through the engine by
+ * bench/engine-deploy.ts) allows the deploys to add: independent deploys in parallel, as the
+ * engine runs them, each seen done soon after it is.
  *
  *   npm run bench:deploy -- [--seconds D] [--apps N] [--poll-ms P] [--serial-builds]
  *
@@ -46,10 +48,10 @@ async function timed(f: () => Promise<unknown>): Promise<number> {
 
 function report(what: string, wall: number, o: BenchOptions): string {
     const d = o.seconds;
-    const verdict = wall <= 1.5 * d ? "target met" : "target missed";
+    const verdict = wall <= d + 0.3 ? "within" : "over";
     return (
         `${what}: ${o.apps} apps, D = ${d.toFixed(1)} s per deploy: wall ${wall.toFixed(2)} s = ${(wall / d).toFixed(2)}×D ` +
-        `(one after the other: ${o.apps}×D = ${(o.apps * d).toFixed(1)} s; target ≤ 1.5×D = ${(1.5 * d).toFixed(1)} s: ${verdict})`
+        `(one after the other: ${o.apps}×D = ${(o.apps * d).toFixed(1)} s; goal 2's D + 0.3 s = ${(d + 0.3).toFixed(1)} s: ${verdict})`
     );
 }
 

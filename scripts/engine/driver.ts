@@ -15,7 +15,15 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 
-export const REPO = path.resolve(__dirname, "..", "..");
+/** The nearest folder at or above `dir` holding a package.json. */
+function packageRoot(dir: string): string {
+    if (fs.existsSync(path.join(dir, "package.json"))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${__dirname}`);
+    return packageRoot(path.dirname(dir));
+}
+
+/** The repository (this file also runs compiled, from build/scripts/engine: scripts/compiled.js). */
+export const REPO = packageRoot(__dirname);
 
 /**
  * Passphrase of temporary workspaces' passphrase secrets provider. TEST-ONLY: it protects values
@@ -143,26 +151,89 @@ export interface Tools {
 let tools: Promise<Tools> | undefined;
 
 /**
- * Ensures the CLI, language host, launchers and plugins (about a second when built; a cold build
- * takes minutes, hence the long timeout) and returns their environment. Runs once per process;
- * `progress` passes ensure-tools' progress lines through to stderr.
+ * Ensures the CLI, language host, launchers and plugins (a cold build takes minutes, hence the long
+ * timeout) and returns their environment. Runs once per process; `progress` passes ensure-tools'
+ * progress lines through to stderr. scripts/ensure-tools.sh (about half a second even when
+ * everything is built) runs only when something it reads or writes changed since its last success
+ * (toolsState); otherwise that run's environment is reused.
  */
 export function ensureTools(opts: { progress?: boolean; timeoutMs?: number } = {}): Promise<Tools> {
-    tools ??= Promise.all([
-        run("bash", [path.join(REPO, "scripts", "ensure-tools.sh")], {
-            timeoutMs: opts.timeoutMs ?? 40 * 60_000,
-            env: { ...process.env, SITE_TOOLS_QUIET: opts.progress ? "0" : "1" },
-            inherit: opts.progress ? "stderr" : false,
-        }),
-        ensureProvider(),
-        ensurePolicyPack(),
-    ]).then(([r]) => toolsFromExports(r.stdout));
+    tools ??= Promise.all([ensureToolsScript(opts), ensureProgram(), ensureProvider(), ensurePolicyPack()]).then(([exports]) => toolsFromExports(exports));
     return tools;
 }
 
+/** The tools folder (scripts/ensure-tools.sh's SITE_TOOLS_DIR). */
+const TOOLS_DIR = process.env.SITE_TOOLS_DIR ?? path.join(REPO, ".tools");
+/** Where the last successful run's output and the state it left are kept, per checkout. */
+const TOOLS_RUN = path.join(TOOLS_DIR, "runs", `${REPO.replace(/[^A-Za-z0-9]+/g, "_")}.json`);
+
+/**
+ * What scripts/ensure-tools.sh depends on, as names, sizes and modification times: the script and
+ * its Go wrappers, the installed npm packages (the plugin versions it reads), what it built and
+ * installed (tools, launchers, stamps, plugins), and the environment variables it reads.
+ */
+function toolsState(): string {
+    const entries = (dir: string, depth: number): string[] => {
+        if (!fs.existsSync(dir)) return [`${dir} -`];
+        // The CLI touches a plugin's .lastused (and its lock) whenever it starts it: use, not change.
+        const changes = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => !/\.(lastused|lock)$/.test(e.name));
+        return changes.flatMap((e) => {
+            const p = path.join(dir, e.name);
+            const st = fs.statSync(p);
+            return [`${p} ${st.size} ${st.mtimeMs}`, ...(e.isDirectory() && depth > 0 ? entries(p, depth - 1) : [])];
+        });
+    };
+    const file = (p: string) => (fs.existsSync(p) ? `${p} ${fs.statSync(p).size} ${fs.statSync(p).mtimeMs}` : `${p} -`);
+    const env = Object.entries(process.env).filter(([k]) => k === "PATH" || k.startsWith("SITE_TOOLS_"));
+    return JSON.stringify([
+        file(path.join(REPO, "scripts", "ensure-tools.sh")),
+        ...entries(path.join(REPO, "scripts", "tools"), 3),
+        file(path.join(REPO, "node_modules", ".package-lock.json")),
+        ...["bin", "stamps", path.join("pulumi-home", "plugins")].flatMap((d) => entries(path.join(TOOLS_DIR, d), 1)),
+        ...env.sort(),
+    ]);
+}
+
+async function ensureToolsScript(opts: { progress?: boolean; timeoutMs?: number }): Promise<string> {
+    const state = toolsState();
+    try {
+        const last = JSON.parse(fs.readFileSync(TOOLS_RUN, "utf8")) as { state: string; exports: string };
+        if (last.state === state) return last.exports;
+    } catch {
+        // No earlier run: run the script.
+    }
+    const r = await run("bash", [path.join(REPO, "scripts", "ensure-tools.sh")], {
+        timeoutMs: opts.timeoutMs ?? 40 * 60_000,
+        env: { ...process.env, SITE_TOOLS_QUIET: opts.progress ? "0" : "1" },
+        inherit: opts.progress ? "stderr" : false,
+    });
+    fs.mkdirSync(path.dirname(TOOLS_RUN), { recursive: true });
+    fs.writeFileSync(`${TOOLS_RUN}.${process.pid}`, JSON.stringify({ state: toolsState(), exports: r.stdout }));
+    fs.renameSync(`${TOOLS_RUN}.${process.pid}`, TOOLS_RUN);
+    return r.stdout;
+}
+
+/** What the root tsconfig.json compiles: the folders and files of its `include` patterns, and itself. */
+function rootSources(): string[] {
+    const include = (JSON.parse(fs.readFileSync(path.join(REPO, "tsconfig.json"), "utf8")) as { include: string[] }).include;
+    const roots = new Set(include.map((pattern) => pattern.split("/").filter((part) => !part.includes("*")).join("/")));
+    return ["tsconfig.json", ...roots].map((p) => path.join(REPO, p));
+}
+
+/**
+ * The program as JavaScript (build/, package.json's `main`; Pulumi.yaml runs it with `typescript:
+ * false`), compiled by `npm run build` (tsc type-checks everything it compiles, in one run) when
+ * anything that command compiles is newer than the build. A type error stops here, with tsc's
+ * messages: the old build is never run in its place (tsconfig.json: noEmitOnError).
+ */
+export function ensureProgram(): Promise<boolean> {
+    return ensureCompiled(path.join(REPO, "tsconfig.json"), path.join(REPO, "build", "index.js"), rootSources());
+}
+
 /** The CapRover provider plugin (provider/), compiled when its sources are newer than its build. */
-export function ensureProvider(): Promise<void> {
-    return ensureCompiled(path.join(REPO, "provider"), "main.js", ["src", "schema.json"]);
+export function ensureProvider(): Promise<boolean> {
+    const dir = path.join(REPO, "provider");
+    return ensureCompiled(path.join(dir, "tsconfig.json"), path.join(dir, "bin", "main.js"), ["src", "schema.json"].map((s) => path.join(dir, s)));
 }
 
 /**
@@ -174,18 +245,30 @@ export const POLICY_PACK_LAUNCHER = "policy/pulumi-analyzer-site";
 export const POLICY_PACK = path.join(REPO, POLICY_PACK_LAUNCHER);
 
 /** The policy pack, compiled when its sources are newer than its build (it ships compiled: no TypeScript at each preview). */
-export function ensurePolicyPack(): Promise<void> {
-    return ensureCompiled(path.join(REPO, "policy"), "index.js", ["src"]);
+export function ensurePolicyPack(): Promise<boolean> {
+    const dir = path.join(REPO, "policy");
+    return ensureCompiled(path.join(dir, "tsconfig.json"), path.join(dir, "bin", "index.js"), [path.join(dir, "src")]);
 }
 
-/** Compiles the TypeScript package in `dir` (its tsconfig, output in bin/) unless `bin/<entry>` is newer than every source. */
-async function ensureCompiled(dir: string, entry: string, sources: string[]): Promise<void> {
-    const built = path.join(dir, "bin", entry);
-    const newest = (p: string): number =>
-        fs.statSync(p).isDirectory() ? Math.max(0, ...fs.readdirSync(p).map((name) => newest(path.join(p, name)))) : fs.statSync(p).mtimeMs;
-    const latest = Math.max(...sources.map((s) => newest(path.join(dir, s))));
-    if (fs.existsSync(built) && fs.statSync(built).mtimeMs >= latest) return;
-    await run(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(dir, "tsconfig.json")], { timeoutMs: 300_000 });
+/**
+ * Runs tsc on `tsconfig` unless `built` (one file it emits) is newer than every source: the files
+ * named in `sources` and the TypeScript files in the folders named there. Rejects with tsc's
+ * messages when it fails; with noEmitOnError (tsconfig.json) it then writes nothing, so the build
+ * stays older than the sources and the next call compiles again instead of running the old build.
+ * Resolves to whether it compiled.
+ */
+export async function ensureCompiled(tsconfig: string, built: string, sources: string[]): Promise<boolean> {
+    const newestTs = (dir: string): number =>
+        Math.max(0, ...fs.readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newestTs(path.join(dir, e.name)) : e.name.endsWith(".ts") ? fs.statSync(path.join(dir, e.name)).mtimeMs : 0)));
+    const newest = (p: string): number => (fs.statSync(p).isDirectory() ? newestTs(p) : fs.statSync(p).mtimeMs);
+    const latest = Math.max(...sources.map(newest));
+    if (fs.existsSync(built) && fs.statSync(built).mtimeMs >= latest) return false;
+    const r = await run(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", tsconfig], { timeoutMs: 300_000, allowFailure: true });
+    if (r.code !== 0) {
+        const shown = path.relative(process.cwd(), tsconfig) || tsconfig;
+        throw new Error(`tsc -p ${shown} failed (exit ${r.code}), so ${path.relative(process.cwd(), built)} stays as it was and is not run:\n${(r.stdout + r.stderr).trim()}`);
+    }
+    return true;
 }
 
 /** Reads the `export NAME=value` lines ensure-tools.sh prints (values quoted by bash's `printf %q`). */

@@ -1,12 +1,14 @@
 /**
- * `npm run preview -- <stack>` (scripts/preview.sh, the main job) on the real dev and prod stacks,
+ * `npm run preview -- <stack>` (scripts/preview.ts, run compiled by scripts/compiled.js; the main job) on the real dev and prod stacks,
  * through the real engine, with the policy pack. Plugins that cannot be built on this machine
  * (github, command, docker: the Go module proxy refuses their provider modules) are named to the
  * program through SITE_UNAVAILABLE_PLUGINS, and it leaves the parts that need them out of the
  * preview, saying so.
  */
 import { expect } from "chai";
-import { RunResult, engineEnv, ensureTools, killAll, run } from "../../scripts/engine/driver";
+import * as fs from "fs";
+import * as path from "path";
+import { REPO, RunResult, engineEnv, ensureTools, killAll, run } from "../../scripts/engine/driver";
 
 /** A preview takes seconds once the tools exist; the bound only stops a hang. */
 const PREVIEW_TIMEOUT = 5 * 60_000;
@@ -17,7 +19,7 @@ async function preview(stack: string): Promise<RunResult & { output: string }> {
     return { ...r, output: `${r.stdout}\n${r.stderr}` };
 }
 
-/** The plugins scripts/preview.sh reported missing ("plugins not available on this machine: a,b"). */
+/** The plugins npm run preview reported missing ("plugins not available on this machine: a,b"). */
 function unavailable(output: string): string[] {
     const m = /plugins not available on this machine: ([a-z0-9,-]+)/.exec(output);
     return m ? m[1].split(",") : [];
@@ -56,6 +58,34 @@ describe("engine: npm run preview of the real stacks", function () {
         if (unavailable(r.output).includes("github")) {
             expect(r.output).to.include("GitHub secrets and workflow files: left out of this preview because the github resource plugin is not installed here");
         }
+    });
+
+    it("a repeated preview repeats no set-up; a changed tools script runs again", async () => {
+        await preview("dev");
+        const again = await preview("dev");
+        expect(again.code, again.output).to.equal(0);
+        // ensure-tools.sh prints progress lines ([ensure-tools] ...) whenever it runs; the stack exists; the build is current.
+        expect(again.output).not.to.include("[ensure-tools]");
+        expect(again.output).not.to.include("creating stack");
+        const script = path.join(REPO, "scripts", "ensure-tools.sh");
+        const mtime = fs.statSync(script).mtime;
+        fs.utimesSync(script, new Date(), new Date());
+        try {
+            const changed = await preview("dev");
+            expect(changed.code, changed.output).to.equal(0);
+            expect(changed.output).to.include("[ensure-tools] pulumi v");
+        } finally {
+            fs.utimesSync(script, new Date(), mtime);
+        }
+    });
+
+    it("a program source newer than its build is compiled before the preview runs it", async () => {
+        const source = path.join(REPO, "index.ts");
+        const built = path.join(REPO, "build", "index.js");
+        fs.utimesSync(source, new Date(), new Date(Math.max(Date.now(), fs.statSync(built).mtimeMs + 1000)));
+        const r = await preview("dev");
+        expect(r.code, r.output).to.equal(0);
+        expect(fs.statSync(built).mtimeMs).to.be.at.least(fs.statSync(source).mtimeMs);
     });
 
     it("prod: succeeds, leaving out what needs unavailable plugins, with dev's images unknown until dev is deployed", async () => {
