@@ -106,6 +106,20 @@ describe("CapRover client", () => {
             expect(logins()).to.be.at.most(3);
             expect(logins()).to.be.at.least(2);
         });
+
+        it("short-lived tokens under 24 parallel calls: every call succeeds, one login in flight at a time", async () => {
+            // Tokens live about as long as a few round trips: parallel calls see the shared token expire mid-run.
+            emulator().options.tokenTtlMs = 60;
+            emulator().options.latencyMs = 15;
+            const c = client(emulator());
+            for (let round = 0; round < 3; round++) {
+                const results = await Promise.allSettled(Array.from({ length: 24 }, () => c.listApps()));
+                expect(results.filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason))).to.deep.equal([]);
+                await new Promise((r) => setTimeout(r, 70));
+            }
+            // One login per expiry, not one per call that saw it.
+            expect(logins()).to.be.below(24);
+        });
     });
 
     describe("permanent errors are not retried", () => {
