@@ -1,4 +1,5 @@
-from django.http import HttpResponse
 from django.urls import path
 
-urlpatterns = [path("health/", lambda request: HttpResponse("ok"))]
+from config.health import health
+
+urlpatterns = [path("health/", health)]
