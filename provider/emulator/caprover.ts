@@ -83,7 +83,7 @@ export interface FaultMatch {
  * the request was processed.
  */
 export type Fault =
-    | { kind: "http"; status: number; times?: number; match?: FaultMatch }
+    | { kind: "http"; status: number; times?: number; match?: FaultMatch; /** Process the request first, then answer `status` instead (a proxy timing out on a slow answer). */ processed?: boolean }
     | { kind: "reset"; times?: number; match?: FaultMatch }
     | { kind: "hang"; times?: number; match?: FaultMatch }
     | { kind: "lost"; times?: number; match?: FaultMatch }
@@ -251,6 +251,25 @@ export class CapRoverEmulator {
         this.faults.push({ ...fault, left: fault.times ?? 1 });
     }
 
+    /** Drops every injected fault not yet used up. */
+    clearFaults(): void {
+        this.faults.length = 0;
+    }
+
+    /** Stops listening (connections are refused) and drops open connections; apps and deploys stay. `resume` listens again on the same port. */
+    async pause(): Promise<void> {
+        for (const s of this.sockets) s.destroy();
+        await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    }
+
+    /** Listens again on the port it had. */
+    async resume(): Promise<void> {
+        await new Promise<void>((resolve, reject) => {
+            this.server.once("error", reject);
+            this.server.listen(this.port, "127.0.0.1", () => resolve());
+        });
+    }
+
     /** Invalidates every session token, as a token expiry would. */
     expireTokens(): void {
         this.tokens.clear();
@@ -332,7 +351,23 @@ export class CapRoverEmulator {
         // Requests are logged by their path below /api/v2, as faults match them.
         const shown = sub ?? path;
         if (fault?.kind === "delay") await this.wait(fault.ms);
-        if (fault?.kind === "http") {
+        if (fault?.kind === "http" && fault.processed) {
+            this.note(method, shown, auth, `fault http ${fault.status} (processed, answer replaced)`);
+            const status = fault.status;
+            let replaced = false;
+            const replace = () => {
+                if (!replaced) {
+                    replaced = true;
+                    writeHead.call(res, status, { "content-type": "text/plain" });
+                    (end as (this: http.ServerResponse, chunk: string) => void).call(res, `injected ${status}`);
+                }
+                return res;
+            };
+            const writeHead = res.writeHead;
+            const end = res.end;
+            res.writeHead = replace as unknown as typeof res.writeHead;
+            res.end = replace as unknown as typeof res.end;
+        } else if (fault?.kind === "http") {
             this.note(method, shown, auth, `fault http ${fault.status}`);
             res.writeHead(fault.status, { "content-type": "text/plain" }).end(`injected ${fault.status}`);
             return;

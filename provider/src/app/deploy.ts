@@ -165,7 +165,14 @@ async function waitReady(client: CapRoverClient, inputs: AppInputs, deadline: nu
                 ),
             );
         }
-        const lines = await client.appLogs(inputs.appName);
+        let lines: string[];
+        try {
+            lines = await client.appLogs(inputs.appName);
+        } catch (e) {
+            // Cut off by the deadline: say what was awaited and what the logs showed last.
+            if (Date.now() >= deadline) continue;
+            throw e;
+        }
         if (lines.some((l) => l.includes(marker))) {
             client.log(`${inputs.appName}: logged ${marker}`);
             return;
