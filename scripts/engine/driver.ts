@@ -68,6 +68,31 @@ function killGroup(child: ChildProcess): void {
     }
 }
 
+/**
+ * This checkout's plugins (the CapRover provider, the policy pack) left running by an engine that
+ * is gone: re-parented to init. The CLI starts them in their own process groups, so killing the
+ * CLI's group does not reach them; they must end themselves (scripts/engine/plugin-lifetime.cjs).
+ */
+export function orphanedPlugins(): number[] {
+    const orphans: number[] = [];
+    for (const entry of fs.readdirSync("/proc")) {
+        if (!/^\d+$/.test(entry)) continue;
+        try {
+            const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+            const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+            if (ppid !== 1) continue;
+            const argv = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+            const cwd = fs.readlinkSync(`/proc/${entry}/cwd`);
+            const provider = argv.includes(path.join(REPO, "provider", "bin", "main.js"));
+            const pack = cwd === path.join(REPO, "policy") && argv.includes("bin/index.js");
+            if (provider || pack) orphans.push(Number(entry));
+        } catch {
+            // Gone meanwhile, or not ours to read.
+        }
+    }
+    return orphans;
+}
+
 /** Runs a command without a shell; rejects on timeout, or on a non-zero exit unless allowed. */
 export function run(command: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
     const timeoutMs = opts.timeoutMs ?? 180_000;

@@ -9,7 +9,7 @@ import * as fs from "fs";
 import { CapRoverClient } from "../../provider/src/api/client";
 import { clearTokenCache, sleep } from "../../provider/src/api/transport";
 import { CapRoverEmulator } from "../../provider/emulator/caprover";
-import { PreviewJson, RunResult, Workspace, ensureTools, killAll } from "../../scripts/engine/driver";
+import { PreviewJson, RunResult, Workspace, ensureTools, killAll, orphanedPlugins } from "../../scripts/engine/driver";
 import { filesBelow, shortName } from "../../scripts/engine/events";
 import { CLI_TIMEOUT, EMULATOR_PASSWORD, STACK, openLocalStack } from "../../scripts/engine/localStack";
 import { inOrder } from "./scenario";
@@ -101,6 +101,10 @@ describe("engine: what the CapRover provider says when things go wrong", functio
         killAll();
         const killed = await running;
         expect(killed.code, "killed").to.equal(-1);
+        // The killed engine's plugins (provider, policy pack) end themselves; none keeps running.
+        const gone = Date.now() + 10_000;
+        while (orphanedPlugins().length > 0 && Date.now() < gone) await sleep(250);
+        expect(orphanedPlugins(), "plugins outliving the killed engine").to.deep.equal([]);
         // The kill can land inside the file backend's write of a blob's `.attrs` sidecar (gocloud's
         // fileblob truncates it, then writes it), leaving it empty: the backend then cannot read the
         // checkpoint at all ("failed to load checkpoint: EOF"). A hazard of the file backend, not of
@@ -134,7 +138,7 @@ describe("engine: what the CapRover provider says when things go wrong", functio
             expect(r.code, command).to.not.equal(0);
             const errors = errorLines(r).join("\n");
             const verb = command === "refresh" ? "refresh" : "delete";
-            expect(errors, command).to.match(new RegExp(`${verb} of CapRover app local-\\w+ on 127\\.0\\.0\\.1:${emulator.port} failed: .*ECONNREFUSED.* after \\d+ attempts`));
+            expect(errors, `${command}, which printed:\n${errors}\n`).to.match(new RegExp(`${verb} of CapRover app local-\\w+ on 127\\.0\\.0\\.1:${emulator.port} failed: .*ECONNREFUSED.* after \\d+ attempts`));
             expect(errors, command).not.to.match(/undefined|cardinality violation/);
         }
     });
