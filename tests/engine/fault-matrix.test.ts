@@ -11,21 +11,16 @@ import { expect } from "chai";
 import { CapRoverClient } from "../../provider/src/api/client";
 import { clearTokenCache, sleep } from "../../provider/src/api/transport";
 import type { CapRoverEmulator } from "../../provider/emulator/caprover";
-import { PreviewJson, RunResult, Workspace, ensureTools, signalAll } from "../../scripts/engine/driver";
+import { PreviewJson, Workspace, ensureTools, signalAll } from "../../scripts/engine/driver";
 import { shortName } from "../../scripts/engine/events";
 import { CLI_TIMEOUT, EMULATOR_PASSWORD, STACK, configure, openLocalStack } from "../../scripts/engine/localStack";
-import { inOrder } from "./scenario";
+import { errorLines, inOrder } from "./scenario";
 
 const stack = ["--stack", STACK];
 const DEPLOY_TIMEOUT_S = 5;
 const digest = (c: string) => `sha256:${c.repeat(64)}`;
 const webImage = (c: string) => `ghcr.io/aaronspindler/aaronspindler.com-web@${digest(c)}`;
 const celeryImage = (c: string) => `ghcr.io/aaronspindler/aaronspindler.com-celery@${digest(c)}`;
-
-/** The distinct error lines of a CLI run, as printed. */
-function errorLines(r: RunResult): string[] {
-    return [...new Set(`${r.stdout}\n${r.stderr}`.split("\n").map((l) => /\berror: (.*)$/.exec(l)?.[1]?.trim()).filter((l): l is string => !!l))];
-}
 
 describe("engine: the fault matrix (real CLI, misbehaving CapRover on 127.0.0.1)", function () {
     this.timeout(5 * CLI_TIMEOUT);
@@ -170,24 +165,24 @@ describe("engine: the fault matrix (real CLI, misbehaving CapRover on 127.0.0.1)
         await converges();
     });
 
+    /** A deploy of `bad` fails with `expected`; the state records the app unverified; a good image converges. */
+    const gateFails = async (set: (c: string) => Promise<unknown>, app: string, bad: string, good: string, expected: RegExp) => {
+        await set(bad);
+        expect(await failingUp()).to.match(expected);
+        expect((await state())[app].image, "unverified").to.equal("");
+        await set(good);
+        await converges();
+    };
+
     it("a health endpoint that never answers: fails on the deploy timeout, naming the probe's timeout", async () => {
         emulator.options.silentImages.push(webImage("8"));
-        await setWeb("8");
-        const errors = await failingUp();
-        expect(errors).to.match(new RegExp(`health check GET /health/ did not answer 2xx from release ${digest("8")} within the deploy timeout of ${DEPLOY_TIMEOUT_S * 1000} ms \\(last: no answer within \\d+ ms\\)`));
-        expect((await state())["local-web"].image).to.equal("");
-        await setWeb("3");
-        await converges();
+        await gateFails(setWeb, "local-web", "8", "3", new RegExp(`health check GET /health/ did not answer 2xx from release ${digest("8")} within the deploy timeout of ${DEPLOY_TIMEOUT_S * 1000} ms \\(last: no answer within \\d+ ms\\)`));
     });
 
     it("a worker that never becomes ready: fails with the ready line it waited for and the worker's last log lines", async () => {
         emulator.options.unhealthyImages.push(celeryImage("9"));
-        await setCelery("9");
-        const errors = await failingUp();
-        expect(errors).to.include(`CapRover app local-celery on 127.0.0.1:${emulator.port}: the new release never logged "SITE_RELEASE=${digest("9")} ready" within the deploy timeout of ${DEPLOY_TIMEOUT_S * 1000} ms`);
-        expect((await state())["local-celery"].image).to.equal("");
-        await setCelery("4");
-        await converges();
+        const line = `SITE_RELEASE=${digest("9")} ready`;
+        await gateFails(setCelery, "local-celery", "9", "4", new RegExp(`CapRover app local-celery on 127\\.0\\.0\\.1:\\d+: the new release never logged "${line}" within the deploy timeout of ${DEPLOY_TIMEOUT_S * 1000} ms[^]*ImportError: emulated start-up failure`));
     });
 
     it("an app that already exists (made by hand): refused, naming how to take it over; left alone", async () => {
@@ -217,6 +212,7 @@ describe("engine: the fault matrix (real CLI, misbehaving CapRover on 127.0.0.1)
         signalAll("SIGINT");
         const r = await running;
         emulator.options.deployMs = 0;
+        if (process.env.FAULT_MATRIX_SHOW) console.log(`${r.stdout}\n${r.stderr}`.split("\n").filter((l) => /cancel|interrupt|signal/i.test(l)).map((l) => `    | ${l}`).join("\n"));
         expect(`${r.stdout}\n${r.stderr}`).to.match(/cancel/i);
         await converges();
         expect(emulator.currentImage("local-web")).to.equal(webImage("a"));
