@@ -704,14 +704,15 @@ export class CapRoverEmulator {
 
     /**
      * The task answering HTTP: the current one once it is up; before that, with Docker's start-first
-     * order (CapRover's "auto" for apps without mounts) the previous one still serves, with
+     * order (CapRover's "auto" for apps without mounts) the newest earlier one that is up serves, with
      * stop-first (mounts, or `UpdateConfig.Order` in serviceUpdateOverride) nothing does.
      */
     private serving(app: EmulatedApp): Container | undefined {
+        const now = Date.now();
         const current = app.containers.at(-1);
-        const previous = app.containers.at(-2);
-        if (current && Date.now() >= current.readyAt) return current;
-        return stopFirst(app.def) ? undefined : previous;
+        if (current && now >= current.readyAt) return current;
+        // Start-first: the newest task that is up keeps serving until a newer one is.
+        return stopFirst(app.def) ? undefined : [...app.containers].reverse().find((c) => now >= c.readyAt);
     }
 
     private async deploy(appName: string, body: Body, detached: boolean): Promise<[number, string]> {

@@ -248,13 +248,14 @@ describe("CapRoverApp provider", () => {
         it("start-first: the old container's 2xx does not pass the gate; it waits for the new release to answer", async () => {
             const outs = await create(webInputs(emulator()));
             emulator().options.startMs = 300;
+            const seen = emulator().requests.length;
             const updated = (await provider.update("web", outs, webInputs(emulator(), { image: image("b"), deployTimeoutMs: 5000 }))).outs!;
+            expect(emulator().servingImage("web"), "serving when the gate passed").to.equal(image("b"));
             expect(updated.image).to.equal(image("b"));
-            const outcomes = emulator().requests.filter((r) => r.path === "app web/health/").map((r) => r.outcome);
+            const outcomes = emulator().requests.slice(seen).filter((r) => r.path === "app web/health/").map((r) => r.outcome);
             // The old release answered 200 while the new one started, and did not count.
             expect(outcomes.length).to.be.greaterThan(1);
             expect(outcomes.every((o) => o === "http 200")).to.equal(true);
-            expect(emulator().servingImage("web")).to.equal(image("b"));
         });
 
         it("fails when the old release keeps answering (the new one never comes up), naming both releases", async () => {
