@@ -113,7 +113,9 @@ async function waitHealthy(
             // CapRover has already switched to the new image: it is what runs now, unverified.
             throw failure(client, inputs, `health check GET ${inputs.healthPath} did not answer ${answering} within the deploy timeout of ${inputs.deployTimeoutMs} ms (last: ${last})`, status, "the new image is running unhealthy; the next `pulumi up` deploys and checks it again");
         }
-        const answer = await probe(url, { timeoutMs: Math.min(connection.requestTimeoutMs ?? 10_000, left), connectTo: connection.probeAddress, basicAuth: inputs.httpAuth });
+        const probeMs = connection.requestTimeoutMs ?? 10_000;
+        const cutShort = left < probeMs;
+        const answer = await probe(url, { timeoutMs: Math.min(probeMs, left), connectTo: connection.probeAddress, basicAuth: inputs.httpAuth });
         if ("status" in answer && answer.status >= 200 && answer.status < 300) {
             const reported = reportedRelease(answer.body);
             if (!release || reported === release) {
@@ -128,7 +130,8 @@ async function waitHealthy(
                 return;
             }
             last = `HTTP ${answer.status} from release ${reported}, not ${release} (the previous deployment still answers)`;
-        } else {
+        } else if ("status" in answer || !cutShort || last === "no answer yet") {
+            // A probe the deadline cut short says nothing new: the answer before it stays the last.
             last = "status" in answer ? `HTTP ${answer.status}` : answer.error;
         }
         await sleep(Math.min(RETRY_CHECK_MS, Math.max(0, deadline - Date.now())));
