@@ -6,6 +6,7 @@
  * (images, CapRover, GitHub). Nothing here registers a resource, so a bad stack file fails before
  * anything changes.
  */
+import { ACCESSORY_SECRET_KEYS, AccessorySettings, readAccessories } from "./accessories";
 import { CAPROVER_SECRET_KEYS, CapRoverSettings, readCapRoverSettings } from "./caprover";
 import { declarations } from "./declarations";
 import type { ProgramEnv } from "./env";
@@ -41,13 +42,15 @@ export interface SiteConfig {
     previewWithout: string[];
     /** The CapRover apps: whether managed, the server, deploy timeout, Flower's auth, volumes. */
     caprover: CapRoverSettings;
+    /** Accessories (`site:accessories`, e.g. monitoring): apps run from pinned public images beside the site's. */
+    accessories: AccessorySettings;
     /** Settings kept but ignored because the profile does not run their service, e.g. `site:services.flower`. */
     inactive: string[];
 }
 
 /** Validates raw `site:` configuration; throws a ConfigError naming every bad key. */
 export function parseSiteConfig(stack: string, raw: RawConfig, env: ProgramEnv = {}): SiteConfig {
-    const r = new ConfigReader("site", raw, declarations(), new Set(["registryToken", ...CAPROVER_SECRET_KEYS, ...GITHUB_SECRET_KEYS]), env.encryptedKeys && new Set(env.encryptedKeys));
+    const r = new ConfigReader("site", raw, declarations(), new Set(["registryToken", ...CAPROVER_SECRET_KEYS, ...GITHUB_SECRET_KEYS, ...ACCESSORY_SECRET_KEYS]), env.encryptedKeys && new Set(env.encryptedKeys));
     const config = readSiteConfig(r, stack, env);
     r.finish();
     return { ...config, inactive: r.inactiveKeys() };
@@ -87,6 +90,7 @@ function readSiteConfig(r: ConfigReader, stack: string, env: ProgramEnv): Omit<S
     const onDemand = readOnDemand(r, { building: r.boolean("build"), now: env.now ?? new Date() });
     const services = resolveServices({ ...shared, profile, overrides: readOverrides(r, profile), onDemand: onDemand.live });
     checkServices(r, services);
+    const caprover = readCapRoverSettings(r, services, env);
     return {
         stack,
         profile,
@@ -96,7 +100,8 @@ function readSiteConfig(r: ConfigReader, stack: string, env: ProgramEnv): Omit<S
         registry,
         build: readBuild(r, { stack, services, resolve: shared }, registry, env),
         githubSide: { ...readGithubSettings(r, env), ...(env.GITHUB_TOKEN ? { token: env.GITHUB_TOKEN } : {}) },
-        caprover: readCapRoverSettings(r, services, env),
+        caprover,
+        accessories: readAccessories(r, { appNamePrefix, services, caprover: caprover.enabled }, env),
         // Only a preview may leave parts out: `pulumi up` must never silently drop resources.
         previewWithout: env.pushing ? [] : env.unavailablePlugins ?? [],
     };

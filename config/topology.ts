@@ -54,6 +54,12 @@ const WORKER = "celery --app config.celery worker --concurrency 4 -Q default,not
 const WEB_HEALTH: HealthCheck = { path: "/health/", intervalSeconds: 30, timeoutSeconds: 10, startSeconds: 40, retries: 3 };
 /** Flower answers `/healthcheck` with "OK"; the gate sends the app's HTTP auth with the probe. */
 const FLOWER_HEALTH: HealthCheck = { path: "/healthcheck", intervalSeconds: 30, timeoutSeconds: 10, startSeconds: 20, retries: 3 };
+/**
+ * The app's Celery health endpoint, served by the web container (app/config/celery_health.py): 200
+ * when workers answer a ping, 503 when none does; `?format=prometheus` gives the same as metrics
+ * (workers answering, queue depth), which Prometheus scrapes when monitoring is on.
+ */
+export const CELERY_HEALTH_PATH = "/health/celery/";
 /** Only the web image builds the JavaScript bundle. */
 const SKIP_JS = { SKIP_JS_BUILD: "1" };
 /**

@@ -11,6 +11,7 @@ import { GithubSide } from "../components/github/githubSide";
 import { GhcrRegistry } from "../components/images/ghcrRegistry";
 import { ImageRelease, ReleaseManifest } from "../components/images/imageRelease";
 import { ServiceImage } from "../components/images/serviceImage";
+import { Monitoring } from "../components/monitoring/monitoring";
 import { sourceRelease } from "./source";
 import { Summary, summarize } from "./summary";
 
@@ -28,6 +29,8 @@ export interface SiteOutputs {
     onDemand: { services: string[]; until?: string };
     /** The CapRover apps per service (when `site:caprover` is on): name, URL, running image. */
     apps?: { appNames: Record<string, string>; appUrls: Record<string, pulumi.Output<string>>; deployedImages: Record<string, pulumi.Output<string>> };
+    /** Accessories switched on (`site:accessories`) and their CapRover apps, apart from the site's. */
+    accessories: { enabled: string[]; appNames: Record<string, string>; grafanaUrl?: pulumi.Output<string> };
 }
 
 /**
@@ -86,6 +89,15 @@ export function deploySite(config: SiteConfig, source?: unknown): SiteOutputs {
                   : undefined,
           })
         : undefined;
+    // Accessories need the CapRover apps (config refuses them without site:caprover).
+    const monitoring = apps && config.accessories.enabled.includes("monitoring")
+        ? new Monitoring("monitoring", {
+              accessories: config.accessories,
+              topology: { stack: config.stack, profile: config.profile, services: config.services },
+              settings: config.caprover,
+              provider: apps.provider,
+          })
+        : undefined;
     if (config.githubSide.manage && !without("github", "GitHub secrets and workflow files")) {
         new GithubSide("github", {
             settings: config.githubSide,
@@ -111,6 +123,7 @@ export function deploySite(config: SiteConfig, source?: unknown): SiteOutputs {
             releaseProfiles: config.build.releaseProfiles,
         }) as pulumi.Output<ReleaseManifest>,
         apps: apps && { appNames: apps.appNames, appUrls: apps.appUrls, deployedImages: apps.deployedImages },
+        accessories: { enabled: config.accessories.enabled, appNames: monitoring?.appNames ?? {}, grafanaUrl: monitoring?.grafanaUrl },
         onDemand: { services: config.onDemand.live, until: config.onDemand.live.length > 0 ? config.onDemand.until : undefined },
     };
 }

@@ -43,6 +43,8 @@ export interface Summary {
     baseline: ProfileFigures;
     /** One line per row, e.g. "services: 2 (split: 4)". */
     comparison: string[];
+    /** Accessories (e.g. monitoring) counted apart, so the comparison of the site's services stays the seeds'. */
+    accessories: { enabled: string[]; caproverApps: string[]; images: string[]; line: string };
 }
 
 /**
@@ -90,5 +92,18 @@ export function summarize(config: SiteConfig): Summary {
         active,
         baseline,
         comparison: rows.map((row) => `${row}: ${shown(active[row])} (split: ${shown(baseline[row])})`),
+        accessories: accessoryFigures(config),
+    };
+}
+
+/** The accessories' own row: apps and pinned images, built by nobody, deployed by `pulumi up` only. */
+function accessoryFigures(config: SiteConfig): Summary["accessories"] {
+    const apps = config.accessories.apps;
+    const enabled = config.accessories.enabled;
+    return {
+        enabled,
+        caproverApps: apps.map((a) => a.appName),
+        images: apps.map((a) => a.image),
+        line: `accessories: ${apps.length} CapRover apps${enabled.length > 0 ? ` (${enabled.join(", ")}: ${apps.map((a) => a.name).join(", ")})` : ""}, 0 image builds per push`,
     };
 }

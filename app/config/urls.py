@@ -1,5 +1,9 @@
 from django.urls import path
 
+from config.celery_health import celery_health
 from config.health import health
 
-urlpatterns = [path("health/", health)]
+urlpatterns = [
+    path("health/", health),
+    path("health/celery/", celery_health),
+]

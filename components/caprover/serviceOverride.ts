@@ -14,6 +14,10 @@ export interface OverrideInput {
     hasMounts: boolean;
     /** Container limits (the role's, then the service's). */
     limits: Limits;
+    /** The container's command, replacing the image's entrypoint and command (accessories: how generated configuration reaches them). */
+    command?: string[];
+    /** The container's arguments, replacing the image's command (after its entrypoint). */
+    args?: string[];
 }
 
 /** Docker's update order: start the new task before stopping the old one, or the reverse. */
@@ -39,7 +43,10 @@ const MIB = 1024 * 1024;
  */
 export function serviceUpdateOverride(input: OverrideInput): string {
     const { nofile, memoryMiB, cpus } = input.limits;
-    const containerSpec = nofile ? { Ulimits: [{ Name: "nofile", Soft: nofile.soft, Hard: nofile.hard }] } : undefined;
+    const process = { ...(input.command ? { Command: input.command } : {}), ...(input.args ? { Args: input.args } : {}) };
+    const containerSpec = nofile || input.command || input.args
+        ? { ...process, ...(nofile ? { Ulimits: [{ Name: "nofile", Soft: nofile.soft, Hard: nofile.hard }] } : {}) }
+        : undefined;
     const resourceLimits = memoryMiB !== undefined || cpus !== undefined
         ? { ...(cpus !== undefined ? { NanoCPUs: Math.round(cpus * NANO) } : {}), ...(memoryMiB !== undefined ? { MemoryBytes: memoryMiB * MIB } : {}) }
         : undefined;

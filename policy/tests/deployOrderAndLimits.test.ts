@@ -2,10 +2,8 @@ import { expect } from "chai";
 import { deployOrderAndLimits } from "../src/policies/deployOrderAndLimits";
 import { OVERRIDE, app, unknown } from "./support";
 
-const PENDING = "(its serviceUpdateOverride is empty: issue 12's deploy-safety and consolidation work sets it; advisory until then)";
-
-describe("policy deploy-order-and-limits (advisory)", () => {
-    it("is advisory", () => expect(deployOrderAndLimits.enforcementLevel).to.equal("advisory"));
+describe("policy deploy-order-and-limits (mandatory)", () => {
+    it("is mandatory: the program sets the order and the limit itself", () => expect(deployOrderAndLimits.enforcementLevel).to.equal("mandatory"));
 
     it("passes beat stop-first, web start-first (also by CapRover's default), a consolidated worker with its nofile limit", () => {
         for (const role of ["web", "worker", "beat", "unified", "flower", "allInOne"] as const) expect(deployOrderAndLimits.check(app(role)), role).to.deep.equal([]);
@@ -16,17 +14,18 @@ describe("policy deploy-order-and-limits (advisory)", () => {
         expect(deployOrderAndLimits.check(app("beat", { serviceUpdateOverride: unknown }))).to.deep.equal([]);
     });
 
-    it("reports a beat updated start-first, saying the program does not set the order yet when the override is empty", () => {
+    it("reports a beat updated start-first, by CapRover's default or by its override", () => {
         expect(deployOrderAndLimits.check(app("beat", { serviceUpdateOverride: undefined }))).to.deep.equal([
-            `app dev-celerybeat runs Celery beat and is updated start-first (CapRover's default for an app without persistent data): old and new beat overlap and periodic tasks due meanwhile run twice; set UpdateConfig.Order to stop-first in its serviceUpdateOverride ${PENDING}`,
+            `app dev-celerybeat runs Celery beat and is updated start-first (CapRover's default for an app without persistent data): old and new beat overlap and periodic tasks due meanwhile run twice; set UpdateConfig.Order to stop-first in its serviceUpdateOverride`,
         ]);
-        expect(deployOrderAndLimits.check(app("beat", { serviceUpdateOverride: OVERRIDE.startFirst }))[0]).to.include("is updated start-first (its serviceUpdateOverride sets UpdateConfig.Order)").and.not.include("advisory until then");
+        expect(deployOrderAndLimits.check(app("beat", { serviceUpdateOverride: OVERRIDE.startFirst }))[0]).to.include("is updated start-first (its serviceUpdateOverride sets UpdateConfig.Order)");
     });
 
-    it("reports web updated stop-first (an outage per deploy)", () => {
+    it("reports web updated stop-first (an outage per deploy), unless it has persistent data (CapRover's own choice then)", () => {
         expect(deployOrderAndLimits.check(app("web", { serviceUpdateOverride: OVERRIDE.stopFirst }))).to.deep.equal([
             "app dev-web serves web and is updated stop-first (its serviceUpdateOverride sets UpdateConfig.Order): every deploy is an outage; set UpdateConfig.Order to start-first in its serviceUpdateOverride",
         ]);
+        expect(deployOrderAndLimits.check(app("web", { serviceUpdateOverride: OVERRIDE.stopFirst, hasPersistentData: true }))).to.deep.equal([]);
     });
 
     it("reports worker and beat in one container without a sound nofile limit", () => {

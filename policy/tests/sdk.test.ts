@@ -78,7 +78,7 @@ describe("the pack through @pulumi/policy's request handlers", () => {
     it("answers each resource policy's violation under its name and level", async () => {
         const cases: [string, string, ReturnType<typeof resource>][] = [
             ["deploy-by-digest", "mandatory", app("web", { image: "ghcr.io/aaronspindler/aaronspindler.com-web:latest" })],
-            ["deploy-order-and-limits", "advisory", app("beat", { serviceUpdateOverride: OVERRIDE.startFirst })],
+            ["deploy-order-and-limits", "mandatory", app("beat", { serviceUpdateOverride: OVERRIDE.startFirst })],
             ["flower-protected", "mandatory", app("flower", { forceSsl: false })],
             ["secrets-are-secret", "mandatory", resource(TYPES.caproverRegistry, "r", { registryPassword: SECRET_VALUE })],
             ["web-keeps-serving", "mandatory", app("web", { instanceCount: 0 })],

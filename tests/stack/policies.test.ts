@@ -66,6 +66,14 @@ describe("the program against its policy pack (mocks)", () => {
         }
     });
 
+    it("monitoring on breaks no policy, mandatory or advisory, on its apps (dev, prod, local)", async () => {
+        for (const stack of ["dev", "prod", "local"]) {
+            const fs = await findings(stack, { accessories: ["monitoring"], grafanaPassword: "test-only-grafana" });
+            expect(mandatory(fs), stack).to.deep.equal([]);
+            expect(fs.filter((f) => f.urn?.includes("site:monitoring:Monitoring")).map((f) => `${f.policy}: ${f.message}`), stack).to.deep.equal([]);
+        }
+    });
+
     it("catches what the pack exists for: no beat, a short retention, a replacement allowed on prod, prod building", async () => {
         const { celerybeat: _, ...digests } = stackRaw("local").imageDigests as Record<string, string>;
         expect(policiesOf(await findings("local", { services: { celerybeat: { off: true } }, imageDigests: digests }))).to.deep.equal(["one-celery-beat"]);

@@ -9,6 +9,17 @@ import { runSite } from "../support/site";
 import { PROD_BUILDS } from "../support/stacks";
 
 describe("summary", () => {
+    it("counts the accessories apart: monitoring adds its three apps there and leaves the seeds' comparison exact", async () => {
+        const summary = async (overrides: Record<string, unknown>) => (await runSite("prod", { ...PROD_BUILDS, topology: "unified", ...overrides })).outputs.summary;
+        const off = await summary({});
+        const on = await summary({ accessories: ["monitoring"], grafanaPassword: "test-only-grafana" });
+        expect(on.comparison).to.deep.equal(off.comparison);
+        expect(on.active).to.deep.equal(off.active);
+        expect(off.accessories).to.deep.equal({ enabled: [], caproverApps: [], images: [], line: "accessories: 0 CapRover apps, 0 image builds per push" });
+        expect(on.accessories).to.deep.include({ enabled: ["monitoring"], caproverApps: ["prometheus", "grafana", "node-exporter"] });
+        expect(on.accessories.line).to.equal("accessories: 3 CapRover apps (monitoring: prometheus, grafana, node-exporter), 0 image builds per push");
+    });
+
     it("compares prod under each profile with split, row by row", async () => {
         // Prod building its own images: the same figures as promoting, without reading dev.
         const rows = async (overrides: Record<string, unknown>) => (await runSite("prod", { ...PROD_BUILDS, ...overrides })).outputs.summary.comparison;

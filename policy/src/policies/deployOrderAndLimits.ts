@@ -1,23 +1,17 @@
 /**
  * 4. How Docker replaces an app's containers, and the open-file limit of a consolidated worker.
- * Advisory: the program sets these through `serviceUpdateOverride` only with the deploy-safety and
- * consolidation work (issue 12); until an app's override carries them, the message says so.
+ * Mandatory: the program sets both through `serviceUpdateOverride` (components/caprover/
+ * serviceOverride.ts), so a plan without them is a program or a hand-made override gone wrong.
  */
 import { AppView, appView, effectiveOrder } from "../apps";
 import { resourcePolicy } from "../define";
 import { TYPES } from "../resources";
 import { UNKNOWN } from "../wire";
 
-const PENDING = "its serviceUpdateOverride is empty: issue 12's deploy-safety and consolidation work sets it; advisory until then";
-
 /** Why the order is what it is, for the message. */
 function orderSource(app: AppView): string {
     if (app.override !== UNKNOWN && app.override.order !== undefined) return "its serviceUpdateOverride sets UpdateConfig.Order";
     return app.hasPersistentData ? "CapRover's default for an app with persistent data" : "CapRover's default for an app without persistent data";
-}
-
-function pending(app: AppView): string {
-    return app.override !== UNKNOWN && app.override.empty ? ` (${PENDING})` : "";
 }
 
 export function orderAndLimitProblems(app: AppView): string[] {
@@ -28,10 +22,11 @@ export function orderAndLimitProblems(app: AppView): string[] {
     if (app.runs.beat && order !== "stop-first") {
         problems.push(
             `app ${app.appName} runs Celery beat and is updated ${String(order)} (${orderSource(app)}): old and new beat overlap and periodic tasks due meanwhile run twice; ` +
-                `set UpdateConfig.Order to stop-first in its serviceUpdateOverride${pending(app)}`,
+                `set UpdateConfig.Order to stop-first in its serviceUpdateOverride`,
         );
-    } else if (app.runs.web && !app.runs.beat && order !== "start-first") {
-        problems.push(`app ${app.appName} serves web and is updated ${String(order)} (${orderSource(app)}): every deploy is an outage; set UpdateConfig.Order to start-first in its serviceUpdateOverride${pending(app)}`);
+    } else if (app.runs.web && !app.runs.beat && !app.hasPersistentData && order !== "start-first") {
+        // With persistent data stop-first is CapRover's own choice (two containers on one volume).
+        problems.push(`app ${app.appName} serves web and is updated ${String(order)} (${orderSource(app)}): every deploy is an outage; set UpdateConfig.Order to start-first in its serviceUpdateOverride`);
     }
     if (app.runs.worker && app.runs.beat) {
         const nofile = app.override.nofile;
@@ -40,7 +35,7 @@ export function orderAndLimitProblems(app: AppView): string[] {
             const what = nofile ? `a nofile ulimit that is not 0 < Soft <= Hard (Soft ${JSON.stringify(nofile.soft)}, Hard ${JSON.stringify(nofile.hard)})` : "no nofile ulimit";
             problems.push(
                 `app ${app.appName} runs a Celery worker and beat in one container with ${what}: the consolidated worker hit the open-file limit before; ` +
-                    `set TaskTemplate.ContainerSpec.Ulimits [{Name: nofile, Soft, Hard}] in its serviceUpdateOverride${pending(app)}`,
+                    `set TaskTemplate.ContainerSpec.Ulimits [{Name: nofile, Soft, Hard}] in its serviceUpdateOverride`,
             );
         }
     }
@@ -51,10 +46,9 @@ export const deployOrderAndLimits = resourcePolicy(
     {
         name: "deploy-order-and-limits",
         description:
-            "Apps running Celery beat are updated stop-first (never two beats at once), web apps start-first (no outage), and a container running worker and beat together has a nofile limit. " +
-            "Fix: set UpdateConfig.Order and TaskTemplate.ContainerSpec.Ulimits in the app's serviceUpdateOverride. " +
-            "Advisory until the program sets them (issue 12's deploy-safety and consolidation work).",
-        enforcementLevel: "advisory",
+            "Apps running Celery beat are updated stop-first (never two beats at once), web apps without persistent data start-first (no outage), and a container running worker and beat together has a nofile limit. " +
+            "Fix: set UpdateConfig.Order and TaskTemplate.ContainerSpec.Ulimits in the app's serviceUpdateOverride (the program's own override builder does).",
+        enforcementLevel: "mandatory",
     },
     [TYPES.app],
     (resource) => orderAndLimitProblems(appView(resource)),

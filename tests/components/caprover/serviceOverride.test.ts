@@ -24,6 +24,14 @@ describe("serviceUpdateOverride builder", () => {
         );
     });
 
+    it("replaces the container's command and arguments when given (accessories), beside its limits, in a fixed order", () => {
+        const text = serviceUpdateOverride({ scheduler: false, hasMounts: true, limits: { nofile: { soft: 1024, hard: 2048 } }, command: ["/bin/sh", "-c", "exec x"], args: ["--flag"] });
+        expect(text).to.equal(
+            '{"TaskTemplate":{"ContainerSpec":{"Command":["/bin/sh","-c","exec x"],"Args":["--flag"],"Ulimits":[{"Name":"nofile","Soft":1024,"Hard":2048}]}},"UpdateConfig":{"Order":"stop-first"}}',
+        );
+        expect(JSON.parse(serviceUpdateOverride({ scheduler: false, hasMounts: false, limits: {}, args: ["--a"] })).TaskTemplate).to.deep.equal({ ContainerSpec: { Args: ["--a"] } });
+    });
+
     it("updates services that carry beat, and apps with mounts, stop-first; the rest start-first", () => {
         expect(updateOrder({ scheduler: true, hasMounts: false })).to.equal("stop-first");
         expect(updateOrder({ scheduler: false, hasMounts: true })).to.equal("stop-first");

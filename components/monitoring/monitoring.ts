@@ -1,0 +1,110 @@
+/**
+ * The monitoring accessory: Prometheus, Grafana and node-exporter as CapRover apps beside the
+ * site's, through the site's CapRover provider. Pinned public images by digest; their
+ * configuration is generated from the active topology and reaches the containers through the one
+ * override builder (see delivery.ts); Grafana's admin password is a secret environment variable.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as caprover from "../../provider/sdk";
+import type { AccessoryApp, AccessorySettings } from "../../config/accessories";
+import type { CapRoverSettings } from "../../config/caprover";
+import type { AppSpec } from "../caprover/siteApps";
+import { serviceUpdateOverride } from "../caprover/serviceOverride";
+import { writeFilesThenExec } from "./delivery";
+import { PROVISIONING_DIR, grafanaFiles } from "./grafana";
+import { ScrapeInput, internalAddress, prometheusYaml } from "./scrapeConfig";
+
+const PROMETHEUS_FILE = "/tmp/prometheus.yml";
+
+export interface MonitoringArgs {
+    /** Validated accessory settings: the apps, Grafana's login, the web metrics path. */
+    accessories: AccessorySettings;
+    /** What the scrape configuration follows: stack, profile, the site's active services. */
+    topology: Omit<ScrapeInput, "accessories" | "webMetricsPath">;
+    /** Validated CapRover settings: deploy timeout, volume deletion, adoption, replacement. */
+    settings: CapRoverSettings;
+    /** The site's CapRover provider (the same server as the site's apps). */
+    provider: caprover.Provider;
+}
+
+/** One accessory's app and image, with its generated configuration: plain values but Grafana's environment. */
+export type AccessorySpec = AppSpec & { image: string };
+
+/** The container's process: the generated files written first where the app has any. */
+function containerProcess(app: AccessoryApp, args: MonitoringArgs): Pick<Parameters<typeof serviceUpdateOverride>[0], "command" | "args"> {
+    const input: ScrapeInput = { ...args.topology, accessories: args.accessories.apps, webMetricsPath: args.accessories.webMetricsPath };
+    switch (app.name) {
+        case "prometheus":
+            return { command: writeFilesThenExec([{ path: PROMETHEUS_FILE, text: prometheusYaml(input) }], `/bin/prometheus --config.file=${PROMETHEUS_FILE} --storage.tsdb.path=/prometheus`) };
+        case "grafana": {
+            const prometheus = args.accessories.apps.find((a) => a.name === "prometheus")!;
+            const files = grafanaFiles(args.topology.stack, `http://${internalAddress(prometheus.appName, prometheus.port)}`);
+            return { command: writeFilesThenExec(files, `env GF_PATHS_PROVISIONING=${PROVISIONING_DIR} /run.sh`) };
+        }
+        case "node-exporter":
+            return { args: ["--path.procfs=/host/proc", "--path.sysfs=/host/sys", "--path.rootfs=/rootfs"] };
+    }
+}
+
+/** Grafana's settings: its own login (no anonymous access, no sign-up), secure cookies behind forced SSL. */
+export function grafanaEnv(grafana: AccessorySettings["grafana"], password: string): Record<string, string> {
+    return {
+        GF_SECURITY_ADMIN_USER: grafana.user,
+        GF_SECURITY_ADMIN_PASSWORD: password,
+        GF_AUTH_ANONYMOUS_ENABLED: "false",
+        GF_USERS_ALLOW_SIGN_UP: "false",
+        GF_SECURITY_COOKIE_SECURE: "true",
+        GF_ANALYTICS_REPORTING_ENABLED: "false",
+    };
+}
+
+/** One accessory's app: internal apps are not web-exposed; Grafana is, with forced SSL and its health path. */
+export function accessorySpec(app: AccessoryApp, args: MonitoringArgs): AccessorySpec {
+    const exposed = app.exposure === "login";
+    const hasMounts = app.volumes.length > 0;
+    return {
+        appName: app.appName,
+        image: app.image,
+        instanceCount: 1,
+        containerHttpPort: app.port,
+        exposeAsWebApp: exposed,
+        forceSsl: exposed,
+        websocketSupport: exposed,
+        hasPersistentData: hasMounts,
+        volumes: app.volumes,
+        enableDeployToken: false,
+        description: `${app.name} (accessory, monitoring): ${app.process}`,
+        healthPath: exposed ? app.healthPath : undefined,
+        deployTimeoutMs: args.settings.deployTimeoutSeconds * 1000,
+        deleteVolumes: args.settings.deleteVolumes,
+        serviceUpdateOverride: serviceUpdateOverride({ scheduler: false, hasMounts, limits: {}, ...containerProcess(app, args) }),
+        adopt: args.settings.adoptExistingApps,
+        allowReplace: args.settings.allowReplace,
+    };
+}
+
+export class Monitoring extends pulumi.ComponentResource {
+    /** The app resource per accessory app. */
+    public readonly apps: Record<string, caprover.App>;
+    /** CapRover app name per accessory app. */
+    public readonly appNames: Record<string, string>;
+    /** Grafana's URL. */
+    public readonly grafanaUrl?: pulumi.Output<string>;
+
+    constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("site:monitoring:Monitoring", name, {}, opts);
+        const { grafana } = args.accessories;
+        // `up` refuses to start without the password; a preview shows it unknown, never absent.
+        const password = grafana.password !== undefined ? pulumi.output(grafana.password) : (pulumi.output(pulumi.unknown) as pulumi.Output<string>);
+        this.apps = Object.fromEntries(
+            args.accessories.apps.map((app) => {
+                const spec = accessorySpec(app, args);
+                const envVars = app.name === "grafana" ? password.apply((p) => grafanaEnv(grafana, p)) : {};
+                return [app.name, new caprover.App(app.name, { ...spec, envVars: pulumi.secret(envVars) }, { parent: this, provider: args.provider })];
+            }),
+        );
+        this.appNames = Object.fromEntries(args.accessories.apps.map((a) => [a.name, a.appName]));
+        this.grafanaUrl = this.apps.grafana?.appUrl;
+        this.registerOutputs({ appNames: this.appNames, grafanaUrl: this.grafanaUrl });
+    }
+}
