@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     await emulator.start();
     try {
         const connection: Connection = { url: emulator.url, password, probeAddress: `127.0.0.1:${emulator.port}`, pollMs: o.pollMs, requestTimeoutMs: 5000 };
-        const ctx = (i: number) => ({ connection, urn: `urn:pulumi:bench::bench::caprover:index:App::bench-${i}`, log: () => undefined });
+        const ctx = (i: number) => ({ connection, urn: `urn:pulumi:bench::bench::caprover:index:App::bench-${i}`, log: () => undefined, warn: () => undefined });
         // The schema's defaults for everything not given, as the provider's check fills them in.
         const inputs = (i: number, digit: string): AppInputs =>
             withDefaults({

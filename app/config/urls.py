@@ -1,9 +1,9 @@
-from django.http import HttpResponse
 from django.urls import path
 
 from config.celery_health import celery_health
+from config.health import health
 
 urlpatterns = [
-    path("health/", lambda request: HttpResponse("ok")),
+    path("health/", health),
     path("health/celery/", celery_health),
 ]

@@ -27,6 +27,9 @@ export interface SiteAppsArgs {
     registry?: PullCredentials;
 }
 
+/** Environment variable every app's containers find their release (image digest) in. */
+export const RELEASE_ENV_VAR = "SITE_RELEASE";
+
 /** What one service's app looks like, derived from its role (everything but the image), as plain values. */
 export type AppSpec = Omit<caprover.AppArgs, "image">;
 
@@ -53,6 +56,9 @@ export function appSpec(service: ActiveService, settings: CapRoverSettings): App
         enableDeployToken: true,
         description: `${service.name} (${service.role}): ${service.process}`,
         healthPath: exposed ? service.health?.path : undefined,
+        // The gate waits for this release (the image's digest) to answer: the health view reports it,
+        // workers and beat log it when ready (the stand-in: app/config/health.py, app/config/release.py).
+        releaseEnvVar: RELEASE_ENV_VAR,
         deployTimeoutMs: settings.deployTimeoutSeconds * 1000,
         deleteVolumes: settings.deleteVolumes,
         serviceUpdateOverride: serviceUpdateOverride({ scheduler: service.scheduler, hasMounts: volumes.length > 0, limits: service.limits }),

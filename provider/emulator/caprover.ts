@@ -46,8 +46,15 @@ export interface EmulatorOptions {
     serialBuilds?: boolean;
     /** Images whose deploy fails (a pull error in the build log). */
     failingImages?: string[];
-    /** Images that deploy but answer HTTP 503 on every path. */
+    /** Images that deploy but answer HTTP 503 on every path; as a worker (not web-exposed) they crash on start. */
     unhealthyImages?: string[];
+    /** Images that deploy but never answer HTTP (the request hangs); as a worker they log nothing after starting. */
+    silentImages?: string[];
+    /**
+     * The environment variable the stand-in app (app/) reports as its release: in its health answer
+     * (`{"status": "ok", "release": ...}`) and, as a worker or beat, in a `<name>=<value> ready` log line.
+     */
+    releaseEnvVar?: string;
     /** Delay added to every API request, in ms. */
     latencyMs?: number;
     /** How long a change holds the namespace lock, in ms (a parallel change meanwhile gets HTTP 429). */
@@ -76,7 +83,7 @@ export interface FaultMatch {
  * the request was processed.
  */
 export type Fault =
-    | { kind: "http"; status: number; times?: number; match?: FaultMatch }
+    | { kind: "http"; status: number; times?: number; match?: FaultMatch; /** Process the request first, then answer `status` instead (a proxy timing out on a slow answer). */ processed?: boolean }
     | { kind: "reset"; times?: number; match?: FaultMatch }
     | { kind: "hang"; times?: number; match?: FaultMatch }
     | { kind: "lost"; times?: number; match?: FaultMatch }
@@ -120,9 +127,21 @@ interface EmulatedApp {
     pending: number;
     /** Deploys of this app run one after the other. */
     chain: Promise<unknown>;
-    /** The container serving HTTP, if any. */
-    running?: { image: string; readyAt: number };
+    /** The service's containers, oldest first (the last is the current task; earlier ones have stopped or are stopping). */
+    containers: Container[];
 }
+
+/** One task of the app's Docker service: the image and release it runs, when it started and when it was up. */
+interface Container {
+    id: string;
+    image: string;
+    release?: string;
+    startedAt: number;
+    readyAt: number;
+}
+
+/** Containers kept per app (their log lines stay in the service's logs). */
+const CONTAINER_HISTORY = 5;
 
 class ApiFailure extends Error {
     constructor(
@@ -175,6 +194,8 @@ export class CapRoverEmulator {
             serialBuilds: false,
             failingImages: [],
             unhealthyImages: [],
+            silentImages: [],
+            releaseEnvVar: "SITE_RELEASE",
             latencyMs: 0,
             mutationMs: 0,
             wrongPasswordLimit: 3,
@@ -230,6 +251,25 @@ export class CapRoverEmulator {
         this.faults.push({ ...fault, left: fault.times ?? 1 });
     }
 
+    /** Drops every injected fault not yet used up. */
+    clearFaults(): void {
+        this.faults.length = 0;
+    }
+
+    /** Stops listening (connections are refused) and drops open connections; apps and deploys stay. `resume` listens again on the same port. */
+    async pause(): Promise<void> {
+        for (const s of this.sockets) s.destroy();
+        await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    }
+
+    /** Listens again on the port it had. */
+    async resume(): Promise<void> {
+        await new Promise<void>((resolve, reject) => {
+            this.server.once("error", reject);
+            this.server.listen(this.port, "127.0.0.1", () => resolve());
+        });
+    }
+
     /** Invalidates every session token, as a token expiry would. */
     expireTokens(): void {
         this.tokens.clear();
@@ -246,9 +286,15 @@ export class CapRoverEmulator {
         return app ? this.listed(appName, app) : undefined;
     }
 
-    /** The image currently answering HTTP for an app. */
+    /** The image currently answering HTTP for an app (start-first: the old one until the new one is up). */
     servingImage(appName: string): string | undefined {
-        return this.apps.get(appName)?.running?.image;
+        const app = this.apps.get(appName);
+        return app ? this.serving(app)?.image : undefined;
+    }
+
+    /** The image of the app's current task (the service spec's), whether or not it is up yet. */
+    currentImage(appName: string): string | undefined {
+        return this.apps.get(appName)?.containers.at(-1)?.image;
     }
 
     // ---- plumbing ---------------------------------------------------------------------------
@@ -305,7 +351,23 @@ export class CapRoverEmulator {
         // Requests are logged by their path below /api/v2, as faults match them.
         const shown = sub ?? path;
         if (fault?.kind === "delay") await this.wait(fault.ms);
-        if (fault?.kind === "http") {
+        if (fault?.kind === "http" && fault.processed) {
+            this.note(method, shown, auth, `fault http ${fault.status} (processed, answer replaced)`);
+            const status = fault.status;
+            let replaced = false;
+            const replace = () => {
+                if (!replaced) {
+                    replaced = true;
+                    writeHead.call(res, status, { "content-type": "text/plain" });
+                    (end as (this: http.ServerResponse, chunk: string) => void).call(res, `injected ${status}`);
+                }
+                return res;
+            };
+            const writeHead = res.writeHead;
+            const end = res.end;
+            res.writeHead = replace as unknown as typeof res.writeHead;
+            res.end = replace as unknown as typeof res.end;
+        } else if (fault?.kind === "http") {
             this.note(method, shown, auth, `fault http ${fault.status}`);
             res.writeHead(fault.status, { "content-type": "text/plain" }).end(`injected ${fault.status}`);
             return;
@@ -425,7 +487,7 @@ export class CapRoverEmulator {
                 return this.deleteRegistry(body);
         }
         const appData = /^\/user\/apps\/appData\/([^/]+)(\/logs)?$/.exec(sub);
-        if (appData && method === "GET" && appData[2]) return this.runtimeLogs(decodeURIComponent(appData[1]));
+        if (appData && method === "GET" && appData[2]) return this.runtimeLogs(decodeURIComponent(appData[1]), url.searchParams.get("encoding") ?? "");
         if (appData && method === "GET") return [STATUS.OK, "App build status retrieved", this.buildStatus(decodeURIComponent(appData[1]))];
         if (appData && method === "POST" && !appData[2]) return this.deploy(decodeURIComponent(appData[1]), body, url.searchParams.has("detached"));
         return undefined;
@@ -515,7 +577,9 @@ export class CapRoverEmulator {
             forceSsl: false,
             websocketSupport: false,
         };
-        this.apps.set(appName, { def, log: new BuildLog(), pending: 0, chain: Promise.resolve(), running: { image: PLACEHOLDER_IMAGE, readyAt: 0 } });
+        const app: EmulatedApp = { def, log: new BuildLog(), pending: 0, chain: Promise.resolve(), containers: [] };
+        this.apps.set(appName, app);
+        this.startTask(app, PLACEHOLDER_IMAGE, 0);
         return [STATUS.OK, "App Definition Saved"];
     }
 
@@ -563,6 +627,10 @@ export class CapRoverEmulator {
         if (body.volumes) def.volumes = normaliseVolumes(body.volumes as Volume[]);
         if (body.ports) def.ports = (body.ports as Port[]).filter((p) => Number(p.containerPort) || Number(p.hostPort)).map((p) => ({ hostPort: Number(p.hostPort), containerPort: Number(p.containerPort) }));
         for (const v of def.volumes) if (v.volumeName) this.volumes.add(v.volumeName);
+        // CapRover updates the Docker service after every definition change (ServiceManager
+        // ensureServiceInitedAndUpdated): the deployed image restarts with the new environment.
+        const image = app.containers.at(-1)?.image;
+        if (image) this.startTask(app, image, this.options.startMs);
         return [STATUS.OK, "Updated App Definition Saved"];
     }
 
@@ -594,10 +662,57 @@ export class CapRoverEmulator {
         return { isAppBuilding: (app?.pending ?? 0) > 0, isBuildFailed: log.failed, logs: { firstLineNumber: log.firstLineNumber, lines: [...log.lines] } };
     }
 
-    private runtimeLogs(appName: string): [number, string, unknown] {
+    /**
+     * `GET .../appData/<app>/logs`: as CapRover's getLogForService, the service's logs of every task
+     * (docker service logs with timestamps, stdout and stderr, in Docker's 8-byte-header frames),
+     * as a string in the requested encoding. The stand-in worker logs Celery's `celery@<host> ready.`
+     * and, with a release, `<releaseEnvVar>=<release> ready`.
+     */
+    private runtimeLogs(appName: string, encoding: string): [number, string, unknown] {
         const app = this.mustGet(appName);
-        const image = app.running?.image ?? "(none)";
-        return [STATUS.OK, "App runtime logs are retrieved", { logs: `emulated container of ${appName} running ${image}\n` }];
+        const now = Date.now();
+        const frames: Buffer[] = [];
+        const line = (at: number, text: string, stream = 1) => {
+            const payload = Buffer.from(`${new Date(at).toISOString()} ${text}\n`, "utf8");
+            const header = Buffer.alloc(8);
+            header[0] = stream;
+            header.writeUInt32BE(payload.length, 4);
+            frames.push(header, payload);
+        };
+        for (const c of app.containers) {
+            line(c.startedAt, `emulated task ${c.id} of ${appName} starting ${c.image}`);
+            if (now < c.readyAt || this.options.silentImages.includes(c.image)) continue;
+            if (this.options.unhealthyImages.includes(c.image)) {
+                line(c.readyAt, "Traceback (most recent call last):", 2);
+                line(c.readyAt, "ImportError: emulated start-up failure; the task exits", 2);
+                continue;
+            }
+            if (app.def.notExposeAsWebApp) line(c.readyAt, `celery@${c.id} ready.`);
+            if (c.release) line(c.readyAt, `${this.options.releaseEnvVar}=${c.release} ready`);
+        }
+        const raw = Buffer.concat(frames);
+        return [STATUS.OK, "App runtime logs are retrieved", { logs: raw.toString(encoding === "base64" ? "base64" : "utf8") }];
+    }
+
+    /** Starts a new task of the app's service (a deploy, or a definition change restarting the image). */
+    private startTask(app: EmulatedApp, image: string, startMs: number): void {
+        const now = Date.now();
+        const release = app.def.envVars.find((e) => e.key === this.options.releaseEnvVar)?.value || undefined;
+        app.containers.push({ id: crypto.randomBytes(6).toString("hex"), image, release, startedAt: now, readyAt: now + startMs });
+        if (app.containers.length > CONTAINER_HISTORY) app.containers.shift();
+    }
+
+    /**
+     * The task answering HTTP: the current one once it is up; before that, with Docker's start-first
+     * order (CapRover's "auto" for apps without mounts) the newest earlier one that is up serves, with
+     * stop-first (mounts, or `UpdateConfig.Order` in serviceUpdateOverride) nothing does.
+     */
+    private serving(app: EmulatedApp): Container | undefined {
+        const now = Date.now();
+        const current = app.containers.at(-1);
+        if (current && now >= current.readyAt) return current;
+        // Start-first: the newest task that is up keeps serving until a newer one is.
+        return stopFirst(app.def) ? undefined : [...app.containers].reverse().find((c) => now >= c.readyAt);
     }
 
     private async deploy(appName: string, body: Body, detached: boolean): Promise<[number, string]> {
@@ -649,7 +764,7 @@ export class CapRoverEmulator {
         }
         version.deployedImageName = image;
         app.def.deployedVersion = version.version;
-        app.running = { image, readyAt: Date.now() + this.options.startMs };
+        this.startTask(app, image, this.options.startMs);
         app.log.log(`Updating service srv-captain--${appName} to ${image}`);
         app.log.log("Deployed successfully!");
         return true;
@@ -672,9 +787,16 @@ export class CapRoverEmulator {
                 return answer(401, "401 Authorization Required", { "www-authenticate": 'Basic realm="Restricted"' });
             }
         }
-        const running = app.running;
-        if (!running || Date.now() < running.readyAt) return answer(502, "502 Bad Gateway");
+        const running = this.serving(app);
+        if (!running) return answer(502, "502 Bad Gateway");
         if (this.options.unhealthyImages.includes(running.image)) return answer(503, "503 Service Unavailable");
+        if (this.options.silentImages.includes(running.image)) {
+            // Accepted and never answered; close() destroys the socket.
+            this.note(req.method ?? "GET", `app ${appName}${req.url ?? ""}`, "none", "no answer (silent image)");
+            return;
+        }
+        // The stand-in app's health view: its release when it has one (app/config/health.py).
+        if (running.release) return answer(200, JSON.stringify({ status: "ok", release: running.release }), { "content-type": "application/json" });
         return answer(200, `ok ${running.image}\n`);
     }
 
@@ -709,6 +831,19 @@ export class CapRoverEmulator {
         if (!this.registries.delete(id)) throw new ApiFailure(STATUS.GENERIC, `Registry not found: ${id}`);
         return [STATUS.OK, "Registry deleted"];
     }
+}
+
+/** Docker's update order of the app's service: CapRover's "auto" (stop-first with mounts), unless the override sets it. */
+function stopFirst(def: AppDefinition): boolean {
+    let order: unknown;
+    try {
+        const override = def.serviceUpdateOverride ? (parseYaml(def.serviceUpdateOverride) as { UpdateConfig?: { Order?: unknown } } | null) : undefined;
+        order = override?.UpdateConfig?.Order;
+    } catch {
+        order = undefined;
+    }
+    if (order === "stop-first" || order === "start-first") return order === "stop-first";
+    return def.volumes.length > 0;
 }
 
 /** CapRover merges the override over the service spec, so it must be an object: JSON (starting with `{`) or YAML. */

@@ -2,7 +2,7 @@
  * Runs the CapRover emulator standalone on 127.0.0.1:
  *
  *   npm run caprover:emulator -- --port 3000 --password <password> [--deploy-seconds 2] \
- *     [--start-seconds 0] [--serial-builds] [--fail-image <image>]... [--unhealthy-image <image>]... \
+ *     [--start-seconds 0] [--serial-builds] [--fail-image <image>]... [--unhealthy-image <image>]... [--silent-image <image>]... \
  *     [--latency-ms 0] [--token-ttl-seconds 3600] [--root-domain emulator.test] [--quiet]
  *
  * The password can also come from $CAPROVER_PASSWORD, so it stays out of shell history.
@@ -17,12 +17,12 @@ import { CapRoverEmulator, EmulatorOptions } from "./caprover";
 
 const USAGE =
     "usage: caprover:emulator -- --port <port> --password <password> [--deploy-seconds n] [--start-seconds n] " +
-    "[--serial-builds] [--fail-image image]... [--unhealthy-image image]... [--latency-ms n] [--token-ttl-seconds n] " +
+    "[--serial-builds] [--fail-image image]... [--unhealthy-image image]... [--silent-image image]... [--latency-ms n] [--token-ttl-seconds n] " +
     "[--root-domain domain] [--quiet]";
 
 /** Parses the command line; throws with the usage on anything it does not accept. */
 export function parseArgs(argv: string[], env: Record<string, string | undefined> = {}): EmulatorOptions & { quiet: boolean } {
-    const out: EmulatorOptions & { quiet: boolean } = { password: env.CAPROVER_PASSWORD ?? "", port: 3000, quiet: false, failingImages: [], unhealthyImages: [] };
+    const out: EmulatorOptions & { quiet: boolean } = { password: env.CAPROVER_PASSWORD ?? "", port: 3000, quiet: false, failingImages: [], unhealthyImages: [], silentImages: [] };
     const number = (flag: string, value: string | undefined): number => {
         const n = Number(value);
         if (value === undefined || !Number.isFinite(n) || n < 0) throw new Error(`${flag} needs a number >= 0, got ${JSON.stringify(value)}\n${USAGE}`);
@@ -46,6 +46,7 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
             case "--token-ttl-seconds": out.tokenTtlMs = number(flag, take()) * 1000; break;
             case "--fail-image": out.failingImages!.push(take()); break;
             case "--unhealthy-image": out.unhealthyImages!.push(take()); break;
+            case "--silent-image": out.silentImages!.push(take()); break;
             case "--serial-builds": out.serialBuilds = true; break;
             case "--quiet": out.quiet = true; break;
             default: throw new Error(`unknown argument ${JSON.stringify(flag)}\n${USAGE}`);

@@ -49,7 +49,7 @@ export interface ProviderArgs {
     requestTimeoutMs?: pulumi.Input<number>;
     /** Attempts of a request that meets a transient failure (refused or reset connection, timeout, HTTP 5xx), the first included. Default: 5. */
     retryAttempts?: pulumi.Input<number>;
-    /** Interval between build-state and health polls of a deploy, in ms. Default: 2000. */
+    /** Interval between build-state polls of a deploy, in ms (a failed health probe or readiness check is retried after at most 500 ms). Default: 250. */
     pollMs?: pulumi.Input<number>;
 }
 
@@ -94,6 +94,8 @@ export interface AppArgs {
     serviceUpdateOverride?: pulumi.Input<string>;
     /** Path that must answer 2xx after a deploy (web-exposed apps). */
     healthPath?: pulumi.Input<string>;
+    /** Environment variable the provider sets to the image's digest once the image runs; the gate then waits for the release to answer it: the health answer's JSON field release (web-exposed apps with a healthPath), else a log line <releaseEnvVar>=<digest> ready in CapRover's app logs. Empty: no release check. Default: "". */
+    releaseEnvVar?: pulumi.Input<string>;
     /** Time a deploy may take until the new image runs and is healthy, in ms. Default: 600000. */
     deployTimeoutMs?: pulumi.Input<number>;
     /** Delete the app's named volumes with the app (default keeps them). Default: false. */
@@ -136,6 +138,8 @@ export class App extends pulumi.CustomResource {
     declare public readonly serviceUpdateOverride: pulumi.Output<string | undefined>;
     /** Health path of the deploy gate. */
     declare public readonly healthPath: pulumi.Output<string | undefined>;
+    /** Environment variable carrying the release the gate checks. */
+    declare public readonly releaseEnvVar: pulumi.Output<string | undefined>;
     /** Deploy timeout, in ms. */
     declare public readonly deployTimeoutMs: pulumi.Output<number | undefined>;
     /** Named volumes deleted with the app. */

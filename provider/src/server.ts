@@ -165,12 +165,12 @@ export class ProviderServer {
             const why = this.unknownConfig ? "its url or password is not known yet" : "set caprover:url and caprover:password (stack config) or pass url and password to the provider resource";
             throw new Error(`the caprover provider is not configured for ${urn.split("::").pop()}: ${why}`);
         }
-        return { connection: this.connection, urn, log: (line) => this.log(urn, line) };
+        return { connection: this.connection, urn, log: (line) => this.log(urn, line), warn: (line) => this.log(urn, line, engproto.LogSeverity.WARNING) };
     }
 
-    private log(urn: string, message: string): void {
-        // Debug severity: shown with `-v` or `--debug`, and in event logs.
-        this.engine?.log(new engproto.LogRequest().setSeverity(engproto.LogSeverity.DEBUG).setMessage(message).setUrn(urn), () => undefined);
+    /** Debug severity by default: shown with `-v` or `--debug`, and in event logs. */
+    private log(urn: string, message: string, severity = engproto.LogSeverity.DEBUG): void {
+        this.engine?.log(new engproto.LogRequest().setSeverity(severity).setMessage(message).setUrn(urn), () => undefined);
     }
 
     private async check(req: any): Promise<unknown> {

@@ -5,8 +5,10 @@
 import { expect } from "chai";
 import { apr1 } from "../src/app/apr1";
 import { sleep } from "../src/api/transport";
+import { releaseOf } from "../src/app/definition";
+import { appHandler } from "../src/resources/app";
 import { PartialFailure } from "../src/resources/handler";
-import { TestAppInputs as AppInputs, TestAppOutputs as AppOutputs, TestAppProvider as CapRoverAppProvider, AUTH_SECRET, ENV_SECRET, PASSWORD, client, connection, expectNoSecrets, failure, image, useEmulator, webInputs, workerInputs } from "./support";
+import { TestAppInputs as AppInputs, TestAppOutputs as AppOutputs, TestAppProvider as CapRoverAppProvider, AUTH_SECRET, ENV_SECRET, PASSWORD, client, connection, context, expectNoSecrets, failure, image, useEmulator, webInputs, workerInputs } from "./support";
 
 /** What a service carrying beat gets: the raised open-file limit, stop-first updates. */
 const BEAT_OVERRIDE = JSON.stringify({ TaskTemplate: { ContainerSpec: { Ulimits: [{ Name: "nofile", Soft: 65536, Hard: 65536 }] } }, UpdateConfig: { Order: "stop-first" } });
@@ -33,10 +35,13 @@ describe("CapRoverApp provider", () => {
             const outs = await create(webInputs(emulator()));
             const app = emulator().app("web")!;
             expect(app).to.include({ instanceCount: 1, notExposeAsWebApp: false, forceSsl: true, hasDefaultSubDomainSsl: true, containerHttpPort: 80 });
+            // The release variable is written once the image runs; the state keeps only the inputs' variables.
             expect(app.envVars).to.deep.equal([
                 { key: "DEBUG", value: "0" },
                 { key: "DJANGO_SECRET_KEY", value: ENV_SECRET },
+                { key: "SITE_RELEASE", value: releaseOf(image("a")) },
             ]);
+            expect(Object.keys(outs.envVars)).to.deep.equal(["DEBUG", "DJANGO_SECRET_KEY"]);
             expect(emulator().servingImage("web")).to.equal(image("a"));
             expect(outs).to.include({ appUrl: "http://web.emulator.test", deployedImage: image("a"), image: image("a") });
             expect(outs.deployToken).to.equal(app.appDeployTokenConfig!.appDeployToken).and.to.have.length(32);
@@ -83,7 +88,7 @@ describe("CapRoverApp provider", () => {
             expect(deploys()).to.equal(1);
             const outs = await create(webInputs(emulator(), { adopt: true }));
             expect(deploys()).to.equal(1);
-            expect(emulator().app("web")!.envVars.map((e) => e.key).sort()).to.deep.equal(["DEBUG", "DJANGO_SECRET_KEY"]);
+            expect(emulator().app("web")!.envVars.map((e) => e.key).sort()).to.deep.equal(["DEBUG", "DJANGO_SECRET_KEY", "SITE_RELEASE"]);
             expect(outs).to.include({ image: image("a"), deployedImage: image("a"), description: "web (web): gunicorn" });
             expect(lines.some((l) => l.includes("taking over existing app web: adoption is on"))).to.equal(true);
         });
@@ -175,7 +180,7 @@ describe("CapRoverApp provider", () => {
             const updated = (await provider.update("web", outs, news)).outs!;
             expect(updated).to.include({ instanceCount: 2, deployedImage: image("a") });
             expect(emulator().app("web")!.versions).to.have.length(versions);
-            expect(emulator().app("web")!.envVars).to.deep.equal([{ key: "DEBUG", value: "1" }]);
+            expect(emulator().app("web")!.envVars).to.deep.equal([{ key: "DEBUG", value: "1" }, { key: "SITE_RELEASE", value: releaseOf(image("a")) }]);
             expect(requests("/user/apps/appData/web").filter((r) => r.method === "POST")).to.have.length(1);
         });
 
@@ -185,8 +190,9 @@ describe("CapRoverApp provider", () => {
             expect(updated.deployedImage).to.equal(image("b"));
             expect(emulator().servingImage("web")).to.equal(image("b"));
             expect(updated.deployToken).to.equal(outs.deployToken);
-            // Nothing else changed, so the definition was not rewritten.
-            expect(requests("/user/apps/appDefinitions/update")).to.have.length(1);
+            // Nothing else changed: the definition was rewritten once more only for the release, after the deploy.
+            expect(requests("/user/apps/appDefinitions/update")).to.have.length(3);
+            expect(emulator().app("web")!.envVars.find((e) => e.key === "SITE_RELEASE")!.value).to.equal(releaseOf(image("b")));
         });
 
         it("sends a changed serviceUpdateOverride without redeploying (CapRover applies it to the service itself)", async () => {
@@ -225,24 +231,73 @@ describe("CapRoverApp provider", () => {
             const started = Date.now();
             const e = await failure(() => provider.update("web", outs, webInputs(emulator(), { image: image("9"), deployTimeoutMs: 150 })));
             expect(Date.now() - started).to.be.below(1500);
-            expect(e.message).to.match(/health check GET \/health\/ did not answer 2xx within 150 ms \(last: HTTP 503\)/);
+            expect(e.message).to.match(/health check GET \/health\/ did not answer 2xx from release sha256:9{64} within the deploy timeout of 150 ms \(last: HTTP 503\)/);
             expect(e.message).to.include("Deployed successfully!");
         });
 
-        it("waits while the new container starts (502), then passes once it answers 2xx", async () => {
+        it("waits while the new container starts (502 with stop-first), then passes once it answers 2xx", async () => {
             const outs = await create(webInputs(emulator()));
             emulator().options.startMs = 60;
-            await provider.update("web", outs, webInputs(emulator(), { image: image("b") }));
+            const override = JSON.stringify({ UpdateConfig: { Order: "stop-first" } });
+            await provider.update("web", outs, webInputs(emulator(), { image: image("b"), serviceUpdateOverride: override }));
             const outcomes = emulator().requests.filter((r) => r.path === "app web/health/").map((r) => r.outcome);
             expect(outcomes).to.include("http 502");
             expect(outcomes[outcomes.length - 1]).to.equal("http 200");
+        });
+
+        it("start-first: the old container's 2xx does not pass the gate; it waits for the new release to answer", async () => {
+            const outs = await create(webInputs(emulator()));
+            emulator().options.startMs = 300;
+            const seen = emulator().requests.length;
+            const updated = (await provider.update("web", outs, webInputs(emulator(), { image: image("b"), deployTimeoutMs: 5000 }))).outs!;
+            expect(emulator().servingImage("web"), "serving when the gate passed").to.equal(image("b"));
+            expect(updated.image).to.equal(image("b"));
+            const outcomes = emulator().requests.slice(seen).filter((r) => r.path === "app web/health/").map((r) => r.outcome);
+            // The old release answered 200 while the new one started, and did not count.
+            expect(outcomes.length).to.be.greaterThan(1);
+            expect(outcomes.every((o) => o === "http 200")).to.equal(true);
+        });
+
+        it("fails when the old release keeps answering (the new one never comes up), naming both releases", async () => {
+            const outs = await create(webInputs(emulator()));
+            emulator().options.startMs = 60_000;
+            const e = await failure(() => provider.update("web", outs, webInputs(emulator(), { image: image("b"), deployTimeoutMs: 800 })));
+            expect(e.message).to.include(`from release ${releaseOf(image("a"))}, not ${releaseOf(image("b"))} (the previous deployment still answers)`);
+        });
+
+        it("a worker is ready only when its logs show the new release's ready line; a crashing one fails with its log tail", async () => {
+            const outs = await create(workerInputs(emulator()));
+            expect(emulator().requests.filter((r) => r.path === "/user/apps/appData/celery/logs").length).to.be.greaterThan(0);
+            emulator().options.unhealthyImages.push(image("8"));
+            const e = await failure(() => provider.update("celery", outs, workerInputs(emulator(), { image: image("8"), deployTimeoutMs: 800 })));
+            expect(e.message).to.include(`the new release never logged "SITE_RELEASE=${releaseOf(image("8"))} ready" within the deploy timeout of 800 ms`);
+            expect(e.message).to.include("ImportError: emulated start-up failure");
+        });
+
+        it("an app that answers 2xx without a release passes with a warning that it was checked for 2xx only", async () => {
+            const outs = await create(webInputs(emulator()));
+            const warnings: string[] = [];
+            const { connection: _c, ...olds } = outs;
+            const { connection: conn, ...news } = webInputs(emulator(), { image: image("b"), releaseEnvVar: "OTHER_RELEASE" });
+            await appHandler.update({ ...context(conn, "web"), warn: (l: string) => warnings.push(l) }, "web", olds, news);
+            expect(warnings.join("\n")).to.include('/health/ answers without a release (no JSON field "release")').and.include("checked for 2xx only");
         });
 
         it("waits for a slow deploy (CapRover reports building) and fails on the deploy timeout", async () => {
             const outs = await create(workerInputs(emulator()));
             emulator().options.deployMs = 400;
             const e = await failure(() => provider.update("celery", outs, workerInputs(emulator(), { image: image("d"), deployTimeoutMs: 100 })));
-            expect(e.message).to.match(/did not report .* running within 100 ms/);
+            expect(e.message).to.match(/deploy timeout of 100 ms/).and.match(/CapRover to report .* running|did not report .* running/);
+        });
+
+        it("a status request that hangs ends within the deploy timeout, naming what it waited for", async () => {
+            const outs = await create(workerInputs(emulator()));
+            emulator().inject({ kind: "hang", times: 100, match: { method: "GET", path: "/user/apps/appData/celery" } });
+            const started = Date.now();
+            const e = await failure(() => provider.update("celery", outs, workerInputs(emulator(), { image: image("d"), deployTimeoutMs: 700, connection: { ...connection(emulator()), requestTimeoutMs: 30_000 } })));
+            expect(Date.now() - started).to.be.below(700 + 1500);
+            expect(e.message).to.include(`gave up after the deploy timeout of 700 ms waiting for CapRover to report ${image("d")} running on celery`);
+            expect(e.message).to.include("no answer within");
         });
 
         it("tells to refresh when the app was deleted outside Pulumi", async () => {

@@ -3,7 +3,7 @@
  * retries of each transient fault class, no retries of permanent errors, and the merged update.
  */
 import { expect } from "chai";
-import { CapRoverClient, mergedUpdate } from "../src/api/client";
+import { CapRoverClient, logLines, mergedUpdate } from "../src/api/client";
 import { CapRoverError } from "../src/api/transport";
 import { STATUS } from "../src/api/types";
 import { PASSWORD, client, failure, image, useEmulator } from "./support";
@@ -106,6 +106,20 @@ describe("CapRover client", () => {
             expect(logins()).to.be.at.most(3);
             expect(logins()).to.be.at.least(2);
         });
+
+        it("short-lived tokens under 24 parallel calls: every call succeeds, one login in flight at a time", async () => {
+            // Tokens live about as long as a few round trips: parallel calls see the shared token expire mid-run.
+            emulator().options.tokenTtlMs = 60;
+            emulator().options.latencyMs = 15;
+            const c = client(emulator());
+            for (let round = 0; round < 3; round++) {
+                const results = await Promise.allSettled(Array.from({ length: 24 }, () => c.listApps()));
+                expect(results.filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason))).to.deep.equal([]);
+                await new Promise((r) => setTimeout(r, 70));
+            }
+            // One login per expiry, not one per call that saw it.
+            expect(logins()).to.be.below(24);
+        });
     });
 
     describe("permanent errors are not retried", () => {
@@ -193,6 +207,30 @@ describe("CapRover client", () => {
         const body = mergedUpdate({ ...emptyApp("a"), httpAuth: { user: "admin", passwordHashed: "$apr1$x$y" } }, { instanceCount: 2 });
         expect(body.httpAuth).to.deep.equal({ user: "admin", passwordHashed: "$apr1$x$y" });
         expect(body.instanceCount).to.equal(2);
+    });
+
+    describe("app logs (docker service logs as CapRover passes them on)", () => {
+        it("splits Docker's 8-byte-header frames of stdout and stderr into lines, and plain TTY text too", () => {
+            const frame = (stream: number, text: string) => {
+                const payload = Buffer.from(text);
+                const header = Buffer.alloc(8);
+                header[0] = stream;
+                header.writeUInt32BE(payload.length, 4);
+                return Buffer.concat([header, payload]);
+            };
+            const raw = Buffer.concat([frame(1, "2026-01-01T00:00:00Z celery@abc ready.\n"), frame(2, "2026-01-01T00:00:01Z Traceback\n")]);
+            expect(logLines(raw)).to.deep.equal(["2026-01-01T00:00:00Z celery@abc ready.", "2026-01-01T00:00:01Z Traceback"]);
+            expect(logLines(Buffer.from("a\n\nb\n"))).to.deep.equal(["a", "b"]);
+        });
+
+        it("reads an app's runtime logs through the API (base64), the stand-in worker's ready line included", async () => {
+            const c = client(emulator());
+            await c.registerApp("celery", false);
+            await c.updateApp((await c.getApp("celery"))!, { notExposeAsWebApp: true, envVars: [{ key: "SITE_RELEASE", value: "sha256:abc" }] });
+            const lines = await c.appLogs("celery");
+            expect(lines.some((l) => l.endsWith("SITE_RELEASE=sha256:abc ready"))).to.equal(true);
+            expect(lines.some((l) => /celery@[0-9a-f]+ ready\.$/.test(l))).to.equal(true);
+        });
     });
 });
 

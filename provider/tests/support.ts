@@ -75,6 +75,7 @@ export function webInputs(emulator: CapRoverEmulator, overrides: Partial<TestApp
         enableDeployToken: true,
         description: "web (web): gunicorn",
         healthPath: "/health/",
+        releaseEnvVar: "SITE_RELEASE",
         deployTimeoutMs: 2000,
         deleteVolumes: false,
         serviceUpdateOverride: "",
@@ -107,8 +108,8 @@ export function expectNoSecrets(texts: string[], secrets: string[]): void {
 }
 
 /** The context of one call: the connection, a URN of stack `test`, project `site`, and a log sink. */
-function context(connection: Connection, name: string, log?: (line: string) => void): Context {
-    return { connection, urn: `urn:pulumi:test::site::caprover:index:App::${name}`, log: log ?? (() => undefined) };
+export function context(connection: Connection, name: string, log?: (line: string) => void): Context {
+    return { connection, urn: `urn:pulumi:test::site::caprover:index:App::${name}`, log: log ?? (() => undefined), warn: log ?? (() => undefined) };
 }
 
 function split<T extends { connection: Connection }>(values: T): [Connection, Omit<T, "connection">] {

@@ -56,6 +56,11 @@ export interface RunOptions {
 
 const running = new Set<ChildProcess>();
 
+/** Sends `signal` to each running command itself (not its group), as a terminal's Ctrl-C reaches the CLI. */
+export function signalAll(signal: NodeJS.Signals): void {
+    for (const child of running) if (child.pid !== undefined && child.exitCode === null) child.kill(signal);
+}
+
 /** Kills every command still running (tests' after hooks call it, so a failed test leaves no process behind). */
 export function killAll(): void {
     for (const child of running) killGroup(child);

@@ -95,7 +95,11 @@ describe("engine: the local stack against the CapRover emulator", function () {
         expect(def("web").forceSsl).to.equal(true);
         expect(def("web").envVars).to.deep.include({ key: "DJANGO_SECRET_KEY", value: SECRET_ENV_VALUE });
         expect(def("celery").notExposeAsWebApp).to.equal(true);
-        expect(def("celery").envVars).to.deep.equal([{ key: "CELERY_LOG_LEVEL", value: "info" }]);
+        // The configured variables, and the release the provider wrote once the image ran (the gate's).
+        expect(def("celery").envVars).to.deep.equal([
+            { key: "CELERY_LOG_LEVEL", value: "info" },
+            { key: "SITE_RELEASE", value: SPLIT_DIGESTS.celery.slice(SPLIT_DIGESTS.celery.indexOf("@") + 1) },
+        ]);
         expect(def("celerybeat").notExposeAsWebApp).to.equal(true);
         expect(def("flower").httpAuth?.user).to.equal("admin");
         // Beat never runs twice: its service updates stop-first; the others start-first.

@@ -9,18 +9,13 @@ import * as fs from "fs";
 import { CapRoverClient } from "../../provider/src/api/client";
 import { clearTokenCache, sleep } from "../../provider/src/api/transport";
 import { CapRoverEmulator } from "../../provider/emulator/caprover";
-import { PreviewJson, RunResult, Workspace, ensureTools, killAll, orphanedPlugins } from "../../scripts/engine/driver";
+import { PreviewJson, Workspace, ensureTools, killAll, orphanedPlugins } from "../../scripts/engine/driver";
 import { filesBelow, shortName } from "../../scripts/engine/events";
 import { CLI_TIMEOUT, EMULATOR_PASSWORD, STACK, openLocalStack } from "../../scripts/engine/localStack";
-import { inOrder } from "./scenario";
+import { errorLines, inOrder } from "./scenario";
 
 const stack = ["--stack", STACK];
 const APPS = ["local-celery", "local-celerybeat", "local-flower", "local-web"];
-
-/** The distinct error lines of a CLI run, as printed. */
-function errorLines(r: RunResult): string[] {
-    return [...new Set(`${r.stdout}\n${r.stderr}`.split("\n").map((l) => /\berror: (.*)$/.exec(l)?.[1]?.trim()).filter((l): l is string => !!l))];
-}
 
 describe("engine: what the CapRover provider says when things go wrong", function () {
     this.timeout(5 * CLI_TIMEOUT);

@@ -1,7 +1,7 @@
 /** What the engine scenarios share: steps run in order, and operations that must succeed. */
 import { expect } from "chai";
 import type { CapRoverEmulator } from "../../provider/emulator/caprover";
-import { EngineEvent, Workspace, ensureTools } from "../../scripts/engine/driver";
+import { EngineEvent, RunResult, Workspace, ensureTools } from "../../scripts/engine/driver";
 import { errorsOf, summaryOf } from "../../scripts/engine/events";
 import { CLI_TIMEOUT, STACK, openLocalStack } from "../../scripts/engine/localStack";
 
@@ -45,4 +45,9 @@ export function useLocalStack(): { readonly emulator: CapRoverEmulator; readonly
         await scenario.emulator?.close();
     });
     return scenario;
+}
+
+/** The distinct error lines of a CLI run, as printed. */
+export function errorLines(r: RunResult): string[] {
+    return [...new Set(`${r.stdout}\n${r.stderr}`.split("\n").map((l) => /\berror: (.*)$/.exec(l)?.[1]?.trim()).filter((l): l is string => !!l))];
 }

@@ -101,6 +101,12 @@ export class CapRoverClient extends Transport {
         return this.call<BuildStatus>("GET", `/user/apps/appData/${encodeURIComponent(appName)}`);
     }
 
+    /** The app's runtime log lines (every task of its service, with Docker's timestamps), oldest first. */
+    async appLogs(appName: string): Promise<string[]> {
+        const data = await this.call<{ logs?: string }>("GET", `/user/apps/appData/${encodeURIComponent(appName)}/logs?encoding=base64`);
+        return logLines(Buffer.from(data.logs ?? "", "base64"));
+    }
+
     // ---- registries ---------------------------------------------------------------------------
 
     async listRegistries(): Promise<Registry[]> {
@@ -168,6 +174,22 @@ export function deployedImage(app: AppDefinition): string | undefined {
 /** Highest version number the app has (deployed or not). */
 export function latestVersion(app: AppDefinition): number {
     return app.versions.reduce((max, v) => Math.max(max, v.version), -1);
+}
+
+/**
+ * Lines of `docker service logs` output as CapRover passes it on: Docker's multiplexed frames
+ * (8-byte header: stream 0-2, three zero bytes, big-endian length), or plain text from a TTY.
+ */
+export function logLines(raw: Buffer): string[] {
+    const parts: Buffer[] = [];
+    let i = 0;
+    while (i + 8 <= raw.length && raw[i] <= 2 && raw[i + 1] === 0 && raw[i + 2] === 0 && raw[i + 3] === 0) {
+        const size = raw.readUInt32BE(i + 4);
+        parts.push(raw.subarray(i + 8, i + 8 + size));
+        i += 8 + size;
+    }
+    if (i < raw.length) parts.push(raw.subarray(i));
+    return Buffer.concat(parts).toString("utf8").split("\n").filter((l) => l.trim() !== "");
 }
 
 /** The last `n` non-empty lines of a build log. */

@@ -81,6 +81,27 @@ export class TransportError extends Error {
     }
 }
 
+/**
+ * A hard end for every request, retry and lock wait of a client (a deploy's deadline): a request
+ * gets at most the time left, no retry starts after it, and the error names what was awaited.
+ */
+export interface Deadline {
+    /** Epoch ms. */
+    at: number;
+    /** What the caller waits for, e.g. "CapRover to report sha256:... running on local-web". */
+    waitingFor: string;
+    /** The limit as configured, in ms (for the message). */
+    limitMs: number;
+}
+
+/** The deadline passed: the message names the limit, what was awaited and the last thing seen. */
+export class DeadlineError extends Error {
+    constructor(deadline: Deadline, last?: string) {
+        super(`gave up after the deploy timeout of ${deadline.limitMs} ms waiting for ${deadline.waitingFor}${last ? ` (last: ${last})` : ""}`);
+        this.name = "DeadlineError";
+    }
+}
+
 /** Connection errors worth a retry; the first two never reached the server. */
 const NOT_SENT = ["ECONNREFUSED", "EAI_AGAIN"];
 const MAYBE_SENT = ["ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNABORTED", "UND_ERR_SOCKET"];
@@ -114,6 +135,16 @@ interface SendResult {
 
 /** How a call authenticates: none (login), the session token, or an app's deploy token. */
 export type Auth = "none" | "session" | { appToken: string };
+
+/** Re-logins one call may do after 1106 answers. */
+const RELOGINS = 2;
+
+/** Logins not yet answered (members of the token cache). */
+function loginsInFlight(): Set<Promise<string>> {
+    const key = Symbol.for("site.caprover.loginsInFlight");
+    const g = globalThis as unknown as Record<symbol, Set<Promise<string>> | undefined>;
+    return (g[key] ??= new Set());
+}
 
 /** Process-wide login tokens, shared by every client (and every deserialised provider) of a server. */
 function tokenCache(): Map<string, Promise<string>> {
@@ -190,6 +221,8 @@ export class Transport {
     private readonly cacheKey: string;
     /** Host of the dashboard, for messages (never carries credentials). */
     public readonly server: string;
+    /** When set, bounds every request, retry and lock wait (see `Deadline`). */
+    public deadline?: Deadline;
 
     constructor(options: ClientOptions) {
         this.base = new URL(options.url.replace(/\/+$/, "") + "/api/v2");
@@ -225,15 +258,19 @@ export class Transport {
     /** A session token: cached per server and password; `fresh` forces a new login. */
     async token(fresh = false): Promise<string> {
         const cache = tokenCache();
-        if (!fresh) {
-            const cached = cache.get(this.cacheKey);
-            if (cached) return cached;
-        }
+        const cached = cache.get(this.cacheKey);
+        // One login in flight per server: a fresh login asked for while one runs shares it.
+        if (cached && (!fresh || loginsInFlight().has(cached))) return cached;
         const pending = this.call<{ token: string }>("POST", "/login", { password: this.password }, "none").then((d) => {
             this.addSecrets(d.token);
             return d.token;
         });
         cache.set(this.cacheKey, pending);
+        loginsInFlight().add(pending);
+        pending.then(
+            () => loginsInFlight().delete(pending),
+            () => loginsInFlight().delete(pending),
+        );
         // A wrong password stays refused for this process: parallel calls would each try it, and
         // CapRover locks the login out after a few wrong attempts (1113). Other failures are retried.
         pending.catch((e) => {
@@ -252,7 +289,9 @@ export class Transport {
 
     /**
      * One API call: returns `data` of a 100/101/102 answer. On 1106 (token invalid or expired) it
-     * logs in once more and repeats the call once.
+     * takes the token a parallel call already renewed, or logs in (one login in flight), and
+     * repeats the call; a token that is rejected again is renewed again, up to RELOGINS times
+     * (parallel calls with short-lived tokens can each see the shared token expire once).
      */
     async call<T>(method: string, path: string, body?: unknown, auth: Auth = "session"): Promise<T> {
         return (await this.callRaw<T>(method, path, body, auth)).data;
@@ -261,8 +300,8 @@ export class Transport {
     private async callRaw<T>(method: string, path: string, body: unknown, auth: Auth): Promise<{ data: T; envelope: Envelope; uncertain: boolean }> {
         let sessionToken = auth === "session" ? await this.token() : undefined;
         let result = await this.send(method, path, body, auth, sessionToken);
-        if (result.envelope.status === STATUS.TOKEN_INVALID && auth === "session") {
-            this.log(`${method} ${path}: session token rejected (1106), logging in again`);
+        for (let relogin = 1; result.envelope.status === STATUS.TOKEN_INVALID && auth === "session" && relogin <= RELOGINS; relogin++) {
+            this.log(`${method} ${path}: session token rejected (1106), logging in again (${relogin}/${RELOGINS})`);
             sessionToken = await this.renewToken(sessionToken);
             const again = await this.send(method, path, body, auth, sessionToken);
             result = { envelope: again.envelope, uncertain: result.uncertain || again.uncertain };
@@ -285,9 +324,12 @@ export class Transport {
         let uncertain = false;
         let attempt = 1;
         let busyWaitedMs = 0;
+        let last: string | undefined;
         for (;;) {
+            const left = this.deadline ? this.deadline.at - Date.now() : Infinity;
+            if (left <= 0) throw new CapRoverError(`${method} ${path}`, 0, this.redact(new DeadlineError(this.deadline!, last).message), uncertain);
             try {
-                const answer = await httpRequest(url, { method, headers, body: payload, timeoutMs: this.timeoutMs });
+                const answer = await httpRequest(url, { method, headers, body: payload, timeoutMs: Math.max(1, Math.min(this.timeoutMs, left)) });
                 if (answer.httpStatus >= 500) throw new TransportError(`HTTP ${answer.httpStatus}`, true, true);
                 // CapRover answers 429 while another change holds the namespace lock: nothing was done.
                 if (answer.httpStatus === 429) throw new TransportError("HTTP 429 (another operation in progress)", true, false, true);
@@ -296,9 +338,11 @@ export class Transport {
                 }
                 return { envelope: this.parse(method, path, answer.text, uncertain), uncertain };
             } catch (e) {
+                if (e instanceof Error) last = `${method} ${path}: ${e.message}`;
+                const fits = (delay: number) => !this.deadline || Date.now() + delay < this.deadline.at;
                 if (e instanceof TransportError && e.busy) {
                     const delay = Math.round((this.retry.lockPollMs ?? this.retry.baseMs) * (0.5 + Math.random()));
-                    if (busyWaitedMs + delay <= (this.retry.lockWaitMs ?? 0)) {
+                    if (busyWaitedMs + delay <= (this.retry.lockWaitMs ?? 0) && fits(delay)) {
                         busyWaitedMs += delay;
                         this.log(`${method} ${path}: ${e.message}; waiting ${delay} ms`);
                         await sleep(delay);
@@ -314,6 +358,7 @@ export class Transport {
                 }
                 uncertain = uncertain || e.uncertain;
                 const delay = backoffDelay(this.retry, attempt);
+                if (!fits(delay)) throw new CapRoverError(`${method} ${path}`, 0, this.redact(new DeadlineError(this.deadline!, last).message), uncertain);
                 this.log(`${method} ${path}: ${e.message}; retry ${attempt}/${this.retry.attempts - 1} in ${delay} ms`);
                 attempt++;
                 await sleep(delay);
@@ -338,16 +383,16 @@ export function isNotFound(e: unknown): boolean {
     return e.code === STATUS.NOT_FOUND || (e.code === STATUS.GENERIC && /could not be found|not found|does not exist/i.test(e.description));
 }
 
-/** One HTTP probe: the status code, or the failure's message. */
+/** One HTTP probe: the status code and body, or the failure's message. */
 export async function probe(
     url: string,
     opts: { timeoutMs: number; connectTo?: string; basicAuth?: { user: string; password: string } },
-): Promise<{ status: number } | { error: string }> {
+): Promise<{ status: number; body: string } | { error: string }> {
     const headers: Record<string, string> = { accept: "*/*" };
     if (opts.basicAuth) headers.authorization = "Basic " + Buffer.from(`${opts.basicAuth.user}:${opts.basicAuth.password}`).toString("base64");
     try {
         const answer = await httpRequest(new URL(url), { method: "GET", headers, timeoutMs: opts.timeoutMs, connectTo: opts.connectTo });
-        return { status: answer.httpStatus };
+        return { status: answer.httpStatus, body: answer.text.slice(0, 4096) };
     } catch (e) {
         return { error: (e as Error).message };
     }

@@ -28,6 +28,7 @@ export interface AppInputs {
     description: string;
     serviceUpdateOverride: string;
     healthPath?: string;
+    releaseEnvVar: string;
     deployTimeoutMs: number;
     deleteVolumes: boolean;
     adopt: boolean;
@@ -99,6 +100,10 @@ export function checkApp(inputs: AppInputs, known: (v: unknown) => boolean): { p
         if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) fail("serviceUpdateOverride", "must be a JSON object (CapRover merges it over the Docker service spec)");
     }
     if (known(inputs.healthPath) && inputs.healthPath !== undefined && !inputs.healthPath.startsWith("/")) fail("healthPath", `${JSON.stringify(inputs.healthPath)} must start with /`);
+    if (known(inputs.releaseEnvVar) && inputs.releaseEnvVar) {
+        if (!ENV_NAME.test(inputs.releaseEnvVar)) fail("releaseEnvVar", `${JSON.stringify(inputs.releaseEnvVar)} is not an environment variable name`);
+        else if (known(inputs.envVars) && inputs.releaseEnvVar in (inputs.envVars ?? {})) fail("releaseEnvVar", `${inputs.releaseEnvVar} is also in envVars; the provider sets it to the image's digest, leave it out of envVars`);
+    }
     if (known(inputs.deployTimeoutMs) && !(inputs.deployTimeoutMs > 0)) fail("deployTimeoutMs", "must be a positive number of milliseconds");
     return failures;
 }
@@ -184,6 +189,26 @@ export function definitionMatches(current: AppDefinition, inputs: AppInputs, mar
     );
 }
 
+/** The release identifier of an image by digest: its digest (`sha256:...`). */
+export function releaseOf(image: string): string {
+    return image.slice(image.lastIndexOf("@") + 1);
+}
+
+/** The release the server's definition carries in `releaseEnvVar` (undefined: none). */
+export function releaseOnServer(app: AppDefinition, releaseEnvVar: string): string | undefined {
+    return releaseEnvVar ? app.envVars.find((e) => e.key === releaseEnvVar)?.value : undefined;
+}
+
+/**
+ * The inputs whose definition carries `release` in `releaseEnvVar` (none: left out). The provider
+ * writes the new release only once the new image runs, so an old container restarted by a
+ * definition change never reports it.
+ */
+export function withRelease(inputs: AppInputs, release: string | undefined): AppInputs {
+    if (!inputs.releaseEnvVar || release === undefined) return inputs;
+    return { ...inputs, envVars: { ...inputs.envVars, [inputs.releaseEnvVar]: release } };
+}
+
 /** The app's public URL: the dashboard's scheme, `<appName>.<rootDomain>`. */
 export function appUrl(serverUrl: string, appName: string, rootDomain: string): string {
     const scheme = serverUrl.startsWith("https:") ? "https" : "http";
@@ -197,7 +222,8 @@ export function appUrl(serverUrl: string, appName: string, rootDomain: string): 
  * next run deploys and checks again.
  */
 export function appState(app: AppDefinition, rootDomain: string, serverUrl: string, known: Partial<AppInputs>, verifiedImage?: string): AppOutputs {
-    const envVars = Object.fromEntries(app.envVars.map((e) => [e.key, e.value]));
+    // The release variable is the provider's, not an input: the state's envVars are the inputs'.
+    const envVars = Object.fromEntries(app.envVars.filter((e) => !known.releaseEnvVar || e.key !== known.releaseEnvVar).map((e) => [e.key, e.value]));
     const user = app.httpAuth?.user;
     // CapRover keeps only a hash: keep the known password if it still matches, else mark it changed.
     const password = user && known.httpAuth && apr1Matches(known.httpAuth.password, app.httpAuth?.passwordHashed) ? known.httpAuth.password : "";
@@ -220,6 +246,7 @@ export function appState(app: AppDefinition, rootDomain: string, serverUrl: stri
         description: app.description ?? "",
         serviceUpdateOverride: app.serviceUpdateOverride ?? "",
         ...(known.healthPath !== undefined ? { healthPath: known.healthPath } : {}),
+        releaseEnvVar: known.releaseEnvVar ?? "",
         deployTimeoutMs: known.deployTimeoutMs ?? (defaults.deployTimeoutMs as number),
         deleteVolumes: known.deleteVolumes ?? false,
         adopt: known.adopt ?? false,

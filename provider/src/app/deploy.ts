@@ -1,15 +1,23 @@
 /**
- * Deploying an image to an app and waiting for it: CapRover must report the build done and the
- * image deployed, and (web-exposed apps with a health path) the app must answer 2xx there, all
- * within the deploy timeout. A failed build or gate throws with what CapRover said.
+ * Deploying an image to an app and waiting for it, all within the deploy timeout (every request,
+ * retry and poll included): CapRover must report the build done and the image deployed; then the
+ * release is published (the release variable set, which restarts the new image with it) and the
+ * gate waits for the new release itself to answer: its health answer names the release (web-exposed
+ * apps with a health path), or its logs show `<releaseEnvVar>=<release> ready` (workers, beat).
+ * A failed build, gate or deadline throws with what CapRover said and what was awaited.
  */
 import { CapRoverClient, Connection, deployedImage, latestVersion, logTail } from "../api/client";
 import { probe, sleep } from "../api/transport";
 import type { AppDefinition, BuildStatus } from "../api/types";
-import { AppInputs, appUrl } from "./definition";
+import { AppInputs, appUrl, releaseOf } from "./definition";
 
-/** Default interval between build-state and health polls, in ms. */
-const POLL_MS = 2000;
+/**
+ * Default interval between build-state polls, in ms: a deploy is seen done at most this long after
+ * CapRover reports it (one poll is a cheap GET).
+ */
+export const POLL_MS = 250;
+/** Longest pause before a failed health probe or readiness check is tried again, in ms. */
+export const RETRY_CHECK_MS = 500;
 
 /** A deploy that did not end well: what was awaited, CapRover's build log tail, whether the old version still serves. */
 export class DeployError extends Error {
@@ -19,19 +27,56 @@ export class DeployError extends Error {
     }
 }
 
-/** Deploys `inputs.image` and waits for it (and its health gate) within `inputs.deployTimeoutMs`. */
-export async function deploy(client: CapRoverClient, connection: Connection, inputs: AppInputs, before: AppDefinition): Promise<void> {
+/** What the app resource supplies around the deploy. */
+export interface DeploySteps {
+    /** Writes the release variable once the new image runs (a definition update: CapRover restarts the image with it). */
+    publishRelease?: () => Promise<void>;
+    /** A warning for the user (a gate that can only check less than asked). */
+    warn: (line: string) => void;
+}
+
+/** Deploys `inputs.image` and waits for it (and its gate) within `inputs.deployTimeoutMs`. */
+export async function deploy(client: CapRoverClient, connection: Connection, inputs: AppInputs, before: AppDefinition, steps: DeploySteps): Promise<void> {
+    const limitMs = inputs.deployTimeoutMs;
+    const deadline = Date.now() + limitMs;
+    const awaiting = (waitingFor: string) => (client.deadline = { at: deadline, waitingFor, limitMs });
+    try {
+        awaiting(`CapRover to accept the deploy of ${inputs.image}`);
+        const status = await deployAndWait(client, connection, inputs, before, deadline, awaiting);
+        client.log(`${inputs.appName} runs ${inputs.image}`);
+        if (!inputs.releaseEnvVar) {
+            if (inputs.exposeAsWebApp && inputs.healthPath) await waitHealthy(client, connection, inputs, deadline, status, undefined, steps, awaiting);
+            return;
+        }
+        const release = releaseOf(inputs.image);
+        awaiting(`CapRover to restart ${inputs.appName} with ${inputs.releaseEnvVar}=${release}`);
+        await steps.publishRelease?.();
+        if (inputs.exposeAsWebApp && inputs.healthPath) await waitHealthy(client, connection, inputs, deadline, status, release, steps, awaiting);
+        else await waitReady(client, inputs, deadline, release, awaiting);
+    } finally {
+        client.deadline = undefined;
+    }
+}
+
+/** Starts the deploy and polls the build state until CapRover runs the image; returns the last build state. */
+async function deployAndWait(
+    client: CapRoverClient,
+    connection: Connection,
+    inputs: AppInputs,
+    before: AppDefinition,
+    deadline: number,
+    awaiting: (what: string) => void,
+): Promise<BuildStatus> {
     const pollMs = connection.pollMs ?? POLL_MS;
-    const deadline = Date.now() + inputs.deployTimeoutMs;
     const previousVersion = latestVersion(before);
     // CapRover puts a placeholder into every new app: that is no previous version of the site.
     const hadVersion = !/placeholder/.test(deployedImage(before) ?? "placeholder");
     client.log(`deploy ${inputs.image} to ${inputs.appName}`);
     await client.deployImage(inputs.appName, inputs.image);
+    awaiting(`CapRover to report ${inputs.image} running on ${inputs.appName}`);
     let sawBuilding = false;
-    let status: BuildStatus | undefined;
     for (;;) {
-        status = await client.buildStatus(inputs.appName);
+        const status = await client.buildStatus(inputs.appName);
         sawBuilding = sawBuilding || status.isAppBuilding;
         if (!status.isAppBuilding) {
             const app = await client.getApp(inputs.appName);
@@ -39,35 +84,104 @@ export async function deploy(client: CapRoverClient, connection: Connection, inp
             // A failure flag seen before our build started would belong to an earlier deploy.
             const ours = sawBuilding || latestVersion(app) > previousVersion;
             if (ours && status.isBuildFailed) throw failure(client, inputs, "the deploy failed", status, hadVersion ? "the previous version keeps serving" : undefined);
-            if (deployedImage(app) === inputs.image) break;
+            if (deployedImage(app) === inputs.image) return status;
         }
-        if (Date.now() > deadline) throw failure(client, inputs, `CapRover did not report ${inputs.image} running within ${inputs.deployTimeoutMs} ms`, status);
-        await sleep(pollMs);
+        const left = deadline - Date.now();
+        if (left <= 0) throw failure(client, inputs, `CapRover did not report ${inputs.image} running within the deploy timeout of ${inputs.deployTimeoutMs} ms`, status);
+        await sleep(Math.min(pollMs, left));
     }
-    client.log(`${inputs.appName} runs ${inputs.image}`);
-    if (inputs.exposeAsWebApp && inputs.healthPath) await waitHealthy(client, connection, inputs, deadline, status);
 }
 
-async function waitHealthy(client: CapRoverClient, connection: Connection, inputs: AppInputs, deadline: number, status: BuildStatus): Promise<void> {
+async function waitHealthy(
+    client: CapRoverClient,
+    connection: Connection,
+    inputs: AppInputs,
+    deadline: number,
+    status: BuildStatus,
+    release: string | undefined,
+    steps: DeploySteps,
+    awaiting: (what: string) => void,
+): Promise<void> {
+    const answering = `2xx${release ? ` from release ${release}` : ""}`;
+    awaiting(`GET ${inputs.healthPath} to answer ${answering}`);
     const { rootDomain } = await client.listApps();
     const url = appUrl(connection.url, inputs.appName, rootDomain) + inputs.healthPath;
-    const pollMs = connection.pollMs ?? POLL_MS;
     let last = "no answer yet";
     for (;;) {
-        // A whole probe timeout even near the deadline: overrunning by one probe beats a 1 ms probe.
-        const timeoutMs = connection.requestTimeoutMs ?? 10_000;
-        const answer = await probe(url, { timeoutMs, connectTo: connection.probeAddress, basicAuth: inputs.httpAuth });
+        const left = deadline - Date.now();
+        if (left <= 0) {
+            // CapRover has already switched to the new image: it is what runs now, unverified.
+            throw failure(client, inputs, `health check GET ${inputs.healthPath} did not answer ${answering} within the deploy timeout of ${inputs.deployTimeoutMs} ms (last: ${last})`, status, "the new image is running unhealthy; the next `pulumi up` deploys and checks it again");
+        }
+        const probeMs = connection.requestTimeoutMs ?? 10_000;
+        const cutShort = left < probeMs;
+        const answer = await probe(url, { timeoutMs: Math.min(probeMs, left), connectTo: connection.probeAddress, basicAuth: inputs.httpAuth });
         if ("status" in answer && answer.status >= 200 && answer.status < 300) {
-            client.log(`${inputs.appName}: ${inputs.healthPath} answered ${answer.status}`);
+            const reported = reportedRelease(answer.body);
+            if (!release || reported === release) {
+                client.log(`${inputs.appName}: ${inputs.healthPath} answered ${answer.status}${release ? ` from release ${release}` : ""}`);
+                return;
+            }
+            if (reported === undefined) {
+                steps.warn(
+                    `${inputs.appName}: ${inputs.healthPath} answers without a release (no JSON field "release"), so the gate cannot tell the new ` +
+                        `deployment from the old one; it checked for 2xx only. Report the environment variable ${inputs.releaseEnvVar} there to gate on the release.`,
+                );
+                return;
+            }
+            last = `HTTP ${answer.status} from release ${reported}, not ${release} (the previous deployment still answers)`;
+        } else if ("status" in answer || !cutShort || last === "no answer yet") {
+            // A probe the deadline cut short says nothing new: the answer before it stays the last.
+            last = "status" in answer ? `HTTP ${answer.status}` : answer.error;
+        }
+        await sleep(Math.min(RETRY_CHECK_MS, Math.max(0, deadline - Date.now())));
+    }
+}
+
+/** The `release` field of a JSON health answer, if it has one. */
+export function reportedRelease(body: string): string | undefined {
+    try {
+        const parsed = JSON.parse(body) as { release?: unknown };
+        return typeof parsed?.release === "string" ? parsed.release : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+/** The readiness line a worker or beat of `release` logs (the stand-in app: app/config/release.py). */
+export function readyLine(releaseEnvVar: string, release: string): string {
+    return `${releaseEnvVar}=${release} ready`;
+}
+
+/** Apps without an HTTP health check: CapRover's app logs must show the new release's ready line. */
+async function waitReady(client: CapRoverClient, inputs: AppInputs, deadline: number, release: string, awaiting: (what: string) => void): Promise<void> {
+    const marker = readyLine(inputs.releaseEnvVar, release);
+    awaiting(`the log line "${marker}"`);
+    let tail: string[] = [];
+    for (;;) {
+        if (Date.now() >= deadline) {
+            const shown = tail.length ? `\nlast lines of its logs:\n  ${tail.join("\n  ")}` : "";
+            throw new DeployError(
+                client.redact(
+                    `CapRover app ${inputs.appName} on ${client.server}: the new release never logged "${marker}" within the deploy timeout of ${inputs.deployTimeoutMs} ms; ` +
+                        `the new image is running but not ready; the next \`pulumi up\` deploys and checks it again.${shown}`,
+                ),
+            );
+        }
+        let lines: string[];
+        try {
+            lines = await client.appLogs(inputs.appName);
+        } catch (e) {
+            // Cut off by the deadline: say what was awaited and what the logs showed last.
+            if (Date.now() >= deadline) continue;
+            throw e;
+        }
+        if (lines.some((l) => l.includes(marker))) {
+            client.log(`${inputs.appName}: logged ${marker}`);
             return;
         }
-        last = "status" in answer ? `HTTP ${answer.status}` : answer.error;
-        if (Date.now() > deadline) {
-            const latest = await client.buildStatus(inputs.appName).catch(() => status);
-            // CapRover has already switched to the new image: nothing old is serving any more.
-            throw failure(client, inputs, `health check GET ${inputs.healthPath} did not answer 2xx within ${inputs.deployTimeoutMs} ms (last: ${last})`, latest, "the new image is running unhealthy; the next `pulumi up` deploys and checks it again");
-        }
-        await sleep(pollMs);
+        tail = lines.slice(-5);
+        await sleep(Math.min(RETRY_CHECK_MS, Math.max(0, deadline - Date.now())));
     }
 }
 

@@ -25,8 +25,11 @@ import {
     onlyBehaviour,
     ownedBy,
     pristine,
+    releaseOf,
+    releaseOnServer,
     replacingInputs,
     withDefaults,
+    withRelease,
 } from "../app/definition";
 import { deploy } from "../app/deploy";
 import { Context, PartialFailure, ResourceHandler, describe } from "./handler";
@@ -65,10 +68,9 @@ export const appHandler: ResourceHandler<AppInputs, AppOutputs> = {
         const client = clientFor(ctx, inputs);
         return describe("create", `CapRover app ${inputs.appName}`, client, async () => {
             const marker = stackMarker(ctx.urn);
-            let current = await takeOverOrRegister(client, inputs, marker);
+            const current = await takeOverOrRegister(client, inputs, marker);
             try {
-                current = await applyDefinition(client, current, inputs, marker);
-                if (deployedImage(current) !== inputs.image) await deploy(client, ctx.connection, inputs, current);
+                await converge(client, ctx, current, inputs, marker, deployedImage(current) !== inputs.image);
                 return { id: inputs.appName, outs: await state(client, ctx, inputs, inputs.image) };
             } catch (e) {
                 // Registered but not done: the engine records what is there, and the next `up` continues.
@@ -99,11 +101,10 @@ export const appHandler: ResourceHandler<AppInputs, AppOutputs> = {
             const changed = changedInputs(olds, news);
             if (onlyBehaviour(changed)) return { ...olds, ...pick(news, changed) };
             const marker = stackMarker(ctx.urn);
-            let current = await mustGet(client, news.appName);
+            const current = await mustGet(client, news.appName);
             try {
-                current = await applyDefinition(client, current, news, marker);
                 // The state's image is the last one a deploy proved healthy; anything else deploys again.
-                if (olds.image !== news.image || deployedImage(current) !== news.image) await deploy(client, ctx.connection, news, current);
+                await converge(client, ctx, current, news, marker, olds.image !== news.image || deployedImage(current) !== news.image);
                 return await state(client, ctx, news, news.image);
             } catch (e) {
                 throw new PartialFailure(e as Error, news.appName, await state(client, ctx, news, "").catch(() => undefined));
@@ -159,6 +160,26 @@ async function mustGet(client: CapRoverClient, appName: string): Promise<AppDefi
     const app = await client.getApp(appName);
     if (!app) throw new Error(`app ${appName} does not exist (deleted outside Pulumi?); run \`pulumi refresh\`, then \`pulumi up\` recreates it`);
     return app;
+}
+
+/**
+ * Brings the app to the inputs: the definition, then (`redeploy`) the deploy and its gate. The
+ * release variable names the new image only once that image runs: until then the definition keeps
+ * the server's value, so an old container restarted by a definition change never reports it.
+ */
+async function converge(client: CapRoverClient, ctx: Context, current: AppDefinition, inputs: AppInputs, marker: string, redeploy: boolean): Promise<void> {
+    const release = releaseOf(inputs.image);
+    if (!redeploy) {
+        await applyDefinition(client, current, withRelease(inputs, release), marker);
+        return;
+    }
+    const before = await applyDefinition(client, current, withRelease(inputs, releaseOnServer(current, inputs.releaseEnvVar)), marker);
+    await deploy(client, ctx.connection, inputs, before, {
+        warn: ctx.warn,
+        publishRelease: async () => {
+            await applyDefinition(client, await mustGet(client, inputs.appName), withRelease(inputs, release), marker);
+        },
+    });
 }
 
 /** Brings the definition to the inputs (the whole definition is sent) when it differs; returns the fresh definition. */

@@ -9,6 +9,8 @@ export interface Context {
     connection: Connection;
     urn: string;
     log: (line: string) => void;
+    /** A warning the user sees in the CLI's output. */
+    warn: (line: string) => void;
 }
 
 /** One resource type's operations on plain (secret-unwrapped) values. */
