@@ -178,6 +178,8 @@ if ! running "$RUN/buildkitd.pid" "$BK/bin/buildkitd"; then
   http = true
   insecure = true
 EOF
+  "$BK/bin/buildctl" --addr "unix://$SOCK" debug workers >/dev/null 2>&1 &&
+    die "a buildkitd this script did not start answers on unix://$SOCK; stop it first"
   rm -f "$SOCK"
   setsid "$BK/bin/buildkitd" --config "$RUN/buildkitd.toml" --root "$BK/state" --addr "unix://$SOCK" >"$BK/logs/buildkitd.log" 2>&1 </dev/null 9>&- &
   echo $! >"$RUN/buildkitd.pid"
