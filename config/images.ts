@@ -8,14 +8,22 @@ import { COMMIT, DIGEST_REF, GITHUB_LOGIN } from "./names";
 import { ConfigReader, isPlainObject, show } from "./reader";
 import { ActiveService, PROFILE_NAMES, ProfileName, SERVICE_NAMES, ServiceName, releaseOnlyServices, resolveServices, serviceTargets } from "./topology";
 
-/** GHCR repositories are lowercase: ghcr.io/<owner>/<name>. */
-const IMAGE_PREFIX = /^ghcr\.io\/[a-z0-9]([a-z0-9-]*[a-z0-9])?\/[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/;
-const IMAGE_PREFIX_ACCEPTED = "ghcr.io/<owner>/<name> in lowercase, e.g. ghcr.io/aaronspindler/aaronspindler.com";
+/**
+ * GHCR repositories are lowercase: ghcr.io/<owner>/<name>. A registry on 127.0.0.1 is accepted too,
+ * for real builds on one machine (scripts/ensure-builder.sh starts one).
+ */
+const IMAGE_PREFIX = /^(ghcr\.io|127\.0\.0\.1:[0-9]{1,5})\/[a-z0-9]([a-z0-9-]*[a-z0-9])?\/[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/;
+const IMAGE_PREFIX_ACCEPTED = "ghcr.io/<owner>/<name> in lowercase, e.g. ghcr.io/aaronspindler/aaronspindler.com, or 127.0.0.1:<port>/<owner>/<name> for a registry on this machine";
+
+/** True for a registry on this machine (plain HTTP, no credentials, no GitHub Actions cache). */
+export function isLoopbackRegistry(server: string): boolean {
+    return server.startsWith("127.0.0.1:");
+}
 
 /** Where images live and how long they are kept. */
 export interface RegistrySettings {
-    /** Registry host. */
-    server: "ghcr.io";
+    /** Registry host: ghcr.io, or 127.0.0.1:<port> (derived from the image prefix). */
+    server: string;
     /** Image name prefix; each service's image is `<prefix>-<service>`. */
     imagePrefix: string;
     /** User the registry token belongs to. */
@@ -46,6 +54,8 @@ export interface BuildSettings {
     dockerfile: string;
     /** Build context directory. */
     context: string;
+    /** buildx builder instance to build with (`site:builder`); default: the current one. */
+    builder?: string;
     /** Target platform. */
     platform: string;
     /** Cache scope; each service caches under `<scope>-<service>`. */
@@ -70,9 +80,10 @@ export interface AppRepository {
 
 /** Reads the registry keys; the image prefix and user default to the app repository's. */
 export function readRegistry(r: ConfigReader, app: AppRepository, env: ProgramEnv): RegistrySettings {
+    const imagePrefix = r.string("imagePrefix", { pattern: IMAGE_PREFIX, accepted: IMAGE_PREFIX_ACCEPTED }) ?? `ghcr.io/${app.owner}/${app.repository}`.toLowerCase();
     return {
-        server: "ghcr.io",
-        imagePrefix: r.string("imagePrefix", { pattern: IMAGE_PREFIX, accepted: IMAGE_PREFIX_ACCEPTED }) ?? `ghcr.io/${app.owner}/${app.repository}`.toLowerCase(),
+        server: imagePrefix.split("/")[0],
+        imagePrefix,
         username: r.string("registryUser", { pattern: GITHUB_LOGIN, accepted: "a GitHub user name" }) ?? app.owner,
         token: r.secret("registryToken") ?? env.GITHUB_TOKEN,
         keepVersions: r.integer("keepVersions"),
@@ -97,6 +108,7 @@ export function readBuild(r: ConfigReader, { stack, services, resolve }: BuildCo
         enabled,
         dockerfile: r.string("dockerfile")!,
         context: r.string("buildContext")!,
+        builder: r.string("builder", { pattern: /^[A-Za-z0-9][A-Za-z0-9._-]*$/, accepted: "a buildx builder instance name, e.g. site-local" }),
         platform: r.string("platform", { pattern: /^[a-z0-9]+\/[a-z0-9]+(\/v[0-9])?$/, accepted: "an OS/architecture pair, e.g. linux/amd64" })!,
         cacheScope: r.string("cacheScope", { pattern: /^[a-z0-9][a-z0-9._-]*$/, accepted: "lowercase letters, digits, '.', '_' and '-'" })!,
         commitSha: r.string("commitSha", { pattern: COMMIT, accepted: "a commit SHA (7 to 40 lowercase hex digits)" }) ?? env.GITHUB_SHA,
@@ -117,7 +129,7 @@ export function readBuild(r: ConfigReader, { stack, services, resolve }: BuildCo
         }
     }
     build.releaseOnly = releaseOnlyServices(services, others);
-    if (build.enabled && env.pushing && registry.token === undefined) {
+    if (build.enabled && env.pushing && registry.token === undefined && !isLoopbackRegistry(registry.server)) {
         r.complain("registryToken", "is required to push images: set it with `pulumi config set --secret site:registryToken <token>`, export GITHUB_TOKEN, or set site:build to false");
     }
     if (!build.enabled && !build.release.promoteFrom && !build.release.releaseTag) {

@@ -61,13 +61,8 @@ wrapperhash() { # dir
     xargs -0 sha256sum | sha256sum | cut -c1-16)
 }
 
-stamp_ok() { # name key [file that must exist...]
-  local name=$1 key=$2; shift 2
-  [ "${SITE_TOOLS_FORCE:-0}" = 1 ] && return 1
-  [ -f "$STAMPS/$name" ] && [ "$(cat "$STAMPS/$name")" = "$key" ] || return 1
-  local f; for f in "$@"; do [ -e "$f" ] || return 1; done
-}
-stamp_set() { printf '%s' "$2" >"$STAMPS/$1"; }
+# shellcheck source=scripts/stamps.sh
+source "$ROOT/scripts/stamps.sh"
 
 # Plugin version the npm package asks the engine for (package.json "pulumi.version", else "version").
 npmplugin() { # npm-package

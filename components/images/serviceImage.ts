@@ -1,7 +1,7 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as dockerbuild from "@pulumi/docker-build";
-import type { BuildSettings } from "../../config/images";
+import { BuildSettings, isLoopbackRegistry } from "../../config/images";
 import type { ActiveService } from "../../config/topology";
 import { GhcrRegistry } from "./ghcrRegistry";
 
@@ -49,6 +49,7 @@ export class ServiceImage extends pulumi.ComponentResource {
         // One cache per image resource: images exporting mode=max to one ref would overwrite each other.
         const scope = `${build.cacheScope}-${name}`;
         const cacheRef = registry.cacheRef(scope);
+        const gha = !isLoopbackRegistry(registry.server);
         const tags = imageTags(service.target, build.commitSha, releaseOnly).map((t) => `${this.repository}:${t}`);
         return {
             context: { location: build.context },
@@ -61,11 +62,13 @@ export class ServiceImage extends pulumi.ComponentResource {
             // A preview must not need a Docker engine or registry access.
             buildOnPreview: false,
             registries: registry.credentials ? [registry.credentials] : [],
-            // Registry cache first (fast, shared across runners), GitHub Actions cache as fallback.
-            cacheFrom: [{ registry: { ref: cacheRef } }, { gha: { scope } }],
+            builder: build.builder ? { name: build.builder } : undefined,
+            // Registry cache first (fast, shared across runners), GitHub Actions cache as fallback
+            // (none for a registry on this machine: no GitHub Actions here).
+            cacheFrom: [{ registry: { ref: cacheRef } }, ...(gha ? [{ gha: { scope } }] : [])],
             cacheTo: [
                 { registry: { ref: cacheRef, mode: dockerbuild.CacheMode.Max, imageManifest: true, ociMediaTypes: true, ignoreError: true } },
-                { gha: { scope, mode: dockerbuild.CacheMode.Max, ignoreError: true } },
+                ...(gha ? [{ gha: { scope, mode: dockerbuild.CacheMode.Max, ignoreError: true } }] : []),
             ],
         };
     }

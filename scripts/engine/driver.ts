@@ -276,13 +276,16 @@ export async function ensureCompiled(tsconfig: string, built: string, sources: s
     return true;
 }
 
-/** Reads the `export NAME=value` lines ensure-tools.sh prints (values quoted by bash's `printf %q`). */
+/** One `export NAME=value` line a tools script printed (values quoted by bash's `printf %q`; a PATH entry without its `:"$PATH"`). */
+export function exportedValue(text: string, name: string, script: string): string {
+    const m = new RegExp(`^export ${name}=(\\S+?)(:"\\$PATH")?$`, "m").exec(text);
+    if (!m) throw new Error(`${script} printed no ${name}:\n${text}`);
+    return m[1].replace(/\\(.)/g, "$1");
+}
+
+/** Reads the `export NAME=value` lines ensure-tools.sh prints. */
 export function toolsFromExports(text: string): Tools {
-    const value = (name: string) => {
-        const m = new RegExp(`^export ${name}=(\\S+?)(:"\\$PATH")?$`, "m").exec(text);
-        if (!m) throw new Error(`ensure-tools.sh printed no ${name}:\n${text}`);
-        return m[1].replace(/\\(.)/g, "$1");
-    };
+    const value = (name: string) => exportedValue(text, name, "ensure-tools.sh");
     return { PATH: `${value("PATH")}${path.delimiter}${process.env.PATH ?? ""}`, PULUMI_HOME: value("PULUMI_HOME") };
 }
 

@@ -25,13 +25,15 @@ export interface LocalStackOptions {
     stackFileFrom?: string;
     /** Emulator settings (deploy and start times, ...); the password is the one above. */
     emulator?: Partial<EmulatorOptions>;
+    /** Further environment of every command (e.g. DOCKER_CONFIG of a builder). */
+    env?: Record<string, string>;
 }
 
 /** A started emulator and a workspace whose `local` stack deploys to it. */
 export async function openLocalStack(opts: LocalStackOptions = {}): Promise<{ emulator: CapRoverEmulator; ws: Workspace }> {
     const emulator = new CapRoverEmulator({ ...opts.emulator, password: EMULATOR_PASSWORD });
     await emulator.start();
-    const ws = await Workspace.create({ main: opts.main, project: opts.project });
+    const ws = await Workspace.create({ main: opts.main, project: opts.project, env: opts.env });
     fs.copyFileSync(path.join(opts.stackFileFrom ?? opts.main ?? REPO, STACK_FILE), path.join(ws.project, STACK_FILE));
     const config = (...args: string[]) => ws.pulumi(["config", ...args, "--stack", STACK], { timeoutMs: CLI_TIMEOUT });
     await ws.pulumi(["stack", "init", STACK, "--secrets-provider", "passphrase"], { timeoutMs: CLI_TIMEOUT });

@@ -19,6 +19,14 @@ describe("images configuration", () => {
         expect(prod.githubSide.requiredReviewers).to.deep.equal(["aaronspindler"]);
     });
 
+    it("accepts a registry on 127.0.0.1 for builds on this machine: its server, no credentials needed to push", () => {
+        const ci = { ...CI_ENV, pushing: true };
+        const local = parseSiteConfig("dev", stackRaw("dev", { imagePrefix: "127.0.0.1:5055/site/app", builder: "site-local" }), ci);
+        expect(local.registry).to.include({ server: "127.0.0.1:5055", imagePrefix: "127.0.0.1:5055/site/app" });
+        expect(local.build.builder).to.equal("site-local");
+        expect(problems({ imagePrefix: "127.0.0.2:5055/site/app" })).to.include("or 127.0.0.1:<port>/<owner>/<name> for a registry on this machine");
+    });
+
     describe("rejects, naming the key, the value and what is accepted", () => {
         it("promotion settings on a stack that builds, or a promotion from itself", () => {
             expect(problems({ promoteFrom: "prod" }, "dev")).to.include("site:promoteFrom: applies to a stack that deploys given images; this stack builds them");
@@ -82,6 +90,10 @@ describe("images configuration", () => {
             expect(() => parseSiteConfig("dev", stackRaw("dev"), ci)).to.throw(ConfigError, "site:registryToken: is required to push images");
             expect(() => parseSiteConfig("dev", stackRaw("dev"), { ...ci, GITHUB_TOKEN: "t" })).not.to.throw();
             expect(() => parseSiteConfig("dev", stackRaw("dev", { registryToken: "t" }), ci)).not.to.throw();
+        });
+
+        it("a malformed builder name", () => {
+            expect(problems({ builder: "site local" }, "dev")).to.include('site:builder: "site local" is not accepted; expected a buildx builder instance name');
         });
 
         it("a non-positive retention", () => {

@@ -43,6 +43,16 @@ describe("ServiceImage", () => {
         ]);
     });
 
+    it("builds with the configured builder, and caches in a registry on 127.0.0.1 only (no GitHub Actions there)", async () => {
+        const { resources } = await runSite("dev", { imagePrefix: "127.0.0.1:5055/site/app", builder: "site-local" });
+        const web = byName(resources, "docker-build:index:Image").web.inputs;
+        expect(web.builder).to.deep.equal({ name: "site-local" });
+        expect((web.tags as string[])[0]).to.match(/^127\.0\.0\.1:5055\/site\/app-web:/);
+        const ref = "127.0.0.1:5055/site/app/cache:dev-web";
+        expect(web.cacheFrom).to.deep.equal([{ registry: { ref } }]);
+        expect(web.cacheTo).to.deep.equal([{ registry: { ref, mode: "max", imageManifest: true, ociMediaTypes: true, ignoreError: true } }]);
+    });
+
     it("also builds, for stacks that promote from it, the targets its release profiles run, tagged by target only", async () => {
         const { resources } = await runSite("dev", { topology: "unified", releaseProfiles: ["split"] });
         const images = byName(resources, "docker-build:index:Image");
