@@ -27,6 +27,12 @@ export interface HealthCheck {
     startSeconds: number;
     /** Failed probes before the container is unhealthy. */
     retries: number;
+    /**
+     * The answer names the release it comes from (JSON field `release`): the deploy gate then waits
+     * for the new release itself. False for answers that cannot (Flower's plain "OK"): the gate
+     * checks 2xx only, and the app gets no release variable (it would restart it for nothing).
+     */
+    reportsRelease: boolean;
 }
 
 /** One way of running a service: a Dockerfile target and the process it starts. */
@@ -51,9 +57,9 @@ export interface Role {
 
 const SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler";
 const WORKER = "celery --app config.celery worker --concurrency 4 -Q default,notifications,heavy --events";
-const WEB_HEALTH: HealthCheck = { path: "/health/", intervalSeconds: 30, timeoutSeconds: 10, startSeconds: 40, retries: 3 };
+const WEB_HEALTH: HealthCheck = { path: "/health/", intervalSeconds: 30, timeoutSeconds: 10, startSeconds: 40, retries: 3, reportsRelease: true };
 /** Flower answers `/healthcheck` with "OK"; the gate sends the app's HTTP auth with the probe. */
-const FLOWER_HEALTH: HealthCheck = { path: "/healthcheck", intervalSeconds: 30, timeoutSeconds: 10, startSeconds: 20, retries: 3 };
+const FLOWER_HEALTH: HealthCheck = { path: "/healthcheck", intervalSeconds: 30, timeoutSeconds: 10, startSeconds: 20, retries: 3, reportsRelease: false };
 /**
  * The app's Celery health endpoint, served by the web container (app/config/celery_health.py): 200
  * when workers answer a ping, 503 when none does; `?format=prometheus` gives the same as metrics

@@ -58,7 +58,8 @@ export function appSpec(service: ActiveService, settings: CapRoverSettings): App
         healthPath: exposed ? service.health?.path : undefined,
         // The gate waits for this release (the image's digest) to answer: the health view reports it,
         // workers and beat log it when ready (the stand-in: app/config/health.py, app/config/release.py).
-        releaseEnvVar: RELEASE_ENV_VAR,
+        // A health answer that cannot name it (Flower's) gets none: the gate checks 2xx there.
+        releaseEnvVar: service.health?.reportsRelease === false ? "" : RELEASE_ENV_VAR,
         deployTimeoutMs: settings.deployTimeoutSeconds * 1000,
         deleteVolumes: settings.deleteVolumes,
         serviceUpdateOverride: serviceUpdateOverride({ scheduler: service.scheduler, hasMounts: volumes.length > 0, limits: service.limits }),

@@ -274,11 +274,28 @@ describe("CapRoverApp provider", () => {
             expect(e.message).to.include("ImportError: emulated start-up failure");
         });
 
-        it("an app that answers 2xx without a release passes with a warning that it was checked for 2xx only", async () => {
+        it("a retry of the same release does not pass on the ready line of an earlier container", async () => {
+            const outs = await create(workerInputs(emulator()));
+            emulator().options.startMs = 60_000;
+            // State after a failed gate: image "" (unverified), so the next update deploys the same image again.
+            const e = await failure(() => provider.update("celery", { ...outs, image: "" }, workerInputs(emulator(), { deployTimeoutMs: 800 })));
+            expect(e.message).to.include(`the new release never logged "SITE_RELEASE=${releaseOf(image("c", "ghcr.io/example/site-celery"))} ready"`);
+        });
+
+        it("a first deploy waits past the placeholder's 2xx without a release for the new release's answer, with no warning", async () => {
+            emulator().options.startMs = 300;
+            const warnings: string[] = [];
+            const { connection: conn, ...news } = webInputs(emulator(), { deployTimeoutMs: 5000 });
+            await appHandler.create({ ...context(conn, "web"), warn: (l: string) => warnings.push(l) }, news);
+            expect(emulator().servingImage("web")).to.equal(image("a"));
+            expect(warnings).to.deep.equal([]);
+        });
+
+        it("an app that answers 2xx without a release passes, after the deploy timeout, with a warning that it was checked for 2xx only", async () => {
             const outs = await create(webInputs(emulator()));
             const warnings: string[] = [];
             const { connection: _c, ...olds } = outs;
-            const { connection: conn, ...news } = webInputs(emulator(), { image: image("b"), releaseEnvVar: "OTHER_RELEASE" });
+            const { connection: conn, ...news } = webInputs(emulator(), { image: image("b"), releaseEnvVar: "OTHER_RELEASE", deployTimeoutMs: 800 });
             await appHandler.update({ ...context(conn, "web"), warn: (l: string) => warnings.push(l) }, "web", olds, news);
             expect(warnings.join("\n")).to.include('/health/ answers without a release (no JSON field "release")').and.include("checked for 2xx only");
         });

@@ -31,7 +31,7 @@ describe("topology", () => {
 
     it("gives web its health check and only web builds JavaScript", () => {
         const [web, celery] = resolveServices({ profile: "unified", appNamePrefix: "", buildArgs: { A: "1" }, overrides: {} });
-        expect(web.health).to.deep.equal({ path: "/health/", intervalSeconds: 30, timeoutSeconds: 10, startSeconds: 40, retries: 3 });
+        expect(web.health).to.deep.equal({ path: "/health/", intervalSeconds: 30, timeoutSeconds: 10, startSeconds: 40, retries: 3, reportsRelease: true });
         expect(web.buildArgs).to.deep.equal({ A: "1", SKIP_JS_BUILD: "0" });
         expect(celery.buildArgs).to.deep.equal({ A: "1", SKIP_JS_BUILD: "1" });
         expect(celery.health).to.equal(undefined);

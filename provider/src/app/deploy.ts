@@ -9,7 +9,7 @@
 import { CapRoverClient, Connection, deployedImage, latestVersion, logTail } from "../api/client";
 import { probe, sleep } from "../api/transport";
 import type { AppDefinition, BuildStatus } from "../api/types";
-import { AppInputs, appUrl, releaseOf } from "./definition";
+import { AppInputs, appUrl, releaseOf, releaseOnServer } from "./definition";
 
 /**
  * Default interval between build-state polls, in ms: a deploy is seen done at most this long after
@@ -41,18 +41,24 @@ export async function deploy(client: CapRoverClient, connection: Connection, inp
     const deadline = Date.now() + limitMs;
     const awaiting = (waitingFor: string) => (client.deadline = { at: deadline, waitingFor, limitMs });
     try {
+        const release = releaseOf(inputs.image);
+        const byHealth = inputs.exposeAsWebApp && !!inputs.healthPath;
+        // Ready lines logged before this deploy belong to earlier containers (a rollback to this
+        // release, or a retry after a failed gate): only a new one counts. Docker's timestamps keep
+        // them apart. Read before the deploy starts: its container may log ready at once.
+        awaiting(`CapRover's logs of ${inputs.appName}`);
+        const earlier = inputs.releaseEnvVar && !byHealth ? await readyLines(client, inputs.appName, readyLine(inputs.releaseEnvVar, release)) : undefined;
         awaiting(`CapRover to accept the deploy of ${inputs.image}`);
         const status = await deployAndWait(client, connection, inputs, before, deadline, awaiting);
         client.log(`${inputs.appName} runs ${inputs.image}`);
         if (!inputs.releaseEnvVar) {
-            if (inputs.exposeAsWebApp && inputs.healthPath) await waitHealthy(client, connection, inputs, deadline, status, undefined, steps, awaiting);
+            if (byHealth) await waitHealthy(client, connection, inputs, deadline, status, undefined, steps, awaiting);
             return;
         }
-        const release = releaseOf(inputs.image);
         awaiting(`CapRover to restart ${inputs.appName} with ${inputs.releaseEnvVar}=${release}`);
         await steps.publishRelease?.();
-        if (inputs.exposeAsWebApp && inputs.healthPath) await waitHealthy(client, connection, inputs, deadline, status, release, steps, awaiting);
-        else await waitReady(client, inputs, deadline, release, awaiting);
+        if (earlier) await waitReady(client, inputs, deadline, release, earlier, awaiting);
+        else await waitHealthy(client, connection, inputs, deadline, status, release, steps, awaiting, releaseOnServer(before, inputs.releaseEnvVar) !== undefined);
     } finally {
         client.deadline = undefined;
     }
@@ -101,8 +107,15 @@ async function waitHealthy(
     release: string | undefined,
     steps: DeploySteps,
     awaiting: (what: string) => void,
+    oldReleasesNamed = false,
 ): Promise<void> {
     const answering = `2xx${release ? ` from release ${release}` : ""}`;
+    const unreported = () =>
+        steps.warn(
+            `${inputs.appName}: ${inputs.healthPath} answers without a release (no JSON field "release"), so the gate cannot tell the new ` +
+                `deployment from the old one; it checked for 2xx only. Report the environment variable ${inputs.releaseEnvVar} there to gate on the release.`,
+        );
+    let answeredUnreported = false;
     awaiting(`GET ${inputs.healthPath} to answer ${answering}`);
     const { rootDomain } = await client.listApps();
     const url = appUrl(connection.url, inputs.appName, rootDomain) + inputs.healthPath;
@@ -110,6 +123,8 @@ async function waitHealthy(
     for (;;) {
         const left = deadline - Date.now();
         if (left <= 0) {
+            // Only answers without a release, the whole deploy timeout long: the app cannot report it.
+            if (answeredUnreported && last.startsWith("HTTP 2")) return unreported();
             // CapRover has already switched to the new image: it is what runs now, unverified.
             throw failure(client, inputs, `health check GET ${inputs.healthPath} did not answer ${answering} within the deploy timeout of ${inputs.deployTimeoutMs} ms (last: ${last})`, status, "the new image is running unhealthy; the next `pulumi up` deploys and checks it again");
         }
@@ -123,13 +138,12 @@ async function waitHealthy(
                 return;
             }
             if (reported === undefined) {
-                steps.warn(
-                    `${inputs.appName}: ${inputs.healthPath} answers without a release (no JSON field "release"), so the gate cannot tell the new ` +
-                        `deployment from the old one; it checked for 2xx only. Report the environment variable ${inputs.releaseEnvVar} there to gate on the release.`,
-                );
-                return;
-            }
-            last = `HTTP ${answer.status} from release ${reported}, not ${release} (the previous deployment still answers)`;
+                // Where the old containers name their release, this answer is the new one's. Else it may
+                // be the old deployment's (start-first: it serves until the new one is up): keep asking.
+                if (oldReleasesNamed) return unreported();
+                answeredUnreported = true;
+                last = `HTTP ${answer.status} without a release`;
+            } else last = `HTTP ${answer.status} from release ${reported}, not ${release} (the previous deployment still answers)`;
         } else if ("status" in answer || !cutShort || last === "no answer yet") {
             // A probe the deadline cut short says nothing new: the answer before it stays the last.
             last = "status" in answer ? `HTTP ${answer.status}` : answer.error;
@@ -153,8 +167,13 @@ export function readyLine(releaseEnvVar: string, release: string): string {
     return `${releaseEnvVar}=${release} ready`;
 }
 
-/** Apps without an HTTP health check: CapRover's app logs must show the new release's ready line. */
-async function waitReady(client: CapRoverClient, inputs: AppInputs, deadline: number, release: string, awaiting: (what: string) => void): Promise<void> {
+/** The lines of the app's logs that contain `marker`. */
+async function readyLines(client: CapRoverClient, appName: string, marker: string): Promise<Set<string>> {
+    return new Set((await client.appLogs(appName)).filter((l) => l.includes(marker)));
+}
+
+/** Apps without an HTTP health check: CapRover's app logs must show the new release's ready line, one not among `earlier`. */
+async function waitReady(client: CapRoverClient, inputs: AppInputs, deadline: number, release: string, earlier: Set<string>, awaiting: (what: string) => void): Promise<void> {
     const marker = readyLine(inputs.releaseEnvVar, release);
     awaiting(`the log line "${marker}"`);
     let tail: string[] = [];
@@ -176,7 +195,7 @@ async function waitReady(client: CapRoverClient, inputs: AppInputs, deadline: nu
             if (Date.now() >= deadline) continue;
             throw e;
         }
-        if (lines.some((l) => l.includes(marker))) {
+        if (lines.some((l) => l.includes(marker) && !earlier.has(l))) {
             client.log(`${inputs.appName}: logged ${marker}`);
             return;
         }

@@ -47,6 +47,11 @@ describe("SiteApps component", () => {
         expect(split.filter((r) => r.type === "site:caprover:SiteApps")).to.have.length(1);
     });
 
+    it("gates web, the worker and beat on their release; Flower, whose health answer cannot name one, on 2xx only", () => {
+        const release = Object.fromEntries(apps(split).map((r) => [r.name, r.inputs.releaseEnvVar]));
+        expect(release).to.deep.equal({ web: "SITE_RELEASE", celery: "SITE_RELEASE", celerybeat: "SITE_RELEASE", flower: "" });
+    });
+
     it("exposes web with its health path and forced SSL, keeps workers internal, puts flower behind basic auth", () => {
         const byName = Object.fromEntries(apps(split).map((r) => [r.name, r.inputs]));
         expect(byName.web).to.include({ appName: "web", exposeAsWebApp: true, forceSsl: true, healthPath: "/health/", containerHttpPort: 80, enableDeployToken: true });
