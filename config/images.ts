@@ -81,11 +81,13 @@ export interface AppRepository {
 /** Reads the registry keys; the image prefix and user default to the app repository's. */
 export function readRegistry(r: ConfigReader, app: AppRepository, env: ProgramEnv): RegistrySettings {
     const imagePrefix = r.string("imagePrefix", { pattern: IMAGE_PREFIX, accepted: IMAGE_PREFIX_ACCEPTED }) ?? `ghcr.io/${app.owner}/${app.repository}`.toLowerCase();
+    const server = imagePrefix.split("/")[0];
     return {
-        server: imagePrefix.split("/")[0],
+        server,
         imagePrefix,
         username: r.string("registryUser", { pattern: GITHUB_LOGIN, accepted: "a GitHub user name" }) ?? app.owner,
-        token: r.secret("registryToken") ?? env.GITHUB_TOKEN,
+        // CI's GITHUB_TOKEN is GHCR's credential: never sent to whatever listens on a loopback port.
+        token: r.secret("registryToken") ?? (isLoopbackRegistry(server) ? undefined : env.GITHUB_TOKEN),
         keepVersions: r.integer("keepVersions"),
         keepUntagged: r.integer("keepUntagged", 0),
     };

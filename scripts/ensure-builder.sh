@@ -73,12 +73,14 @@ print_env() {
 }
 
 stop() {
-  local what pidfile pid
+  local what pidfile pid program
   for what in buildkitd registry; do
     pidfile="$RUN/$what.pid"
     [ -f "$pidfile" ] || continue
     pid=$(cat "$pidfile")
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    program="$BK/bin/buildkitd"; [ "$what" = registry ] && program=/usr/bin/docker-registry
+    # Only the program this script started: a PID file can outlive its process (a reboot, a kill).
+    if running "$pidfile" "$program"; then
       kill "$pid"
       for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
       kill -0 "$pid" 2>/dev/null && { warn "$what (PID $pid) did not stop in 5 s; sending SIGKILL"; kill -9 "$pid" || true; }
@@ -132,7 +134,10 @@ key="buildkit $BUILDKIT_VERSION static $(go env GOVERSION)"
 if ! stamp_ok buildkit "$key" "$BK/bin/buildkitd" "$BK/bin/buildctl" "$BK/bin/dockerfile-frontend"; then
   start=$SECONDS
   say "building buildkitd, buildctl and dockerfile-frontend $BUILDKIT_VERSION from the Go module proxy (2-5 min on 2 cores; log: ${BK#"$ROOT"/}/logs/buildkit.log) ..."
-  dir=$(cd "$(mktemp -d)" && GOFLAGS=-mod=mod go mod download -json "$BUILDKIT_MODULE@$BUILDKIT_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')
+  tmp=$(mktemp -d)
+  # `|| true`: under pipefail a failed download would end the script before the message below.
+  dir=$(cd "$tmp" && GOFLAGS=-mod=mod go mod download -json "$BUILDKIT_MODULE@$BUILDKIT_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p' || true)
+  rm -rf "$tmp"
   [ -d "$dir" ] || die "go mod download $BUILDKIT_MODULE@$BUILDKIT_VERSION failed (is the Go module proxy reachable?)"
   src="$BK/src"; rm -rf "$src"; mkdir -p "$src"; cp -r "$dir/." "$src/"; chmod -R u+w "$src"
   if ! (cd "$src" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X $BUILDKIT_MODULE/version.Version=$BUILDKIT_VERSION" \
@@ -227,16 +232,19 @@ if ! stamp_ok base "$key" "$BK/base/rootfs.tar"; then
   start=$SECONDS
   say "making the base image: debootstrap --variant=minbase bookworm with $BASE_PACKAGES (about a minute; log: ${BK#"$ROOT"/}/logs/debootstrap.log) ..."
   rm -rf "$BK/base"; mkdir -p "$BK/base/rootfs"
-  mirror=$(sed -n 's/^URIs: *\(http[^ ]*debian\)$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1)
+  # No deb822 .sources file (only sources.list): the default mirror, not a silent exit under pipefail.
+  mirror=$(sed -n 's/^URIs: *\(http[^ ]*debian\)$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1 || true)
   debootstrap --variant=minbase --include="$BASE_PACKAGES" bookworm "$BK/base/rootfs" "${mirror:-http://deb.debian.org/debian}" >"$BK/logs/debootstrap.log" 2>&1 ||
     { tail -n 15 "$BK/logs/debootstrap.log" >&2; die "debootstrap failed (log: ${BK#"$ROOT"/}/logs/debootstrap.log)"; }
   rm -rf "$BK/base/rootfs/var/cache/apt/archives/"*.deb "$BK/base/rootfs/var/lib/apt/lists/"*
   tar -C "$BK/base/rootfs" --exclude=./dev/* --exclude=./proc/* --exclude=./sys/* -cf "$BK/base/rootfs.tar" .
   rm -rf "$BK/base/rootfs"
   stamp_set base "$key"
+  base_rebuilt=1
   say "made the base root filesystem in $((SECONDS - start))s ($(du -h "$BK/base/rootfs.tar" | cut -f1))"
 fi
-if ! has_tag "$BASE_REPO" "$BASE_TAG"; then
+# A rebuilt root filesystem replaces the tag the registry holds, as the frontend's does.
+if [ -n "${base_rebuilt:-}" ] || ! has_tag "$BASE_REPO" "$BASE_TAG"; then
   cat >"$BK/base/Dockerfile" <<'EOF'
 FROM scratch
 ADD rootfs.tar /

@@ -20,9 +20,12 @@ describe("images configuration", () => {
     });
 
     it("accepts a registry on 127.0.0.1 for builds on this machine: its server, no credentials needed to push", () => {
-        const ci = { ...CI_ENV, pushing: true };
+        const ci = { ...CI_ENV, pushing: true, GITHUB_TOKEN: "test-only-github-token" };
         const local = parseSiteConfig("dev", stackRaw("dev", { imagePrefix: "127.0.0.1:5055/site/app", builder: "site-local" }), ci);
         expect(local.registry).to.include({ server: "127.0.0.1:5055", imagePrefix: "127.0.0.1:5055/site/app" });
+        // CI's GitHub token is GHCR's credential, never handed to a loopback registry; GHCR still gets it.
+        expect(local.registry.token).to.equal(undefined);
+        expect(parseSiteConfig("dev", stackRaw("dev"), ci).registry.token).to.equal("test-only-github-token");
         expect(local.build.builder).to.equal("site-local");
         expect(problems({ imagePrefix: "127.0.0.2:5055/site/app" })).to.include("or 127.0.0.1:<port>/<owner>/<name> for a registry on this machine");
     });
