@@ -426,6 +426,13 @@ describe("CapRoverApp provider", () => {
             expect(failures).to.deep.equal([]);
         });
 
+        it("refuses a release variable that envVars also sets (own keys only: any valid name may be the variable)", async () => {
+            const { failures } = await provider.check({} as AppInputs, workerInputs(emulator(), { envVars: { SITE_RELEASE: "x" } }));
+            expect(failures!.map((f) => f.property)).to.deep.equal(["releaseEnvVar"]);
+            const inherited = await provider.check({} as AppInputs, workerInputs(emulator(), { releaseEnvVar: "constructor", envVars: {} }));
+            expect(inherited.failures).to.deep.equal([]);
+        });
+
         it("refuses volumes on an app without persistent data", async () => {
             const { failures } = await provider.check({} as AppInputs, workerInputs(emulator(), { volumes: [{ volumeName: "v", containerPath: "/v" }] }));
             expect(failures!.map((f) => f.property)).to.deep.equal(["volumes"]);

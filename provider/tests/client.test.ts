@@ -80,6 +80,19 @@ describe("CapRover client", () => {
         });
     });
 
+    describe("a deploy's deadline and the shared login", () => {
+        it("a deadline that ends during the shared login fails its own call only; the other clients get the session", async () => {
+            emulator().inject({ kind: "delay", ms: 600, times: 1, match: { path: "/login" } });
+            const hurried = client(emulator());
+            hurried.deadline = { at: Date.now() + 150, waitingFor: "the test's deploy", limitMs: 150 };
+            const [cut, other] = await Promise.allSettled([hurried.listApps(), client(emulator()).listApps()]);
+            expect(cut.status).to.equal("rejected");
+            expect((cut as PromiseRejectedResult).reason.message).to.include("gave up after the deploy timeout of 150 ms waiting for the test's deploy (last: POST /login: no session yet)");
+            expect(other.status, `the client without a deadline: ${(other as PromiseRejectedResult).reason?.message}`).to.equal("fulfilled");
+            expect(logins()).to.equal(1);
+        });
+    });
+
     describe("token expiry", () => {
         it("logs in again once on 1106 mid-run and repeats the call", async () => {
             const c = client(emulator());

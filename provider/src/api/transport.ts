@@ -261,9 +261,11 @@ export class Transport {
         const cached = cache.get(this.cacheKey);
         // One login in flight per server: a fresh login asked for while one runs shares it.
         if (cached && (!fresh || loginsInFlight().has(cached))) return cached;
-        const pending = this.call<{ token: string }>("POST", "/login", { password: this.password }, "none").then((d) => {
-            this.addSecrets(d.token);
-            return d.token;
+        // Shared by every client of the server, so never bound by this client's deadline: a deploy
+        // whose time runs out must not fail the other apps' calls. Each caller waits within its own.
+        const pending = this.callRaw<{ token: string }>("POST", "/login", { password: this.password }, "none", undefined).then(({ data }) => {
+            this.addSecrets(data.token);
+            return data.token;
         });
         cache.set(this.cacheKey, pending);
         loginsInFlight().add(pending);
@@ -294,16 +296,16 @@ export class Transport {
      * (parallel calls with short-lived tokens can each see the shared token expire once).
      */
     async call<T>(method: string, path: string, body?: unknown, auth: Auth = "session"): Promise<T> {
-        return (await this.callRaw<T>(method, path, body, auth)).data;
+        return (await this.callRaw<T>(method, path, body, auth, this.deadline)).data;
     }
 
-    private async callRaw<T>(method: string, path: string, body: unknown, auth: Auth): Promise<{ data: T; envelope: Envelope; uncertain: boolean }> {
-        let sessionToken = auth === "session" ? await this.token() : undefined;
-        let result = await this.send(method, path, body, auth, sessionToken);
+    private async callRaw<T>(method: string, path: string, body: unknown, auth: Auth, deadline: Deadline | undefined): Promise<{ data: T; envelope: Envelope; uncertain: boolean }> {
+        let sessionToken = auth === "session" ? await this.within(deadline, `${method} ${path}`, this.token()) : undefined;
+        let result = await this.send(method, path, body, auth, sessionToken, deadline);
         for (let relogin = 1; result.envelope.status === STATUS.TOKEN_INVALID && auth === "session" && relogin <= RELOGINS; relogin++) {
             this.log(`${method} ${path}: session token rejected (1106), logging in again (${relogin}/${RELOGINS})`);
-            sessionToken = await this.renewToken(sessionToken);
-            const again = await this.send(method, path, body, auth, sessionToken);
+            sessionToken = await this.within(deadline, `${method} ${path}`, this.renewToken(sessionToken));
+            const again = await this.send(method, path, body, auth, sessionToken, deadline);
             result = { envelope: again.envelope, uncertain: result.uncertain || again.uncertain };
         }
         const { status, description } = result.envelope;
@@ -313,8 +315,22 @@ export class Transport {
         return { data: (result.envelope.data ?? {}) as T, envelope: result.envelope, uncertain: result.uncertain };
     }
 
-    /** Sends with retries on transient failures; returns the envelope whatever its status. */
-    private async send(method: string, path: string, body: unknown, auth: Auth, sessionToken: string | undefined): Promise<SendResult> {
+    /** `login` (a shared login), or the caller's deadline error once `deadline` passes first. */
+    private async within(deadline: Deadline | undefined, operation: string, login: Promise<string>): Promise<string> {
+        if (!deadline) return login;
+        let timer: NodeJS.Timeout | undefined;
+        const expired = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new CapRoverError(operation, 0, this.redact(new DeadlineError(deadline, "POST /login: no session yet").message), false)), Math.max(0, deadline.at - Date.now()));
+        });
+        try {
+            return await Promise.race([login, expired]);
+        } finally {
+            clearTimeout(timer);
+        }
+    }
+
+    /** Sends with retries on transient failures, all within `deadline`; returns the envelope whatever its status. */
+    private async send(method: string, path: string, body: unknown, auth: Auth, sessionToken: string | undefined, deadline: Deadline | undefined): Promise<SendResult> {
         const url = new URL(this.base.href + path);
         const headers: Record<string, string> = { "x-namespace": "captain", accept: "application/json" };
         if (sessionToken) headers["x-captain-auth"] = sessionToken;
@@ -326,8 +342,8 @@ export class Transport {
         let busyWaitedMs = 0;
         let last: string | undefined;
         for (;;) {
-            const left = this.deadline ? this.deadline.at - Date.now() : Infinity;
-            if (left <= 0) throw new CapRoverError(`${method} ${path}`, 0, this.redact(new DeadlineError(this.deadline!, last).message), uncertain);
+            const left = deadline ? deadline.at - Date.now() : Infinity;
+            if (left <= 0) throw new CapRoverError(`${method} ${path}`, 0, this.redact(new DeadlineError(deadline!, last).message), uncertain);
             try {
                 const answer = await httpRequest(url, { method, headers, body: payload, timeoutMs: Math.max(1, Math.min(this.timeoutMs, left)) });
                 if (answer.httpStatus >= 500) throw new TransportError(`HTTP ${answer.httpStatus}`, true, true);
@@ -339,7 +355,7 @@ export class Transport {
                 return { envelope: this.parse(method, path, answer.text, uncertain), uncertain };
             } catch (e) {
                 if (e instanceof Error) last = `${method} ${path}: ${e.message}`;
-                const fits = (delay: number) => !this.deadline || Date.now() + delay < this.deadline.at;
+                const fits = (delay: number) => !deadline || Date.now() + delay < deadline.at;
                 if (e instanceof TransportError && e.busy) {
                     const delay = Math.round((this.retry.lockPollMs ?? this.retry.baseMs) * (0.5 + Math.random()));
                     if (busyWaitedMs + delay <= (this.retry.lockWaitMs ?? 0) && fits(delay)) {
@@ -358,7 +374,7 @@ export class Transport {
                 }
                 uncertain = uncertain || e.uncertain;
                 const delay = backoffDelay(this.retry, attempt);
-                if (!fits(delay)) throw new CapRoverError(`${method} ${path}`, 0, this.redact(new DeadlineError(this.deadline!, last).message), uncertain);
+                if (!fits(delay)) throw new CapRoverError(`${method} ${path}`, 0, this.redact(new DeadlineError(deadline!, last).message), uncertain);
                 this.log(`${method} ${path}: ${e.message}; retry ${attempt}/${this.retry.attempts - 1} in ${delay} ms`);
                 attempt++;
                 await sleep(delay);

@@ -102,7 +102,7 @@ export function checkApp(inputs: AppInputs, known: (v: unknown) => boolean): { p
     if (known(inputs.healthPath) && inputs.healthPath !== undefined && !inputs.healthPath.startsWith("/")) fail("healthPath", `${JSON.stringify(inputs.healthPath)} must start with /`);
     if (known(inputs.releaseEnvVar) && inputs.releaseEnvVar) {
         if (!ENV_NAME.test(inputs.releaseEnvVar)) fail("releaseEnvVar", `${JSON.stringify(inputs.releaseEnvVar)} is not an environment variable name`);
-        else if (known(inputs.envVars) && inputs.releaseEnvVar in (inputs.envVars ?? {})) fail("releaseEnvVar", `${inputs.releaseEnvVar} is also in envVars; the provider sets it to the image's digest, leave it out of envVars`);
+        else if (known(inputs.envVars) && Object.hasOwn(inputs.envVars ?? {}, inputs.releaseEnvVar)) fail("releaseEnvVar", `${inputs.releaseEnvVar} is also in envVars; the provider sets it to the image's digest, leave it out of envVars`);
     }
     if (known(inputs.deployTimeoutMs) && !(inputs.deployTimeoutMs > 0)) fail("deployTimeoutMs", "must be a positive number of milliseconds");
     return failures;
