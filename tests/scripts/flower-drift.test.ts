@@ -18,9 +18,9 @@ import { FLOWER_WORKFLOW_PATH } from "../../scripts/infra-workflow/flower";
 import { infraWorkflows } from "../../scripts/infra-workflow/write";
 import { Context, runsIf } from "../support/expressions";
 import { profileOverrides } from "../support/github";
-import { Registered, diffResources, referencedStacks, resolve, runProgram } from "../support/mocks";
+import { Registered, diffResources, referencedStacks, resolve, runProgram, shortUrn } from "../support/mocks";
 import { applyConfigSets, pulumiStub } from "../support/pulumiConfig";
-import { FLOWER_RESOURCES, devRelease, shortUrn, utcIn } from "../support/onDemand";
+import { FLOWER_RESOURCES, devRelease, utcIn } from "../support/onDemand";
 import { runStep } from "../support/shell";
 import { CI_ENV, stackRaw } from "../support/stacks";
 

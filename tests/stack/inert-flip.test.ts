@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import { RawConfig } from "../../config/reader";
 import { inactiveWarning } from "../../config/site";
-import { Registered, diffResources } from "../support/mocks";
+import { Registered, diffResources, shortUrn as short } from "../support/mocks";
 import { runSite } from "../support/site";
 import { stackConfig } from "../support/stacks";
 
@@ -18,7 +18,6 @@ const SETTINGS: RawConfig = {
 };
 
 const under = async (topology: string): Promise<Registered[]> => (await runSite("local", { ...SETTINGS, topology })).resources;
-const short = (urn: string) => urn.split("::").slice(2).join("::").replace(/^.*\$/, "");
 const input = (resources: Registered[], name: string, key: string) => resources.find((r) => r.type === "caprover:index:App" && r.name === name)!.inputs[key];
 
 describe("one-line flips with inactive settings (local stack)", () => {

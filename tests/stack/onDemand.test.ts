@@ -7,9 +7,9 @@
 import { expect } from "chai";
 import { RawConfig } from "../../config/reader";
 import { PROFILE_NAMES } from "../../config/topology";
-import { Registered, diffResources, referencedStacks, resolve } from "../support/mocks";
+import { Registered, diffResources, referencedStacks, resolve, shortUrn } from "../support/mocks";
 import { profileOverrides } from "../support/github";
-import { FLOWER_RESOURCES, devRelease, shortUrn, utcIn } from "../support/onDemand";
+import { FLOWER_RESOURCES, devRelease, utcIn } from "../support/onDemand";
 import { runSite } from "../support/site";
 
 /** Flower's resources under a profile without it: its app, image, re-tag and two environment secrets. */

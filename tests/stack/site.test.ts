@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { runSite } from "../support/site";
 import { PROD_BUILDS } from "../support/stacks";
-import { Registered, countByType, diffResources, referencedStacks, resolve } from "../support/mocks";
+import { Registered, countByType, diffResources, referencedStacks, resolve, shortUrn as short } from "../support/mocks";
 
 async function prodUnder(topology: string): Promise<Registered[]> {
     return (await runSite("prod", { topology, ...PROD_BUILDS })).resources;
@@ -90,7 +90,6 @@ describe("split to unified, the committed prod (promoting dev's images)", () => 
             await devRan("unified");
             const unified = (await runSite("prod", { topology: "unified" })).resources;
             const diff = diffResources(split, unified);
-            const short = (urn: string) => urn.split("::").slice(2).join("::").replace(/^.*\$/, "");
             expect(diff.removed.map(short).sort()).to.deep.equal([
                 "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret::celerybeat-app-name",
                 "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret::celerybeat-app-token",

@@ -144,6 +144,11 @@ function canonical(value: unknown): string {
     );
 }
 
+/** `command:local:Command::flower-retag`: a URN's own type and name. */
+export function shortUrn(urn: string): string {
+    return urn.split("::").slice(2).join("::").replace(/^.*\$/, "");
+}
+
 /** Compares two resource sets the way `pulumi preview` would: by URN, then input by input. */
 export function diffResources(before: Registered[], after: Registered[]): ResourceDiff {
     const a = new Map(before.map((r) => [r.urn, r]));

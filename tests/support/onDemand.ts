@@ -16,11 +16,6 @@ export const FLOWER_RESOURCES = [
     "site:image:ServiceImage::flower",
 ];
 
-/** `command:local:Command::flower-retag`: a URN's own type and name. */
-export function shortUrn(urn: string): string {
-    return urn.split("::").slice(2).join("::").replace(/^.*\$/, "");
-}
-
 /**
  * Dev's release when it runs `profile` (what prod's promotion requires) and also builds split's
  * images, Flower's among them, for prod to open on demand (dev's site:releaseProfiles opt-out).
