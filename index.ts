@@ -1,3 +1,5 @@
+// First: what the program loads of @pulumi/pulumi (stack/lean.ts).
+import "./stack/lean";
 import { loadSiteConfig } from "./config/stack";
 import { siteProgram } from "./stack/site";
 

@@ -12,6 +12,7 @@
 # What is built, from which module (see scripts/tools/<name>/go.mod, the single source of the pins):
 #   pulumi                          github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
 #   pulumi-language-nodejs          github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs
+#                                   (into .tools/libexec; .tools/bin gets its launcher, launcher.sh)
 #   pulumi-resource-<plugin>        per plugin, see PLUGINS below
 # plus the launcher scripts of the CLI release archive (pulumi-resource-pulumi-nodejs,
 # pulumi-analyzer-policy), which run Node entry points inside @pulumi/pulumi.
@@ -141,14 +142,26 @@ pulumidir=$(dirname "$PULUMI")
 if [ "$PULUMI" != "$BIN/pulumi" ] && [ -x "$pulumidir/pulumi-language-nodejs" ]; then
   say "using the language host next to $PULUMI"
 else
+  # The host goes to libexec/; bin/ gets its launcher, which hands it the project's runtime
+  # options as flags (scripts/tools/pulumi-language-nodejs/launcher.sh says why).
   LH_VERSION=$(modversion "$WRAPPERS/pulumi-language-nodejs" github.com/pulumi/pulumi/sdk/v3)
   key="pulumi-language-nodejs $LH_VERSION $(wrapperhash "$WRAPPERS/pulumi-language-nodejs") $(go env GOVERSION)"
-  if ! stamp_ok pulumi-language-nodejs "$key" "$BIN/pulumi-language-nodejs"; then
-    gobuild pulumi-language-nodejs "$WRAPPERS/pulumi-language-nodejs" "$BIN/pulumi-language-nodejs" \
+  mkdir -p "$TOOLS/libexec"
+  # A host built before the launcher existed sat in bin/: move it rather than build it again.
+  if [ ! -e "$TOOLS/libexec/pulumi-language-nodejs" ] && [ -f "$BIN/pulumi-language-nodejs" ] && [ "$(head -c 2 "$BIN/pulumi-language-nodejs")" != '#!' ]; then
+    mv -f "$BIN/pulumi-language-nodejs" "$TOOLS/libexec/pulumi-language-nodejs"
+  fi
+  if ! stamp_ok pulumi-language-nodejs "$key" "$TOOLS/libexec/pulumi-language-nodejs"; then
+    gobuild pulumi-language-nodejs "$WRAPPERS/pulumi-language-nodejs" "$TOOLS/libexec/pulumi-language-nodejs" \
       github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs \
       "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$LH_VERSION" ||
       die "the Node.js language host could not be built (see above)"
     stamp_set pulumi-language-nodejs "$key"
+  fi
+  if ! cmp -s "$WRAPPERS/pulumi-language-nodejs/launcher.sh" "$BIN/pulumi-language-nodejs"; then
+    cp "$WRAPPERS/pulumi-language-nodejs/launcher.sh" "$BIN/pulumi-language-nodejs.tmp"
+    chmod +x "$BIN/pulumi-language-nodejs.tmp" && mv -f "$BIN/pulumi-language-nodejs.tmp" "$BIN/pulumi-language-nodejs"
+    say "wrote launcher pulumi-language-nodejs"
   fi
 fi
 

@@ -194,7 +194,7 @@ function toolsState(): string {
         file(path.join(REPO, "scripts", "ensure-tools.sh")),
         ...entries(path.join(REPO, "scripts", "tools"), 3),
         file(path.join(REPO, "node_modules", ".package-lock.json")),
-        ...["bin", "stamps", path.join("pulumi-home", "plugins")].flatMap((d) => entries(path.join(TOOLS_DIR, d), 1)),
+        ...["bin", "libexec", "stamps", path.join("pulumi-home", "plugins")].flatMap((d) => entries(path.join(TOOLS_DIR, d), 1)),
         ...env.sort(),
     ]);
 }

@@ -1,0 +1,50 @@
+/**
+ * Loads only what the program uses of @pulumi/pulumi. Its runtime module loads the closure
+ * serializer as it starts, and with it TypeScript's compiler and npm's arborist: about a third of
+ * a second on every preview and update (bench/preview.ts), for dynamic providers and serialized
+ * functions, which this program has neither of. Each of the two modules is replaced here by a
+ * stand-in that loads the real one on first use, so a caller that does serialize still gets it
+ * (tests/stack/lean.test.ts). Import this first, before anything requires "@pulumi/pulumi";
+ * policy/src/lean.ts does the same for the policy pack.
+ */
+import Module = require("module");
+
+type Exports = Record<string | symbol, unknown>;
+
+/** The modules deferred, with the functions @pulumi/pulumi's runtime copies from them as it loads. */
+const DEFERRED: Record<string, string[]> = {
+    "@pulumi/pulumi/runtime/closure/serializeClosure": ["serializeFunction", "serializeFunctionAsync"],
+    "@pulumi/pulumi/runtime/closure/codePaths": ["computeCodePaths"],
+};
+
+function defer(request: string, functions: string[]): void {
+    const file = require.resolve(request);
+    if (require.cache[file]) return;
+    let real: Exports | undefined;
+    const load = (): Exports => {
+        if (real === undefined) {
+            if (require.cache[file] === standIn) delete require.cache[file];
+            real = require(file) as Exports;
+        }
+        return real;
+    };
+    const calls: Exports = Object.fromEntries(functions.map((name) => [name, (...args: unknown[]) => (load()[name] as (...a: unknown[]) => unknown)(...args)]));
+    const standIn = new Module(file);
+    standIn.filename = file;
+    standIn.loaded = true;
+    standIn.exports = new Proxy(
+        {},
+        {
+            get: (_, key) => (key === "__esModule" ? true : Object.hasOwn(calls, key) ? calls[key] : load()[key]),
+            has: (_, key) => key in load(),
+            ownKeys: () => Reflect.ownKeys(load()),
+            getOwnPropertyDescriptor: (_, key) => {
+                const d = Object.getOwnPropertyDescriptor(load(), key);
+                return d && { ...d, configurable: true };
+            },
+        },
+    );
+    require.cache[file] = standIn;
+}
+
+for (const [request, functions] of Object.entries(DEFERRED)) defer(request, functions);

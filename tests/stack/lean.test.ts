@@ -1,0 +1,40 @@
+/**
+ * stack/lean.ts: the program starts without @pulumi/pulumi's closure serializer (TypeScript's
+ * compiler, npm's arborist), and a caller that does serialize a function still gets the real one.
+ * Each case runs in a fresh Node process: this one has loaded @pulumi/pulumi long ago.
+ */
+import { expect } from "chai";
+import { execFileSync } from "child_process";
+import * as path from "path";
+
+const REPO = path.resolve(__dirname, "../..");
+
+/** What the deferred modules load (the stand-ins themselves sit in require.cache under their names). */
+const DEFERRED = /node_modules\/(@pulumi\/pulumi\/runtime\/closure\/(createClosure|parseFunction)\.js|@npmcli\/arborist\/)/;
+
+/** Runs `body` after requiring @pulumi/pulumi (after stack/lean when `lean`); returns what it prints as JSON. */
+function inFreshProcess(lean: boolean, body: string): unknown {
+    const script = `
+        ${lean ? 'require("./stack/lean");' : ""}
+        const pulumi = require("@pulumi/pulumi");
+        const loaded = () => Object.keys(require.cache).filter((f) => ${DEFERRED}.test(f)).length;
+        (async () => { ${body} })().then((r) => process.stdout.write(JSON.stringify(r)), (e) => { console.error(e); process.exit(1); });`;
+    return JSON.parse(execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], { cwd: REPO, encoding: "utf8" }));
+}
+
+describe("stack/lean: the program loads only what it uses of @pulumi/pulumi", function () {
+    this.timeout(60_000);
+
+    it("leaves the closure serializer unloaded, where @pulumi/pulumi alone loads it", () => {
+        expect(inFreshProcess(false, "return loaded();")).to.be.above(0);
+        expect(inFreshProcess(true, "return loaded();")).to.equal(0);
+    });
+
+    it("still serializes a function on demand, with the real serializer", () => {
+        const r = inFreshProcess(true, "const before = loaded(); const f = await pulumi.runtime.serializeFunction(() => 6 * 7); return { before, after: loaded(), text: f.text, codePaths: typeof pulumi.runtime.computeCodePaths };") as Record<string, unknown>;
+        expect(r.before).to.equal(0);
+        expect(r.after).to.be.above(0);
+        expect(r.text).to.contain("6 * 7");
+        expect(r.codePaths).to.equal("function");
+    });
+});
