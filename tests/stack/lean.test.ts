@@ -13,13 +13,13 @@ const REPO = path.resolve(__dirname, "../..");
 const DEFERRED = /node_modules\/(@pulumi\/pulumi\/runtime\/closure\/(createClosure|parseFunction)\.js|@npmcli\/arborist\/)/;
 
 /** Runs `body` after requiring @pulumi/pulumi (after stack/lean when `lean`); returns what it prints as JSON. */
-function inFreshProcess(lean: boolean, body: string): unknown {
+function inFreshProcess(lean: boolean, body: string, env: NodeJS.ProcessEnv = {}): unknown {
     const script = `
         ${lean ? 'require("./stack/lean");' : ""}
         const pulumi = require("@pulumi/pulumi");
         const loaded = () => Object.keys(require.cache).filter((f) => ${DEFERRED}.test(f)).length;
         (async () => { ${body} })().then((r) => process.stdout.write(JSON.stringify(r)), (e) => { console.error(e); process.exit(1); });`;
-    return JSON.parse(execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], { cwd: REPO, encoding: "utf8" }));
+    return JSON.parse(execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], { cwd: REPO, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PULUMI_NODEJS_TYPESCRIPT: "", ...env } }));
 }
 
 describe("stack/lean: the program loads only what it uses of @pulumi/pulumi", function () {
@@ -36,5 +36,12 @@ describe("stack/lean: the program loads only what it uses of @pulumi/pulumi", fu
         expect(r.after).to.be.above(0);
         expect(r.text).to.contain("6 * 7");
         expect(r.codePaths).to.equal("function");
+    });
+
+    it("formats stack traces as V8 does (no source map to read), except under ts-node, where they point at TypeScript lines", () => {
+        const formatter = "return typeof Error.prepareStackTrace;";
+        expect(inFreshProcess(false, formatter)).to.equal("function");
+        expect(inFreshProcess(true, formatter)).to.equal("undefined");
+        expect(inFreshProcess(true, formatter, { PULUMI_NODEJS_TYPESCRIPT: "true" })).to.equal("function");
     });
 });
