@@ -681,7 +681,7 @@ export class CapRoverEmulator {
         };
         for (const c of app.containers) {
             line(c.startedAt, `emulated task ${c.id} of ${appName} starting ${c.image}`);
-            if (now < c.readyAt || this.options.silentImages.includes(c.image)) continue;
+            if (now < c.readyAt || c.image === PLACEHOLDER_IMAGE || this.options.silentImages.includes(c.image)) continue;
             if (this.options.unhealthyImages.includes(c.image)) {
                 line(c.readyAt, "Traceback (most recent call last):", 2);
                 line(c.readyAt, "ImportError: emulated start-up failure; the task exits", 2);
@@ -697,7 +697,8 @@ export class CapRoverEmulator {
     /** Starts a new task of the app's service (a deploy, or a definition change restarting the image). */
     private startTask(app: EmulatedApp, image: string, startMs: number): void {
         const now = Date.now();
-        const release = app.def.envVars.find((e) => e.key === this.options.releaseEnvVar)?.value || undefined;
+        // CapRover's placeholder is a static page: it neither reports a release nor logs a ready line.
+        const release = image === PLACEHOLDER_IMAGE ? undefined : app.def.envVars.find((e) => e.key === this.options.releaseEnvVar)?.value || undefined;
         app.containers.push({ id: crypto.randomBytes(6).toString("hex"), image, release, startedAt: now, readyAt: now + startMs });
         if (app.containers.length > CONTAINER_HISTORY) app.containers.shift();
     }
@@ -795,6 +796,7 @@ export class CapRoverEmulator {
             this.note(req.method ?? "GET", `app ${appName}${req.url ?? ""}`, "none", "no answer (silent image)");
             return;
         }
+        if (running.image === PLACEHOLDER_IMAGE) return answer(200, "<!DOCTYPE html><title>CapRover placeholder</title><p>Your app is deployed, waiting for an image.</p>\n", { "content-type": "text/html" });
         // The stand-in app's health view: its release when it has one (app/config/health.py).
         if (running.release) return answer(200, JSON.stringify({ status: "ok", release: running.release }), { "content-type": "application/json" });
         return answer(200, `ok ${running.image}\n`);

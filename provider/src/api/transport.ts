@@ -23,9 +23,16 @@ export interface RetryPolicy {
      * deploys meet the lock often.
      */
     lockWaitMs?: number;
-    /** Pause between tries while the lock is taken, in ms (flat, with jitter: the lock is held for one change only). */
+    /**
+     * Longest pause between tries while the lock is taken, in ms. The pauses start at
+     * LOCK_FIRST_PAUSE_MS and grow to this (rampingPause): the lock is held for one change only,
+     * often a few tens of ms, so a flat pause would mostly wait on a free lock.
+     */
     lockPollMs?: number;
 }
+
+/** First pause while CapRover's namespace lock is taken, in ms (about one quick change). */
+export const LOCK_FIRST_PAUSE_MS = 50;
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseMs: 500, maxMs: 8000, lockWaitMs: 120_000, lockPollMs: 250 };
 
@@ -111,6 +118,15 @@ export function sleep(ms: number): Promise<void> {
     return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * The pause before try number `n` + 1 of something that is being waited for (a build, a lock, a
+ * health answer): `firstMs`, growing by half each time up to `maxMs`. What ends soon is seen soon,
+ * and what takes long is seen at most `maxMs` late.
+ */
+export function rampingPause(firstMs: number, maxMs: number, n: number): number {
+    return Math.min(maxMs, firstMs * 1.5 ** Math.max(0, n - 1));
+}
+
 /** Backoff before retry number `retry` (1-based), with ±25 % jitter so parallel clients spread out. */
 export function backoffDelay(policy: RetryPolicy, retry: number): number {
     const base = Math.min(policy.maxMs, policy.baseMs * 2 ** (retry - 1));
@@ -156,6 +172,13 @@ function tokenCache(): Map<string, Promise<string>> {
         g[key] = cache;
     }
     return cache;
+}
+
+/** Per server, the end of this process's queue of changes (see `Transport.takeTurn`). */
+function changeQueues(): Map<string, Promise<void>> {
+    const key = Symbol.for("site.caprover.changeQueues");
+    const g = globalThis as unknown as Record<symbol, Map<string, Promise<void>> | undefined>;
+    return (g[key] ??= new Map());
 }
 
 /** Forgets every cached login token (tests; a rotated password). */
@@ -219,6 +242,8 @@ export class Transport {
     private readonly logLine: (line: string) => void;
     private readonly secrets: Set<string>;
     private readonly cacheKey: string;
+    /** The server's API, without the password: what this process's changes queue on. */
+    private readonly serverKey: string;
     /** Host of the dashboard, for messages (never carries credentials). */
     public readonly server: string;
     /** When set, bounds every request, retry and lock wait (see `Deadline`). */
@@ -233,7 +258,8 @@ export class Transport {
         this.logLine = options.log ?? (() => undefined);
         this.secrets = new Set([options.password, ...(options.secrets ?? [])].filter((s) => s && s.length >= 3));
         // The password is hashed into the key so a rotated password never reuses an old session.
-        this.cacheKey = `${this.base.origin}${this.base.pathname}#${crypto.createHash("sha256").update(options.password).digest("hex")}`;
+        this.serverKey = `${this.base.origin}${this.base.pathname}`;
+        this.cacheKey = `${this.serverKey}#${crypto.createHash("sha256").update(options.password).digest("hex")}`;
     }
 
     /** Adds values that must never appear in a message (deploy tokens, env values). */
@@ -316,21 +342,59 @@ export class Transport {
     }
 
     /** `login` (a shared login), or the caller's deadline error once `deadline` passes first. */
-    private async within(deadline: Deadline | undefined, operation: string, login: Promise<string>): Promise<string> {
-        if (!deadline) return login;
+    private async within<T>(deadline: Deadline | undefined, operation: string, pending: Promise<T>, last = "POST /login: no session yet"): Promise<T> {
+        if (!deadline) return pending;
         let timer: NodeJS.Timeout | undefined;
         const expired = new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new CapRoverError(operation, 0, this.redact(new DeadlineError(deadline, "POST /login: no session yet").message), false)), Math.max(0, deadline.at - Date.now()));
+            timer = setTimeout(() => reject(new CapRoverError(operation, 0, this.redact(new DeadlineError(deadline, last).message), false)), Math.max(0, deadline.at - Date.now()));
         });
         try {
-            return await Promise.race([login, expired]);
+            return await Promise.race([pending, expired]);
         } finally {
             clearTimeout(timer);
         }
     }
 
-    /** Sends with retries on transient failures, all within `deadline`; returns the envelope whatever its status. */
+    /**
+     * Waits until this process's earlier changes to the server are answered; returns the call that
+     * lets the next one go. CapRover runs one change at a time (its namespace lock answers the
+     * others HTTP 429), so the parallel app operations of one run take turns here, back to back,
+     * instead of polling the lock and leaving it idle between polls. Other clients of the server
+     * still meet the lock, and the 429 handling in `send` waits them out.
+     */
+    private async takeTurn(deadline: Deadline | undefined, operation: string): Promise<() => void> {
+        const queues = changeQueues();
+        const earlier = queues.get(this.serverKey) ?? Promise.resolve();
+        let done!: () => void;
+        const mine = new Promise<void>((resolve) => (done = resolve));
+        const end = earlier.then(() => mine);
+        queues.set(this.serverKey, end);
+        const release = () => {
+            done();
+            if (queues.get(this.serverKey) === end) queues.delete(this.serverKey);
+        };
+        try {
+            await this.within(deadline, operation, earlier, `${operation}: waiting for this run's other changes to the server`);
+        } catch (e) {
+            release();
+            throw e;
+        }
+        return release;
+    }
+
+    /** Sends one call, a change (any POST but the login) in its turn (`takeTurn`). */
     private async send(method: string, path: string, body: unknown, auth: Auth, sessionToken: string | undefined, deadline: Deadline | undefined): Promise<SendResult> {
+        if (method !== "POST" || path === "/login") return this.sendNow(method, path, body, auth, sessionToken, deadline);
+        const release = await this.takeTurn(deadline, `${method} ${path}`);
+        try {
+            return await this.sendNow(method, path, body, auth, sessionToken, deadline);
+        } finally {
+            release();
+        }
+    }
+
+    /** Sends with retries on transient failures, all within `deadline`; returns the envelope whatever its status. */
+    private async sendNow(method: string, path: string, body: unknown, auth: Auth, sessionToken: string | undefined, deadline: Deadline | undefined): Promise<SendResult> {
         const url = new URL(this.base.href + path);
         const headers: Record<string, string> = { "x-namespace": "captain", accept: "application/json" };
         if (sessionToken) headers["x-captain-auth"] = sessionToken;
@@ -340,6 +404,7 @@ export class Transport {
         let uncertain = false;
         let attempt = 1;
         let busyWaitedMs = 0;
+        let busyTries = 0;
         let last: string | undefined;
         for (;;) {
             const left = deadline ? deadline.at - Date.now() : Infinity;
@@ -357,7 +422,9 @@ export class Transport {
                 if (e instanceof Error) last = `${method} ${path}: ${e.message}`;
                 const fits = (delay: number) => !deadline || Date.now() + delay < deadline.at;
                 if (e instanceof TransportError && e.busy) {
-                    const delay = Math.round((this.retry.lockPollMs ?? this.retry.baseMs) * (0.5 + Math.random()));
+                    const longest = this.retry.lockPollMs ?? this.retry.baseMs;
+                    // ±25 % jitter, so parallel clients do not retry in step.
+                    const delay = Math.round(rampingPause(Math.min(LOCK_FIRST_PAUSE_MS, longest), longest, ++busyTries) * (0.75 + Math.random() * 0.5));
                     if (busyWaitedMs + delay <= (this.retry.lockWaitMs ?? 0) && fits(delay)) {
                         busyWaitedMs += delay;
                         this.log(`${method} ${path}: ${e.message}; waiting ${delay} ms`);

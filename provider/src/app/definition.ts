@@ -158,12 +158,12 @@ export function ownedBy(app: AppDefinition, marker: string): boolean {
 
 /** True if an app was registered and never configured or deployed (what a run killed right after register leaves). */
 export function pristine(app: AppDefinition): boolean {
-    return !deployedImageOf(app) && !app.description && (app.envVars ?? []).length === 0 && !(app.tags ?? []).length;
+    return !siteImage(app) && !app.description && (app.envVars ?? []).length === 0 && !(app.tags ?? []).length;
 }
 
-function deployedImageOf(app: AppDefinition): string | undefined {
+/** The image the app runs, unless it is the placeholder CapRover deploys into every new app (then no version of the site ran there yet). */
+export function siteImage(app: AppDefinition): string | undefined {
     const image = deployedImage(app);
-    // CapRover deploys a placeholder into every new app.
     return image && !/placeholder/.test(image) ? image : undefined;
 }
 

@@ -7,17 +7,23 @@
  * A failed build, gate or deadline throws with what CapRover said and what was awaited.
  */
 import { CapRoverClient, Connection, deployedImage, latestVersion, logTail } from "../api/client";
-import { probe, sleep } from "../api/transport";
+import { probe, rampingPause, sleep } from "../api/transport";
 import type { AppDefinition, BuildStatus } from "../api/types";
-import { AppInputs, appUrl, releaseOf, releaseOnServer } from "./definition";
+import { AppInputs, appUrl, releaseOf, releaseOnServer, siteImage } from "./definition";
 
 /**
- * Default interval between build-state polls, in ms: a deploy is seen done at most this long after
- * CapRover reports it (one poll is a cheap GET).
+ * Longest interval between build-state polls, in ms: a deploy is seen done at most this long after
+ * CapRover reports it (one poll is a cheap GET). The polls start POLL_FIRST_MS apart and ramp up to
+ * it (rampingPause), so a quick deploy is seen within tens of ms.
  */
 export const POLL_MS = 250;
-/** Longest pause before a failed health probe or readiness check is tried again, in ms. */
+export const POLL_FIRST_MS = 50;
+/** Longest pause before a failed health probe or readiness check is tried again, in ms; the first is RETRY_CHECK_FIRST_MS. */
 export const RETRY_CHECK_MS = 500;
+export const RETRY_CHECK_FIRST_MS = 100;
+
+/** The pause before check number `n` + 1 of the new release (health answer or ready line), within `deadline`. */
+const checkPause = (n: number, deadline: number) => Math.min(rampingPause(RETRY_CHECK_FIRST_MS, RETRY_CHECK_MS, n), Math.max(0, deadline - Date.now()));
 
 /** A deploy that did not end well: what was awaited, CapRover's build log tail, whether the old version still serves. */
 export class DeployError extends Error {
@@ -29,7 +35,11 @@ export class DeployError extends Error {
 
 /** What the app resource supplies around the deploy. */
 export interface DeploySteps {
-    /** Writes the release variable once the new image runs (a definition update: CapRover restarts the image with it). */
+    /**
+     * Writes the release variable once the new image runs (a definition update: CapRover restarts
+     * the image with it). None on a first deploy: the definition carries the release from the start,
+     * as no old container is there to claim it.
+     */
     publishRelease?: () => Promise<void>;
     /** A warning for the user (a gate that can only check less than asked). */
     warn: (line: string) => void;
@@ -58,7 +68,7 @@ export async function deploy(client: CapRoverClient, connection: Connection, inp
         awaiting(`CapRover to restart ${inputs.appName} with ${inputs.releaseEnvVar}=${release}`);
         await steps.publishRelease?.();
         if (earlier) await waitReady(client, inputs, deadline, release, earlier, awaiting);
-        else await waitHealthy(client, connection, inputs, deadline, status, release, steps, awaiting, releaseOnServer(before, inputs.releaseEnvVar) !== undefined);
+        else await waitHealthy(client, connection, inputs, deadline, status, release, steps, awaiting, !!steps.publishRelease && releaseOnServer(before, inputs.releaseEnvVar) !== undefined);
     } finally {
         client.deadline = undefined;
     }
@@ -75,13 +85,12 @@ async function deployAndWait(
 ): Promise<BuildStatus> {
     const pollMs = connection.pollMs ?? POLL_MS;
     const previousVersion = latestVersion(before);
-    // CapRover puts a placeholder into every new app: that is no previous version of the site.
-    const hadVersion = !/placeholder/.test(deployedImage(before) ?? "placeholder");
+    const hadVersion = siteImage(before) !== undefined;
     client.log(`deploy ${inputs.image} to ${inputs.appName}`);
     await client.deployImage(inputs.appName, inputs.image);
     awaiting(`CapRover to report ${inputs.image} running on ${inputs.appName}`);
     let sawBuilding = false;
-    for (;;) {
+    for (let polls = 1; ; polls++) {
         const status = await client.buildStatus(inputs.appName);
         sawBuilding = sawBuilding || status.isAppBuilding;
         if (!status.isAppBuilding) {
@@ -94,7 +103,7 @@ async function deployAndWait(
         }
         const left = deadline - Date.now();
         if (left <= 0) throw failure(client, inputs, `CapRover did not report ${inputs.image} running within the deploy timeout of ${inputs.deployTimeoutMs} ms`, status);
-        await sleep(Math.min(pollMs, left));
+        await sleep(Math.min(rampingPause(Math.min(POLL_FIRST_MS, pollMs), pollMs, polls), left));
     }
 }
 
@@ -120,7 +129,7 @@ async function waitHealthy(
     const { rootDomain } = await client.listApps();
     const url = appUrl(connection.url, inputs.appName, rootDomain) + inputs.healthPath;
     let last = "no answer yet";
-    for (;;) {
+    for (let probes = 1; ; probes++) {
         const left = deadline - Date.now();
         if (left <= 0) {
             // Only answers without a release, the whole deploy timeout long: the app cannot report it.
@@ -148,7 +157,7 @@ async function waitHealthy(
             // A probe the deadline cut short says nothing new: the answer before it stays the last.
             last = "status" in answer ? `HTTP ${answer.status}` : answer.error;
         }
-        await sleep(Math.min(RETRY_CHECK_MS, Math.max(0, deadline - Date.now())));
+        await sleep(checkPause(probes, deadline));
     }
 }
 
@@ -177,7 +186,7 @@ async function waitReady(client: CapRoverClient, inputs: AppInputs, deadline: nu
     const marker = readyLine(inputs.releaseEnvVar, release);
     awaiting(`the log line "${marker}"`);
     let tail: string[] = [];
-    for (;;) {
+    for (let checks = 1; ; checks++) {
         if (Date.now() >= deadline) {
             const shown = tail.length ? `\nlast lines of its logs:\n  ${tail.join("\n  ")}` : "";
             throw new DeployError(
@@ -200,7 +209,7 @@ async function waitReady(client: CapRoverClient, inputs: AppInputs, deadline: nu
             return;
         }
         tail = lines.slice(-5);
-        await sleep(Math.min(RETRY_CHECK_MS, Math.max(0, deadline - Date.now())));
+        await sleep(checkPause(checks, deadline));
     }
 }
 

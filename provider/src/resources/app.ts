@@ -28,6 +28,7 @@ import {
     releaseOf,
     releaseOnServer,
     replacingInputs,
+    siteImage,
     withDefaults,
     withRelease,
 } from "../app/definition";
@@ -165,7 +166,9 @@ async function mustGet(client: CapRoverClient, appName: string): Promise<AppDefi
 /**
  * Brings the app to the inputs: the definition, then (`redeploy`) the deploy and its gate. The
  * release variable names the new image only once that image runs: until then the definition keeps
- * the server's value, so an old container restarted by a definition change never reports it.
+ * the server's value, so an old container restarted by a definition change never reports it. A
+ * first deploy (only CapRover's placeholder ran there) has no old container: its definition names
+ * the release at once, one change and one restart fewer.
  */
 async function converge(client: CapRoverClient, ctx: Context, current: AppDefinition, inputs: AppInputs, marker: string, redeploy: boolean): Promise<void> {
     const release = releaseOf(inputs.image);
@@ -173,12 +176,15 @@ async function converge(client: CapRoverClient, ctx: Context, current: AppDefini
         await applyDefinition(client, current, withRelease(inputs, release), marker);
         return;
     }
-    const before = await applyDefinition(client, current, withRelease(inputs, releaseOnServer(current, inputs.releaseEnvVar)), marker);
+    const first = siteImage(current) === undefined;
+    const before = await applyDefinition(client, current, withRelease(inputs, first ? release : releaseOnServer(current, inputs.releaseEnvVar)), marker);
     await deploy(client, ctx.connection, inputs, before, {
         warn: ctx.warn,
-        publishRelease: async () => {
-            await applyDefinition(client, await mustGet(client, inputs.appName), withRelease(inputs, release), marker);
-        },
+        publishRelease: first
+            ? undefined
+            : async () => {
+                  await applyDefinition(client, await mustGet(client, inputs.appName), withRelease(inputs, release), marker);
+              },
     });
 }
 
