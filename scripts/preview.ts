@@ -16,7 +16,6 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { parse } from "yaml";
 import { POLICY_PACK, REPO, Workspace, ensureTools, run, unavailablePlugins } from "./engine/driver";
 
 /** Dev-only passphrase, documented in the README: local previews hold no real secret. */
@@ -57,7 +56,9 @@ async function main(argv: string[]): Promise<number> {
     const announce = (s: string) => () => process.stderr.write(`npm run preview: creating stack ${s} in ${state} (passphrase secrets provider)\n`);
     // A stack that promotes from another reads it through a StackReference: it must exist (a preview
     // of a never-deployed source shows the promoted images unknown).
-    const source = (parse(fs.readFileSync(stackFile, "utf8")) as { config?: Record<string, unknown> }).config?.["site:promoteFrom"];
+    const text = fs.readFileSync(stackFile, "utf8");
+    // Parsed only when it can promote: YAML's loading is a good part of this script's own time.
+    const source = text.includes("site:promoteFrom") ? ((require("yaml") as typeof import("yaml")).parse(text) as { config?: Record<string, unknown> }).config?.["site:promoteFrom"] : undefined;
     if (typeof source === "string" && fs.existsSync(path.join(REPO, `Pulumi.${source}.yaml`))) await ws.ensureStack(source, announce(source));
     await ws.ensureStack(stack, announce(stack));
     // The policy pack (policy/) judges the plan; its results print under "Policies:".

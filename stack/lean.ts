@@ -17,10 +17,15 @@ import Module = require("module");
 
 type Exports = Record<string | symbol, unknown>;
 
-/** The modules deferred, with the functions @pulumi/pulumi's runtime copies from them as it loads. */
+/**
+ * The modules deferred, with the functions @pulumi/pulumi copies from them as it loads. The
+ * Automation API (a program driving the CLI, with its process and server modules) is another the
+ * program never uses; the main module only keeps a reference to it.
+ */
 const DEFERRED: Record<string, string[]> = {
     "@pulumi/pulumi/runtime/closure/serializeClosure": ["serializeFunction", "serializeFunctionAsync"],
     "@pulumi/pulumi/runtime/closure/codePaths": ["computeCodePaths"],
+    "@pulumi/pulumi/automation": [],
 };
 
 function defer(request: string, functions: string[]): void {

@@ -4,9 +4,9 @@
  * worker ... --beat ...`): the pack recognises Celery's subcommands and the web servers there, not
  * service or app names, so a renamed service is judged by what it runs.
  */
-import { parse } from "yaml";
 import type { SiteResource } from "./resources";
 import { UNKNOWN, reveal } from "./wire";
+import { parseYaml } from "./yaml";
 
 /** What the app's process runs. */
 export interface Runs {
@@ -77,7 +77,7 @@ export function readOverride(value: unknown): Override | typeof UNKNOWN {
     if (typeof value !== "string") return { empty: false, problem: "is not a string" };
     let spec: unknown;
     try {
-        spec = parse(value);
+        spec = parseYaml(value);
     } catch {
         return { empty: false, problem: "is neither JSON nor YAML" };
     }

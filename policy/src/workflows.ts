@@ -3,9 +3,9 @@
  * `.github/workflows/`), parsed from the content the program sends: what they permit, which actions
  * they use, and what the container cleanup keeps.
  */
-import { parse } from "yaml";
 import { SiteResource, TYPES } from "./resources";
 import { UNKNOWN, reveal } from "./wire";
+import { parseYaml } from "./yaml";
 
 interface Step {
     uses?: unknown;
@@ -39,7 +39,7 @@ export function workflowFile(resource: SiteResource): WorkflowFile | undefined {
     if (inputs.content === UNKNOWN) return undefined;
     if (typeof inputs.content !== "string") return { urn: resource.urn, path: inputs.file, problem: "has no content" };
     try {
-        const doc = parse(inputs.content) as unknown;
+        const doc = parseYaml(inputs.content) as unknown;
         if (typeof doc !== "object" || doc === null || Array.isArray(doc)) return { urn: resource.urn, path: inputs.file, problem: "is not a YAML mapping" };
         return { urn: resource.urn, path: inputs.file, doc: doc as WorkflowDoc };
     } catch (e) {

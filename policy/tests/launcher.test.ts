@@ -61,9 +61,11 @@ describe("the shipped pack (launcher, compiled)", function () {
         expect(Date.now() < deadline, "the pack exited within 5 s of its engine").to.equal(true);
     });
 
-    it("keeps @pulumi/pulumi's main module to its asset classes (about 0.3 s less per preview)", async () => {
-        // The pack's entry, then what @pulumi/pulumi's main module holds (exit before the server answers).
-        const probe = 'require("./bin/index.js"); console.log(Object.keys(require("@pulumi/pulumi")).join(",")); process.exit(0)';
+    it("keeps @pulumi/pulumi's main module to its asset classes, and loads the SDK's runtime and YAML only to analyze", async () => {
+        // The pack's entry, then what @pulumi/pulumi's main module holds and which of the deferred
+        // modules are loaded (exit before the server answers).
+        const deferred = /node_modules\/(@pulumi\/pulumi\/runtime\/settings|yaml\/dist\/index)\.js$/;
+        const probe = `require("./bin/index.js"); console.log(Object.keys(require("@pulumi/pulumi")).join(",") + Object.keys(require.cache).filter((f) => ${deferred}.test(f)).map((f) => " " + f).join("")); process.exit(0)`;
         const out = await new Promise<string>((resolve, reject) => {
             const c = spawn(process.execPath, ["-e", probe], { cwd: path.dirname(POLICY_PACK) });
             let s = "";

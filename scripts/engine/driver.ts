@@ -13,7 +13,10 @@ import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import * as YAML from "yaml";
+import type * as Yaml from "yaml";
+
+/** YAML, loaded when first needed: a warm `npm run preview` needs none (its loading is a good part of the script's own time). */
+const YAML = (): typeof Yaml => require("yaml") as typeof Yaml;
 
 /** The nearest folder at or above `dir` holding a package.json. */
 function packageRoot(dir: string): string {
@@ -416,7 +419,7 @@ export class Workspace {
             fs.mkdirSync(home);
             fs.symlinkSync(path.join(t.PULUMI_HOME, "plugins"), path.join(home, "plugins"));
         }
-        writeIfChanged(path.join(root, "project", "Pulumi.yaml"), projectText(opts.project, opts.main ?? REPO));
+        writeProjectCopy(path.join(root, "project", "Pulumi.yaml"), opts.project, opts.main ?? REPO);
         const env = engineEnv(
             t,
             {
@@ -439,7 +442,7 @@ export class Workspace {
      * first), with that program's own Pulumi.yaml unless `project` is given: its declarations are the keys it knows.
      */
     useProgram(main: string, project?: Record<string, unknown>): void {
-        writeIfChanged(path.join(this.project, "Pulumi.yaml"), projectText(project, main));
+        writeProjectCopy(path.join(this.project, "Pulumi.yaml"), project, main);
     }
 
     /**
@@ -457,7 +460,9 @@ export class Workspace {
         const file = `Pulumi.${stack}.yaml`;
         if (fs.existsSync(path.join(REPO, file))) this.copyStackFile(file);
         // The file backend keeps one checkpoint per stack: no CLI call needed to know it exists.
-        const project = String((YAML.parse(fs.readFileSync(path.join(this.project, "Pulumi.yaml"), "utf8")) as { name: string }).name);
+        // The copy is YAML.stringify's output: a project name (letters, digits, `-`, `_`, `.`) stands unquoted on its line.
+        const project = /^name: (\S+)$/m.exec(fs.readFileSync(path.join(this.project, "Pulumi.yaml"), "utf8"))?.[1];
+        if (!project) throw new Error(`no project name in ${path.join(this.project, "Pulumi.yaml")}`);
         if (fs.existsSync(path.join(this.state, ".pulumi", "stacks", project, `${stack}.json`))) return;
         onCreate?.();
         await this.pulumi(["stack", "init", stack, "--secrets-provider", "passphrase"]);
@@ -514,17 +519,33 @@ export class Workspace {
     }
 }
 
+/** The folder whose Pulumi.yaml a project copy derives from: the program's own, else this repository's. */
+const projectSource = (main: string): string => (fs.existsSync(path.join(main, "Pulumi.yaml")) ? main : REPO);
+
+/**
+ * Writes a project copy, unless it already holds what projectText would write: the same program
+ * folder and settings, from the same Pulumi.yaml (size and time), as recorded beside the copy.
+ */
+export function writeProjectCopy(file: string, project: Record<string, unknown> | undefined, main: string): void {
+    const from = path.join(projectSource(main), "Pulumi.yaml");
+    const st = fs.statSync(from);
+    const key = JSON.stringify({ main, project, from, size: st.size, mtimeMs: st.mtimeMs });
+    if (fs.existsSync(file) && fs.existsSync(`${file}.key`) && fs.readFileSync(`${file}.key`, "utf8") === key) return;
+    writeIfChanged(file, projectText(project, main));
+    fs.writeFileSync(`${file}.key`, key);
+}
+
 /**
  * The project file of a copy: the program's own Pulumi.yaml (else this repository's, e.g. for a
  * compiled copy of the program), or `project`, with `main` set and the plugin folders made absolute
  * (they are relative to the project file; the copy lives elsewhere).
  */
 function projectText(project: Record<string, unknown> | undefined, main: string): string {
-    const from = fs.existsSync(path.join(main, "Pulumi.yaml")) ? main : REPO;
-    const p: Record<string, unknown> = { ...(project ?? (YAML.parse(fs.readFileSync(path.join(from, "Pulumi.yaml"), "utf8")) as Record<string, unknown>)), main };
+    const from = projectSource(main);
+    const p: Record<string, unknown> = { ...(project ?? (YAML().parse(fs.readFileSync(path.join(from, "Pulumi.yaml"), "utf8")) as Record<string, unknown>)), main };
     const plugins = p.plugins as { providers?: { name: string; path: string }[] } | undefined;
     if (plugins?.providers) p.plugins = { ...plugins, providers: plugins.providers.map((x) => ({ ...x, path: path.resolve(from, x.path) })) };
-    return YAML.stringify(p);
+    return YAML().stringify(p);
 }
 
 /** Writes a file only when its content differs, so an unchanged project copy keeps its timestamps. */

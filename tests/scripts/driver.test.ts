@@ -7,7 +7,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { REPO, ensureCompiled } from "../../scripts/engine/driver";
+import { REPO, ensureCompiled, writeProjectCopy } from "../../scripts/engine/driver";
 
 describe("compiled builds: compiled when a source is newer, never run stale", function () {
     this.timeout(120_000);
@@ -48,5 +48,43 @@ describe("compiled builds: compiled when a source is newer, never run stale", fu
         expect(failure).to.include("error TS2322: Type 'string' is not assignable to type 'number'");
         expect(fs.readFileSync(built, "utf8")).to.include("exports.answer = 42");
         expect(fs.statSync(built).mtimeMs).to.be.lessThan(fs.statSync(source).mtimeMs);
+    });
+});
+
+describe("project copies: written again only when what they derive from changed", () => {
+    let dir: string;
+    let copy: string;
+    let program: string;
+    const age = (file: string, seconds: number) => fs.utimesSync(file, new Date(), new Date(Date.now() + seconds * 1000));
+
+    before(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "site-copy-"));
+        program = path.join(dir, "program");
+        fs.mkdirSync(program);
+        fs.mkdirSync(path.join(dir, "project"));
+        copy = path.join(dir, "project", "Pulumi.yaml");
+        fs.writeFileSync(path.join(program, "Pulumi.yaml"), "name: demo\nruntime: nodejs\ndescription: first\nplugins:\n  providers:\n    - name: caprover\n      path: provider\n");
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("points the copy at the program and its plugin folders, and leaves an unchanged copy alone", () => {
+        writeProjectCopy(copy, undefined, program);
+        const text = fs.readFileSync(copy, "utf8");
+        expect(text).to.include(`main: ${program}`).and.include(`path: ${path.join(program, "provider")}`).and.include("description: first");
+        fs.writeFileSync(copy, `${text}# kept: nothing it derives from changed\n`);
+        writeProjectCopy(copy, undefined, program);
+        expect(fs.readFileSync(copy, "utf8")).to.include("# kept");
+    });
+
+    it("follows an edited Pulumi.yaml, other settings and another program folder", () => {
+        const source = path.join(program, "Pulumi.yaml");
+        fs.writeFileSync(source, fs.readFileSync(source, "utf8").replace("first", "second"));
+        age(source, 5);
+        writeProjectCopy(copy, undefined, program);
+        expect(fs.readFileSync(copy, "utf8")).to.include("description: second").and.not.include("# kept");
+        writeProjectCopy(copy, { name: "other", runtime: "nodejs" }, program);
+        expect(fs.readFileSync(copy, "utf8")).to.include("name: other");
+        writeProjectCopy(copy, { name: "other", runtime: "nodejs" }, REPO);
+        expect(fs.readFileSync(copy, "utf8")).to.include(`main: ${REPO}`);
     });
 });
