@@ -9,14 +9,15 @@ import * as os from "os";
 import * as path from "path";
 import { REPO, ensureCompiled, writeProjectCopy } from "../../scripts/engine/driver";
 
+/** Moves a file's modification time `seconds` from now. */
+const age = (file: string, seconds: number) => fs.utimesSync(file, new Date(), new Date(Date.now() + seconds * 1000));
+
 describe("compiled builds: compiled when a source is newer, never run stale", function () {
     this.timeout(120_000);
     let dir: string;
     let tsconfig: string;
     let source: string;
     let built: string;
-    /** Moves a file's modification time `seconds` from now. */
-    const age = (file: string, seconds: number) => fs.utimesSync(file, new Date(), new Date(Date.now() + seconds * 1000));
 
     before(() => {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "site-build-"));
@@ -55,7 +56,6 @@ describe("project copies: written again only when what they derive from changed"
     let dir: string;
     let copy: string;
     let program: string;
-    const age = (file: string, seconds: number) => fs.utimesSync(file, new Date(), new Date(Date.now() + seconds * 1000));
 
     before(() => {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "site-copy-"));
