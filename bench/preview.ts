@@ -13,7 +13,8 @@
  * unified, essential, split: 1 to 4 services), through the driver as `npm run preview` runs it; the
  * least-squares slope of the medians gives the milliseconds and resources per additional service.
  * Target: under 10 ms per service, judged on the CPU time of every process (user + system, GNU
- * time), which a loaded machine disturbs far less than the wall time.
+ * time), which a loaded machine disturbs far less than the wall time. Beside it, in the same run,
+ * the engine's floor: what a bare component resource costs in an empty program (floorWorkspace).
  *
  * Temporary file backends with the test-only passphrase; plugins this machine cannot build are
  * named in SITE_UNAVAILABLE_PLUGINS, as `npm run preview` does (the parts needing them, the GitHub
@@ -102,9 +103,41 @@ const PROFILES: { profile: string; services: number; extra?: string }[] = [
     { profile: "split", services: 4 },
 ];
 
-/** Goal 3: the preview's growth per service, over dev's stack under each profile. */
-async function goal3(o: Options, missing: string[]): Promise<void> {
+/** Bare component resources the floor program registers in its second stack. */
+const FLOOR_RESOURCES = 30;
+
+/**
+ * The engine's floor for goal 3: a JavaScript program registering `floor:count` bare component
+ * resources (nothing to check, no provider), with the same plugins and policy pack. Its stacks
+ * `none` (0) and `some` (FLOOR_RESOURCES) give what one resource costs at the least.
+ */
+async function floorWorkspace(scratch: string): Promise<Workspace> {
+    const dir = path.join(scratch, "floor");
+    fs.mkdirSync(dir);
+    fs.symlinkSync(path.join(REPO, "node_modules"), path.join(dir, "node_modules"));
+    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "floor", main: "index.js" }));
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: floor\nruntime:\n  name: nodejs\n  options:\n    typescript: false\n");
+    fs.writeFileSync(
+        path.join(dir, "index.js"),
+        [
+            'const pulumi = require("@pulumi/pulumi");',
+            "class Bare extends pulumi.ComponentResource { constructor(name) { super(\"floor:index:Bare\", name, {}, {}); this.registerOutputs({}); } }",
+            'for (let i = 0; i < (new pulumi.Config("floor").getNumber("count") ?? 0); i++) new Bare(`r${i}`);',
+            "",
+        ].join("\n"),
+    );
+    const ws = await Workspace.create({ main: dir });
+    for (const [stack, count] of [["none", 0], ["some", FLOOR_RESOURCES]] as const) {
+        await ws.pulumi(["stack", "init", stack, "--secrets-provider", "passphrase"]);
+        await ws.pulumi(["config", "set", "floor:count", String(count), "--stack", stack]);
+    }
+    return ws;
+}
+
+/** Goal 3: the preview's growth per service, over dev's stack under each profile, beside the engine's floor. */
+async function goal3(o: Options, missing: string[], scratch: string): Promise<void> {
     const ws = await Workspace.create({ env: { SITE_UNAVAILABLE_PLUGINS: missing.join(",") } });
+    const floor = await floorWorkspace(scratch);
     try {
         const dev = fs.readFileSync(path.join(REPO, "Pulumi.dev.yaml"), "utf8");
         if (!/^ {2}site:topology: split$/m.test(dev)) throw new Error("Pulumi.dev.yaml no longer sets `site:topology: split`: update bench/preview.ts");
@@ -112,7 +145,7 @@ async function goal3(o: Options, missing: string[]): Promise<void> {
             fs.writeFileSync(path.join(ws.project, `Pulumi.${p.profile}.yaml`), dev.replace(/^ {2}site:topology: split$/m, `  site:topology: ${p.profile}\n${p.extra ?? ""}`.trimEnd()));
             await ws.pulumi(["stack", "init", p.profile, "--secrets-provider", "passphrase"]);
         }
-        const t = await alternate(o.runs, Object.fromEntries(PROFILES.map((p) => [p.profile, preview(ws, p.profile)])));
+        const t = await alternate(o.runs, { ...Object.fromEntries(PROFILES.map((p) => [p.profile, preview(ws, p.profile)])), "floor none": preview(floor, "none"), "floor some": preview(floor, "some") });
         console.log(`goal 3: pulumi preview of dev's stack under each profile, ${o.runs} alternating runs each (medians; CPU: every process, user + system):`);
         const points = PROFILES.map((p) => ({ ...p, ms: median(t[p.profile].ms), cpu: median(t[p.profile].cpu), resources: planned(t[p.profile].last) }));
         for (const p of points) console.log(`  ${p.profile} (${p.services} service${p.services > 1 ? "s" : ""}, ${p.resources} resources to create): ${shown(t[p.profile])}`);
@@ -126,10 +159,17 @@ async function goal3(o: Options, missing: string[]): Promise<void> {
             `  growth (least-squares slopes): ${slope((p) => p.resources, (p) => p.services).toFixed(1)} resources per service; wall ${perResource.toFixed(1)} ms per resource ` +
                 `(${rate(perResource)} resources per second), CPU ${cpuPerResource.toFixed(1)} ms per resource (${rate(cpuPerResource)} per CPU second)`,
         );
+        const floorCpu = (median(t["floor some"].cpu) - median(t["floor none"].cpu)) / FLOOR_RESOURCES;
+        const resourcesPerService = slope((p) => p.resources, (p) => p.services);
+        console.log(
+            `  the engine's floor: ${FLOOR_RESOURCES} bare component resources cost CPU ${floorCpu.toFixed(1)} ms each (an empty JavaScript program with the same plugins and policy pack: ` +
+                `${shown(t["floor none"])}; with them: ${shown(t["floor some"])}), so ${resourcesPerService.toFixed(1)} resources per service cost at least ${(floorCpu * resourcesPerService).toFixed(1)} ms`,
+        );
         // The verdict takes the CPU slope: on a loaded machine the wall times' noise is larger than the slope itself.
         console.log(goalLine(3, `CPU ${cpuPerService.toFixed(1)} ms per additional service (wall ${perService.toFixed(1)} ms)`, "< 10 ms", cpuPerService < 10));
     } finally {
         ws.dispose();
+        floor.dispose();
     }
 }
 
@@ -139,7 +179,7 @@ async function main(): Promise<void> {
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "site-bench-preview-"));
     try {
         if (o.goals.includes(1)) await goal1(o, scratch);
-        if (o.goals.includes(3)) await goal3(o, missing);
+        if (o.goals.includes(3)) await goal3(o, missing, scratch);
         if (missing.length > 0) console.log(`note: plugins not installed here: ${missing.join(", ")}; previews leave out the parts needing them (GitHub side, re-tagging), so they register fewer resources than in CI`);
     } finally {
         fs.rmSync(scratch, { recursive: true, force: true });
