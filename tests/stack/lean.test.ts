@@ -24,24 +24,34 @@ function inFreshProcess(lean: boolean, body: string, env: NodeJS.ProcessEnv = {}
 
 describe("stack/lean: the program loads only what it uses of @pulumi/pulumi", function () {
     this.timeout(60_000);
+    /** What each process saw: deferred modules loaded at start, after a serialization, and the stack trace formatter. */
+    type Seen = { atStart: number; afterSerializing: number; text: string; codePaths: string; formatter: string };
+    const seen = `const atStart = loaded(); const formatter = typeof Error.prepareStackTrace;
+        const f = await pulumi.runtime.serializeFunction(() => 6 * 7);
+        return { atStart, afterSerializing: loaded(), text: f.text, codePaths: typeof pulumi.runtime.computeCodePaths, formatter };`;
+    let plain: Seen;
+    let lean: Seen;
+    let underTsNode: Seen;
+    before(() => {
+        plain = inFreshProcess(false, seen) as Seen;
+        lean = inFreshProcess(true, seen) as Seen;
+        underTsNode = inFreshProcess(true, seen, { PULUMI_NODEJS_TYPESCRIPT: "true" }) as Seen;
+    });
 
     it("leaves the closure serializer unloaded, where @pulumi/pulumi alone loads it", () => {
-        expect(inFreshProcess(false, "return loaded();")).to.be.above(0);
-        expect(inFreshProcess(true, "return loaded();")).to.equal(0);
+        expect(plain.atStart).to.be.above(0);
+        expect(lean.atStart).to.equal(0);
     });
 
     it("still serializes a function on demand, with the real serializer", () => {
-        const r = inFreshProcess(true, "const before = loaded(); const f = await pulumi.runtime.serializeFunction(() => 6 * 7); return { before, after: loaded(), text: f.text, codePaths: typeof pulumi.runtime.computeCodePaths };") as Record<string, unknown>;
-        expect(r.before).to.equal(0);
-        expect(r.after).to.be.above(0);
-        expect(r.text).to.contain("6 * 7");
-        expect(r.codePaths).to.equal("function");
+        expect(lean.afterSerializing).to.be.above(0);
+        expect(lean.text).to.contain("6 * 7");
+        expect(lean.codePaths).to.equal("function");
     });
 
     it("formats stack traces as V8 does (no source map to read), except under ts-node, where they point at TypeScript lines", () => {
-        const formatter = "return typeof Error.prepareStackTrace;";
-        expect(inFreshProcess(false, formatter)).to.equal("function");
-        expect(inFreshProcess(true, formatter)).to.equal("undefined");
-        expect(inFreshProcess(true, formatter, { PULUMI_NODEJS_TYPESCRIPT: "true" })).to.equal("function");
+        expect(plain.formatter).to.equal("function");
+        expect(lean.formatter).to.equal("undefined");
+        expect(underTsNode.formatter).to.equal("function");
     });
 });
