@@ -71,6 +71,17 @@ describe("CapRover client", () => {
             expect(emulator().requests.filter((r) => r.outcome === "http 429")).to.deep.equal([]);
         });
 
+        it("a change waiting to retry does not hold up the run's other changes: the turn lasts one request", async () => {
+            emulator().inject({ kind: "http", status: 500, times: 1, match: { path: "/user/apps/appDefinitions/register" } });
+            const slow = new CapRoverClient({ url: emulator().url, password: PASSWORD, timeoutMs: 250, retry: { attempts: 3, baseMs: 400, maxMs: 400 } });
+            const started = Date.now();
+            const first = slow.registerApp("one", false).then(() => Date.now() - started);
+            await new Promise((r) => setImmediate(r));
+            const second = await client(emulator()).registerApp("two", false).then(() => Date.now() - started);
+            expect(second, "the second change went during the first one's pause").to.be.below(250);
+            expect(await first).to.be.at.least(300);
+        });
+
         it("gives up after the configured attempts, with the reason and no endless loop", async () => {
             emulator().inject({ kind: "http", status: 500, times: 100, match: { path: "/user/system/info" } });
             const e = await failure(() => client(emulator()).systemInfo());

@@ -341,7 +341,7 @@ export class Transport {
         return { data: (result.envelope.data ?? {}) as T, envelope: result.envelope, uncertain: result.uncertain };
     }
 
-    /** `login` (a shared login), or the caller's deadline error once `deadline` passes first. */
+    /** `pending` (a shared login, this run's earlier changes), or the caller's deadline error once `deadline` passes first; `last` says what was awaited. */
     private async within<T>(deadline: Deadline | undefined, operation: string, pending: Promise<T>, last = "POST /login: no session yet"): Promise<T> {
         if (!deadline) return pending;
         let timer: NodeJS.Timeout | undefined;
@@ -382,19 +382,23 @@ export class Transport {
         return release;
     }
 
-    /** Sends one call, a change (any POST but the login) in its turn (`takeTurn`). */
-    private async send(method: string, path: string, body: unknown, auth: Auth, sessionToken: string | undefined, deadline: Deadline | undefined): Promise<SendResult> {
-        if (method !== "POST" || path === "/login") return this.sendNow(method, path, body, auth, sessionToken, deadline);
-        const release = await this.takeTurn(deadline, `${method} ${path}`);
+    /**
+     * One HTTP request, given the time left to `deadline`. A change (any POST but the login) waits
+     * for its turn (`takeTurn`) and holds it until its answer, as CapRover holds its lock; retries
+     * and lock waits happen outside the turn, so this run's other changes go meanwhile.
+     */
+    private async request(method: string, path: string, url: URL, headers: Record<string, string>, body: string | undefined, deadline: Deadline | undefined): Promise<RawAnswer> {
+        const release = method === "POST" && path !== "/login" ? await this.takeTurn(deadline, `${method} ${path}`) : undefined;
         try {
-            return await this.sendNow(method, path, body, auth, sessionToken, deadline);
+            const left = deadline ? deadline.at - Date.now() : Infinity;
+            return await httpRequest(url, { method, headers, body, timeoutMs: Math.max(1, Math.min(this.timeoutMs, left)) });
         } finally {
-            release();
+            release?.();
         }
     }
 
     /** Sends with retries on transient failures, all within `deadline`; returns the envelope whatever its status. */
-    private async sendNow(method: string, path: string, body: unknown, auth: Auth, sessionToken: string | undefined, deadline: Deadline | undefined): Promise<SendResult> {
+    private async send(method: string, path: string, body: unknown, auth: Auth, sessionToken: string | undefined, deadline: Deadline | undefined): Promise<SendResult> {
         const url = new URL(this.base.href + path);
         const headers: Record<string, string> = { "x-namespace": "captain", accept: "application/json" };
         if (sessionToken) headers["x-captain-auth"] = sessionToken;
@@ -410,7 +414,7 @@ export class Transport {
             const left = deadline ? deadline.at - Date.now() : Infinity;
             if (left <= 0) throw new CapRoverError(`${method} ${path}`, 0, this.redact(new DeadlineError(deadline!, last).message), uncertain);
             try {
-                const answer = await httpRequest(url, { method, headers, body: payload, timeoutMs: Math.max(1, Math.min(this.timeoutMs, left)) });
+                const answer = await this.request(method, path, url, headers, payload, deadline);
                 if (answer.httpStatus >= 500) throw new TransportError(`HTTP ${answer.httpStatus}`, true, true);
                 // CapRover answers 429 while another change holds the namespace lock: nothing was done.
                 if (answer.httpStatus === 429) throw new TransportError("HTTP 429 (another operation in progress)", true, false, true);
