@@ -110,6 +110,9 @@ describe("engine: the local stack against the CapRover emulator", function () {
             flower: OVERRIDE.startFirst,
         });
         noteTokens();
+        // The program ran as the JavaScript it is (Pulumi.yaml: typescript: false, handed to the
+        // host by its launcher): @pulumi/pulumi's harness logs at debug level when it starts ts-node.
+        expect(ws.debugTranscript.filter((l) => /Found (ts-node|typescript) version/.test(l)), "ts-node started for the program").to.deep.equal([]);
     });
 
     it("converges: right after up, a refresh and a preview find nothing to change (no perpetual diff)", async () => {
