@@ -10,13 +10,9 @@
  * Each run is an up with instant deploys and one with D-second deploys, each followed by a destroy;
  * the figures are medians over the runs (alternating, so they hold on a loaded machine).
  */
-import { CapRoverEmulator } from "../provider/emulator/caprover";
-import { Workspace, ensureTools } from "../scripts/engine/driver";
+import { ensureTools } from "../scripts/engine/driver";
+import { configure, openLocalStack } from "../scripts/engine/localStack";
 import { goalLine, median } from "./goals";
-
-// Bench-only values for the emulator and the temporary stack.
-const PASSWORD = "bench-only-password";
-const FLOWER_PASSWORD = "bench-only-flower";
 
 function parse(argv: string[]): { seconds: number; runs: number } {
     const out = { seconds: 5, runs: 3 };
@@ -34,22 +30,11 @@ async function main(): Promise<void> {
     const { seconds: d, runs } = parse(process.argv.slice(2));
     await ensureTools();
     // mutationMs: CapRover holds its namespace lock during each change, so parallel changes meet HTTP 429.
-    const emulator = new CapRoverEmulator({ password: PASSWORD, mutationMs: 50 });
-    await emulator.start();
-    const ws = await Workspace.create({ stackFiles: ["Pulumi.local.yaml"] });
+    const { emulator, ws } = await openLocalStack({ emulator: { mutationMs: 50 } });
     try {
         const stack = ["--stack", "local"];
         const timeoutMs = (4 * d + 300) * 1000;
-        await ws.pulumi(["stack", "init", "local", "--secrets-provider", "passphrase"]);
-        for (const [key, value, secret] of [
-            ["site:caproverUrl", emulator.url, false],
-            ["site:caproverProbeAddress", `127.0.0.1:${emulator.port}`, false],
-            ["site:caproverDeployTimeout", String(Math.ceil(4 * d + 120)), false],
-            ["site:caproverPassword", PASSWORD, true],
-            ["site:flowerPassword", FLOWER_PASSWORD, true],
-        ] as const) {
-            await ws.pulumi(["config", "set", ...(secret ? ["--secret"] : []), key, value, ...stack]);
-        }
+        await configure(ws, "set", "site:caproverDeployTimeout", String(Math.ceil(4 * d + 120)));
         const up = async (deployMs: number) => {
             emulator.options.deployMs = deployMs;
             const r = await ws.pulumi(["up", ...stack, "--yes", "--skip-preview"], { timeoutMs });
