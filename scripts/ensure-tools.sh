@@ -97,6 +97,15 @@ gobuild() { # label wrapper-dir output package ldflags
   say "built $label in $((SECONDS - start))s"
 }
 
+# Writes an executable launcher into bin/ unless it already has exactly that text.
+install_launcher() { # name text
+  local f="$BIN/$1"
+  if [ ! -x "$f" ] || [ "$(cat "$f")" != "$2" ]; then
+    printf '%s\n' "$2" >"$f.tmp" && chmod +x "$f.tmp" && mv -f "$f.tmp" "$f"
+    say "wrote launcher $1"
+  fi
+}
+
 semver_ge() { # a b: a >= b
   [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | tail -n1)" = "$1" ]
 }
@@ -158,11 +167,7 @@ else
       die "the Node.js language host could not be built (see above)"
     stamp_set pulumi-language-nodejs "$key"
   fi
-  if ! cmp -s "$WRAPPERS/pulumi-language-nodejs/launcher.sh" "$BIN/pulumi-language-nodejs"; then
-    cp "$WRAPPERS/pulumi-language-nodejs/launcher.sh" "$BIN/pulumi-language-nodejs.tmp"
-    chmod +x "$BIN/pulumi-language-nodejs.tmp" && mv -f "$BIN/pulumi-language-nodejs.tmp" "$BIN/pulumi-language-nodejs"
-    say "wrote launcher pulumi-language-nodejs"
-  fi
+  install_launcher pulumi-language-nodejs "$(cat "$WRAPPERS/pulumi-language-nodejs/launcher.sh")"
 fi
 
 # --- 3. launcher scripts (the CLI release archive's, quoting "$@" properly) ------------------
@@ -170,7 +175,7 @@ fi
 # finds the program's own @pulumi/pulumi.
 
 write_launcher() { # name entry-point
-  local f="$BIN/$1" body
+  local body
   body=$(cat <<EOF
 #!/usr/bin/env node
 // Launcher for $2 of the program's @pulumi/pulumi (written by scripts/ensure-tools.sh).
@@ -181,10 +186,7 @@ process.argv[1] = entry;
 require(entry);
 EOF
 )
-  if [ ! -x "$f" ] || [ "$(cat "$f")" != "$body" ]; then
-    printf '%s\n' "$body" >"$f.tmp" && chmod +x "$f.tmp" && mv -f "$f.tmp" "$f"
-    say "wrote launcher $1"
-  fi
+  install_launcher "$1" "$body"
 }
 write_launcher pulumi-resource-pulumi-nodejs cmd/dynamic-provider
 write_launcher pulumi-analyzer-policy cmd/run-policy-pack
@@ -251,7 +253,7 @@ done
 
 # --- 5. report ------------------------------------------------------------------------------
 
-say "pulumi $("$PULUMI" version) ($PULUMI), language host and launchers in ${BIN#"$ROOT"/}, PULUMI_HOME=${PULUMI_HOME#"$ROOT"/}"
+say "pulumi $("$PULUMI" version) ($PULUMI), launchers in ${BIN#"$ROOT"/}, language host in ${TOOLS#"$ROOT"/}/libexec, PULUMI_HOME=${PULUMI_HOME#"$ROOT"/}"
 for m in "${MISSING[@]}"; do warn "plugin not available: $m"; done
 
 printf 'export PATH=%q:"$PATH"\n' "$BIN"
