@@ -8,7 +8,7 @@ import { sleep } from "../src/api/transport";
 import { releaseOf } from "../src/app/definition";
 import { appHandler } from "../src/resources/app";
 import { PartialFailure } from "../src/resources/handler";
-import { TestAppInputs as AppInputs, TestAppOutputs as AppOutputs, TestAppProvider as CapRoverAppProvider, AUTH_SECRET, ENV_SECRET, PASSWORD, client, connection, context, expectNoSecrets, failure, image, useEmulator, webInputs, workerInputs } from "./support";
+import { TestAppInputs as AppInputs, TestAppOutputs as AppOutputs, TestAppProvider as CapRoverAppProvider, AUTH_SECRET, ENV_SECRET, PASSWORD, client, connection, context, expectNoSecrets, failure, image, until, useEmulator, webInputs, workerInputs } from "./support";
 
 /** What a service carrying beat gets: the raised open-file limit, stop-first updates. */
 const BEAT_OVERRIDE = JSON.stringify({ TaskTemplate: { ContainerSpec: { Ulimits: [{ Name: "nofile", Soft: 65536, Hard: 65536 }] } }, UpdateConfig: { Order: "stop-first" } });
@@ -121,6 +121,55 @@ describe("CapRoverApp provider", () => {
             // The next run updates from that state and deploys.
             await provider.update("web", { ...(e.outs as AppOutputs), connection: connection(emulator()) }, webInputs(emulator()));
             expect(emulator().servingImage("web")).to.equal(image("a"));
+        });
+    });
+
+    describe("CapRover's register-time placeholder deploy", () => {
+        const outcomes = (path: string) => requests(path).map((r) => r.outcome);
+
+        it("create waits for the placeholder's deploy before it configures the app (CapRover refuses changes meanwhile: 1108)", async () => {
+            emulator().holdPlaceholders();
+            const created = create(webInputs(emulator()));
+            // The provider polls the build state while the placeholder deploys; nothing is sent meanwhile.
+            await until(() => requests("/user/apps/appData/web").some((r) => r.method === "GET"), "a build-state poll");
+            expect(requests("/user/apps/appDefinitions/update")).to.have.length(0);
+            emulator().releasePlaceholders();
+            const outs = await created;
+            expect(outs.image).to.equal(image("a"));
+            expect(outcomes("/user/apps/appDefinitions/update")).to.deep.equal(["100"]);
+        });
+
+        it("a change refused with 1108 (a build of the app in progress) waits for the build and is sent again", async () => {
+            emulator().holdPlaceholders();
+            const c = client(emulator(), lines);
+            await c.registerApp("web", false);
+            const updated = c.updateApp((await c.getApp("web"))!, { description: "after the build" });
+            await until(() => outcomes("/user/apps/appDefinitions/update").includes("1108"), "the update refused with 1108");
+            emulator().releasePlaceholders();
+            await updated;
+            expect(outcomes("/user/apps/appDefinitions/update")).to.deep.equal(["1108", "100"]);
+            expect(lines.some((l) => l.includes("Build in-progress for web") && l.includes("waiting for the build of web to end"))).to.equal(true);
+            expect(emulator().app("web")!.description).to.equal("after the build");
+        });
+
+        it("a placeholder that failed (offline server: 1110 on update) is coped with: the definition is saved, the deploy applies it", async () => {
+            emulator().options.placeholderFails = true;
+            const outs = await create(workerInputs(emulator()));
+            expect(outcomes("/user/apps/appDefinitions/update")).to.deep.equal(["1110"]);
+            expect(outs).to.include({ image: image("c", "ghcr.io/example/site-celery"), deployedImage: image("c", "ghcr.io/example/site-celery") });
+            expect(emulator().app("celery")!.envVars.map((e) => e.key)).to.deep.equal(["DEBUG", "DJANGO_SECRET_KEY", "SITE_RELEASE"]);
+            expect(lines.some((l) => l.includes("has no deployed image yet (CapRover 1110"))).to.equal(true);
+        });
+
+        it("delete waits out a build of the app (1108) instead of failing", async () => {
+            emulator().holdPlaceholders();
+            await client(emulator()).registerApp("celery", false);
+            const outs = { ...workerInputs(emulator()), appUrl: "", deployedImage: "", deployToken: "" } as AppOutputs;
+            const deleted = provider.delete("celery", outs);
+            await until(() => outcomes("/user/apps/appDefinitions/delete").includes("1108"), "the delete refused with 1108");
+            emulator().releasePlaceholders();
+            await deleted;
+            expect(emulator().apps.has("celery")).to.equal(false);
         });
     });
 

@@ -10,6 +10,7 @@ import type { AppDefinition, EnvVar, HttpAuth, Port, Volume } from "../../src/ap
 import { STATUS } from "../../src/api/types";
 import { APP_NAME_RULE, PLACEHOLDER_IMAGE } from "./options";
 import { Answer, ApiFailure, Body, BuildLog, EmulatedApp, World } from "./state";
+import { scheduleDeploy } from "./deploys";
 import { startTask } from "./tasks";
 
 /** `GET /user/apps/appDefinitions`. */
@@ -38,8 +39,8 @@ export function register(world: World, body: Body): Answer {
         envVars: [],
         volumes: [],
         ports: [],
-        // CapRover deploys a placeholder into every new app; it is small and cached, so instant here.
-        versions: [{ version: 0, deployedImageName: PLACEHOLDER_IMAGE, timeStamp: new Date().toISOString(), gitHash: "" }],
+        // Version 0 comes with the placeholder's deploy, scheduled below.
+        versions: [],
         deployedVersion: 0,
         notExposeAsWebApp: false,
         customDomain: [],
@@ -49,13 +50,16 @@ export function register(world: World, body: Body): Answer {
     };
     const app: EmulatedApp = { def, log: new BuildLog(), pending: 0, chain: Promise.resolve(), containers: [] };
     world.apps.set(appName, app);
-    startTask(world, app, PLACEHOLDER_IMAGE, 0);
+    // As CapRover's registerAppDefinition: a deploy of the placeholder is scheduled, and the
+    // answer does not wait for it (detached, or not: this emulator always answers at once).
+    void scheduleDeploy(world, appName, app, PLACEHOLDER_IMAGE);
     return [STATUS.OK, "App Definition Saved"];
 }
 
 /** `POST .../update`, normalised as CapRover's handler and data store do. */
 export function update(world: World, body: Body): Answer {
     const app = world.mustGet(body.appName);
+    world.ensureNotBuilding(String(body.appName), app);
     const def = app.def;
     const forceSsl = !!body.forceSsl;
     if (forceSsl && !def.hasDefaultSubDomainSsl && !(def.customDomain ?? []).some((d) => d.hasSsl)) {
@@ -98,7 +102,12 @@ export function update(world: World, body: Body): Answer {
     if (body.ports) def.ports = (body.ports as Port[]).filter((p) => Number(p.containerPort) || Number(p.hostPort)).map((p) => ({ hostPort: Number(p.hostPort), containerPort: Number(p.containerPort) }));
     for (const v of def.volumes) if (v.volumeName) world.volumes.add(v.volumeName);
     // CapRover updates the Docker service after every definition change (ServiceManager
-    // ensureServiceInitedAndUpdated): the deployed image restarts with the new environment.
+    // ensureServiceInitedAndUpdated): the deployed image restarts with the new environment. The
+    // definition is saved first: without an image in the deployed version (the placeholder's pull
+    // failed) the answer is 1110, and the next successful deploy applies what was saved.
+    if (!def.versions.find((v) => v.version === def.deployedVersion)?.deployedImageName) {
+        throw new ApiFailure(STATUS.ILLEGAL_PARAMETER, "ImageName for deployed version is not available, this version was probably failed due to an unsuccessful build!");
+    }
     const image = app.containers.at(-1)?.image;
     if (image) startTask(world, app, image, world.options.startMs);
     return [STATUS.OK, "Updated App Definition Saved"];
@@ -108,7 +117,7 @@ export function remove(world: World, body: Body): Answer {
     const appNames = (body.appNames as string[] | undefined) ?? [];
     if (appNames.length > 0 && body.appName) throw new ApiFailure(STATUS.ILLEGAL_OPERATION, "Either appName or appNames should be provided");
     const names = appNames.length ? appNames : [String(body.appName ?? "")];
-    for (const name of names) world.mustGet(name);
+    for (const name of names) world.ensureNotBuilding(name, world.mustGet(name));
     const volumes = (body.volumes as string[] | undefined) ?? [];
     for (const name of names) {
         for (const v of world.apps.get(name)!.def.volumes) if (v.volumeName && volumes.includes(v.volumeName)) world.volumes.delete(v.volumeName);

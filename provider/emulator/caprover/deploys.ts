@@ -5,6 +5,7 @@
  */
 import type { AppDefinition, BuildStatus } from "../../src/api/types";
 import { STATUS } from "../../src/api/types";
+import { PLACEHOLDER_IMAGE } from "./options";
 import { Answer, ApiFailure, Body, BuildLog, EmulatedApp, World } from "./state";
 import { startTask } from "./tasks";
 
@@ -45,6 +46,7 @@ export function scheduleDeploy(world: World, appName: string, app: EmulatedApp, 
 }
 
 async function runDeploy(world: World, appName: string, app: EmulatedApp, image: string | undefined): Promise<boolean> {
+    const { options } = world;
     const version = { version: app.def.versions.length, timeStamp: new Date().toISOString(), gitHash: "" } as AppDefinition["versions"][number];
     app.def.versions.push(version);
     app.log.reset();
@@ -54,18 +56,35 @@ async function runDeploy(world: World, appName: string, app: EmulatedApp, image:
         app.log.failed = true;
         return false;
     }
+    const placeholder = image === PLACEHOLDER_IMAGE;
     app.log.log(`Pulling image ${image}`);
-    await world.wait(world.options.deployMs);
+    await world.wait(placeholder ? options.placeholderMs : options.deployMs);
+    if (placeholder && world.heldPlaceholders) await new Promise<void>((resolve) => world.heldPlaceholders!.push(resolve));
     if (world.closed || !world.apps.has(appName)) return false;
-    if (world.options.failingImages.includes(image)) {
-        app.log.log(`Error response from daemon: pull access denied for ${image.split("@")[0]}, repository does not exist or may require 'docker login'`);
+    if (placeholder ? options.placeholderFails : options.failingImages.includes(image)) {
+        app.log.log(
+            placeholder
+                ? `Error response from daemon: Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host`
+                : `Error response from daemon: pull access denied for ${image.split("@")[0]}, repository does not exist or may require 'docker login'`,
+        );
         app.log.log(`Build has failed! Version ${version.version} not deployed; version ${app.def.deployedVersion} keeps running.`);
         app.log.failed = true;
         return false;
     }
+    // CapRover records the version as deployed before it updates the Docker service
+    // (ServiceManager.startDeployingNewVersion): a failed service update leaves the definition
+    // naming the new image while the service still runs the old one.
     version.deployedImageName = image;
     app.def.deployedVersion = version.version;
-    startTask(world, app, image, world.options.startMs);
+    if (world.outOfSequence > 0) {
+        world.outOfSequence--;
+        app.log.log("----------------------");
+        app.log.log("Deploy failed!");
+        app.log.log("Error: (HTTP code 500) server error - rpc error: code = Unknown desc = update out of sequence");
+        app.log.failed = true;
+        return false;
+    }
+    startTask(world, app, image, placeholder ? 0 : options.startMs);
     app.log.log(`Updating service srv-captain--${appName} to ${image}`);
     app.log.log("Deployed successfully!");
     return true;

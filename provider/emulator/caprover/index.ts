@@ -131,6 +131,26 @@ export class CapRoverEmulator {
         this.options.failingImages.push(image);
     }
 
+    /**
+     * Makes the next `times` deploys fail as Swarm's "update out of sequence" does: CapRover has
+     * recorded the new version as deployed, the service keeps its old task, the build log says why.
+     */
+    outOfSequence(times = 1): void {
+        this.world.outOfSequence += times;
+    }
+
+    /** From now on, deploys of CapRover's placeholder (scheduled by register) stay in progress until `releasePlaceholders`. */
+    holdPlaceholders(): void {
+        this.world.heldPlaceholders ??= [];
+    }
+
+    /** Lets every held placeholder deploy end, and stops holding them. */
+    releasePlaceholders(): void {
+        const held = this.world.heldPlaceholders ?? [];
+        this.world.heldPlaceholders = undefined;
+        for (const release of held) release();
+    }
+
     /** The app's definition as the API lists it. */
     app(appName: string): AppDefinition | undefined {
         const app = this.apps.get(appName);

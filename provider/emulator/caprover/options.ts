@@ -23,6 +23,16 @@ export interface EmulatorOptions {
     deployMs?: number;
     /** After the build, how long the new container takes to answer HTTP, in ms. */
     startMs?: number;
+    /**
+     * How long the deploy of CapRover's placeholder image, which register schedules, takes, in ms.
+     * Until it ends, CapRover refuses every update of the app with 1108 "Build in-progress".
+     */
+    placeholderMs?: number;
+    /**
+     * The placeholder's pull fails, as on an offline or rate-limited server: version 0 keeps no
+     * image, and updates answer 1110 (the definition is saved, the service is not updated).
+     */
+    placeholderFails?: boolean;
     /** One deploy at a time, as CapRover's build queue runs them. */
     serialBuilds?: boolean;
     /** Images whose deploy fails (a pull error in the build log). */
@@ -63,6 +73,8 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
         tokenTtlMs: 3600_000,
         deployMs: 0,
         startMs: 0,
+        placeholderMs: 20,
+        placeholderFails: false,
         serialBuilds: false,
         failingImages: [],
         unhealthyImages: [],

@@ -81,6 +81,13 @@ export class World {
     readonly volumes = new Set<string>();
     /** The end of the build queue (serialBuilds: every app's deploys one after another). */
     buildQueue: Promise<unknown> = Promise.resolve();
+    /**
+     * Deploys whose Docker service update Swarm refuses with "update out of sequence" (what the real
+     * server logs when a deploy follows a definition update of the same service too closely).
+     */
+    outOfSequence = 0;
+    /** While set, placeholder deploys do not end until `releasePlaceholders` (tests wait for events, not times). */
+    heldPlaceholders?: (() => void)[];
     /** Set once the emulator is closed: pending deploys end without effect. */
     closed = false;
     private readonly timers = new Set<NodeJS.Timeout>();
@@ -103,6 +110,11 @@ export class World {
         this.closed = true;
         for (const t of this.timers) clearTimeout(t);
         this.timers.clear();
+    }
+
+    /** CapRover refuses changes to an app while a build of it is active or queued (ServiceManager.ensureNotBuilding). */
+    ensureNotBuilding(appName: string, app: EmulatedApp): void {
+        if (app.pending > 0) throw new ApiFailure(STATUS.ILLEGAL_OPERATION, `Build in-progress for ${appName}. Please wait...`);
     }
 
     mustGet(appName: unknown): EmulatedApp {

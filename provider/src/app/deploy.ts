@@ -43,12 +43,14 @@ export interface DeploySteps {
     publishRelease?: () => Promise<void>;
     /** A warning for the user (a gate that can only check less than asked). */
     warn: (line: string) => void;
+    /** The operation's deadline (epoch ms), when it started before the deploy (waiting for CapRover's placeholder, writing the definition). */
+    deadline?: number;
 }
 
 /** Deploys `inputs.image` and waits for it (and its gate) within `inputs.deployTimeoutMs`. */
 export async function deploy(client: CapRoverClient, connection: Connection, inputs: AppInputs, before: AppDefinition, steps: DeploySteps): Promise<void> {
     const limitMs = inputs.deployTimeoutMs;
-    const deadline = Date.now() + limitMs;
+    const deadline = steps.deadline ?? Date.now() + limitMs;
     const awaiting = (waitingFor: string) => (client.deadline = { at: deadline, waitingFor, limitMs });
     try {
         const release = releaseOf(inputs.image);
