@@ -353,6 +353,23 @@ describe("CapRoverApp provider", () => {
             expect(warnings.join("\n")).to.include('/health/ answers without a release (no JSON field "release")').and.include("checked for 2xx only");
         });
 
+        it("a deploy Docker refused as 'update out of sequence' is sent again, and passes its gate", async () => {
+            const outs = await create(workerInputs(emulator()));
+            emulator().outOfSequence();
+            const celery = (c: string) => image(c, "ghcr.io/example/site-celery");
+            const updated = (await provider.update("celery", outs, workerInputs(emulator(), { image: celery("b") }))).outs!;
+            expect(updated.image).to.equal(celery("b"));
+            expect(requests("/user/apps/appData/celery").filter((r) => r.method === "POST")).to.have.length(3);
+            expect(lines.some((l) => l.includes('Docker refused the service update ("update out of sequence"); deploying') && l.includes("(1/3)"))).to.equal(true);
+        });
+
+        it("'update out of sequence' is retried a bounded number of times, then fails with CapRover's build log", async () => {
+            const outs = await create(workerInputs(emulator()));
+            emulator().outOfSequence(4);
+            const e = await failure(() => provider.update("celery", outs, workerInputs(emulator(), { image: image("b", "ghcr.io/example/site-celery"), deployTimeoutMs: 10_000 })));
+            expect(e.message).to.include("the deploy failed").and.include("rpc error: code = Unknown desc = update out of sequence");
+        });
+
         it("waits for a slow deploy (CapRover reports building) and fails on the deploy timeout", async () => {
             const outs = await create(workerInputs(emulator()));
             emulator().options.deployMs = 400;

@@ -22,6 +22,19 @@ export const POLL_FIRST_MS = 50;
 export const RETRY_CHECK_MS = 500;
 export const RETRY_CHECK_FIRST_MS = 100;
 
+/**
+ * Deploys Docker refused with "update out of sequence" (a deploy right after a definition update
+ * of the same service: CapRover's build log ends in `rpc error: ... update out of sequence`) are
+ * sent again, up to this many times, the pause growing by OUT_OF_SEQUENCE_PAUSE_MS each time.
+ */
+export const OUT_OF_SEQUENCE_RETRIES = 3;
+export const OUT_OF_SEQUENCE_PAUSE_MS = 250;
+
+/** True if the failed build's log says Swarm refused the service update as out of sequence. */
+function isOutOfSequence(status: BuildStatus): boolean {
+    return logTail(status).some((l) => /update out of sequence/i.test(l));
+}
+
 /** The pause before check number `n` + 1 of the new release (health answer or ready line), within `deadline`. */
 const checkPause = (n: number, deadline: number) => Math.min(rampingPause(RETRY_CHECK_FIRST_MS, RETRY_CHECK_MS, n), Math.max(0, deadline - Date.now()));
 
@@ -86,12 +99,13 @@ async function deployAndWait(
     awaiting: (what: string) => void,
 ): Promise<BuildStatus> {
     const pollMs = connection.pollMs ?? POLL_MS;
-    const previousVersion = latestVersion(before);
+    let previousVersion = latestVersion(before);
     const hadVersion = siteImage(before) !== undefined;
     client.log(`deploy ${inputs.image} to ${inputs.appName}`);
     await client.deployImage(inputs.appName, inputs.image);
     awaiting(`CapRover to report ${inputs.image} running on ${inputs.appName}`);
     let sawBuilding = false;
+    let outOfSequence = 0;
     for (let polls = 1; ; polls++) {
         const status = await client.buildStatus(inputs.appName);
         sawBuilding = sawBuilding || status.isAppBuilding;
@@ -100,6 +114,17 @@ async function deployAndWait(
             if (!app) throw new DeployError(`CapRover app ${inputs.appName} on ${client.server} vanished during the deploy`);
             // A failure flag seen before our build started would belong to an earlier deploy.
             const ours = sawBuilding || latestVersion(app) > previousVersion;
+            if (ours && status.isBuildFailed && outOfSequence < OUT_OF_SEQUENCE_RETRIES && isOutOfSequence(status)) {
+                // Swarm refused the service update because another update of the service (our
+                // definition change) was still being applied; nothing of the deploy ran. Again.
+                outOfSequence++;
+                client.log(`${inputs.appName}: Docker refused the service update ("update out of sequence"); deploying ${inputs.image} again (${outOfSequence}/${OUT_OF_SEQUENCE_RETRIES})`);
+                await sleep(Math.min(OUT_OF_SEQUENCE_PAUSE_MS * outOfSequence, Math.max(0, deadline - Date.now())));
+                previousVersion = latestVersion(app);
+                sawBuilding = false;
+                await client.deployImage(inputs.appName, inputs.image);
+                continue;
+            }
             if (ours && status.isBuildFailed) throw failure(client, inputs, "the deploy failed", status, hadVersion ? "the previous version keeps serving" : undefined);
             if (deployedImage(app) === inputs.image) return status;
         }
