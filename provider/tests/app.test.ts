@@ -327,6 +327,26 @@ describe("CapRoverApp provider", () => {
             expect(e.message).to.include("ImportError: emulated start-up failure");
         });
 
+        it("never overlaps two updates of a stop-first service: the release is published only once the deploy's own task is up", async () => {
+            const beat = (c: string) => workerInputs(emulator(), { appName: "beat", image: image(c, "ghcr.io/example/site-beat"), serviceUpdateOverride: BEAT_OVERRIDE, deployTimeoutMs: 20_000 });
+            const outs = await create(beat("1"));
+            emulator().options.startMs = 500;
+            await provider.update("beat", outs, beat("2"));
+            expect(emulator().overlaps("beat"), "two beat containers at once").to.deep.equal([]);
+            expect(lines.some((l) => l.includes(`beat: logged SITE_RELEASE=${releaseOf(image("1", "ghcr.io/example/site-beat"))} ready`))).to.equal(true);
+            expect(emulator().servingImage("beat")).to.equal(image("2", "ghcr.io/example/site-beat"));
+        });
+
+        it("a worker whose container cannot start (no log line at all) fails saying so, where to look, and the open-file limit a host must allow", async () => {
+            const outs = await create(workerInputs(emulator()));
+            const stuck = image("6", "ghcr.io/example/site-celery");
+            emulator().options.unstartableImages.push(stuck);
+            const e = await failure(() => provider.update("celery", outs, workerInputs(emulator(), { image: stuck, deployTimeoutMs: 800 })));
+            expect(e.message).to.include(`the new release never logged "SITE_RELEASE=${releaseOf(stuck)} ready" within the deploy timeout of 800 ms`);
+            expect(e.message).to.include("no log line at all since the deploy: the container may not have started; look at `docker service ps --no-trunc celery`");
+            expect(e.message).to.include("a host must allow the open-file limit the service asks for");
+        });
+
         it("a retry of the same release does not pass on the ready line of an earlier container", async () => {
             const outs = await create(workerInputs(emulator()));
             emulator().options.startMs = 60_000;

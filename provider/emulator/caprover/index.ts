@@ -151,6 +151,11 @@ export class CapRoverEmulator {
         for (const release of held) release();
     }
 
+    /** Times two of the app's containers ran at once under stop-first (an update sent before the previous one finished). */
+    overlaps(appName: string): { at: number; tasks: [string, string] }[] {
+        return [...(this.apps.get(appName)?.overlaps ?? [])];
+    }
+
     /** The app's definition as the API lists it. */
     app(appName: string): AppDefinition | undefined {
         const app = this.apps.get(appName);

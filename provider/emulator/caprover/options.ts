@@ -39,6 +39,11 @@ export interface EmulatorOptions {
     failingImages?: string[];
     /** Images that deploy but answer HTTP 503 on every path; as a worker (not web-exposed) they crash on start. */
     unhealthyImages?: string[];
+    /**
+     * Images whose tasks Docker refuses to start (as "error setting rlimit type 7: operation not
+     * permitted" for an open-file limit above dockerd's): no container, so no log line at all.
+     */
+    unstartableImages?: string[];
     /** Images that deploy but never answer HTTP (the request hangs); as a worker they log nothing after starting. */
     silentImages?: string[];
     /**
@@ -79,6 +84,7 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
         failingImages: [],
         unhealthyImages: [],
         silentImages: [],
+        unstartableImages: [],
         releaseEnvVar: "SITE_RELEASE",
         latencyMs: 0,
         mutationMs: 0,

@@ -50,6 +50,12 @@ export interface EmulatedApp {
     chain: Promise<unknown>;
     /** The service's containers, oldest first (the last is the current task; earlier ones have stopped or are stopping). */
     containers: Container[];
+    /**
+     * Times two of the site's containers ran at once under stop-first: an update arrived while the
+     * previous update's task was still starting, and Swarm started the newest task while the
+     * superseded one was still running (seen on the real server: beat twice for about 2 s).
+     */
+    overlaps: { at: number; tasks: [string, string] }[];
 }
 
 /** A CapRover refusal: the envelope's status and description. */

@@ -16,9 +16,18 @@ const CONTAINER_HISTORY = 5;
 /** Starts a new task of the app's service (a deploy, or a definition change restarting the image). */
 export function startTask(world: World, app: EmulatedApp, image: string, startMs: number): void {
     const now = Date.now();
+    const previous = app.containers.at(-1);
+    const id = crypto.randomBytes(6).toString("hex");
+    // Stop-first promises one task at a time, and keeps it only for updates that do not overlap:
+    // the previous update's task is still starting, so Swarm starts this one beside it.
+    if (previous && now < previous.readyAt && previous.readyAt !== Infinity && previous.image !== PLACEHOLDER_IMAGE && image !== PLACEHOLDER_IMAGE && stopFirst(app.def)) {
+        app.overlaps.push({ at: now, tasks: [previous.id, id] });
+    }
     // CapRover's placeholder is a static page: it neither reports a release nor logs a ready line.
     const release = image === PLACEHOLDER_IMAGE ? undefined : app.def.envVars.find((e) => e.key === world.options.releaseEnvVar)?.value || undefined;
-    app.containers.push({ id: crypto.randomBytes(6).toString("hex"), image, release, startedAt: now, readyAt: now + startMs });
+    // A task Docker refuses to start never comes up.
+    const readyAt = world.options.unstartableImages.includes(image) ? Infinity : now + startMs;
+    app.containers.push({ id, image, release, startedAt: now, readyAt });
     if (app.containers.length > CONTAINER_HISTORY) app.containers.shift();
 }
 
@@ -67,6 +76,8 @@ export function runtimeLogs(world: World, appName: string, encoding: string): An
         frames.push(header, payload);
     };
     for (const c of app.containers) {
+        // Docker refused to create its container: nothing logged, the reason only in `docker service ps`.
+        if (options.unstartableImages.includes(c.image)) continue;
         line(c.startedAt, `emulated task ${c.id} of ${appName} starting ${c.image}`);
         if (now < c.readyAt || c.image === PLACEHOLDER_IMAGE || options.silentImages.includes(c.image)) continue;
         if (options.unhealthyImages.includes(c.image)) {

@@ -72,7 +72,7 @@ export async function deploy(client: CapRoverClient, connection: Connection, inp
         // release, or a retry after a failed gate): only a new one counts. Docker's timestamps keep
         // them apart. Read before the deploy starts: its container may log ready at once.
         awaiting(`CapRover's logs of ${inputs.appName}`);
-        const earlier = inputs.releaseEnvVar && !byHealth ? await readyLines(client, inputs.appName, readyLine(inputs.releaseEnvVar, release)) : undefined;
+        const earlier = inputs.releaseEnvVar && !byHealth ? new Set(await client.appLogs(inputs.appName)) : undefined;
         awaiting(`CapRover to accept the deploy of ${inputs.image}`);
         const status = await deployAndWait(client, connection, inputs, before, deadline, awaiting);
         client.log(`${inputs.appName} runs ${inputs.image}`);
@@ -80,10 +80,20 @@ export async function deploy(client: CapRoverClient, connection: Connection, inp
             if (byHealth) await waitHealthy(client, connection, inputs, deadline, status, undefined, steps, awaiting);
             return;
         }
+        const marker = readyLine(inputs.releaseEnvVar, release);
+        const previous = releaseOnServer(before, inputs.releaseEnvVar);
+        if (steps.publishRelease && earlier && previous !== undefined) {
+            // Publishing the release is a second update of the service. Swarm starts the newest task
+            // while a superseded one is still stopping, so sent now it would run two containers at
+            // once (a stop-first beat twice). Wait until the deploy's own task is up: a NEW ready
+            // line naming the release the definition still carries (the old one).
+            const started = readyLine(inputs.releaseEnvVar, previous);
+            await waitReady(client, inputs, deadline, marker, (l) => l.includes(started) && !earlier.has(l), earlier, awaiting, `the deploy's new task to log "${started}" (the update finished)`);
+        }
         awaiting(`CapRover to restart ${inputs.appName} with ${inputs.releaseEnvVar}=${release}`);
         await steps.publishRelease?.();
-        if (earlier) await waitReady(client, inputs, deadline, release, earlier, awaiting);
-        else await waitHealthy(client, connection, inputs, deadline, status, release, steps, awaiting, !!steps.publishRelease && releaseOnServer(before, inputs.releaseEnvVar) !== undefined);
+        if (earlier) await waitReady(client, inputs, deadline, marker, (l) => l.includes(marker) && !earlier.has(l), earlier, awaiting);
+        else await waitHealthy(client, connection, inputs, deadline, status, release, steps, awaiting, !!steps.publishRelease && previous !== undefined);
     } finally {
         client.deadline = undefined;
     }
@@ -203,23 +213,39 @@ export function readyLine(releaseEnvVar: string, release: string): string {
     return `${releaseEnvVar}=${release} ready`;
 }
 
-/** The lines of the app's logs that contain `marker`. */
-async function readyLines(client: CapRoverClient, appName: string, marker: string): Promise<Set<string>> {
-    return new Set((await client.appLogs(appName)).filter((l) => l.includes(marker)));
-}
-
-/** Apps without an HTTP health check: CapRover's app logs must show the new release's ready line, one not among `earlier`. */
-async function waitReady(client: CapRoverClient, inputs: AppInputs, deadline: number, release: string, earlier: Set<string>, awaiting: (what: string) => void): Promise<void> {
-    const marker = readyLine(inputs.releaseEnvVar, release);
-    awaiting(`the log line "${marker}"`);
+/**
+ * Apps without an HTTP health check: waits until CapRover's app logs show a line `accept` takes (a
+ * ready line not among `earlier`, the lines logged before the deploy). At the deadline it fails
+ * saying that the new release never logged `marker`, with the logs' last lines; or, where no line
+ * at all came since the deploy, that the container may never have started (Docker refuses to
+ * start a task, e.g. an open-file limit above what dockerd may grant, and CapRover's logs show
+ * nothing of it).
+ */
+async function waitReady(
+    client: CapRoverClient,
+    inputs: AppInputs,
+    deadline: number,
+    marker: string,
+    accept: (line: string) => boolean,
+    earlier: Set<string>,
+    awaiting: (what: string) => void,
+    what = `the log line "${marker}"`,
+): Promise<void> {
+    awaiting(what);
     let tail: string[] = [];
+    let fresh = 0;
     for (let checks = 1; ; checks++) {
         if (Date.now() >= deadline) {
             const shown = tail.length ? `\nlast lines of its logs:\n  ${tail.join("\n  ")}` : "";
+            const silent =
+                fresh === 0
+                    ? ` There was no log line at all since the deploy: the container may not have started; look at \`docker service ps --no-trunc ${inputs.appName}\` ` +
+                      `on the server (srv-captain--${inputs.appName} for apps made before CapRover 1.15); a host must allow the open-file limit the service asks for (nofile in its serviceUpdateOverride).`
+                    : "";
             throw new DeployError(
                 client.redact(
                     `CapRover app ${inputs.appName} on ${client.server}: the new release never logged "${marker}" within the deploy timeout of ${inputs.deployTimeoutMs} ms; ` +
-                        `the new image is running but not ready; the next \`pulumi up\` deploys and checks it again.${shown}`,
+                        `the new image is running but not ready; the next \`pulumi up\` deploys and checks it again.${silent}${shown}`,
                 ),
             );
         }
@@ -231,10 +257,12 @@ async function waitReady(client: CapRoverClient, inputs: AppInputs, deadline: nu
             if (Date.now() >= deadline) continue;
             throw e;
         }
-        if (lines.some((l) => l.includes(marker) && !earlier.has(l))) {
-            client.log(`${inputs.appName}: logged ${marker}`);
+        const found = lines.find(accept);
+        if (found !== undefined) {
+            client.log(`${inputs.appName}: logged ${found.replace(/^\S+\s/, "")}`);
             return;
         }
+        fresh = lines.filter((l) => !earlier.has(l)).length;
         tail = lines.slice(-5);
         await sleep(checkPause(checks, deadline));
     }
