@@ -347,6 +347,28 @@ describe("CapRoverApp provider", () => {
             expect(e.message).to.include("a host must allow the open-file limit the service asks for");
         });
 
+        it("a failed gate rolls back to the previous verified release, checked by the same gate, and says what failed and what runs now", async () => {
+            const outs = await create(workerInputs(emulator()));
+            const good = image("c", "ghcr.io/example/site-celery");
+            const crashing = image("8", "ghcr.io/example/site-celery");
+            emulator().options.unhealthyImages.push(crashing);
+            const e = (await failure(() => provider.update("celery", outs, workerInputs(emulator(), { image: crashing, deployTimeoutMs: 1500 })))) as PartialFailure;
+            expect(e.message).to.include(`the new release never logged "SITE_RELEASE=${releaseOf(crashing)} ready"`).and.include("ImportError: emulated start-up failure");
+            expect(e.message).to.include(`Rolled back: celery runs the previous verified release ${good} again, and it passed the same gate`);
+            expect(emulator().currentImage("celery")).to.equal(good);
+            expect(emulator().app("celery")!.envVars.find((v) => v.key === "SITE_RELEASE")!.value).to.equal(releaseOf(good));
+            expect((e.outs as AppOutputs).image).to.equal(good);
+        });
+
+        it("a stack that opts out of rollbacks (rollbackOnFailure false) leaves the failed release running", async () => {
+            const outs = await create(workerInputs(emulator()));
+            const crashing = image("8", "ghcr.io/example/site-celery");
+            emulator().options.unhealthyImages.push(crashing);
+            const e = await failure(() => provider.update("celery", outs, workerInputs(emulator(), { image: crashing, deployTimeoutMs: 800, rollbackOnFailure: false })));
+            expect(e.message).to.include("the new image is running but not ready").and.not.include("Rolled back");
+            expect(emulator().currentImage("celery")).to.equal(crashing);
+        });
+
         it("a retry of the same release does not pass on the ready line of an earlier container", async () => {
             const outs = await create(workerInputs(emulator()));
             emulator().options.startMs = 60_000;

@@ -77,6 +77,7 @@ export function webInputs(emulator: CapRoverEmulator, overrides: Partial<TestApp
         healthPath: "/health/",
         releaseEnvVar: "SITE_RELEASE",
         deployTimeoutMs: 2000,
+        rollbackOnFailure: true,
         deleteVolumes: false,
         serviceUpdateOverride: "",
         adopt: false,

@@ -40,7 +40,15 @@ const checkPause = (n: number, deadline: number) => Math.min(rampingPause(RETRY_
 
 /** A deploy that did not end well: what was awaited, CapRover's build log tail, whether the old version still serves. */
 export class DeployError extends Error {
-    constructor(message: string) {
+    /**
+     * @param newImageRuns CapRover runs the new image, which failed its gate (a rollback can help).
+     * @param consequence The part of the message saying what runs now (a rollback replaces it).
+     */
+    constructor(
+        message: string,
+        public readonly newImageRuns = false,
+        public readonly consequence?: string,
+    ) {
         super(message);
         this.name = "DeployError";
     }
@@ -172,7 +180,7 @@ async function waitHealthy(
             // Only answers without a release, the whole deploy timeout long: the app cannot report it.
             if (answeredUnreported && last.startsWith("HTTP 2")) return unreported();
             // CapRover has already switched to the new image: it is what runs now, unverified.
-            throw failure(client, inputs, `health check GET ${inputs.healthPath} did not answer ${answering} within the deploy timeout of ${inputs.deployTimeoutMs} ms (last: ${last})`, status, "the new image is running unhealthy; the next `pulumi up` deploys and checks it again");
+            throw failure(client, inputs, `health check GET ${inputs.healthPath} did not answer ${answering} within the deploy timeout of ${inputs.deployTimeoutMs} ms (last: ${last})`, status, UNHEALTHY, true);
         }
         const probeMs = connection.requestTimeoutMs ?? 10_000;
         const cutShort = left < probeMs;
@@ -245,8 +253,10 @@ async function waitReady(
             throw new DeployError(
                 client.redact(
                     `CapRover app ${inputs.appName} on ${client.server}: the new release never logged "${marker}" within the deploy timeout of ${inputs.deployTimeoutMs} ms; ` +
-                        `the new image is running but not ready; the next \`pulumi up\` deploys and checks it again.${silent}${shown}`,
+                        `${NOT_READY}.${silent}${shown}`,
                 ),
+                true,
+                NOT_READY,
             );
         }
         let lines: string[];
@@ -268,8 +278,12 @@ async function waitReady(
     }
 }
 
-function failure(client: CapRoverClient, inputs: AppInputs, what: string, status: BuildStatus | undefined, consequence?: string): DeployError {
+/** What runs after a failed gate, unless a rollback changes it. */
+const UNHEALTHY = "the new image is running unhealthy; the next `pulumi up` deploys and checks it again";
+const NOT_READY = "the new image is running but not ready; the next `pulumi up` deploys and checks it again";
+
+function failure(client: CapRoverClient, inputs: AppInputs, what: string, status: BuildStatus | undefined, consequence?: string, newImageRuns = false): DeployError {
     const tail = status ? logTail(status) : [];
     const log = tail.length ? `\nlast lines of CapRover's build log:\n  ${tail.join("\n  ")}` : "";
-    return new DeployError(client.redact(`CapRover app ${inputs.appName} on ${client.server}: ${what}${consequence ? `; ${consequence}` : ""}.${log}`));
+    return new DeployError(client.redact(`CapRover app ${inputs.appName} on ${client.server}: ${what}${consequence ? `; ${consequence}` : ""}.${log}`), newImageRuns, consequence);
 }

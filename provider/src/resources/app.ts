@@ -33,7 +33,7 @@ import {
     withDefaults,
     withRelease,
 } from "../app/definition";
-import { deploy } from "../app/deploy";
+import { DeployError, deploy } from "../app/deploy";
 import { Context, PartialFailure, ResourceHandler, describe } from "./handler";
 
 /** Tag an app carries once this stack has written its definition: `pulumi-<project>-<stack>`. */
@@ -116,6 +116,11 @@ export const appHandler: ResourceHandler<AppInputs, AppOutputs> = {
                 await converge(client, ctx, current, news, marker, olds.image !== news.image || deployedImage(current) !== news.image, deadline);
                 return await state(client, ctx, news, news.image);
             } catch (e) {
+                client.deadline = undefined;
+                // The new image runs and failed its gate: the previous verified release goes back.
+                if (e instanceof DeployError && e.newImageRuns && news.rollbackOnFailure && olds.image && olds.image !== news.image) {
+                    return rollBack(client, ctx, olds.image, news, marker, e);
+                }
                 throw new PartialFailure(e as Error, news.appName, await state(client, ctx, news, "").catch(() => undefined));
             } finally {
                 client.deadline = undefined;
@@ -207,6 +212,38 @@ async function converge(client: CapRoverClient, ctx: Context, current: AppDefini
                   await applyDefinition(client, await mustGet(client, inputs.appName), withRelease(inputs, release), marker);
               },
     });
+}
+
+/**
+ * After a failed gate: deploys `previous` (the last release a gate proved) again, checked by the
+ * same gate within a deploy timeout of its own, and fails saying both what failed and what runs
+ * now. The state records `previous` as verified when its gate passed, so the next `up` tries the
+ * new image again; nothing verified when the rollback failed too.
+ */
+async function rollBack(client: CapRoverClient, ctx: Context, previous: string, news: AppInputs, marker: string, failed: DeployError): Promise<never> {
+    const what = failed.consequence ? failed.message.replace(failed.consequence, "rolling back") : failed.message;
+    client.log(`${news.appName}: the new release failed its gate; rolling back to the previous verified release ${previous}`);
+    const inputs = { ...news, image: previous };
+    try {
+        const deadline = startDeadline(client, inputs, `CapRover to roll ${news.appName} back to ${previous}`);
+        await converge(client, ctx, await mustGet(client, news.appName), inputs, marker, true, deadline);
+    } catch (e) {
+        client.deadline = undefined;
+        const now = (await client.getApp(news.appName).catch(() => undefined)) ?? undefined;
+        const runs = now ? deployedImage(now) ?? "nothing" : "unknown";
+        throw new PartialFailure(
+            new Error(client.redact(`${what}\nThe rollback to the previous verified release ${previous} failed too, so CapRover runs ${runs}, unverified: ${(e as Error).message}`)),
+            news.appName,
+            await state(client, ctx, news, "").catch(() => undefined),
+        );
+    } finally {
+        client.deadline = undefined;
+    }
+    throw new PartialFailure(
+        new Error(client.redact(`${what}\nRolled back: ${news.appName} runs the previous verified release ${previous} again, and it passed the same gate; the next \`pulumi up\` deploys ${news.image} again.`)),
+        news.appName,
+        await state(client, ctx, news, previous).catch(() => undefined),
+    );
 }
 
 /** Brings the definition to the inputs (the whole definition is sent) when it differs; returns the fresh definition. */
