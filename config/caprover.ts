@@ -33,6 +33,8 @@ export interface CapRoverSettings {
     volumes: Partial<Record<ServiceName, Volume[]>>;
     /** Delete an app's named volumes when the app is deleted (default: keep them). */
     deleteVolumes: boolean;
+    /** A failed gate redeploys the previous verified release (default true; `site:rollbackOnFailure`). */
+    rollbackOnFailure: boolean;
     /** Long-lived GHCR token (read:packages) CapRover pulls private images with; none for public images. */
     pullToken?: string;
     /** Take over apps that already exist under the stack's app names (moving a live site under Pulumi). */
@@ -61,6 +63,7 @@ export function readCapRoverSettings(r: ConfigReader, services: ActiveService[],
     const flowerPassword = r.secret("flowerPassword") ?? env.FLOWER_PASSWORD;
     const volumes = readVolumes(r, services);
     const deleteVolumes = r.boolean("caproverDeleteVolumes");
+    const rollbackOnFailure = r.boolean("rollbackOnFailure");
     const pullToken = r.secret("caproverPullToken");
     const adoptExistingApps = r.boolean("adoptExistingApps");
     const allowReplace = r.boolean("allowReplace");
@@ -81,6 +84,7 @@ export function readCapRoverSettings(r: ConfigReader, services: ActiveService[],
         flowerAuth: flowerPassword ? { user: flowerUser, password: flowerPassword } : undefined,
         volumes,
         deleteVolumes,
+        rollbackOnFailure,
         pullToken,
         adoptExistingApps,
         allowReplace,

@@ -62,6 +62,7 @@ export function appSpec(service: ActiveService, settings: CapRoverSettings): App
         releaseEnvVar: service.health?.reportsRelease === false ? "" : RELEASE_ENV_VAR,
         deployTimeoutMs: settings.deployTimeoutSeconds * 1000,
         deleteVolumes: settings.deleteVolumes,
+        rollbackOnFailure: settings.rollbackOnFailure,
         serviceUpdateOverride: serviceUpdateOverride({ scheduler: service.scheduler, hasMounts: volumes.length > 0, limits: service.limits }),
         adopt: settings.adoptExistingApps,
         allowReplace: settings.allowReplace,

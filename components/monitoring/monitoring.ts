@@ -77,6 +77,7 @@ export function accessorySpec(app: AccessoryApp, args: MonitoringArgs): Accessor
         healthPath: exposed ? app.healthPath : undefined,
         deployTimeoutMs: args.settings.deployTimeoutSeconds * 1000,
         deleteVolumes: args.settings.deleteVolumes,
+        rollbackOnFailure: args.settings.rollbackOnFailure,
         serviceUpdateOverride: serviceUpdateOverride({ scheduler: false, hasMounts, limits: {}, ...containerProcess(app, args) }),
         adopt: args.settings.adoptExistingApps,
         allowReplace: args.settings.allowReplace,

@@ -2,7 +2,7 @@
  * Runs the CapRover emulator standalone on 127.0.0.1:
  *
  *   npm run caprover:emulator -- --port 3000 --password <password> [--deploy-seconds 2] \
- *     [--start-seconds 0] [--serial-builds] [--fail-image <image>]... [--unhealthy-image <image>]... [--silent-image <image>]... \
+ *     [--start-seconds 0] [--placeholder-ms 20] [--offline] [--serial-builds] [--fail-image <image>]... [--unhealthy-image <image>]... [--silent-image <image>]... \
  *     [--latency-ms 0] [--token-ttl-seconds 3600] [--root-domain emulator.test] [--quiet]
  *
  * The password can also come from $CAPROVER_PASSWORD, so it stays out of shell history.
@@ -16,7 +16,7 @@
 import { CapRoverEmulator, EmulatorOptions } from "./caprover";
 
 const USAGE =
-    "usage: caprover:emulator -- --port <port> --password <password> [--deploy-seconds n] [--start-seconds n] " +
+    "usage: caprover:emulator -- --port <port> --password <password> [--deploy-seconds n] [--start-seconds n] [--placeholder-ms n] [--offline] " +
     "[--serial-builds] [--fail-image image]... [--unhealthy-image image]... [--silent-image image]... [--latency-ms n] [--token-ttl-seconds n] " +
     "[--root-domain domain] [--quiet]";
 
@@ -42,6 +42,9 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
             case "--root-domain": out.rootDomain = take(); break;
             case "--deploy-seconds": out.deployMs = number(flag, take()) * 1000; break;
             case "--start-seconds": out.startMs = number(flag, take()) * 1000; break;
+            case "--placeholder-ms": out.placeholderMs = number(flag, take()); break;
+            // An offline server: the placeholder register deploys cannot be pulled (updates answer 1110 until a deploy).
+            case "--offline": out.placeholderFails = true; break;
             case "--latency-ms": out.latencyMs = number(flag, take()); break;
             case "--token-ttl-seconds": out.tokenTtlMs = number(flag, take()) * 1000; break;
             case "--fail-image": out.failingImages!.push(take()); break;

@@ -98,6 +98,8 @@ export interface AppArgs {
     releaseEnvVar?: pulumi.Input<string>;
     /** Time a deploy may take until the new image runs and is healthy, in ms. Default: 600000. */
     deployTimeoutMs?: pulumi.Input<number>;
+    /** When the gate fails after an update (the new image runs but never proves healthy or ready), deploy the previous verified image again, checked by the same gate. False leaves the new image running. Default: true. */
+    rollbackOnFailure?: pulumi.Input<boolean>;
     /** Delete the app's named volumes with the app (default keeps them). Default: false. */
     deleteVolumes?: pulumi.Input<boolean>;
     /** Take over an app that already exists under appName instead of refusing it; an app already running the image is not redeployed. Default: false. */
@@ -142,6 +144,8 @@ export class App extends pulumi.CustomResource {
     declare public readonly releaseEnvVar: pulumi.Output<string | undefined>;
     /** Deploy timeout, in ms. */
     declare public readonly deployTimeoutMs: pulumi.Output<number | undefined>;
+    /** A failed gate rolls back to the previous verified image. */
+    declare public readonly rollbackOnFailure: pulumi.Output<boolean | undefined>;
     /** Named volumes deleted with the app. */
     declare public readonly deleteVolumes: pulumi.Output<boolean | undefined>;
     /** Existing apps taken over. */

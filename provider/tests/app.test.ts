@@ -8,7 +8,7 @@ import { sleep } from "../src/api/transport";
 import { releaseOf } from "../src/app/definition";
 import { appHandler } from "../src/resources/app";
 import { PartialFailure } from "../src/resources/handler";
-import { TestAppInputs as AppInputs, TestAppOutputs as AppOutputs, TestAppProvider as CapRoverAppProvider, AUTH_SECRET, ENV_SECRET, PASSWORD, client, connection, context, expectNoSecrets, failure, image, useEmulator, webInputs, workerInputs } from "./support";
+import { TestAppInputs as AppInputs, TestAppOutputs as AppOutputs, TestAppProvider as CapRoverAppProvider, AUTH_SECRET, ENV_SECRET, PASSWORD, client, connection, context, expectNoSecrets, failure, image, until, useEmulator, webInputs, workerInputs } from "./support";
 
 /** What a service carrying beat gets: the raised open-file limit, stop-first updates. */
 const BEAT_OVERRIDE = JSON.stringify({ TaskTemplate: { ContainerSpec: { Ulimits: [{ Name: "nofile", Soft: 65536, Hard: 65536 }] } }, UpdateConfig: { Order: "stop-first" } });
@@ -121,6 +121,55 @@ describe("CapRoverApp provider", () => {
             // The next run updates from that state and deploys.
             await provider.update("web", { ...(e.outs as AppOutputs), connection: connection(emulator()) }, webInputs(emulator()));
             expect(emulator().servingImage("web")).to.equal(image("a"));
+        });
+    });
+
+    describe("CapRover's register-time placeholder deploy", () => {
+        const outcomes = (path: string) => requests(path).map((r) => r.outcome);
+
+        it("create waits for the placeholder's deploy before it configures the app (CapRover refuses changes meanwhile: 1108)", async () => {
+            emulator().holdPlaceholders();
+            const created = create(webInputs(emulator()));
+            // The provider polls the build state while the placeholder deploys; nothing is sent meanwhile.
+            await until(() => requests("/user/apps/appData/web").some((r) => r.method === "GET"), "a build-state poll");
+            expect(requests("/user/apps/appDefinitions/update")).to.have.length(0);
+            emulator().releasePlaceholders();
+            const outs = await created;
+            expect(outs.image).to.equal(image("a"));
+            expect(outcomes("/user/apps/appDefinitions/update")).to.deep.equal(["100"]);
+        });
+
+        it("a change refused with 1108 (a build of the app in progress) waits for the build and is sent again", async () => {
+            emulator().holdPlaceholders();
+            const c = client(emulator(), lines);
+            await c.registerApp("web", false);
+            const updated = c.updateApp((await c.getApp("web"))!, { description: "after the build" });
+            await until(() => outcomes("/user/apps/appDefinitions/update").includes("1108"), "the update refused with 1108");
+            emulator().releasePlaceholders();
+            await updated;
+            expect(outcomes("/user/apps/appDefinitions/update")).to.deep.equal(["1108", "100"]);
+            expect(lines.some((l) => l.includes("Build in-progress for web") && l.includes("waiting for the build of web to end"))).to.equal(true);
+            expect(emulator().app("web")!.description).to.equal("after the build");
+        });
+
+        it("a placeholder that failed (offline server: 1110 on update) is coped with: the definition is saved, the deploy applies it", async () => {
+            emulator().options.placeholderFails = true;
+            const outs = await create(workerInputs(emulator()));
+            expect(outcomes("/user/apps/appDefinitions/update")).to.deep.equal(["1110"]);
+            expect(outs).to.include({ image: image("c", "ghcr.io/example/site-celery"), deployedImage: image("c", "ghcr.io/example/site-celery") });
+            expect(emulator().app("celery")!.envVars.map((e) => e.key)).to.deep.equal(["DEBUG", "DJANGO_SECRET_KEY", "SITE_RELEASE"]);
+            expect(lines.some((l) => l.includes("has no deployed image yet (CapRover 1110"))).to.equal(true);
+        });
+
+        it("delete waits out a build of the app (1108) instead of failing", async () => {
+            emulator().holdPlaceholders();
+            await client(emulator()).registerApp("celery", false);
+            const outs = { ...workerInputs(emulator()), appUrl: "", deployedImage: "", deployToken: "" } as AppOutputs;
+            const deleted = provider.delete("celery", outs);
+            await until(() => outcomes("/user/apps/appDefinitions/delete").includes("1108"), "the delete refused with 1108");
+            emulator().releasePlaceholders();
+            await deleted;
+            expect(emulator().apps.has("celery")).to.equal(false);
         });
     });
 
@@ -278,6 +327,48 @@ describe("CapRoverApp provider", () => {
             expect(e.message).to.include("ImportError: emulated start-up failure");
         });
 
+        it("never overlaps two updates of a stop-first service: the release is published only once the deploy's own task is up", async () => {
+            const beat = (c: string) => workerInputs(emulator(), { appName: "beat", image: image(c, "ghcr.io/example/site-beat"), serviceUpdateOverride: BEAT_OVERRIDE, deployTimeoutMs: 20_000 });
+            const outs = await create(beat("1"));
+            emulator().options.startMs = 500;
+            await provider.update("beat", outs, beat("2"));
+            expect(emulator().overlaps("beat"), "two beat containers at once").to.deep.equal([]);
+            expect(lines.some((l) => l.includes(`beat: logged SITE_RELEASE=${releaseOf(image("1", "ghcr.io/example/site-beat"))} ready`))).to.equal(true);
+            expect(emulator().servingImage("beat")).to.equal(image("2", "ghcr.io/example/site-beat"));
+        });
+
+        it("a worker whose container cannot start (no log line at all) fails saying so, where to look, and the open-file limit a host must allow", async () => {
+            const outs = await create(workerInputs(emulator()));
+            const stuck = image("6", "ghcr.io/example/site-celery");
+            emulator().options.unstartableImages.push(stuck);
+            const e = await failure(() => provider.update("celery", outs, workerInputs(emulator(), { image: stuck, deployTimeoutMs: 800 })));
+            expect(e.message).to.include(`the new release never logged "SITE_RELEASE=${releaseOf(stuck)} ready" within the deploy timeout of 800 ms`);
+            expect(e.message).to.include("no log line at all since the deploy: the container may not have started; look at `docker service ps --no-trunc celery`");
+            expect(e.message).to.include("a host must allow the open-file limit the service asks for");
+        });
+
+        it("a failed gate rolls back to the previous verified release, checked by the same gate, and says what failed and what runs now", async () => {
+            const outs = await create(workerInputs(emulator()));
+            const good = image("c", "ghcr.io/example/site-celery");
+            const crashing = image("8", "ghcr.io/example/site-celery");
+            emulator().options.unhealthyImages.push(crashing);
+            const e = (await failure(() => provider.update("celery", outs, workerInputs(emulator(), { image: crashing, deployTimeoutMs: 1500 })))) as PartialFailure;
+            expect(e.message).to.include(`the new release never logged "SITE_RELEASE=${releaseOf(crashing)} ready"`).and.include("ImportError: emulated start-up failure");
+            expect(e.message).to.include(`Rolled back: celery runs the previous verified release ${good} again, and it passed the same gate`);
+            expect(emulator().currentImage("celery")).to.equal(good);
+            expect(emulator().app("celery")!.envVars.find((v) => v.key === "SITE_RELEASE")!.value).to.equal(releaseOf(good));
+            expect((e.outs as AppOutputs).image).to.equal(good);
+        });
+
+        it("a stack that opts out of rollbacks (rollbackOnFailure false) leaves the failed release running", async () => {
+            const outs = await create(workerInputs(emulator()));
+            const crashing = image("8", "ghcr.io/example/site-celery");
+            emulator().options.unhealthyImages.push(crashing);
+            const e = await failure(() => provider.update("celery", outs, workerInputs(emulator(), { image: crashing, deployTimeoutMs: 800, rollbackOnFailure: false })));
+            expect(e.message).to.include("the new image is running but not ready").and.not.include("Rolled back");
+            expect(emulator().currentImage("celery")).to.equal(crashing);
+        });
+
         it("a retry of the same release does not pass on the ready line of an earlier container", async () => {
             const outs = await create(workerInputs(emulator()));
             emulator().options.startMs = 60_000;
@@ -302,6 +393,23 @@ describe("CapRoverApp provider", () => {
             const { connection: conn, ...news } = webInputs(emulator(), { image: image("b"), releaseEnvVar: "OTHER_RELEASE", deployTimeoutMs: 800 });
             await appHandler.update({ ...context(conn, "web"), warn: (l: string) => warnings.push(l) }, "web", olds, news);
             expect(warnings.join("\n")).to.include('/health/ answers without a release (no JSON field "release")').and.include("checked for 2xx only");
+        });
+
+        it("a deploy Docker refused as 'update out of sequence' is sent again, and passes its gate", async () => {
+            const outs = await create(workerInputs(emulator()));
+            emulator().outOfSequence();
+            const celery = (c: string) => image(c, "ghcr.io/example/site-celery");
+            const updated = (await provider.update("celery", outs, workerInputs(emulator(), { image: celery("b") }))).outs!;
+            expect(updated.image).to.equal(celery("b"));
+            expect(requests("/user/apps/appData/celery").filter((r) => r.method === "POST")).to.have.length(3);
+            expect(lines.some((l) => l.includes('Docker refused the service update ("update out of sequence"); deploying') && l.includes("(1/3)"))).to.equal(true);
+        });
+
+        it("'update out of sequence' is retried a bounded number of times, then fails with CapRover's build log", async () => {
+            const outs = await create(workerInputs(emulator()));
+            emulator().outOfSequence(4);
+            const e = await failure(() => provider.update("celery", outs, workerInputs(emulator(), { image: image("b", "ghcr.io/example/site-celery"), deployTimeoutMs: 10_000 })));
+            expect(e.message).to.include("the deploy failed").and.include("rpc error: code = Unknown desc = update out of sequence");
         });
 
         it("waits for a slow deploy (CapRover reports building) and fails on the deploy timeout", async () => {

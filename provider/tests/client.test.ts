@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { CapRoverClient, logLines, mergedUpdate } from "../src/api/client";
 import { CapRoverError } from "../src/api/transport";
 import { STATUS } from "../src/api/types";
-import { PASSWORD, client, failure, image, useEmulator } from "./support";
+import { PASSWORD, client, failure, registered, image, useEmulator } from "./support";
 
 describe("CapRover client", () => {
     const emulator = useEmulator();
@@ -178,7 +178,7 @@ describe("CapRover client", () => {
 
         it("1110 illegal parameter: one request", async () => {
             const c = client(emulator());
-            await c.registerApp("p", false);
+            await registered(c, "p");
             const current = (await c.getApp("p"))!;
             const e = await failure(() => c.updateApp(current, { appPushWebhook: { repoInfo: { repo: "github.com/x/y" } } }));
             expect((e as CapRoverError).code).to.equal(STATUS.ILLEGAL_PARAMETER);
@@ -215,7 +215,7 @@ describe("CapRover client", () => {
 
         it("delete: not found on the retry counts as deleted", async () => {
             const c = client(emulator());
-            await c.registerApp("doomed", false);
+            await registered(c, "doomed");
             emulator().inject({ kind: "lost", match: { path: "/user/apps/appDefinitions/delete" } });
             expect(await c.deleteApp("doomed")).to.equal("not-found");
             expect(emulator().apps.has("doomed")).to.equal(false);

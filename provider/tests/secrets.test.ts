@@ -47,7 +47,7 @@ describe("no secret in any error text or log line", () => {
 
         // Failures: failed deploy, unhealthy image, deploy timeout, permanent errors, exhausted retries.
         await collect(() => provider.update("web", web, webInputs(emulator, { image: image("f") })));
-        await collect(() => provider.update("flower", fl, flower({ image: image("9"), deployTimeoutMs: 60 })));
+        await collect(() => provider.update("flower", fl, flower({ image: image("9"), deployTimeoutMs: 400 })));
         await c.registerApp("handmade", false);
         await c.updateApp((await c.getApp("handmade"))!, { description: "made by hand" });
         await collect(() => provider.create(webInputs(emulator, { appName: "handmade" })));

@@ -77,6 +77,7 @@ export function webInputs(emulator: CapRoverEmulator, overrides: Partial<TestApp
         healthPath: "/health/",
         releaseEnvVar: "SITE_RELEASE",
         deployTimeoutMs: 2000,
+        rollbackOnFailure: true,
         deleteVolumes: false,
         serviceUpdateOverride: "",
         adopt: false,
@@ -88,6 +89,24 @@ export function webInputs(emulator: CapRoverEmulator, overrides: Partial<TestApp
 /** Inputs of a worker: not exposed, no health path. */
 export function workerInputs(emulator: CapRoverEmulator, overrides: Partial<TestAppInputs> = {}): TestAppInputs {
     return webInputs(emulator, { appName: "celery", image: image("c", "ghcr.io/example/site-celery"), exposeAsWebApp: false, forceSsl: false, healthPath: undefined, ...overrides });
+}
+
+/**
+ * Registers an app as a user would, then waits for the deploy of CapRover's placeholder that
+ * register schedules (until it ends, CapRover refuses every change of the app with 1108).
+ */
+export async function registered(c: CapRoverClient, appName: string, hasPersistentData = false): Promise<void> {
+    await c.registerApp(appName, hasPersistentData);
+    await c.waitForBuild(appName, "POST /user/apps/appDefinitions/register");
+}
+
+/** Resolves once `condition` holds (checked every few ms), so a test waits for an event, not a time; fails after `limitMs`. */
+export async function until(condition: () => boolean, what: string, limitMs = 10_000): Promise<void> {
+    const end = Date.now() + limitMs;
+    while (!condition()) {
+        if (Date.now() > end) expect.fail(`never saw ${what} within ${limitMs} ms`);
+        await new Promise((r) => setTimeout(r, 5));
+    }
 }
 
 /** Runs `f` and returns the error it throws (fails the test if it does not throw). */

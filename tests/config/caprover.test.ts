@@ -26,7 +26,7 @@ describe("CapRover settings", () => {
         expect(declaredDefaults().caprover).to.equal(false);
         for (const stack of ["dev", "prod"]) {
             const c = stackConfig(stack).caprover;
-            expect(c).to.include({ enabled: true, deployTimeoutSeconds: 600, deleteVolumes: false });
+            expect(c).to.include({ enabled: true, deployTimeoutSeconds: 600, deleteVolumes: false, rollbackOnFailure: true });
             expect(c.volumes).to.deep.equal({});
         }
     });
@@ -44,6 +44,7 @@ describe("CapRover settings", () => {
             flowerUser: "ops",
             caproverVolumes: { celerybeat: ["beat-data:/app/data", "/srv/shared:/shared"] },
             caproverDeleteVolumes: true,
+            rollbackOnFailure: false,
             caproverPullToken: "test-only-pull",
             adoptExistingApps: true,
             allowReplace: true,
@@ -57,10 +58,15 @@ describe("CapRover settings", () => {
             flowerAuth: { user: "ops", password: "test-only-flower" },
             volumes: { celerybeat: [{ volumeName: "beat-data", containerPath: "/app/data" }, { hostPath: "/srv/shared", containerPath: "/shared" }] },
             deleteVolumes: true,
+            rollbackOnFailure: false,
             pullToken: "test-only-pull",
             adoptExistingApps: true,
             allowReplace: true,
         });
+    });
+
+    it("refuses a site:rollbackOnFailure that is not a boolean, naming the key", () => {
+        expect(() => stackConfig("prod", { ...ON, rollbackOnFailure: "sometimes" })).to.throw(/site:rollbackOnFailure/);
     });
 
     it("require the server, the password and (when flower runs) Flower's password when on, for `pulumi up` only", () => {

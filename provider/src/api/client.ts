@@ -2,7 +2,7 @@
  * Typed methods of CapRover's HTTP API v2 (caprover/caprover `src/routes`), over the transport:
  * apps, deploys, build state and private registries, plus the pure helpers that read a definition.
  */
-import { CapRoverError, DEFAULT_RETRY, RetryPolicy, Transport, isNotFound } from "./transport";
+import { CapRoverError, DEFAULT_RETRY, DeadlineError, LOCK_FIRST_PAUSE_MS, RetryPolicy, Transport, isNotFound, rampingPause, sleep } from "./transport";
 import { AppChanges, AppDefinition, AppList, AppUpdate, BuildStatus, Registry, RegistryFields, STATUS } from "./types";
 
 /** How to reach a CapRover server: the provider's configuration. */
@@ -65,9 +65,47 @@ export class CapRoverClient extends Transport {
         }
     }
 
-    /** Sends the whole definition: `current` (a fresh read) with `changes` applied. */
+    /** Sends the whole definition: `current` (a fresh read) with `changes` applied; waits out a build of the app (1108). */
     updateApp(current: AppDefinition, changes: AppChanges): Promise<void> {
-        return this.call("POST", "/user/apps/appDefinitions/update", mergedUpdate(current, changes));
+        return this.whenNotBuilding(current.appName, "POST /user/apps/appDefinitions/update", () => this.call("POST", "/user/apps/appDefinitions/update", mergedUpdate(current, changes)));
+    }
+
+    /**
+     * Runs `change`; while CapRover answers 1108 "Build in-progress for <app>" (it refuses changes to
+     * an app while a build or deploy of it is active or queued: ServiceManager.ensureNotBuilding,
+     * e.g. the placeholder deploy register schedules), waits for the build to end and tries again.
+     */
+    async whenNotBuilding<T>(appName: string, operation: string, change: () => Promise<T>): Promise<T> {
+        for (;;) {
+            try {
+                return await change();
+            } catch (e) {
+                if (!isBuildInProgress(e)) throw e;
+                this.log(`${operation}: CapRover ${e.code}: ${e.description}; waiting for the build of ${appName} to end`);
+                await this.waitForBuild(appName, operation, e);
+            }
+        }
+    }
+
+    /**
+     * Polls the build state until no build of the app is active or queued; returns the last state.
+     * Bounded by the client's deadline, else by the retry policy's lock wait (a build, like the
+     * namespace lock, is someone else's work in progress). `refused` is what to report at the end.
+     */
+    async waitForBuild(appName: string, operation: string, refused?: CapRoverError): Promise<BuildStatus> {
+        const until = this.deadline?.at ?? Date.now() + (this.retry.lockWaitMs ?? 0);
+        const longest = this.retry.lockPollMs ?? this.retry.baseMs;
+        for (let polls = 1; ; polls++) {
+            const status = await this.buildStatus(appName);
+            if (!status.isAppBuilding) return status;
+            const left = until - Date.now();
+            if (left <= 0) {
+                const last = refused ? `${operation}: status ${refused.code}: ${refused.description}` : `GET /user/apps/appData/${appName}: still building`;
+                if (this.deadline) throw new CapRoverError(operation, 0, this.redact(new DeadlineError(this.deadline, last).message), false);
+                throw refused ?? new CapRoverError(operation, 0, `a build of ${appName} was still running after ${this.retry.lockWaitMs ?? 0} ms`, false);
+            }
+            await sleep(Math.min(rampingPause(Math.min(LOCK_FIRST_PAUSE_MS, longest), longest, polls), left));
+        }
     }
 
     /** Issues the app's certificate on the root domain (needed before `forceSsl`). */
@@ -78,7 +116,7 @@ export class CapRoverClient extends Transport {
     /** Deletes an app (and the named volumes listed); an app that is already gone counts as deleted. */
     async deleteApp(appName: string, volumes: string[] = []): Promise<"deleted" | "not-found"> {
         try {
-            await this.call("POST", "/user/apps/appDefinitions/delete", { appName, volumes });
+            await this.whenNotBuilding(appName, "POST /user/apps/appDefinitions/delete", () => this.call("POST", "/user/apps/appDefinitions/delete", { appName, volumes }));
             return "deleted";
         } catch (e) {
             if (isNotFound(e)) return "not-found";
@@ -164,6 +202,11 @@ export function mergedUpdate(current: AppDefinition, changes: AppChanges): AppUp
         serviceUpdateOverride: current.serviceUpdateOverride,
         ...changes,
     };
+}
+
+/** CapRover's 1108 "Build in-progress for <app>. Please wait...": a change refused while the app builds. */
+export function isBuildInProgress(e: unknown): e is CapRoverError {
+    return e instanceof CapRoverError && e.code === STATUS.ILLEGAL_OPERATION && /build in-progress/i.test(e.description);
 }
 
 /** The image the app's deployed version runs, if any. */

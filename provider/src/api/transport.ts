@@ -238,7 +238,7 @@ export class Transport {
     private readonly base: URL;
     private readonly password: string;
     private readonly timeoutMs: number;
-    private readonly retry: RetryPolicy;
+    protected readonly retry: RetryPolicy;
     private readonly logLine: (line: string) => void;
     private readonly secrets: Set<string>;
     private readonly cacheKey: string;

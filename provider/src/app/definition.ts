@@ -30,6 +30,7 @@ export interface AppInputs {
     healthPath?: string;
     releaseEnvVar: string;
     deployTimeoutMs: number;
+    rollbackOnFailure: boolean;
     deleteVolumes: boolean;
     adopt: boolean;
     allowReplace: boolean;
@@ -46,7 +47,7 @@ export interface AppOutputs extends AppInputs {
 export const APP_RULES = resourceRules(APP_TYPE);
 
 /** Inputs that only steer the provider: an update of them alone records them and touches no app. */
-const BEHAVIOUR = ["healthPath", "deployTimeoutMs", "deleteVolumes", "adopt", "allowReplace"];
+const BEHAVIOUR = ["healthPath", "deployTimeoutMs", "rollbackOnFailure", "deleteVolumes", "adopt", "allowReplace"];
 /** Inputs that steer one run (taking over, allowing a replacement): turning them on or off changes nothing. */
 const NOT_DIFFED = ["adopt", "allowReplace"];
 
@@ -248,6 +249,7 @@ export function appState(app: AppDefinition, rootDomain: string, serverUrl: stri
         ...(known.healthPath !== undefined ? { healthPath: known.healthPath } : {}),
         releaseEnvVar: known.releaseEnvVar ?? "",
         deployTimeoutMs: known.deployTimeoutMs ?? (defaults.deployTimeoutMs as number),
+        rollbackOnFailure: known.rollbackOnFailure ?? (defaults.rollbackOnFailure as boolean),
         deleteVolumes: known.deleteVolumes ?? false,
         adopt: known.adopt ?? false,
         allowReplace: known.allowReplace ?? false,

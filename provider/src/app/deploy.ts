@@ -22,12 +22,33 @@ export const POLL_FIRST_MS = 50;
 export const RETRY_CHECK_MS = 500;
 export const RETRY_CHECK_FIRST_MS = 100;
 
+/**
+ * Deploys Docker refused with "update out of sequence" (a deploy right after a definition update
+ * of the same service: CapRover's build log ends in `rpc error: ... update out of sequence`) are
+ * sent again, up to this many times, the pause growing by OUT_OF_SEQUENCE_PAUSE_MS each time.
+ */
+export const OUT_OF_SEQUENCE_RETRIES = 3;
+export const OUT_OF_SEQUENCE_PAUSE_MS = 250;
+
+/** True if the failed build's log says Swarm refused the service update as out of sequence. */
+function isOutOfSequence(status: BuildStatus): boolean {
+    return logTail(status).some((l) => /update out of sequence/i.test(l));
+}
+
 /** The pause before check number `n` + 1 of the new release (health answer or ready line), within `deadline`. */
 const checkPause = (n: number, deadline: number) => Math.min(rampingPause(RETRY_CHECK_FIRST_MS, RETRY_CHECK_MS, n), Math.max(0, deadline - Date.now()));
 
 /** A deploy that did not end well: what was awaited, CapRover's build log tail, whether the old version still serves. */
 export class DeployError extends Error {
-    constructor(message: string) {
+    /**
+     * @param newImageRuns CapRover runs the new image, which failed its gate (a rollback can help).
+     * @param consequence The part of the message saying what runs now (a rollback replaces it).
+     */
+    constructor(
+        message: string,
+        public readonly newImageRuns = false,
+        public readonly consequence?: string,
+    ) {
         super(message);
         this.name = "DeployError";
     }
@@ -43,12 +64,14 @@ export interface DeploySteps {
     publishRelease?: () => Promise<void>;
     /** A warning for the user (a gate that can only check less than asked). */
     warn: (line: string) => void;
+    /** The operation's deadline (epoch ms), when it started before the deploy (waiting for CapRover's placeholder, writing the definition). */
+    deadline?: number;
 }
 
 /** Deploys `inputs.image` and waits for it (and its gate) within `inputs.deployTimeoutMs`. */
 export async function deploy(client: CapRoverClient, connection: Connection, inputs: AppInputs, before: AppDefinition, steps: DeploySteps): Promise<void> {
     const limitMs = inputs.deployTimeoutMs;
-    const deadline = Date.now() + limitMs;
+    const deadline = steps.deadline ?? Date.now() + limitMs;
     const awaiting = (waitingFor: string) => (client.deadline = { at: deadline, waitingFor, limitMs });
     try {
         const release = releaseOf(inputs.image);
@@ -57,7 +80,7 @@ export async function deploy(client: CapRoverClient, connection: Connection, inp
         // release, or a retry after a failed gate): only a new one counts. Docker's timestamps keep
         // them apart. Read before the deploy starts: its container may log ready at once.
         awaiting(`CapRover's logs of ${inputs.appName}`);
-        const earlier = inputs.releaseEnvVar && !byHealth ? await readyLines(client, inputs.appName, readyLine(inputs.releaseEnvVar, release)) : undefined;
+        const earlier = inputs.releaseEnvVar && !byHealth ? new Set(await client.appLogs(inputs.appName)) : undefined;
         awaiting(`CapRover to accept the deploy of ${inputs.image}`);
         const status = await deployAndWait(client, connection, inputs, before, deadline, awaiting);
         client.log(`${inputs.appName} runs ${inputs.image}`);
@@ -65,10 +88,20 @@ export async function deploy(client: CapRoverClient, connection: Connection, inp
             if (byHealth) await waitHealthy(client, connection, inputs, deadline, status, undefined, steps, awaiting);
             return;
         }
+        const marker = readyLine(inputs.releaseEnvVar, release);
+        const previous = releaseOnServer(before, inputs.releaseEnvVar);
+        if (steps.publishRelease && earlier && previous !== undefined) {
+            // Publishing the release is a second update of the service. Swarm starts the newest task
+            // while a superseded one is still stopping, so sent now it would run two containers at
+            // once (a stop-first beat twice). Wait until the deploy's own task is up: a NEW ready
+            // line naming the release the definition still carries (the old one).
+            const started = readyLine(inputs.releaseEnvVar, previous);
+            await waitReady(client, inputs, deadline, marker, (l) => l.includes(started) && !earlier.has(l), earlier, awaiting, `the deploy's new task to log "${started}" (the update finished)`);
+        }
         awaiting(`CapRover to restart ${inputs.appName} with ${inputs.releaseEnvVar}=${release}`);
         await steps.publishRelease?.();
-        if (earlier) await waitReady(client, inputs, deadline, release, earlier, awaiting);
-        else await waitHealthy(client, connection, inputs, deadline, status, release, steps, awaiting, !!steps.publishRelease && releaseOnServer(before, inputs.releaseEnvVar) !== undefined);
+        if (earlier) await waitReady(client, inputs, deadline, marker, (l) => l.includes(marker) && !earlier.has(l), earlier, awaiting);
+        else await waitHealthy(client, connection, inputs, deadline, status, release, steps, awaiting, !!steps.publishRelease && previous !== undefined);
     } finally {
         client.deadline = undefined;
     }
@@ -84,12 +117,13 @@ async function deployAndWait(
     awaiting: (what: string) => void,
 ): Promise<BuildStatus> {
     const pollMs = connection.pollMs ?? POLL_MS;
-    const previousVersion = latestVersion(before);
+    let previousVersion = latestVersion(before);
     const hadVersion = siteImage(before) !== undefined;
     client.log(`deploy ${inputs.image} to ${inputs.appName}`);
     await client.deployImage(inputs.appName, inputs.image);
     awaiting(`CapRover to report ${inputs.image} running on ${inputs.appName}`);
     let sawBuilding = false;
+    let outOfSequence = 0;
     for (let polls = 1; ; polls++) {
         const status = await client.buildStatus(inputs.appName);
         sawBuilding = sawBuilding || status.isAppBuilding;
@@ -98,6 +132,17 @@ async function deployAndWait(
             if (!app) throw new DeployError(`CapRover app ${inputs.appName} on ${client.server} vanished during the deploy`);
             // A failure flag seen before our build started would belong to an earlier deploy.
             const ours = sawBuilding || latestVersion(app) > previousVersion;
+            if (ours && status.isBuildFailed && outOfSequence < OUT_OF_SEQUENCE_RETRIES && isOutOfSequence(status)) {
+                // Swarm refused the service update because another update of the service (our
+                // definition change) was still being applied; nothing of the deploy ran. Again.
+                outOfSequence++;
+                client.log(`${inputs.appName}: Docker refused the service update ("update out of sequence"); deploying ${inputs.image} again (${outOfSequence}/${OUT_OF_SEQUENCE_RETRIES})`);
+                await sleep(Math.min(OUT_OF_SEQUENCE_PAUSE_MS * outOfSequence, Math.max(0, deadline - Date.now())));
+                previousVersion = latestVersion(app);
+                sawBuilding = false;
+                await client.deployImage(inputs.appName, inputs.image);
+                continue;
+            }
             if (ours && status.isBuildFailed) throw failure(client, inputs, "the deploy failed", status, hadVersion ? "the previous version keeps serving" : undefined);
             if (deployedImage(app) === inputs.image) return status;
         }
@@ -135,7 +180,7 @@ async function waitHealthy(
             // Only answers without a release, the whole deploy timeout long: the app cannot report it.
             if (answeredUnreported && last.startsWith("HTTP 2")) return unreported();
             // CapRover has already switched to the new image: it is what runs now, unverified.
-            throw failure(client, inputs, `health check GET ${inputs.healthPath} did not answer ${answering} within the deploy timeout of ${inputs.deployTimeoutMs} ms (last: ${last})`, status, "the new image is running unhealthy; the next `pulumi up` deploys and checks it again");
+            throw failure(client, inputs, `health check GET ${inputs.healthPath} did not answer ${answering} within the deploy timeout of ${inputs.deployTimeoutMs} ms (last: ${last})`, status, UNHEALTHY, true);
         }
         const probeMs = connection.requestTimeoutMs ?? 10_000;
         const cutShort = left < probeMs;
@@ -176,24 +221,42 @@ export function readyLine(releaseEnvVar: string, release: string): string {
     return `${releaseEnvVar}=${release} ready`;
 }
 
-/** The lines of the app's logs that contain `marker`. */
-async function readyLines(client: CapRoverClient, appName: string, marker: string): Promise<Set<string>> {
-    return new Set((await client.appLogs(appName)).filter((l) => l.includes(marker)));
-}
-
-/** Apps without an HTTP health check: CapRover's app logs must show the new release's ready line, one not among `earlier`. */
-async function waitReady(client: CapRoverClient, inputs: AppInputs, deadline: number, release: string, earlier: Set<string>, awaiting: (what: string) => void): Promise<void> {
-    const marker = readyLine(inputs.releaseEnvVar, release);
-    awaiting(`the log line "${marker}"`);
+/**
+ * Apps without an HTTP health check: waits until CapRover's app logs show a line `accept` takes (a
+ * ready line not among `earlier`, the lines logged before the deploy). At the deadline it fails
+ * saying that the new release never logged `marker`, with the logs' last lines; or, where no line
+ * at all came since the deploy, that the container may never have started (Docker refuses to
+ * start a task, e.g. an open-file limit above what dockerd may grant, and CapRover's logs show
+ * nothing of it).
+ */
+async function waitReady(
+    client: CapRoverClient,
+    inputs: AppInputs,
+    deadline: number,
+    marker: string,
+    accept: (line: string) => boolean,
+    earlier: Set<string>,
+    awaiting: (what: string) => void,
+    what = `the log line "${marker}"`,
+): Promise<void> {
+    awaiting(what);
     let tail: string[] = [];
+    let fresh = 0;
     for (let checks = 1; ; checks++) {
         if (Date.now() >= deadline) {
             const shown = tail.length ? `\nlast lines of its logs:\n  ${tail.join("\n  ")}` : "";
+            const silent =
+                fresh === 0
+                    ? ` There was no log line at all since the deploy: the container may not have started; look at \`docker service ps --no-trunc ${inputs.appName}\` ` +
+                      `on the server (srv-captain--${inputs.appName} for apps made before CapRover 1.15); a host must allow the open-file limit the service asks for (nofile in its serviceUpdateOverride).`
+                    : "";
             throw new DeployError(
                 client.redact(
                     `CapRover app ${inputs.appName} on ${client.server}: the new release never logged "${marker}" within the deploy timeout of ${inputs.deployTimeoutMs} ms; ` +
-                        `the new image is running but not ready; the next \`pulumi up\` deploys and checks it again.${shown}`,
+                        `${NOT_READY}.${silent}${shown}`,
                 ),
+                true,
+                NOT_READY,
             );
         }
         let lines: string[];
@@ -204,17 +267,23 @@ async function waitReady(client: CapRoverClient, inputs: AppInputs, deadline: nu
             if (Date.now() >= deadline) continue;
             throw e;
         }
-        if (lines.some((l) => l.includes(marker) && !earlier.has(l))) {
-            client.log(`${inputs.appName}: logged ${marker}`);
+        const found = lines.find(accept);
+        if (found !== undefined) {
+            client.log(`${inputs.appName}: logged ${found.replace(/^\S+\s/, "")}`);
             return;
         }
+        fresh = lines.filter((l) => !earlier.has(l)).length;
         tail = lines.slice(-5);
         await sleep(checkPause(checks, deadline));
     }
 }
 
-function failure(client: CapRoverClient, inputs: AppInputs, what: string, status: BuildStatus | undefined, consequence?: string): DeployError {
+/** What runs after a failed gate, unless a rollback changes it. */
+const UNHEALTHY = "the new image is running unhealthy; the next `pulumi up` deploys and checks it again";
+const NOT_READY = "the new image is running but not ready; the next `pulumi up` deploys and checks it again";
+
+function failure(client: CapRoverClient, inputs: AppInputs, what: string, status: BuildStatus | undefined, consequence?: string, newImageRuns = false): DeployError {
     const tail = status ? logTail(status) : [];
     const log = tail.length ? `\nlast lines of CapRover's build log:\n  ${tail.join("\n  ")}` : "";
-    return new DeployError(client.redact(`CapRover app ${inputs.appName} on ${client.server}: ${what}${consequence ? `; ${consequence}` : ""}.${log}`));
+    return new DeployError(client.redact(`CapRover app ${inputs.appName} on ${client.server}: ${what}${consequence ? `; ${consequence}` : ""}.${log}`), newImageRuns, consequence);
 }

@@ -11,6 +11,7 @@
  * - diff refuses a replacement unless `allowReplace`.
  */
 import { CapRoverClient, connect, deployedImage } from "../api/client";
+import { STATUS } from "../api/types";
 import { CapRoverError } from "../api/transport";
 import type { AppDefinition } from "../api/types";
 import {
@@ -32,7 +33,7 @@ import {
     withDefaults,
     withRelease,
 } from "../app/definition";
-import { deploy } from "../app/deploy";
+import { DeployError, deploy } from "../app/deploy";
 import { Context, PartialFailure, ResourceHandler, describe } from "./handler";
 
 /** Tag an app carries once this stack has written its definition: `pulumi-<project>-<stack>`. */
@@ -71,11 +72,17 @@ export const appHandler: ResourceHandler<AppInputs, AppOutputs> = {
             const marker = stackMarker(ctx.urn);
             const current = await takeOverOrRegister(client, inputs, marker);
             try {
-                await converge(client, ctx, current, inputs, marker, deployedImage(current) !== inputs.image);
+                const deadline = startDeadline(client, inputs, `CapRover to finish deploying its placeholder into ${inputs.appName}`);
+                // Register scheduled a deploy of CapRover's placeholder and answered at once; every
+                // change to the app is refused (1108) until it ends.
+                await client.waitForBuild(inputs.appName, "POST /user/apps/appDefinitions/register");
+                await converge(client, ctx, await mustGet(client, inputs.appName), inputs, marker, deployedImage(current) !== inputs.image, deadline);
                 return { id: inputs.appName, outs: await state(client, ctx, inputs, inputs.image) };
             } catch (e) {
                 // Registered but not done: the engine records what is there, and the next `up` continues.
                 throw new PartialFailure(e as Error, inputs.appName, await state(client, ctx, inputs, "").catch(() => undefined));
+            } finally {
+                client.deadline = undefined;
             }
         });
     },
@@ -104,11 +111,19 @@ export const appHandler: ResourceHandler<AppInputs, AppOutputs> = {
             const marker = stackMarker(ctx.urn);
             const current = await mustGet(client, news.appName);
             try {
+                const deadline = startDeadline(client, news, `CapRover to accept the definition of ${news.appName}`);
                 // The state's image is the last one a deploy proved healthy; anything else deploys again.
-                await converge(client, ctx, current, news, marker, olds.image !== news.image || deployedImage(current) !== news.image);
+                await converge(client, ctx, current, news, marker, olds.image !== news.image || deployedImage(current) !== news.image, deadline);
                 return await state(client, ctx, news, news.image);
             } catch (e) {
+                client.deadline = undefined;
+                // The new image runs and failed its gate: the previous verified release goes back.
+                if (e instanceof DeployError && e.newImageRuns && news.rollbackOnFailure && olds.image && olds.image !== news.image) {
+                    return rollBack(client, ctx, olds.image, news, marker, e);
+                }
                 throw new PartialFailure(e as Error, news.appName, await state(client, ctx, news, "").catch(() => undefined));
+            } finally {
+                client.deadline = undefined;
             }
         });
     },
@@ -124,6 +139,16 @@ export const appHandler: ResourceHandler<AppInputs, AppOutputs> = {
 
     secretOutputs: APP_RULES.secretOutputs,
 };
+
+/**
+ * The one deadline of a create or update (the deploy timeout): waiting for a build of the app,
+ * writing its definition, the deploy and its gate all end by it. Returns it (epoch ms).
+ */
+function startDeadline(client: CapRoverClient, inputs: AppInputs, waitingFor: string): number {
+    const at = Date.now() + inputs.deployTimeoutMs;
+    client.deadline = { at, waitingFor, limitMs: inputs.deployTimeoutMs };
+    return at;
+}
 
 function clientFor(ctx: Context, ...states: Partial<AppOutputs>[]): CapRoverClient {
     const secrets = states.flatMap((s) => [...Object.values(s.envVars ?? {}), s.httpAuth?.password, s.deployToken]);
@@ -170,7 +195,7 @@ async function mustGet(client: CapRoverClient, appName: string): Promise<AppDefi
  * first deploy (only CapRover's placeholder ran there) has no old container: its definition names
  * the release at once, one change and one restart fewer.
  */
-async function converge(client: CapRoverClient, ctx: Context, current: AppDefinition, inputs: AppInputs, marker: string, redeploy: boolean): Promise<void> {
+async function converge(client: CapRoverClient, ctx: Context, current: AppDefinition, inputs: AppInputs, marker: string, redeploy: boolean, deadline: number): Promise<void> {
     const release = releaseOf(inputs.image);
     if (!redeploy) {
         await applyDefinition(client, current, withRelease(inputs, release), marker);
@@ -180,12 +205,45 @@ async function converge(client: CapRoverClient, ctx: Context, current: AppDefini
     const before = await applyDefinition(client, current, withRelease(inputs, first ? release : releaseOnServer(current, inputs.releaseEnvVar)), marker);
     await deploy(client, ctx.connection, inputs, before, {
         warn: ctx.warn,
+        deadline,
         publishRelease: first
             ? undefined
             : async () => {
                   await applyDefinition(client, await mustGet(client, inputs.appName), withRelease(inputs, release), marker);
               },
     });
+}
+
+/**
+ * After a failed gate: deploys `previous` (the last release a gate proved) again, checked by the
+ * same gate within a deploy timeout of its own, and fails saying both what failed and what runs
+ * now. The state records `previous` as verified when its gate passed, so the next `up` tries the
+ * new image again; nothing verified when the rollback failed too.
+ */
+async function rollBack(client: CapRoverClient, ctx: Context, previous: string, news: AppInputs, marker: string, failed: DeployError): Promise<never> {
+    const what = failed.consequence ? failed.message.replace(failed.consequence, "rolling back") : failed.message;
+    client.log(`${news.appName}: the new release failed its gate; rolling back to the previous verified release ${previous}`);
+    const inputs = { ...news, image: previous };
+    try {
+        const deadline = startDeadline(client, inputs, `CapRover to roll ${news.appName} back to ${previous}`);
+        await converge(client, ctx, await mustGet(client, news.appName), inputs, marker, true, deadline);
+    } catch (e) {
+        client.deadline = undefined;
+        const now = (await client.getApp(news.appName).catch(() => undefined)) ?? undefined;
+        const runs = now ? deployedImage(now) ?? "nothing" : "unknown";
+        throw new PartialFailure(
+            new Error(client.redact(`${what}\nThe rollback to the previous verified release ${previous} failed too, so CapRover runs ${runs}, unverified: ${(e as Error).message}`)),
+            news.appName,
+            await state(client, ctx, news, "").catch(() => undefined),
+        );
+    } finally {
+        client.deadline = undefined;
+    }
+    throw new PartialFailure(
+        new Error(client.redact(`${what}\nRolled back: ${news.appName} runs the previous verified release ${previous} again, and it passed the same gate; the next \`pulumi up\` deploys ${news.image} again.`)),
+        news.appName,
+        await state(client, ctx, news, previous).catch(() => undefined),
+    );
 }
 
 /** Brings the definition to the inputs (the whole definition is sent) when it differs; returns the fresh definition. */
@@ -197,7 +255,20 @@ async function applyDefinition(client: CapRoverClient, current: AppDefinition, i
     }
     if (definitionMatches(current, inputs, marker)) return current;
     client.log(`update definition of ${inputs.appName}`);
-    await client.updateApp(current, desiredChanges(current, inputs, marker));
+    try {
+        await client.updateApp(current, desiredChanges(current, inputs, marker));
+    } catch (e) {
+        // 1110 "ImageName for deployed version is not available": CapRover's placeholder never
+        // deployed (an offline or rate-limited server left version 0 without an image). CapRover
+        // saved the definition before it tried to update the service (ServiceManager
+        // updateAppDefinition, then ensureServiceInitedAndUpdated), and the deploy that follows
+        // applies it: go on once a fresh read shows it saved.
+        if (!(e instanceof CapRoverError && e.code === STATUS.ILLEGAL_PARAMETER && deployedImage(current) === undefined)) throw e;
+        const saved = await mustGet(client, inputs.appName);
+        if (!definitionMatches(saved, inputs, marker)) throw e;
+        client.log(`${inputs.appName} has no deployed image yet (CapRover ${e.code}: its placeholder did not deploy); the definition is saved and the deploy applies it`);
+        return saved;
+    }
     return mustGet(client, inputs.appName);
 }
 

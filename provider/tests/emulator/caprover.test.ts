@@ -9,7 +9,7 @@ import { httpRequest } from "../../src/api/transport";
 import { parseArgs } from "../../emulator/cli";
 import { CapRoverEmulator, PLACEHOLDER_IMAGE } from "../../emulator/caprover";
 const ROOT = path.resolve(__dirname, "..", "..", "..");
-import { PASSWORD, client, failure, image, useEmulator } from "../support";
+import { PASSWORD, client, failure, registered, image, useEmulator } from "../support";
 
 interface Envelope {
     status: number;
@@ -83,7 +83,7 @@ describe("CapRover emulator", () => {
 
     it("resets omitted scalars on update, keeps envVars/volumes/ports when absent, replaces them when present", async () => {
         const headers = await session();
-        await client(emulator()).registerApp("upd", false);
+        await registered(client(emulator()), "upd");
         const post = (body: unknown) => raw("POST", "/user/apps/appDefinitions/update", headers, body);
         await post({ appName: "upd", instanceCount: 2, forceSsl: false, websocketSupport: true, containerHttpPort: 8000, description: "d", envVars: [{ key: "A", value: "1" }], ports: [{ containerPort: 5000, hostPort: 5001 }] });
         await post({ appName: "upd" });
@@ -103,7 +103,7 @@ describe("CapRover emulator", () => {
 
     it("stores serviceUpdateOverride (trimmed) and, like CapRover, refuses one that is not a JSON or YAML object", async () => {
         const headers = await session();
-        await client(emulator()).registerApp("ovr", false);
+        await registered(client(emulator()), "ovr");
         const post = (serviceUpdateOverride: unknown) => raw("POST", "/user/apps/appDefinitions/update", headers, { appName: "ovr", description: "kept?", serviceUpdateOverride });
         const json = '{"UpdateConfig":{"Order":"stop-first"}}';
         expect((await post(` ${json}\n`)).envelope!.status).to.equal(100);
@@ -131,11 +131,58 @@ describe("CapRover emulator", () => {
         expect(emulator().app("t")!.appDeployTokenConfig).to.deep.equal({ enabled: false });
     });
 
+    it("register schedules the placeholder's deploy: until it ends, updates and deletes answer 1108 in CapRover's words", async () => {
+        emulator().holdPlaceholders();
+        const c = client(emulator());
+        await c.registerApp("ph", false);
+        // As CapRover's createNewVersion: version 0 exists from the deploy's start, its image once it ends.
+        expect(emulator().app("ph")!.isAppBuilding).to.equal(true);
+        expect(emulator().app("ph")!.versions.map((v) => v.deployedImageName)).to.deep.equal([undefined]);
+        const headers = await session();
+        const refused = { status: 1108, description: "Build in-progress for ph. Please wait..." };
+        expect((await raw("POST", "/user/apps/appDefinitions/update", headers, { appName: "ph", instanceCount: 2 })).envelope).to.deep.include(refused);
+        expect((await raw("POST", "/user/apps/appDefinitions/delete", headers, { appName: "ph" })).envelope).to.deep.include(refused);
+        emulator().releasePlaceholders();
+        await c.waitForBuild("ph", "test");
+        expect(emulator().app("ph")!.versions.map((v) => v.deployedImageName)).to.deep.equal([PLACEHOLDER_IMAGE]);
+        expect((await raw("POST", "/user/apps/appDefinitions/update", headers, { appName: "ph", instanceCount: 2 })).envelope!.status).to.equal(100);
+    });
+
+    it("a placeholder that fails to deploy (an offline server) leaves version 0 without an image: updates save the definition and answer 1110; a deploy applies it", async () => {
+        emulator().options.placeholderFails = true;
+        const c = client(emulator());
+        await registered(c, "off");
+        expect(emulator().app("off")).to.deep.include({ deployedVersion: 0 });
+        expect(emulator().app("off")!.versions.map((v) => v.deployedImageName)).to.deep.equal([undefined]);
+        expect((await c.buildStatus("off")).isBuildFailed).to.equal(true);
+        const headers = await session();
+        const answer = await raw("POST", "/user/apps/appDefinitions/update", headers, { appName: "off", envVars: [{ key: "A", value: "1" }] });
+        expect(answer.envelope).to.deep.include({ status: 1110, description: "ImageName for deployed version is not available, this version was probably failed due to an unsuccessful build!" });
+        expect(emulator().app("off")!.envVars).to.deep.equal([{ key: "A", value: "1" }]);
+        await c.deployImage("off", image("1"));
+        await c.waitForBuild("off", "test");
+        expect(emulator().servingImage("off")).to.equal(image("1"));
+    });
+
+    it("out of sequence (fault switch): the deploy fails with Swarm's words, the definition names the new image, the old task keeps running", async () => {
+        const c = client(emulator());
+        await registered(c, "seq");
+        emulator().outOfSequence();
+        await c.deployImage("seq", image("2"));
+        const status = await c.waitForBuild("seq", "test");
+        expect(status.isBuildFailed).to.equal(true);
+        expect(status.logs.lines).to.include("Error: (HTTP code 500) server error - rpc error: code = Unknown desc = update out of sequence");
+        expect(emulator().currentImage("seq")).to.equal(PLACEHOLDER_IMAGE);
+        await c.deployImage("seq", image("2"));
+        await c.waitForBuild("seq", "test");
+        expect(emulator().currentImage("seq")).to.equal(image("2"));
+    });
+
     it("reports build states: building, then deployed; a failing image leaves the old version deployed", async () => {
         emulator().options.deployMs = 40;
         emulator().failDeploysOf(image("f"));
         const c = client(emulator());
-        await c.registerApp("b", false);
+        await registered(c, "b");
         expect(emulator().app("b")!.versions[0].deployedImageName).to.equal(PLACEHOLDER_IMAGE);
         await c.deployImage("b", image("1"));
         expect((await c.buildStatus("b")).isAppBuilding).to.equal(true);

@@ -1,0 +1,96 @@
+/**
+ * The emulator's settings: what a test may vary (timings, failing images, faults of the server's
+ * own behaviour) and CapRover's fixed facts it follows (placeholder image, password and name rules).
+ */
+
+/** The image CapRover deploys into a newly registered app. */
+export const PLACEHOLDER_IMAGE = "caprover/caprover-placeholder-app:latest";
+/** CapRover's longest accepted password. */
+export const MAX_PASSWORD_LENGTH = 29;
+/** The server's own app-name rule (kept here, not imported, so the emulator stays independent of our config). */
+export const APP_NAME_RULE = /^(?=.{1,49}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+
+export interface EmulatorOptions {
+    /** Dashboard password (at most 29 characters, as CapRover accepts). */
+    password: string;
+    /** Port on 127.0.0.1; 0 picks a free one. */
+    port?: number;
+    /** Root domain: the API answers on `captain.<root>` (or any other host), apps on `<app>.<root>`. */
+    rootDomain?: string;
+    /** Lifetime of a session token, in ms. */
+    tokenTtlMs?: number;
+    /** How long a deploy reports building (image pull and service update), in ms. */
+    deployMs?: number;
+    /** After the build, how long the new container takes to answer HTTP, in ms. */
+    startMs?: number;
+    /**
+     * How long the deploy of CapRover's placeholder image, which register schedules, takes, in ms.
+     * Until it ends, CapRover refuses every update of the app with 1108 "Build in-progress".
+     */
+    placeholderMs?: number;
+    /**
+     * The placeholder's pull fails, as on an offline or rate-limited server: version 0 keeps no
+     * image, and updates answer 1110 (the definition is saved, the service is not updated).
+     */
+    placeholderFails?: boolean;
+    /** One deploy at a time, as CapRover's build queue runs them. */
+    serialBuilds?: boolean;
+    /** Images whose deploy fails (a pull error in the build log). */
+    failingImages?: string[];
+    /** Images that deploy but answer HTTP 503 on every path; as a worker (not web-exposed) they crash on start. */
+    unhealthyImages?: string[];
+    /**
+     * Images whose tasks Docker refuses to start (as "error setting rlimit type 7: operation not
+     * permitted" for an open-file limit above dockerd's): no container, so no log line at all.
+     */
+    unstartableImages?: string[];
+    /** Images that deploy but never answer HTTP (the request hangs); as a worker they log nothing after starting. */
+    silentImages?: string[];
+    /**
+     * The environment variable the stand-in app (app/) reports as its release: in its health answer
+     * (`{"status": "ok", "release": ...}`) and, as a worker or beat, in a `<name>=<value> ready` log line.
+     */
+    releaseEnvVar?: string;
+    /** Delay added to every API request, in ms. */
+    latencyMs?: number;
+    /** How long a change holds the namespace lock, in ms (a parallel change meanwhile gets HTTP 429). */
+    mutationMs?: number;
+    /** Wrong passwords in a row before logins answer 1113. */
+    wrongPasswordLimit?: number;
+    /** Length of the 1113 back-off, in ms. */
+    passwordBackoffMs?: number;
+    /** Root SSL enabled (apps can then get certificates and force SSL). */
+    hasRootSsl?: boolean;
+    /** One line per request: method, path, outcome. Never bodies, never headers. */
+    log?: (line: string) => void;
+}
+
+export type ResolvedOptions = Required<Omit<EmulatorOptions, "log">> & Pick<EmulatorOptions, "log">;
+
+/** The options with the emulator's defaults; refuses a password CapRover would not accept. */
+export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
+    if (!options.password || options.password.length > MAX_PASSWORD_LENGTH) {
+        throw new Error(`the emulator's password must be 1 to ${MAX_PASSWORD_LENGTH} characters (CapRover's limit)`);
+    }
+    return {
+        port: 0,
+        rootDomain: "emulator.test",
+        tokenTtlMs: 3600_000,
+        deployMs: 0,
+        startMs: 0,
+        placeholderMs: 20,
+        placeholderFails: false,
+        serialBuilds: false,
+        failingImages: [],
+        unhealthyImages: [],
+        silentImages: [],
+        unstartableImages: [],
+        releaseEnvVar: "SITE_RELEASE",
+        latencyMs: 0,
+        mutationMs: 0,
+        wrongPasswordLimit: 3,
+        passwordBackoffMs: 30_000,
+        hasRootSsl: true,
+        ...options,
+    };
+}

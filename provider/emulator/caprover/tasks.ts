@@ -1,0 +1,93 @@
+/**
+ * The tasks of an app's Docker service: a deploy or a definition change starts a new one; which
+ * one answers HTTP follows the service's update order; `docker service logs` of every task is
+ * what CapRover's logs endpoint passes on.
+ */
+import * as crypto from "crypto";
+import { parse as parseYaml } from "yaml";
+import type { AppDefinition } from "../../src/api/types";
+import { STATUS } from "../../src/api/types";
+import { PLACEHOLDER_IMAGE } from "./options";
+import { Answer, Container, EmulatedApp, World } from "./state";
+
+/** Containers kept per app (their log lines stay in the service's logs). */
+const CONTAINER_HISTORY = 5;
+
+/** Starts a new task of the app's service (a deploy, or a definition change restarting the image). */
+export function startTask(world: World, app: EmulatedApp, image: string, startMs: number): void {
+    const now = Date.now();
+    const previous = app.containers.at(-1);
+    const id = crypto.randomBytes(6).toString("hex");
+    // Stop-first promises one task at a time, and keeps it only for updates that do not overlap:
+    // the previous update's task is still starting, so Swarm starts this one beside it.
+    if (previous && now < previous.readyAt && previous.readyAt !== Infinity && previous.image !== PLACEHOLDER_IMAGE && image !== PLACEHOLDER_IMAGE && stopFirst(app.def)) {
+        app.overlaps.push({ at: now, tasks: [previous.id, id] });
+    }
+    // CapRover's placeholder is a static page: it neither reports a release nor logs a ready line.
+    const release = image === PLACEHOLDER_IMAGE ? undefined : app.def.envVars.find((e) => e.key === world.options.releaseEnvVar)?.value || undefined;
+    // A task Docker refuses to start never comes up.
+    const readyAt = world.options.unstartableImages.includes(image) ? Infinity : now + startMs;
+    app.containers.push({ id, image, release, startedAt: now, readyAt });
+    if (app.containers.length > CONTAINER_HISTORY) app.containers.shift();
+}
+
+/**
+ * The task answering HTTP: the current one once it is up; before that, with Docker's start-first
+ * order (CapRover's "auto" for apps without mounts) the newest earlier one that is up serves, with
+ * stop-first (mounts, or `UpdateConfig.Order` in serviceUpdateOverride) nothing does.
+ */
+export function serving(app: EmulatedApp): Container | undefined {
+    const now = Date.now();
+    const current = app.containers.at(-1);
+    if (current && now >= current.readyAt) return current;
+    // Start-first: the newest task that is up keeps serving until a newer one is.
+    return stopFirst(app.def) ? undefined : [...app.containers].reverse().find((c) => now >= c.readyAt);
+}
+
+/** Docker's update order of the app's service: CapRover's "auto" (stop-first with mounts), unless the override sets it. */
+export function stopFirst(def: AppDefinition): boolean {
+    let order: unknown;
+    try {
+        const override = def.serviceUpdateOverride ? (parseYaml(def.serviceUpdateOverride) as { UpdateConfig?: { Order?: unknown } } | null) : undefined;
+        order = override?.UpdateConfig?.Order;
+    } catch {
+        order = undefined;
+    }
+    if (order === "stop-first" || order === "start-first") return order === "stop-first";
+    return def.volumes.length > 0;
+}
+
+/**
+ * `GET .../appData/<app>/logs`: as CapRover's getLogForService, the service's logs of every task
+ * (docker service logs with timestamps, stdout and stderr, in Docker's 8-byte-header frames),
+ * as a string in the requested encoding. The stand-in worker logs Celery's `celery@<host> ready.`
+ * and, with a release, `<releaseEnvVar>=<release> ready`.
+ */
+export function runtimeLogs(world: World, appName: string, encoding: string): Answer {
+    const app = world.mustGet(appName);
+    const { options } = world;
+    const now = Date.now();
+    const frames: Buffer[] = [];
+    const line = (at: number, text: string, stream = 1) => {
+        const payload = Buffer.from(`${new Date(at).toISOString()} ${text}\n`, "utf8");
+        const header = Buffer.alloc(8);
+        header[0] = stream;
+        header.writeUInt32BE(payload.length, 4);
+        frames.push(header, payload);
+    };
+    for (const c of app.containers) {
+        // Docker refused to create its container: nothing logged, the reason only in `docker service ps`.
+        if (options.unstartableImages.includes(c.image)) continue;
+        line(c.startedAt, `emulated task ${c.id} of ${appName} starting ${c.image}`);
+        if (now < c.readyAt || c.image === PLACEHOLDER_IMAGE || options.silentImages.includes(c.image)) continue;
+        if (options.unhealthyImages.includes(c.image)) {
+            line(c.readyAt, "Traceback (most recent call last):", 2);
+            line(c.readyAt, "ImportError: emulated start-up failure; the task exits", 2);
+            continue;
+        }
+        if (app.def.notExposeAsWebApp) line(c.readyAt, `celery@${c.id} ready.`);
+        if (c.release) line(c.readyAt, `${options.releaseEnvVar}=${c.release} ready`);
+    }
+    const raw = Buffer.concat(frames);
+    return [STATUS.OK, "App runtime logs are retrieved", { logs: raw.toString(encoding === "base64" ? "base64" : "utf8") }];
+}
