@@ -53,12 +53,8 @@ die() { warn "error: $*"; exit 1; }
 # shellcheck source=scripts/stamps.sh
 source "$ROOT/scripts/stamps.sh"
 
-# A PID file whose process is alive and is the named program.
-running() { # pidfile program
-  [ -f "$1" ] || return 1
-  local pid; pid=$(cat "$1")
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$(readlink -f "$2")" ]
-}
+# shellcheck source=scripts/processes.sh
+source "$ROOT/scripts/processes.sh"
 
 registry_up() { curl -fs -o /dev/null --max-time 2 "http://$REGISTRY/v2/"; }
 
@@ -73,21 +69,8 @@ print_env() {
 }
 
 stop() {
-  local what pidfile pid program
-  for what in buildkitd registry; do
-    pidfile="$RUN/$what.pid"
-    [ -f "$pidfile" ] || continue
-    pid=$(cat "$pidfile")
-    program="$BK/bin/buildkitd"; [ "$what" = registry ] && program=/usr/bin/docker-registry
-    # Only the program this script started: a PID file can outlive its process (a reboot, a kill).
-    if running "$pidfile" "$program"; then
-      kill "$pid"
-      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -0 "$pid" 2>/dev/null && { warn "$what (PID $pid) did not stop in 5 s; sending SIGKILL"; kill -9 "$pid" || true; }
-      say "stopped $what (PID $pid)"
-    fi
-    rm -f "$pidfile"
-  done
+  stop_pid "$RUN/buildkitd.pid" "$BK/bin/buildkitd" buildkitd 5
+  stop_pid "$RUN/registry.pid" /usr/bin/docker-registry registry 5
 }
 
 status() {
@@ -113,18 +96,8 @@ fi
 
 # --- 1. Debian packages ----------------------------------------------------------------------
 
-missing=()
-for p in "${APT_PACKAGES[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
-if [ ${#missing[@]} -gt 0 ]; then
-  command -v apt-get >/dev/null || die "missing Debian packages ${missing[*]} and no apt-get here; install runc, a registry (docker-registry) and debootstrap by other means"
-  [ "$(id -u)" = 0 ] || die "missing Debian packages ${missing[*]}; install them as root: apt-get install -y runc docker-registry debootstrap"
-  say "installing ${missing[*]} with apt-get ..."
-  export DEBIAN_FRONTEND=noninteractive
-  # The package lists may be missing on a fresh machine; update once when the install fails.
-  apt-get install -y --no-install-recommends "${missing[@]}" >"$BK/logs/apt.log" 2>&1 ||
-    { apt-get update >>"$BK/logs/apt.log" 2>&1 && apt-get install -y --no-install-recommends "${missing[@]}" >>"$BK/logs/apt.log" 2>&1; } ||
-    { tail -n 15 "$BK/logs/apt.log" >&2; die "apt-get could not install ${missing[*]} (log: ${BK#"$ROOT"/}/logs/apt.log)"; }
-fi
+LOGS="$BK/logs"
+ensure_apt_packages "${APT_PACKAGES[@]}"
 [ "$(id -u)" = 0 ] || die "buildkitd runs rootful here (OCI worker with runc): run this script as root"
 
 # --- 2. buildkitd, buildctl, the Dockerfile frontend -----------------------------------------

@@ -29,19 +29,33 @@ export interface LocalStackOptions {
     env?: Record<string, string>;
 }
 
+/** The CapRover server a stack deploys to: the emulator, or the real one (scripts/engine/realCaprover.ts). */
+export interface StackServer {
+    url: string;
+    /** `host:port` health probes connect to (the emulator itself, or captain-nginx). */
+    probeAddress: string;
+    password: string;
+}
+
+/** A workspace whose `local` stack deploys to `server`. */
+export async function openStack(server: StackServer, opts: Omit<LocalStackOptions, "emulator"> = {}): Promise<Workspace> {
+    const ws = await Workspace.create({ main: opts.main, project: opts.project, env: opts.env });
+    fs.copyFileSync(path.join(opts.stackFileFrom ?? opts.main ?? REPO, STACK_FILE), path.join(ws.project, STACK_FILE));
+    const config = (...args: string[]) => configure(ws, ...args);
+    await ws.pulumi(["stack", "init", STACK, "--secrets-provider", "passphrase"], { timeoutMs: CLI_TIMEOUT });
+    // Point the copy at this run's server; the tracked stack file keeps its defaults.
+    await config("set", "site:caproverUrl", server.url);
+    await config("set", "site:caproverProbeAddress", server.probeAddress);
+    await config("set", "--secret", "site:caproverPassword", server.password);
+    await config("set", "--secret", "site:flowerPassword", FLOWER_PASSWORD);
+    return ws;
+}
+
 /** A started emulator and a workspace whose `local` stack deploys to it. */
 export async function openLocalStack(opts: LocalStackOptions = {}): Promise<{ emulator: CapRoverEmulator; ws: Workspace }> {
     const emulator = new CapRoverEmulator({ ...opts.emulator, password: EMULATOR_PASSWORD });
     await emulator.start();
-    const ws = await Workspace.create({ main: opts.main, project: opts.project, env: opts.env });
-    fs.copyFileSync(path.join(opts.stackFileFrom ?? opts.main ?? REPO, STACK_FILE), path.join(ws.project, STACK_FILE));
-    const config = (...args: string[]) => ws.pulumi(["config", ...args, "--stack", STACK], { timeoutMs: CLI_TIMEOUT });
-    await ws.pulumi(["stack", "init", STACK, "--secrets-provider", "passphrase"], { timeoutMs: CLI_TIMEOUT });
-    // Point the copy at this run's emulator; the tracked stack file keeps its defaults.
-    await config("set", "site:caproverUrl", emulator.url);
-    await config("set", "site:caproverProbeAddress", `127.0.0.1:${emulator.port}`);
-    await config("set", "--secret", "site:caproverPassword", EMULATOR_PASSWORD);
-    await config("set", "--secret", "site:flowerPassword", FLOWER_PASSWORD);
+    const ws = await openStack({ url: emulator.url, probeAddress: `127.0.0.1:${emulator.port}`, password: EMULATOR_PASSWORD }, opts);
     return { emulator, ws };
 }
 

@@ -49,7 +49,7 @@ describe("engine: what the CapRover provider says when things go wrong", functio
         // the rest (those the policy pack is still analysing say "failed to run policy: context canceled").
         const creates = errors.filter((e) => e.includes("create of CapRover app"));
         expect(creates, errors.join("\n")).to.not.be.empty;
-        for (const e of creates) expect(e).to.match(new RegExp(`^create of CapRover app local-[a-z]+ on 127\\.0\\.0\\.1:${emulator.port} failed: CapRover POST /login failed: status 1105: Password is incorrect\\.`));
+        for (const e of creates) expect(e).to.match(new RegExp(`^create of CapRover app local-[a-z]+ on 127\\.0\\.0\\.1:${emulator.port} failed: CapRover POST /login failed: status 1105: Invalid credentials`));
         expect(errors.join("\n")).not.to.match(/undefined|cardinality violation/);
         expect(apps()).to.deep.equal([]);
     });

@@ -26,7 +26,7 @@ export function list(world: World): { appDefinitions: AppDefinition[]; rootDomai
 export function register(world: World, body: Body): Answer {
     const appName = String(body.appName ?? "");
     if (!APP_NAME_RULE.test(appName)) {
-        throw new ApiFailure(STATUS.BAD_NAME, "App Name is not allowed. Only lowercase letters and single hyphens are allowed");
+        throw new ApiFailure(STATUS.BAD_NAME, "App Name is not allowed. Only lowercase letters, numbers and single hyphens are allowed");
     }
     if (world.apps.has(appName)) throw new ApiFailure(STATUS.ALREADY_EXISTS, "App Name already exists. Please use a different name");
     const def: AppDefinition = {
@@ -47,6 +47,11 @@ export function register(world: World, body: Body): Answer {
         hasDefaultSubDomainSsl: false,
         forceSsl: false,
         websocketSupport: false,
+        // Apps created on CapRover 1.15+ run as the swarm service <appName>.
+        isLegacyAppName: false,
+        redirectDomain: "",
+        tags: [],
+        networks: ["captain-overlay-network"],
     };
     const app: EmulatedApp = { def, log: new BuildLog(), pending: 0, chain: Promise.resolve(), containers: [], overlaps: [] };
     world.apps.set(appName, app);
@@ -74,7 +79,7 @@ export function update(world: World, body: Body): Answer {
         throw new ApiFailure(STATUS.ILLEGAL_PARAMETER, "Missing required Github/BitBucket/Gitlab field");
     }
     const serviceUpdateOverride = `${body.serviceUpdateOverride || ""}`.trim();
-    if (serviceUpdateOverride && !isYamlOrJsonObject(serviceUpdateOverride)) {
+    if (serviceUpdateOverride && !isYamlOrJson(serviceUpdateOverride)) {
         throw new ApiFailure(STATUS.ILLEGAL_PARAMETER, "serviceUpdateOverride must be either a valid JSON object starting with { or an equivalent yaml");
     }
     const instanceCount = Number(body.instanceCount);
@@ -128,20 +133,23 @@ export function remove(world: World, body: Body): Answer {
 
 export function enableSsl(world: World, body: Body): Answer {
     const app = world.mustGet(body.appName);
-    if (!world.options.hasRootSsl) throw new ApiFailure(STATUS.ILLEGAL_OPERATION, "Root SSL is not enabled on this CapRover");
+    if (!world.options.hasRootSsl) throw new ApiFailure(STATUS.GENERIC, "You have to first enable SSL for your root domain");
     app.def.hasDefaultSubDomainSsl = true;
     return [STATUS.OK, `General SSL is enabled for: ${body.appName}`];
 }
 
-/** CapRover merges the override over the service spec, so it must be an object: JSON (starting with `{`) or YAML. */
-function isYamlOrJsonObject(text: string): boolean {
+/**
+ * CapRover's own test (Utils.convertYamlOrJsonToObject): JSON when the text starts with `{` or
+ * `[`, else YAML; refused only when that gives nothing. An array passes (and later fails the merge).
+ */
+function isYamlOrJson(text: string): boolean {
     let value: unknown;
     try {
         value = text.startsWith("{") || text.startsWith("[") ? JSON.parse(text) : parseYaml(text);
     } catch {
         return false;
     }
-    return typeof value === "object" && value !== null && !Array.isArray(value);
+    return !!value;
 }
 
 function deployTokenConfig(given: AppDefinition["appDeployTokenConfig"]): AppDefinition["appDeployTokenConfig"] {

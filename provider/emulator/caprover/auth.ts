@@ -28,7 +28,8 @@ export class Sessions {
                 this.wrongPasswords = 0;
                 this.backoffUntil = now + this.options.passwordBackoffMs;
             }
-            throw new ApiFailure(STATUS.WRONG_PASSWORD, "Password is incorrect.");
+            // The same words for any wrong credential (Authenticator: no hint for a guesser).
+            throw new ApiFailure(STATUS.WRONG_PASSWORD, "Invalid credentials");
         }
         this.wrongPasswords = 0;
         const token = crypto.randomBytes(24).toString("base64url");

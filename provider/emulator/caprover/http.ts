@@ -168,7 +168,7 @@ export class HttpFront {
         const world = this.world;
         switch (`${method} ${sub}`) {
             case "GET /user/system/info":
-                return [STATUS.OK, "Captain info retrieved", { hasRootSsl: world.options.hasRootSsl, forceSsl: false, rootDomain: world.options.rootDomain, captainSubDomain: "captain" }];
+                return [STATUS.OK, "Captain info retrieved", { ...(world.options.hasRootSsl ? { hasRootSsl: true } : {}), forceSsl: false, rootDomain: world.options.rootDomain, captainSubDomain: "captain" }];
             case "GET /user/apps/appDefinitions":
                 return [STATUS.OK, "App definitions are retrieved.", apps.list(world)];
             case "POST /user/apps/appDefinitions/register":

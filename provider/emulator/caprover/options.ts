@@ -61,6 +61,8 @@ export interface EmulatorOptions {
     passwordBackoffMs?: number;
     /** Root SSL enabled (apps can then get certificates and force SSL). */
     hasRootSsl?: boolean;
+    /** Log in to a registry (GET http://<domain>/v2/ with its credentials) before storing it, refusing with 1112 as CapRover does; off: any registry is stored. */
+    verifyRegistries?: boolean;
     /** One line per request: method, path, outcome. Never bodies, never headers. */
     log?: (line: string) => void;
 }
@@ -91,6 +93,7 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
         wrongPasswordLimit: 3,
         passwordBackoffMs: 30_000,
         hasRootSsl: true,
+        verifyRegistries: false,
         ...options,
     };
 }

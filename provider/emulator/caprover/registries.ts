@@ -19,21 +19,38 @@ export function listRegistries(world: World): Answer {
     return [STATUS.OK, "All registries retrieved", { registries: [...world.registries.values()], defaultPushRegistryId: undefined }];
 }
 
-export function insertRegistry(world: World, body: Body): Answer {
+/**
+ * CapRover logs in to a registry before it stores it (DockerRegistryHelper, through Docker's
+ * /auth) and refuses with 1112 when that fails. With `verifyRegistries` the emulator does as
+ * Docker would on loopback: GET /v2/ over HTTP with the credentials, which must answer 200.
+ */
+async function ensureAuthentication(world: World, body: Body): Promise<void> {
+    if (!world.options.verifyRegistries) return;
+    const auth = Buffer.from(`${body.registryUser}:${body.registryPassword}`).toString("base64");
+    const ok = await fetch(`http://${body.registryDomain}/v2/`, { headers: { authorization: `Basic ${auth}` }, signal: AbortSignal.timeout(5000) }).then(
+        (r) => r.status === 200,
+        () => false,
+    );
+    if (!ok) throw new ApiFailure(STATUS.AUTHENTICATION_FAILED, "Registry authentication failed. Either username, password or domain is incorrect.");
+}
+
+export async function insertRegistry(world: World, body: Body): Promise<Answer> {
+    await ensureAuthentication(world, body);
     const id = crypto.randomUUID();
     world.registries.set(id, { id, ...registryFields(body) });
     return [STATUS.OK, "Registry is added."];
 }
 
-export function updateRegistry(world: World, body: Body): Answer {
+export async function updateRegistry(world: World, body: Body): Promise<Answer> {
     const id = `${body.id}`;
-    if (!world.registries.has(id)) throw new ApiFailure(STATUS.GENERIC, `Registry not found: ${id}`);
+    if (!world.registries.has(id)) throw new ApiFailure(STATUS.NOT_FOUND, "Registry not found");
+    await ensureAuthentication(world, body);
     world.registries.set(id, { id, ...registryFields(body) });
     return [STATUS.OK, "Registry is updated."];
 }
 
 export function deleteRegistry(world: World, body: Body): Answer {
     const id = `${body.registryId}`;
-    if (!world.registries.delete(id)) throw new ApiFailure(STATUS.GENERIC, `Registry not found: ${id}`);
+    if (!world.registries.delete(id)) throw new ApiFailure(STATUS.NOT_FOUND, "Registry not found");
     return [STATUS.OK, "Registry deleted"];
 }

@@ -19,6 +19,7 @@ export const STATUS = {
     BUILD_ERROR: 1109,
     ILLEGAL_PARAMETER: 1110,
     NOT_FOUND: 1111,
+    AUTHENTICATION_FAILED: 1112,
     PASSWORD_BACK_OFF: 1113,
 } as const;
 
@@ -96,6 +97,10 @@ export interface AppDefinition extends AppUpdate {
     deployedVersion: number;
     versions: AppVersion[];
     isAppBuilding?: boolean;
+    /** Apps created before 1.15 run as the swarm service `srv-captain--<app>`; newer ones as `<app>`. */
+    isLegacyAppName?: boolean;
+    /** The Docker networks the app's service joins. */
+    networks?: string[];
 }
 
 /** Fields an update may change; everything else is carried over from a fresh read. */

@@ -48,7 +48,7 @@ describe("CapRover emulator", () => {
         expect(ok.envelope).to.deep.include({ status: 100, description: "Login succeeded" });
         expect(ok.envelope!.data.token).to.be.a("string");
         const wrong = await raw("POST", "/login", { "x-namespace": "captain" }, { password: "nope" });
-        expect([wrong.http, wrong.envelope]).to.deep.equal([200, { status: 1105, description: "Password is incorrect.", data: {} }]);
+        expect([wrong.http, wrong.envelope]).to.deep.equal([200, { status: 1105, description: "Invalid credentials", data: {} }]);
     });
 
     it("checks x-namespace and x-captain-auth", async () => {

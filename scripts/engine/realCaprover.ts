@@ -1,0 +1,165 @@
+/**
+ * The real CapRover 1.15.3 on this machine (scripts/ensure-caprover.sh): where it answers, and what
+ * its Docker says. The real-server tier reads Docker itself (service specs, containers, events), never
+ * only the program's outputs.
+ */
+import { spawn } from "child_process";
+import * as path from "path";
+import { REPO, exportedValue, run } from "./driver";
+
+const SCRIPT = path.join(REPO, "scripts", "ensure-caprover.sh");
+const DOCKER = "/usr/bin/docker";
+
+/** What scripts/ensure-caprover.sh prints. */
+export interface RealCaprover {
+    /** Dashboard URL, `http://127.0.0.1:<admin port>`. */
+    url: string;
+    /** Dashboard password (local to this machine, generated at first start). */
+    password: string;
+    /** captain-nginx's HTTP address, `127.0.0.1:<port>`: health probes go there with the app's Host. */
+    nginx: string;
+    /** Apps answer at `<app>.<rootDomain>` through nginx. */
+    rootDomain: string;
+    /** The dockerd running CapRover, `unix://...`. */
+    dockerHost: string;
+    /** True when this call started it (then `stopRealCaprover` stops it again). */
+    started: boolean;
+}
+
+export function realCaproverFromExports(text: string, started: boolean): RealCaprover {
+    const value = (name: string) => exportedValue(text, name, "scripts/ensure-caprover.sh");
+    return {
+        url: value("SITE_CAPROVER_URL"),
+        password: value("SITE_CAPROVER_PASSWORD"),
+        nginx: value("SITE_CAPROVER_NGINX"),
+        rootDomain: value("SITE_CAPROVER_ROOT_DOMAIN"),
+        dockerHost: value("SITE_CAPROVER_DOCKER_HOST"),
+        started,
+    };
+}
+
+/**
+ * Builds and starts what is missing (minutes on a fresh machine: apt packages, the CapRover tree,
+ * a root filesystem, images; about 35 s from a warm data root), or only checks. Throws with the
+ * script's own message when it cannot.
+ */
+export async function ensureRealCaprover(opts: { progress?: boolean } = {}): Promise<RealCaprover> {
+    const before = await run("bash", [SCRIPT, "status"], { timeoutMs: 60_000, allowFailure: true });
+    const r = await run("bash", [SCRIPT, "start"], {
+        timeoutMs: 40 * 60_000,
+        env: { ...process.env, SITE_TOOLS_QUIET: opts.progress ? "0" : "1" },
+        inherit: opts.progress ? "stderr" : false,
+        allowFailure: true,
+    });
+    if (r.code !== 0) throw new Error(`scripts/ensure-caprover.sh failed (exit ${r.code}):\n${r.stderr.trim()}`);
+    return realCaproverFromExports(r.stdout, before.code !== 0);
+}
+
+/** Stops the server when `ensureRealCaprover` started it (a machine is left as found). */
+export async function stopRealCaprover(c: RealCaprover | undefined): Promise<void> {
+    if (c?.started) await run("bash", [SCRIPT, "stop"], { timeoutMs: 120_000 });
+}
+
+/** A Docker service's spec as far as the tests read it. */
+export interface ServiceSpec {
+    Name: string;
+    TaskTemplate: {
+        ContainerSpec: { Image: string; Env?: string[]; Ulimits?: { Name: string; Soft: number; Hard: number }[] };
+        RestartPolicy?: { Condition?: string };
+    };
+    UpdateConfig?: { Order?: string };
+    EndpointSpec?: { Mode?: string };
+}
+
+/** One container event of `docker events`: what happened to which container of which service. */
+export interface ContainerEvent {
+    action: string;
+    id: string;
+    service: string;
+    /** Nanoseconds since the epoch, as Docker stamps it. */
+    timeNano: number;
+}
+
+/** The Docker behind the real CapRover, asked directly. */
+export class RealDocker {
+    constructor(readonly host: string) {}
+
+    async docker(args: string[], timeoutMs = 60_000): Promise<string> {
+        return (await run(DOCKER, ["-H", this.host, ...args], { timeoutMs })).stdout;
+    }
+
+    /** The service's spec, or undefined when there is none. */
+    async service(name: string): Promise<ServiceSpec | undefined> {
+        const r = await run(DOCKER, ["-H", this.host, "service", "inspect", name, "--format", "{{json .Spec}}"], { timeoutMs: 60_000, allowFailure: true });
+        return r.code === 0 ? (JSON.parse(r.stdout) as ServiceSpec) : undefined;
+    }
+
+    /** Ids of the running containers of a service. */
+    async containers(service: string): Promise<string[]> {
+        const out = await this.docker(["ps", "-q", "--no-trunc", "--filter", `label=com.docker.swarm.service.name=${service}`]);
+        return out.split("\n").filter(Boolean);
+    }
+
+    /** `docker exec` in a container, returning its output. */
+    exec(container: string, command: string[]): Promise<string> {
+        return this.docker(["exec", container, ...command]);
+    }
+
+    /** The image digest a running container of the service was created from (`sha256:...`, the repo digest). */
+    async runningDigest(service: string): Promise<string | undefined> {
+        const [id] = await this.containers(service);
+        if (!id) return undefined;
+        const image = (await this.docker(["inspect", id, "--format", "{{.Config.Image}}"])).trim();
+        return image.slice(image.lastIndexOf("@") + 1) || undefined;
+    }
+
+    /**
+     * Records container events of the services whose names match, from now until `stop()`: Docker's
+     * own event stream, so what overlapped is read from events, not from samples taken in time.
+     */
+    watch(services: RegExp): { events: ContainerEvent[]; stop: () => Promise<void> } {
+        const events: ContainerEvent[] = [];
+        const child = spawn(DOCKER, ["-H", this.host, "events", "--filter", "type=container", "--format", "{{json .}}"], { stdio: ["ignore", "pipe", "ignore"] });
+        let buffer = "";
+        child.stdout.on("data", (chunk: Buffer) => {
+            buffer += chunk.toString("utf8");
+            let nl: number;
+            while ((nl = buffer.indexOf("\n")) >= 0) {
+                const line = buffer.slice(0, nl);
+                buffer = buffer.slice(nl + 1);
+                try {
+                    const e = JSON.parse(line) as { Action: string; id: string; timeNano: number; Actor: { Attributes: Record<string, string> } };
+                    const service = e.Actor?.Attributes?.["com.docker.swarm.service.name"] ?? "";
+                    if (services.test(service)) events.push({ action: e.Action, id: e.id, service, timeNano: e.timeNano });
+                } catch {
+                    // not an event line
+                }
+            }
+        });
+        const stop = () =>
+            new Promise<void>((resolve) => {
+                if (child.exitCode !== null) return resolve();
+                child.once("exit", () => resolve());
+                child.kill();
+            });
+        return { events, stop };
+    }
+}
+
+/**
+ * The most containers of one service that ran at the same time, from its start and die events
+ * (`running` containers already up when the watch began count from the start).
+ */
+export function mostAtOnce(events: ContainerEvent[], service: string, running: string[] = []): number {
+    const up = new Set(running);
+    let most = up.size;
+    for (const e of events.filter((x) => x.service === service).sort((a, b) => a.timeNano - b.timeNano)) {
+        if (e.action === "start") up.add(e.id);
+        if (e.action === "die" || e.action === "kill" || e.action === "stop") {
+            // kill and stop precede die; the container counts as running until it died.
+            if (e.action === "die") up.delete(e.id);
+        }
+        most = Math.max(most, up.size);
+    }
+    return most;
+}

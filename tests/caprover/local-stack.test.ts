@@ -1,0 +1,173 @@
+/**
+ * The `local` stack through the real engine against the real CapRover 1.15.3, deploying the
+ * stand-in app's images built by BuildKit and pushed to the registry on 127.0.0.1. What is checked
+ * is what Docker itself says (service specs, running containers, container events), not the
+ * program's outputs. One scenario, in order:
+ *
+ *   up under split (four apps, each running its digest) -> an empty preview -> a release of every
+ *   image (beat never two containers, web's old and new together) -> unified (the open-file limit
+ *   inside the container) -> split again -> a worker release that crashes on start (rolled back) ->
+ *   destroy.
+ */
+import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { EngineEvent, REPO, RunResult, Workspace, ensureTools } from "../../scripts/engine/driver";
+import { changedSteps, errorsOf, summaryOf } from "../../scripts/engine/events";
+import { CLI_TIMEOUT, STACK, configure, openStack } from "../../scripts/engine/localStack";
+import { Builder, RegistryClient, builderEnv, configureRealBuilds, ensureBuilder, stopBuilder } from "../../scripts/engine/builder";
+import { RealCaprover, RealDocker, ensureRealCaprover, mostAtOnce, stopRealCaprover } from "../../scripts/engine/realCaprover";
+import { PROFILES, ProfileName, ROLES, Role, RoleName } from "../../config/topology";
+import { inOrder } from "../engine/scenario";
+
+const COMMITS = ["5eed0000000000000000000000000000000000c1", "5eed0000000000000000000000000000000000c2", "5eed0000000000000000000000000000000000c3", "5eed0000000000000000000000000000000000c4"];
+/** This machine cannot grant a container more open files than 20000 (REAL-CAPROVER.md): the stack asks for less. */
+const NOFILE = 16384;
+
+describe("real CapRover: the local stack, built for real, deployed and checked through Docker", function () {
+    this.timeout(30 * 60_000);
+    let builder: Builder;
+    let real: RealCaprover;
+    let docker: RealDocker;
+    let ws: Workspace;
+    let registry: RegistryClient;
+    let context: string;
+    const run = `${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
+    const prefix = `r${run}-`;
+    const namespace = `real-${run}`;
+    const app = (service: string) => `${prefix}${service}`;
+
+    /** `pulumi up`, as a user runs it; the result and the engine's events. */
+    const up = async (): Promise<{ r: RunResult; events: EngineEvent[] }> => {
+        const { result, events } = await ws.events(["up", "--stack", STACK, "--yes", "--skip-preview"], { timeoutMs: 4 * CLI_TIMEOUT, allowFailure: true });
+        return { r: result, events };
+    };
+    const upOk = async (): Promise<EngineEvent[]> => {
+        const { events } = await up();
+        expect(errorsOf(events), "error diagnostics").to.deep.equal([]);
+        expect(summaryOf(events)?.result, "pulumi up").to.equal("succeeded");
+        return events;
+    };
+    /** A new release of every image: the build context changes, so every target's digest does. */
+    const newRelease = async (commit: string, extra = ""): Promise<void> => {
+        fs.writeFileSync(path.join(context, "release-note.txt"), `${commit}\n`);
+        fs.writeFileSync(path.join(context, "config", "crash.py"), extra);
+        await configure(ws, "set", "site:commitSha", commit);
+    };
+    /** Every service of the profile runs, as Docker says, the digest its `<target>-<sha>` tag names. */
+    const runsItsRelease = async (profile: ProfileName, commit: string): Promise<Record<string, string>> => {
+        const out: Record<string, string> = {};
+        for (const [service, role] of Object.entries(PROFILES[profile]) as [string, RoleName][]) {
+            const target = ROLES[role].target!;
+            const tagged = await registry.digest(`${namespace}/site-${service}`, `${target}-${commit}`);
+            const spec = await docker.service(app(service));
+            expect(spec, `Docker has a service ${app(service)}`).to.not.equal(undefined);
+            expect(spec!.TaskTemplate.ContainerSpec.Image, `${service}'s service image`).to.match(new RegExp(`@${tagged}$`));
+            expect(await docker.runningDigest(app(service)), `${service}'s running container`).to.equal(tagged);
+            if ((ROLES[role] as Role).health?.reportsRelease !== false) expect(spec!.TaskTemplate.ContainerSpec.Env, `${service}'s env`).to.include(`SITE_RELEASE=${tagged}`);
+            out[service] = tagged;
+        }
+        return out;
+    };
+
+    before(async function () {
+        this.timeout(60 * 60_000);
+        await ensureTools();
+        builder = await ensureBuilder();
+        real = await ensureRealCaprover();
+        docker = new RealDocker(real.dockerHost);
+        registry = new RegistryClient(builder.registry);
+        // The build context: a copy of the stand-in app this scenario changes release by release.
+        context = fs.mkdtempSync(path.join(os.tmpdir(), "real-context-"));
+        fs.cpSync(path.join(REPO, "app"), context, { recursive: true });
+        ws = await openStack({ url: real.url, probeAddress: real.nginx, password: real.password }, { env: builderEnv(builder) });
+        await configureRealBuilds(ws, builder, namespace, COMMITS[0]);
+        const set = (...args: string[]) => configure(ws, "set", ...args);
+        await set("site:buildContext", context);
+        await set("site:appNamePrefix", prefix);
+        // No certificate on the root domain here (Let's Encrypt is out of reach).
+        await set("site:forceSsl", "false");
+        // No IPVS on this kernel: nginx reaches web and Flower through DNS round robin.
+        for (const service of ["web", "flower"]) await set("--path", `site:services.${service}.serviceUpdateOverride.EndpointSpec.Mode`, "dnsrr");
+        // The in-process broker: workers start and announce their release without a Redis.
+        for (const service of ["web", "celery", "celerybeat", "flower"]) await set("--path", `site:services.${service}.env.REDIS_URL`, "memory://");
+        await set("--path", "site:services.celery.limits.nofile.soft", String(NOFILE));
+        await set("--path", "site:services.celery.limits.nofile.hard", String(NOFILE));
+        await newRelease(COMMITS[0]);
+    });
+
+    inOrder();
+
+    after(async () => {
+        if (ws) await ws.pulumi(["destroy", "--stack", STACK, "--yes", "--skip-preview"], { timeoutMs: 4 * CLI_TIMEOUT, allowFailure: true });
+        ws?.dispose();
+        if (context) fs.rmSync(context, { recursive: true, force: true });
+        await stopRealCaprover(real);
+        await stopBuilder(builder);
+    });
+
+    it("pulumi up under split creates the four apps in one run, each running its digest with its update order", async () => {
+        const events = await upOk();
+        expect(changedSteps(events).filter((s) => s.startsWith("create App::")).sort()).to.deep.equal(["celery", "celerybeat", "flower", "web"].map((s) => `create App::${s}`));
+        await runsItsRelease("split", COMMITS[0]);
+        expect((await docker.service(app("web")))!.UpdateConfig?.Order, "web").to.equal("start-first");
+        expect((await docker.service(app("celerybeat")))!.UpdateConfig?.Order, "celerybeat").to.equal("stop-first");
+        expect((await docker.service(app("web")))!.EndpointSpec?.Mode, "web's endpoint").to.equal("dnsrr");
+    });
+
+    it("the next preview is empty", async () => {
+        const { events } = await ws.events(["preview", "--stack", STACK], { timeoutMs: CLI_TIMEOUT });
+        expect(changedSteps(events)).to.deep.equal([]);
+    });
+
+    it("a new release of every image: beat never runs two containers, web's old and new run together", async () => {
+        await newRelease(COMMITS[1]);
+        const running = { beat: await docker.containers(app("celerybeat")), web: await docker.containers(app("web")) };
+        const watch = docker.watch(new RegExp(`^${prefix}`));
+        try {
+            await upOk();
+        } finally {
+            await watch.stop();
+        }
+        await runsItsRelease("split", COMMITS[1]);
+        expect(mostAtOnce(watch.events, app("celerybeat"), running.beat), "beat containers at once").to.equal(1);
+        expect(mostAtOnce(watch.events, app("web"), running.web), "web containers at once (start-first)").to.be.at.least(2);
+    });
+
+    it("the flip to unified removes beat and Flower and raises the open-file limit inside the running worker", async () => {
+        await configure(ws, "set", "site:topology", "unified");
+        await upOk();
+        expect(await docker.service(app("celerybeat")), "beat's service").to.equal(undefined);
+        expect(await docker.service(app("flower")), "Flower's service").to.equal(undefined);
+        await runsItsRelease("unified", COMMITS[1]);
+        const spec = (await docker.service(app("celery")))!;
+        expect(spec.TaskTemplate.ContainerSpec.Ulimits).to.deep.equal([{ Name: "nofile", Soft: NOFILE, Hard: NOFILE }]);
+        expect(spec.UpdateConfig?.Order, "celery carries beat").to.equal("stop-first");
+        const [container] = await docker.containers(app("celery"));
+        expect((await docker.exec(container, ["sh", "-c", "ulimit -n"])).trim(), "open files inside the container").to.equal(String(NOFILE));
+    });
+
+    it("and back to split", async () => {
+        await configure(ws, "set", "site:topology", "split");
+        await upOk();
+        await runsItsRelease("split", COMMITS[1]);
+    });
+
+    it("a worker release that crashes on start fails the up with its own words and leaves the previous release running", async () => {
+        const before = await runsItsRelease("split", COMMITS[1]);
+        await newRelease(COMMITS[2], 'import sys\nif "worker" in sys.argv:\n    raise ImportError("stand-in: this release\'s worker cannot start")\n');
+        const celery = path.join(context, "config", "celery.py");
+        fs.appendFileSync(celery, "\nfrom config import crash  # noqa: E402,F401\n");
+        try {
+            const { r, events } = await up();
+            expect(r.code, "pulumi up").to.not.equal(0);
+            const errors = errorsOf(events).join("\n");
+            expect(errors).to.include(app("celery")).and.include("ImportError");
+            expect(errors, "what runs now").to.include("rolled back").and.include(before.celery);
+        } finally {
+            fs.writeFileSync(celery, fs.readFileSync(path.join(REPO, "app", "config", "celery.py")));
+        }
+        expect(await docker.runningDigest(app("celery")), "celery runs the previous release").to.equal(before.celery);
+    });
+});
