@@ -63,7 +63,7 @@ export interface EmulatorOptions {
     wrongPasswordLimit?: number;
     /** Length of the 1113 back-off, in ms. */
     passwordBackoffMs?: number;
-    /** Root SSL enabled (apps can then get certificates and force SSL). */
+    /** Root SSL enabled (apps can then get certificates and force SSL); without it enablebasedomainssl answers 1000, as CapRover does. */
     hasRootSsl?: boolean;
     /** One line per request: method, path, outcome. Never bodies, never headers. */
     log?: (line: string) => void;
@@ -648,8 +648,9 @@ export class CapRoverEmulator {
     }
 
     private enableSsl(body: Body): [number, string] {
+        // As CapRover's enableSslForApp: the root domain's certificate is checked first, even before the app.
+        if (!this.options.hasRootSsl) throw new ApiFailure(STATUS.GENERIC, "You have to first enable SSL for your root domain");
         const app = this.mustGet(body.appName);
-        if (!this.options.hasRootSsl) throw new ApiFailure(STATUS.ILLEGAL_OPERATION, "Root SSL is not enabled on this CapRover");
         app.def.hasDefaultSubDomainSsl = true;
         return [STATUS.OK, `General SSL is enabled for: ${body.appName}`];
     }

@@ -191,6 +191,21 @@ describe("CapRover emulator", () => {
     });
 });
 
+describe("CapRover emulator without root SSL", () => {
+    const emulator = useEmulator({ hasRootSsl: false });
+
+    it("says so in its system info and answers enablebasedomainssl with CapRover's 1000, checked before the app exists", async () => {
+        const c = client(emulator());
+        expect(await c.systemInfo()).to.include({ hasRootSsl: false });
+        await c.registerApp("web", false);
+        for (const appName of ["web", "missing"]) {
+            const e = await failure(() => c.enableBaseDomainSsl(appName));
+            expect(e.message).to.include("status 1000: You have to first enable SSL for your root domain");
+        }
+        expect(emulator().app("web")!.hasDefaultSubDomainSsl).to.equal(false);
+    });
+});
+
 describe("emulator command line", () => {
     it("parses the flags of npm run caprover:emulator", () => {
         expect(parseArgs(["--port", "3001", "--password", "pw", "--deploy-seconds", "2.5", "--fail-image", "a@sha256:1", "--serial-builds", "--quiet"])).to.deep.include({
@@ -202,6 +217,7 @@ describe("emulator command line", () => {
             quiet: true,
         });
         expect(parseArgs(["--port", "0"], { CAPROVER_PASSWORD: "from-env" }).password).to.equal("from-env");
+        expect(parseArgs(["--password", "pw", "--no-root-ssl"]).hasRootSsl).to.equal(false);
         expect(() => parseArgs(["--port", "1"])).to.throw(/--password .* is required/);
         expect(() => parseArgs(["--password", "x", "--port", "-1"])).to.throw(/--port needs a number/);
         expect(() => parseArgs(["--password", "x", "--bogus"])).to.throw(/unknown argument "--bogus"/);
