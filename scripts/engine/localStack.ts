@@ -40,6 +40,9 @@ export async function openLocalStack(opts: LocalStackOptions = {}): Promise<{ em
     // Point the copy at this run's emulator; the tracked stack file keeps its defaults.
     await config("set", "site:caproverUrl", emulator.url);
     await config("set", "site:caproverProbeAddress", `127.0.0.1:${emulator.port}`);
+    // SSL as this run's server allows: forced where its root domain has a certificate (the emulator's
+    // default), off where it has none (the stack file's false is for a real server on this machine).
+    await config("set", "site:forceSsl", String(emulator.options.hasRootSsl));
     await config("set", "--secret", "site:caproverPassword", EMULATOR_PASSWORD);
     await config("set", "--secret", "site:flowerPassword", FLOWER_PASSWORD);
     return { emulator, ws };
