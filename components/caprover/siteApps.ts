@@ -63,7 +63,7 @@ export function appSpec(service: ActiveService, settings: CapRoverSettings): App
         releaseEnvVar: service.health?.reportsRelease === false ? "" : RELEASE_ENV_VAR,
         deployTimeoutMs: settings.deployTimeoutSeconds * 1000,
         deleteVolumes: settings.deleteVolumes,
-        serviceUpdateOverride: serviceUpdateOverride({ scheduler: service.scheduler, hasMounts: volumes.length > 0, limits: service.limits }),
+        serviceUpdateOverride: serviceUpdateOverride({ scheduler: service.scheduler, hasMounts: volumes.length > 0, limits: service.limits, custom: service.serviceUpdateOverride }),
         adopt: settings.adoptExistingApps,
         allowReplace: settings.allowReplace,
     };

@@ -121,6 +121,15 @@ describe("SiteApps component", () => {
         });
     });
 
+    it("a stack's serviceUpdateOverride: the preview's diff of adding one is exactly that app's serviceUpdateOverride, merged over the program's", async () => {
+        const dnsrr = { EndpointSpec: { Mode: "dnsrr" } };
+        const before = await runSite("prod", { topology: "split", build: false, promoteFrom: "", retagPromoted: false, imageDigests: digests("split"), ...CAPROVER });
+        const after = await runSite("prod", { topology: "split", build: false, promoteFrom: "", retagPromoted: false, imageDigests: digests("split"), ...CAPROVER, services: { web: { serviceUpdateOverride: dnsrr } } });
+        expect(diffResources(before.resources, after.resources)).to.deep.equal({ removed: [], added: [], changed: { [urnOf("web")]: ["serviceUpdateOverride"] } });
+        const web = after.resources.find((r) => r.urn === urnOf("web"))!;
+        expect(web.inputs.serviceUpdateOverride).to.equal('{"UpdateConfig":{"Order":"start-first"},"EndpointSpec":{"Mode":"dnsrr"}}');
+    });
+
     it("registers GHCR pull credentials when a pull token is configured", async () => {
         const resources = await prodUnder("unified", { caproverPullToken: "test-only-pull-token" });
         const registry = resources.find((r) => r.type === "caprover:index:Registry")!;
