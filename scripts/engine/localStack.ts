@@ -5,6 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { CapRoverEmulator, EmulatorOptions } from "../../provider/emulator/caprover";
+import { declarations } from "../../config/declarations";
 import { REPO, RunResult, Workspace } from "./driver";
 
 // LOCAL-ONLY values: they exist only for this run's emulator and temporary state.
@@ -42,7 +43,9 @@ export async function openLocalStack(opts: LocalStackOptions = {}): Promise<{ em
     await config("set", "site:caproverProbeAddress", `127.0.0.1:${emulator.port}`);
     // SSL as this run's server allows: forced where its root domain has a certificate (the emulator's
     // default), off where it has none (the stack file's false is for a real server on this machine).
-    await config("set", "site:forceSsl", String(emulator.options.hasRootSsl));
+    // An older program (opts.project) may not know the key.
+    const declared = (opts.project?.config as Record<string, unknown> | undefined) ?? Object.fromEntries(Object.keys(declarations()).map((k) => [`site:${k}`, true]));
+    if ("site:forceSsl" in declared) await config("set", "site:forceSsl", String(emulator.options.hasRootSsl));
     await config("set", "--secret", "site:caproverPassword", EMULATOR_PASSWORD);
     await config("set", "--secret", "site:flowerPassword", FLOWER_PASSWORD);
     return { emulator, ws };
