@@ -41,6 +41,8 @@ export interface CapRoverSettings {
     adoptExistingApps: boolean;
     /** Allow changes that replace an app (new app name or persistent-data flag: delete plus create, downtime). */
     allowReplace: boolean;
+    /** Web-exposed apps force HTTPS (certificate on the root domain); off for a server whose root domain has no SSL. */
+    forceSsl: boolean;
 }
 
 /**
@@ -67,6 +69,7 @@ export function readCapRoverSettings(r: ConfigReader, services: ActiveService[],
     const pullToken = r.secret("caproverPullToken");
     const adoptExistingApps = r.boolean("adoptExistingApps");
     const allowReplace = r.boolean("allowReplace");
+    const forceSsl = r.boolean("forceSsl");
 
     if (enabled && env.pushing) {
         if (!url) r.complain("caproverUrl", "is required when site:caprover is true; expected the dashboard URL, e.g. https://captain.example.com (or export CAPROVER_SERVER)");
@@ -88,6 +91,7 @@ export function readCapRoverSettings(r: ConfigReader, services: ActiveService[],
         pullToken,
         adoptExistingApps,
         allowReplace,
+        forceSsl,
     };
 }
 

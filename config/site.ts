@@ -14,11 +14,12 @@ import { GITHUB_SECRET_KEYS, GithubSettings, readGithubSettings } from "./github
 import { BuildSettings, RegistrySettings, readBuild, readRegistry } from "./images";
 import { APP_NAME, APP_NAME_ACCEPTED, ENV_NAME, GITHUB_LOGIN, REPO_NAME } from "./names";
 import { readLimits } from "./limits";
+import { checkOrder, readServiceUpdateOverride } from "./serviceUpdateOverride";
 import { OnDemandSettings, readOnDemand } from "./onDemand";
 import { ConfigReader, RawConfig, isInteger, isPlainObject, integerAccepted, show } from "./reader";
 import { ActiveService, PROFILE_NAMES, ProfileName, SERVICE_NAMES, ServiceName, ServiceOverride, profileServices, resolveServices } from "./topology";
 
-const OVERRIDE_FIELDS = ["appName", "instanceCount", "env", "off", "limits"] as const;
+const OVERRIDE_FIELDS = ["appName", "instanceCount", "env", "off", "limits", "serviceUpdateOverride"] as const;
 
 /** The validated configuration of one stack. */
 export interface SiteConfig {
@@ -91,6 +92,7 @@ function readSiteConfig(r: ConfigReader, stack: string, env: ProgramEnv): Omit<S
     const services = resolveServices({ ...shared, profile, overrides: readOverrides(r, profile), onDemand: onDemand.live });
     checkServices(r, services);
     const caprover = readCapRoverSettings(r, services, env);
+    for (const s of services) checkOrder(r, s, (caprover.volumes[s.name] ?? []).length > 0);
     return {
         stack,
         profile,
@@ -125,7 +127,7 @@ function readOverrides(r: ConfigReader, profile: ProfileName): Partial<Record<Se
             r.fail(key, value, `an object with ${OVERRIDE_FIELDS.join(", ")}`);
             continue;
         }
-        const override = readOverride(r, key, value);
+        const override = readOverride(r, key, service, value);
         if (running.includes(service as ServiceName)) out[service as ServiceName] = override;
         else r.inactive(key);
     }
@@ -133,7 +135,7 @@ function readOverrides(r: ConfigReader, profile: ProfileName): Partial<Record<Se
     return out;
 }
 
-function readOverride(r: ConfigReader, key: string, value: Record<string, unknown>): ServiceOverride {
+function readOverride(r: ConfigReader, key: string, service: string, value: Record<string, unknown>): ServiceOverride {
     const o: ServiceOverride = {};
     for (const [field, v] of Object.entries(value)) {
         const at = `${key}.${field}`;
@@ -158,6 +160,11 @@ function readOverride(r: ConfigReader, key: string, value: Record<string, unknow
             case "limits":
                 o.limits = readLimits(r, at, v);
                 break;
+            case "serviceUpdateOverride": {
+                const override = readServiceUpdateOverride(r, at, service, v);
+                if (override) o.serviceUpdateOverride = override;
+                break;
+            }
             default:
                 r.complain(at, `unknown field; accepted fields are ${OVERRIDE_FIELDS.join(", ")}`);
         }

@@ -155,6 +155,8 @@ export interface ServiceOverride {
     off?: boolean;
     /** Container limits, over the role's own field by field. */
     limits?: Limits;
+    /** Docker service settings merged over the program's `serviceUpdateOverride` (none it owns). */
+    serviceUpdateOverride?: Record<string, unknown>;
 }
 
 /** A service the active profile runs, with everything derived from it. */
@@ -187,6 +189,8 @@ export interface ActiveService {
     scheduler: boolean;
     /** Container limits: the role's, then the service's override. */
     limits: Limits;
+    /** Docker service settings the stack merges over the program's `serviceUpdateOverride` (empty: none). */
+    serviceUpdateOverride: Record<string, unknown>;
     /** Added for a while by `site:onDemand`, not run by the profile. */
     onDemand: boolean;
 }
@@ -246,6 +250,7 @@ function activeService(input: ResolveInput, name: ServiceName, roleName: RoleNam
         secretStem: `CAPROVER_${name.toUpperCase()}`,
         scheduler: role.scheduler === true,
         limits: { ...role.limits, ...override.limits },
+        serviceUpdateOverride: override.serviceUpdateOverride ?? {},
         onDemand,
     };
 }

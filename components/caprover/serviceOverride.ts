@@ -18,6 +18,11 @@ export interface OverrideInput {
     command?: string[];
     /** The container's arguments, replacing the image's command (after its entrypoint). */
     args?: string[];
+    /**
+     * The stack's own Docker service settings (`site:services.<service>.serviceUpdateOverride`,
+     * validated by config/: none the program owns), merged over the program's as CapRover merges.
+     */
+    custom?: Record<string, unknown>;
 }
 
 /** Docker's update order: start the new task before stopping the old one, or the reverse. */
@@ -53,5 +58,27 @@ export function serviceUpdateOverride(input: OverrideInput): string {
     const taskTemplate = containerSpec || resourceLimits
         ? { ...(containerSpec ? { ContainerSpec: containerSpec } : {}), ...(resourceLimits ? { Resources: { Limits: resourceLimits } } : {}) }
         : undefined;
-    return JSON.stringify({ ...(taskTemplate ? { TaskTemplate: taskTemplate } : {}), UpdateConfig: { Order: updateOrder(input) } });
+    const program = { ...(taskTemplate ? { TaskTemplate: taskTemplate } : {}), UpdateConfig: { Order: updateOrder(input) } };
+    const merged = mergeOverride(program, input.custom ?? {}) as typeof program;
+    // CapRover replaces arrays: the program's open-file limit is kept beside the stack's other ulimits.
+    const ulimits = (input.custom?.TaskTemplate as { ContainerSpec?: { Ulimits?: unknown[] } } | undefined)?.ContainerSpec?.Ulimits;
+    if (nofile && ulimits) merged.TaskTemplate!.ContainerSpec!.Ulimits = [...(ulimits as { Name: string; Soft: number; Hard: number }[]), { Name: "nofile", Soft: nofile.soft, Hard: nofile.hard }];
+    return JSON.stringify(merged);
+}
+
+/**
+ * `over` merged over `base` as CapRover merges an override over the service spec
+ * (caprover/caprover `Utils.mergeObjects`): objects key by key, arrays and scalars replace.
+ */
+export function mergeOverride(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = { ...base };
+    for (const [key, value] of Object.entries(over)) {
+        const mine = out[key];
+        out[key] = isObject(mine) && isObject(value) ? mergeOverride(mine, value) : value;
+    }
+    return out;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
 }

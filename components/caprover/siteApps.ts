@@ -35,8 +35,9 @@ export type AppSpec = Omit<caprover.AppArgs, "image">;
 
 /**
  * One service's app, from the topology: workers are not web-exposed; web-exposed apps get their
- * health path and force SSL (Flower's basic-auth credentials must never cross plain HTTP); Flower
- * sits behind HTTP basic auth. Every app gets a deploy token for CI, and the Docker service settings
+ * health path and force SSL (Flower's basic-auth credentials must never cross plain HTTP) unless the
+ * stack turns it off (`site:forceSsl`: a server whose root domain has no certificate); Flower sits
+ * behind HTTP basic auth. Every app gets a deploy token for CI, and the Docker service settings
  * CapRover has no field for (limits, update order) through its `serviceUpdateOverride`.
  */
 export function appSpec(service: ActiveService, settings: CapRoverSettings): AppSpec {
@@ -47,7 +48,7 @@ export function appSpec(service: ActiveService, settings: CapRoverSettings): App
         instanceCount: service.instanceCount,
         containerHttpPort: service.port ?? 80,
         exposeAsWebApp: exposed,
-        forceSsl: exposed,
+        forceSsl: exposed && settings.forceSsl,
         websocketSupport: false,
         envVars: service.env,
         httpAuth: service.exposure === "http-auth" ? settings.flowerAuth : undefined,
@@ -63,7 +64,7 @@ export function appSpec(service: ActiveService, settings: CapRoverSettings): App
         deployTimeoutMs: settings.deployTimeoutSeconds * 1000,
         deleteVolumes: settings.deleteVolumes,
         rollbackOnFailure: settings.rollbackOnFailure,
-        serviceUpdateOverride: serviceUpdateOverride({ scheduler: service.scheduler, hasMounts: volumes.length > 0, limits: service.limits }),
+        serviceUpdateOverride: serviceUpdateOverride({ scheduler: service.scheduler, hasMounts: volumes.length > 0, limits: service.limits, custom: service.serviceUpdateOverride }),
         adopt: settings.adoptExistingApps,
         allowReplace: settings.allowReplace,
     };

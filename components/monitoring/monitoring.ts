@@ -46,19 +46,19 @@ function containerProcess(app: AccessoryApp, args: MonitoringArgs): Pick<Paramet
     }
 }
 
-/** Grafana's settings: its own login (no anonymous access, no sign-up), secure cookies behind forced SSL. */
-export function grafanaEnv(grafana: AccessorySettings["grafana"], password: string): Record<string, string> {
+/** Grafana's settings: its own login (no anonymous access, no sign-up), secure cookies behind forced SSL (`site:forceSsl`; over plain HTTP a browser would drop them). */
+export function grafanaEnv(grafana: AccessorySettings["grafana"], password: string, forceSsl = true): Record<string, string> {
     return {
         GF_SECURITY_ADMIN_USER: grafana.user,
         GF_SECURITY_ADMIN_PASSWORD: password,
         GF_AUTH_ANONYMOUS_ENABLED: "false",
         GF_USERS_ALLOW_SIGN_UP: "false",
-        GF_SECURITY_COOKIE_SECURE: "true",
+        GF_SECURITY_COOKIE_SECURE: String(forceSsl),
         GF_ANALYTICS_REPORTING_ENABLED: "false",
     };
 }
 
-/** One accessory's app: internal apps are not web-exposed; Grafana is, with forced SSL and its health path. */
+/** One accessory's app: internal apps are not web-exposed; Grafana is, with its health path and forced SSL (unless `site:forceSsl` is off). */
 export function accessorySpec(app: AccessoryApp, args: MonitoringArgs): AccessorySpec {
     const exposed = app.exposure === "login";
     const hasMounts = app.volumes.length > 0;
@@ -68,7 +68,7 @@ export function accessorySpec(app: AccessoryApp, args: MonitoringArgs): Accessor
         instanceCount: 1,
         containerHttpPort: app.port,
         exposeAsWebApp: exposed,
-        forceSsl: exposed,
+        forceSsl: exposed && args.settings.forceSsl,
         websocketSupport: exposed,
         hasPersistentData: hasMounts,
         volumes: app.volumes,
@@ -100,7 +100,7 @@ export class Monitoring extends pulumi.ComponentResource {
         this.apps = Object.fromEntries(
             args.accessories.apps.map((app) => {
                 const spec = accessorySpec(app, args);
-                const envVars = app.name === "grafana" ? password.apply((p) => grafanaEnv(grafana, p)) : {};
+                const envVars = app.name === "grafana" ? password.apply((p) => grafanaEnv(grafana, p, args.settings.forceSsl)) : {};
                 return [app.name, new caprover.App(app.name, { ...spec, envVars: pulumi.secret(envVars) }, { parent: this, provider: args.provider })];
             }),
         );

@@ -30,7 +30,7 @@ export function resourcePolicy(meta: Meta, types: readonly string[] | "all", che
         kind: "resource",
         check,
         validateResource: (args, report) => {
-            const resource: SiteResource = { urn: args.urn, type: args.type, name: args.name, inputs: wireOf(args.props) };
+            const resource: SiteResource = { urn: args.urn, type: args.type, name: args.name, inputs: wireOf(args.props), ...(args.provider ? { provider: wireOf(args.provider.props) } : {}) };
             // Every resource passes every resource policy: the stack policies read the inputs kept here.
             recordInputs(resource.urn, resource.inputs);
             for (const message of check(resource)) report(message);

@@ -30,6 +30,8 @@ export interface SiteResource {
     type: string;
     name: string;
     inputs: Wire;
+    /** Inputs of the resource's provider (e.g. the CapRover server's URL), when the engine names one. */
+    provider?: Wire;
 }
 
 /** The whole stack, as a stack policy sees it. */

@@ -3,7 +3,9 @@
  *
  *   npm run caprover:emulator -- --port 3000 --password <password> [--deploy-seconds 2] \
  *     [--start-seconds 0] [--placeholder-ms 20] [--offline] [--serial-builds] [--fail-image <image>]... [--unhealthy-image <image>]... [--silent-image <image>]... \
- *     [--latency-ms 0] [--token-ttl-seconds 3600] [--root-domain emulator.test] [--quiet]
+ *     [--latency-ms 0] [--token-ttl-seconds 3600] [--root-domain emulator.test] [--no-root-ssl] [--quiet]
+ *
+ * --no-root-ssl: a server whose root domain has no certificate (a stack then sets site:forceSsl false).
  *
  * The password can also come from $CAPROVER_PASSWORD, so it stays out of shell history.
  *
@@ -18,7 +20,7 @@ import { CapRoverEmulator, EmulatorOptions } from "./caprover";
 const USAGE =
     "usage: caprover:emulator -- --port <port> --password <password> [--deploy-seconds n] [--start-seconds n] [--placeholder-ms n] [--offline] " +
     "[--serial-builds] [--fail-image image]... [--unhealthy-image image]... [--silent-image image]... [--latency-ms n] [--token-ttl-seconds n] " +
-    "[--root-domain domain] [--quiet]";
+    "[--root-domain domain] [--no-root-ssl] [--quiet]";
 
 /** Parses the command line; throws with the usage on anything it does not accept. */
 export function parseArgs(argv: string[], env: Record<string, string | undefined> = {}): EmulatorOptions & { quiet: boolean } {
@@ -51,6 +53,7 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
             case "--unhealthy-image": out.unhealthyImages!.push(take()); break;
             case "--silent-image": out.silentImages!.push(take()); break;
             case "--serial-builds": out.serialBuilds = true; break;
+            case "--no-root-ssl": out.hasRootSsl = false; break;
             case "--quiet": out.quiet = true; break;
             default: throw new Error(`unknown argument ${JSON.stringify(flag)}\n${USAGE}`);
         }

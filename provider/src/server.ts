@@ -9,11 +9,11 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import type { Connection } from "./api/client";
+import { Connection, connect } from "./api/client";
 import { DEFAULT_RETRY } from "./api/transport";
 import { APP_TYPE } from "./app/definition";
 import { appHandler } from "./resources/app";
-import { Context, PartialFailure, ResourceHandler } from "./resources/handler";
+import { Context, PartialFailure, Preflight, ResourceHandler } from "./resources/handler";
 import { REGISTRY_TYPE, registryHandler } from "./resources/registry";
 import { MAX_PASSWORD, SERVER_URL } from "./rules";
 import { packageSchema, providerDefaults } from "./schema";
@@ -88,6 +88,8 @@ type Callback = (err: grpc.ServiceError | grpc.StatusObject | Error | null, valu
 export class ProviderServer {
     private connection?: Connection;
     private unknownConfig = false;
+    /** The configured server's system info, asked at most once (by checks). */
+    private systemInfo?: Promise<{ hasRootSsl: boolean }>;
     private readonly engine?: { log(req: unknown, cb: (e: unknown) => void): void };
 
     constructor(engineAddress: string | undefined, private readonly version: string) {
@@ -139,6 +141,7 @@ export class ProviderServer {
         const vars = Object.fromEntries([...(req.getVariablesMap()?.entries() ?? [])].map(([k, v]: [string, string]) => [k.replace(/^caprover:(config:)?/, ""), v]));
         const config = { ...providerDefaults(), ...vars, ...(unwrap(args ?? {}) as Record<string, unknown>) } as Record<string, unknown>;
         this.unknownConfig = hasUnknown(config);
+        this.systemInfo = undefined;
         const number = (v: unknown) => (typeof v === "number" ? v : Number(v));
         if (!this.unknownConfig && typeof config.url === "string" && typeof config.password === "string") {
             this.connection = {
@@ -168,6 +171,17 @@ export class ProviderServer {
         return { connection: this.connection, urn, log: (line) => this.log(urn, line), warn: (line) => this.log(urn, line, engproto.LogSeverity.WARNING) };
     }
 
+    /** What a check may ask the configured server. */
+    private preflight(urn: string): Preflight {
+        const connection = this.connection!;
+        const client = connect(connection, (line) => this.log(urn, line));
+        return {
+            server: client.server,
+            systemInfo: () => (this.systemInfo ??= client.systemInfo()),
+            warn: (line) => this.log(urn, line, engproto.LogSeverity.WARNING),
+        };
+    }
+
     /** Debug severity by default: shown with `-v` or `--debug`, and in event logs. */
     private log(urn: string, message: string, severity = engproto.LogSeverity.DEBUG): void {
         this.engine?.log(new engproto.LogRequest().setSeverity(severity).setMessage(message).setUrn(urn), () => undefined);
@@ -177,6 +191,11 @@ export class ProviderServer {
         const h = this.handler(req.getUrn());
         const raw = (req.getNews()?.toJavaScript() ?? {}) as Record<string, unknown>;
         const { inputs, failures } = h.check(unwrap(raw) as never, (v) => !hasUnknown(v));
+        // Only with a server configured: a preview without one (e.g. dev's, offline) asks nothing.
+        if (h.preflight && this.connection && failures.length === 0) {
+            const olds = req.getOlds()?.toJavaScript() as Record<string, unknown> | undefined;
+            failures.push(...(await h.preflight(this.preflight(req.getUrn()), inputs, olds && Object.keys(olds).length > 0 ? (unwrap(olds) as never) : undefined)));
+        }
         // Keep the engine's secret wrappers on what was given; add the defaults for what was not.
         const merged = { ...(inputs as Record<string, unknown>), ...raw };
         return new provproto.CheckResponse().setInputs(Struct.fromJavaScript(merged as never)).setFailuresList(failures.map((f) => new provproto.CheckFailure().setProperty(f.property).setReason(f.reason)));

@@ -7,6 +7,8 @@ import { expect } from "chai";
 import * as grpc from "@grpc/grpc-js";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { ProviderServer, UNKNOWN, checkConnection, unwrap } from "../src/server";
+import { CapRoverEmulator } from "../emulator/caprover";
+import { clearTokenCache } from "../src/api/transport";
 import { PASSWORD, image, useEmulator } from "./support";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -81,5 +83,61 @@ describe("provider gRPC server", () => {
         expect(inputs).to.include({ appName: "handmade", instanceCount: 1 });
         // Secret properties go back wrapped, so the engine stores them encrypted.
         expect(r.value.getProperties().toJavaScript().deployToken).to.deep.equal(SECRET(""));
+    });
+
+    describe("check of an app forcing SSL asks the server whether its root domain has a certificate", () => {
+        let bare: CapRoverEmulator;
+        beforeEach(async () => {
+            bare = new CapRoverEmulator({ password: PASSWORD, hasRootSsl: false });
+            await bare.start();
+        });
+        afterEach(async () => {
+            await bare.close();
+            clearTokenCache();
+        });
+        const exposed = (appName: string, extra: Record<string, unknown> = {}) => ({ appName, image: image("a"), exposeAsWebApp: true, forceSsl: true, ...extra });
+        const check = async (server: ProviderServer, news: Record<string, unknown>, olds?: Record<string, unknown>) => {
+            const req = new provproto.CheckRequest().setUrn(URN).setNews(Struct.fromJavaScript(news as never));
+            if (olds) req.setOlds(Struct.fromJavaScript(olds as never));
+            const r = await call(server, "check", req);
+            expect(r.err).to.equal(undefined);
+            return (r.value.getFailuresList() as { getProperty(): string; getReason(): string }[]).map((f) => ({ property: f.getProperty(), reason: f.getReason() }));
+        };
+        const configured = async (url: string) => {
+            const server = new ProviderServer(undefined, "0.1.0");
+            await configure(server, { url, password: SECRET(PASSWORD), retryAttempts: 1 });
+            return server;
+        };
+
+        it("refuses forceSsl where the root domain has none, naming site:forceSsl and what would be accepted; one request for every app, nothing changed", async () => {
+            const server = await configured(bare.url);
+            const [web, flower] = await Promise.all([check(server, exposed("web")), check(server, exposed("flower"))]);
+            expect(web).to.have.length(1);
+            expect(web[0].property).to.equal("forceSsl");
+            expect(web[0].reason).to.equal(
+                `CapRover at 127.0.0.1:${bare.port} has no SSL certificate for its root domain (system info: hasRootSsl false), so it cannot give app web one ` +
+                    '(enablebasedomainssl answers "You have to first enable SSL for your root domain") and the app cannot force SSL; ' +
+                    "set site:forceSsl false (resource input forceSsl false) to serve plain HTTP, or enable SSL on the root domain first (CapRover dashboard: HTTP Settings, Enable HTTPS)",
+            );
+            expect(flower[0].reason).to.include("cannot give app flower one");
+            expect(bare.requests.map((q) => `${q.method} ${q.path}`)).to.deep.equal(["POST /login", "GET /user/system/info"]);
+            expect(bare.apps.size).to.equal(0);
+        });
+
+        it("asks nothing for an app that does not force SSL, or already forced it (state), or without a server configured (an offline preview)", async () => {
+            const server = await configured(bare.url);
+            expect(await check(server, exposed("web", { forceSsl: false }))).to.deep.equal([]);
+            expect(await check(server, exposed("web"), exposed("web"))).to.deep.equal([]);
+            expect(await check(new ProviderServer(undefined, "0.1.0"), exposed("web"))).to.deep.equal([]);
+            const unknown = new ProviderServer(undefined, "0.1.0");
+            await configure(unknown, { url: bare.url, password: UNKNOWN });
+            expect(await check(unknown, exposed("web"))).to.deep.equal([]);
+            expect(bare.requests).to.deep.equal([]);
+        });
+
+        it("lets it through where the root domain has SSL, and where the server cannot be asked (the update says what went wrong)", async () => {
+            expect(await check(await configured(emulator().url), exposed("web"))).to.deep.equal([]);
+            expect(await check(await configured("http://127.0.0.1:1"), exposed("web"))).to.deep.equal([]);
+        });
     });
 });

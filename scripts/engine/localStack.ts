@@ -5,6 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { CapRoverEmulator, EmulatorOptions } from "../../provider/emulator/caprover";
+import { declarations } from "../../config/declarations";
 import { REPO, RunResult, Workspace } from "./driver";
 
 // LOCAL-ONLY values: they exist only for this run's emulator and temporary state.
@@ -56,6 +57,11 @@ export async function openLocalStack(opts: LocalStackOptions = {}): Promise<{ em
     const emulator = new CapRoverEmulator({ ...opts.emulator, password: EMULATOR_PASSWORD });
     await emulator.start();
     const ws = await openStack({ url: emulator.url, probeAddress: `127.0.0.1:${emulator.port}`, password: EMULATOR_PASSWORD }, opts);
+    // SSL as this run's server allows: forced where its root domain has a certificate (the emulator's
+    // default), off where it has none (the stack file's false is for a real server on this machine).
+    // An older program (opts.project) may not know the key.
+    const declared = (opts.project?.config as Record<string, unknown> | undefined) ?? Object.fromEntries(Object.keys(declarations()).map((k) => [`site:${k}`, true]));
+    if ("site:forceSsl" in declared) await configure(ws, "set", "site:forceSsl", String(emulator.options.hasRootSsl));
     return { emulator, ws };
 }
 

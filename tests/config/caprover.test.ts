@@ -24,6 +24,8 @@ function problems(overrides: RawConfig, stack = "prod"): string {
 describe("CapRover settings", () => {
     it("are off by default in Pulumi.yaml and on in the dev and prod stacks", () => {
         expect(declaredDefaults().caprover).to.equal(false);
+        // SSL is forced unless a stack says its server's root domain has no certificate.
+        expect(declaredDefaults().forceSsl).to.equal(true);
         for (const stack of ["dev", "prod"]) {
             const c = stackConfig(stack).caprover;
             expect(c).to.include({ enabled: true, deployTimeoutSeconds: 600, deleteVolumes: false, rollbackOnFailure: true });
@@ -48,6 +50,7 @@ describe("CapRover settings", () => {
             caproverPullToken: "test-only-pull",
             adoptExistingApps: true,
             allowReplace: true,
+            forceSsl: false,
         }).caprover;
         expect(c).to.deep.equal({
             enabled: true,
@@ -62,6 +65,7 @@ describe("CapRover settings", () => {
             pullToken: "test-only-pull",
             adoptExistingApps: true,
             allowReplace: true,
+            forceSsl: false,
         });
     });
 
@@ -94,6 +98,7 @@ describe("CapRover settings", () => {
         expect(problems({ ...ON, caproverDeployTimeout: 0 })).to.include("site:caproverDeployTimeout: 0 is not accepted; expected a positive integer");
         expect(problems({ ...ON, caproverProbeAddress: "nohost" })).to.include('site:caproverProbeAddress: "nohost" is not accepted; expected host:port');
         expect(problems({ ...ON, caprover: "yes" })).to.include('site:caprover: "yes" is not accepted; expected true or false');
+        expect(problems({ ...ON, forceSsl: "no" })).to.include('site:forceSsl: "no" is not accepted; expected true or false');
         expect(problems({ ...ON, caproverVolumes: { celerybeat: ["no-path"] } })).to.include(
             'site:caproverVolumes.celerybeat: ["no-path"] is not accepted; expected a list of "<volume-name>:/container/path"',
         );

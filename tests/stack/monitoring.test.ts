@@ -73,6 +73,12 @@ describe("monitoring as accessories (dev, mocks)", () => {
         expect(await resolve(outputs.accessories)).to.deep.include({ enabled: ["monitoring"], appNames: { prometheus: "dev-prometheus", grafana: "dev-grafana", "node-exporter": "dev-node-exporter" } });
     });
 
+    it("Grafana forces no SSL and sets no secure-only cookie when site:forceSsl is false (a browser drops Secure cookies over plain HTTP)", async () => {
+        const grafana = app((await runSite("dev", { ...ON, forceSsl: false })).resources, "grafana").inputs;
+        expect(grafana).to.include({ exposeAsWebApp: true, forceSsl: false });
+        expect((grafana.envVars as { secret: Record<string, string> }).secret.GF_SECURITY_COOKIE_SECURE).to.equal("false");
+    });
+
     it("Prometheus' container writes the generated scrape configuration, then runs Prometheus; Grafana's writes its data source and dashboard", async () => {
         const { resources } = await runSite("dev", ON);
         const [sh, c, script, , file] = command(app(resources, "prometheus"));

@@ -27,7 +27,11 @@ function wire(value: unknown): Wire {
     return value;
 }
 
-const site = (resources: Registered[]): SiteResource[] => resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, inputs: wire(r.inputs) }));
+/** As the engine sends them: the CapRover apps with their provider's inputs (the program has one such provider). */
+const site = (resources: Registered[]): SiteResource[] => {
+    const caprover = resources.find((r) => r.type === "pulumi:providers:caprover");
+    return resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, inputs: wire(r.inputs), ...(r.type.startsWith("caprover:") && caprover ? { provider: wire(caprover.inputs) } : {}) }));
+};
 
 /** What CI's environment gives the program, its GitHub token included (test-only value). */
 const ENV = { ...CI_ENV, GITHUB_TOKEN: "test-only-github-token" };
@@ -79,6 +83,8 @@ describe("the program against its policy pack (mocks)", () => {
         expect(policiesOf(await findings("local", { services: { celerybeat: { off: true } }, imageDigests: digests }))).to.deep.equal(["one-celery-beat"]);
         expect(mandatory(await findings("prod", { keepVersions: 1 }))).to.have.length(4).and.satisfy((ms: string[]) => ms.every((m) => m.startsWith("cleanup-keeps-what-runs: .github/workflows/cleanup-containers.yml keeps 1 version of package aaronspindler.com-")));
         expect(mandatory(await findings("prod", { allowReplace: true })).map((m) => m.split(":")[0])).to.deep.equal(Array(4).fill("prod-safety-settings"));
+        // Flower over plain HTTP: refused on a server across a network, allowed on loopback (local, as committed).
+        expect(mandatory(await findings("prod", { forceSsl: false }))).to.deep.equal(["flower-protected: app flower runs Flower exposed as a web app without forceSsl: its basic-auth password would cross plain HTTP"]);
         // Dev allowing a replacement only hears about it.
         const dev = await findings("dev", { allowReplace: true });
         expect(mandatory(dev)).to.deep.equal([]);

@@ -132,8 +132,9 @@ export function remove(world: World, body: Body): Answer {
 }
 
 export function enableSsl(world: World, body: Body): Answer {
-    const app = world.mustGet(body.appName);
+    // As CapRover's enableSslForApp: the root domain's certificate is checked first, even before the app.
     if (!world.options.hasRootSsl) throw new ApiFailure(STATUS.GENERIC, "You have to first enable SSL for your root domain");
+    const app = world.mustGet(body.appName);
     app.def.hasDefaultSubDomainSsl = true;
     return [STATUS.OK, `General SSL is enabled for: ${body.appName}`];
 }

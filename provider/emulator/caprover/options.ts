@@ -59,7 +59,7 @@ export interface EmulatorOptions {
     wrongPasswordLimit?: number;
     /** Length of the 1113 back-off, in ms. */
     passwordBackoffMs?: number;
-    /** Root SSL enabled (apps can then get certificates and force SSL). */
+    /** Root SSL enabled (apps can then get certificates and force SSL); without it enablebasedomainssl answers 1000, as CapRover does. */
     hasRootSsl?: boolean;
     /** Log in to a registry (GET http://<domain>/v2/ with its credentials) before storing it, refusing with 1112 as CapRover does; off: any registry is stored. */
     verifyRegistries?: boolean;

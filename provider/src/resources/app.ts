@@ -34,7 +34,7 @@ import {
     withRelease,
 } from "../app/definition";
 import { DeployError, deploy } from "../app/deploy";
-import { Context, PartialFailure, ResourceHandler, describe } from "./handler";
+import { Context, PartialFailure, Preflight, ResourceHandler, describe } from "./handler";
 
 /** Tag an app carries once this stack has written its definition: `pulumi-<project>-<stack>`. */
 export function stackMarker(urn: string): string {
@@ -47,6 +47,8 @@ export const appHandler: ResourceHandler<AppInputs, AppOutputs> = {
         const inputs = withDefaults(news);
         return { inputs, failures: checkApp(inputs, known) };
     },
+
+    preflight: sslPreflight,
 
     diff(olds, news) {
         const changed = changedInputs(olds, news);
@@ -148,6 +150,34 @@ function startDeadline(client: CapRoverClient, inputs: AppInputs, waitingFor: st
     const at = Date.now() + inputs.deployTimeoutMs;
     client.deadline = { at, waitingFor, limitMs: inputs.deployTimeoutMs };
     return at;
+}
+
+/**
+ * An app that is to force SSL gets a certificate on the root domain first (enablebasedomainssl),
+ * which CapRover refuses while its root domain has none (status 1000 "You have to first enable SSL
+ * for your root domain"). Asked when SSL is newly forced (a new app, or forceSsl turned on): an app
+ * already forcing it got its certificate. A server that cannot be asked is no reason to fail a
+ * preview: the warning says the check was skipped.
+ */
+async function sslPreflight(server: Preflight, inputs: AppInputs, olds: Partial<AppInputs> | undefined): Promise<{ property: string; reason: string }[]> {
+    if (inputs.forceSsl !== true || olds?.forceSsl === true) return [];
+    let hasRootSsl: boolean;
+    try {
+        hasRootSsl = (await server.systemInfo()).hasRootSsl === true;
+    } catch (e) {
+        server.warn(`could not ask CapRover at ${server.server} whether its root domain has SSL (${(e as Error).message}); forceSsl of ${inputs.appName} is not checked before the update`);
+        return [];
+    }
+    if (hasRootSsl) return [];
+    return [
+        {
+            property: "forceSsl",
+            reason:
+                `CapRover at ${server.server} has no SSL certificate for its root domain (system info: hasRootSsl false), so it cannot give app ${inputs.appName} one ` +
+                `(enablebasedomainssl answers "You have to first enable SSL for your root domain") and the app cannot force SSL; ` +
+                "set site:forceSsl false (resource input forceSsl false) to serve plain HTTP, or enable SSL on the root domain first (CapRover dashboard: HTTP Settings, Enable HTTPS)",
+        },
+    ];
 }
 
 function clientFor(ctx: Context, ...states: Partial<AppOutputs>[]): CapRoverClient {

@@ -13,10 +13,25 @@ export interface Context {
     warn: (line: string) => void;
 }
 
+/** What a check may ask the server, when the provider has one configured (a preview without one asks nothing). */
+export interface Preflight {
+    /** The server's host (and port), for messages. */
+    server: string;
+    /** `GET /user/system/info`, asked once per provider process and shared by every resource's check. */
+    systemInfo(): Promise<{ hasRootSsl: boolean }>;
+    /** A warning the user sees in the CLI's output. */
+    warn: (line: string) => void;
+}
+
 /** One resource type's operations on plain (secret-unwrapped) values. */
 export interface ResourceHandler<I, O> {
     /** Defaults and validation; `known` is false for values a preview does not know yet. */
     check(news: Partial<I>, known: (v: unknown) => boolean): { inputs: I; failures: { property: string; reason: string }[] };
+    /**
+     * What only the server can tell about the checked inputs (e.g. whether it can give an app SSL),
+     * so a preview fails before anything changes; `olds` are the inputs in the state, if any.
+     */
+    preflight?(server: Preflight, inputs: I, olds: Partial<I> | undefined): Promise<{ property: string; reason: string }[]>;
     diff(olds: O, news: I): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean };
     create(ctx: Context, inputs: I): Promise<{ id: string; outs: O }>;
     /** `olds` absent: an import. `undefined`: the resource is gone. */

@@ -101,7 +101,7 @@ describe("CapRover emulator", () => {
         expect((await post({ appName: "nope" })).envelope).to.deep.include({ status: 1000, description: "App (nope) could not be found. Make sure that you have created the app." });
     });
 
-    it("stores serviceUpdateOverride (trimmed) and, like CapRover, refuses one that is not a JSON or YAML object", async () => {
+    it("stores serviceUpdateOverride (trimmed) and, like CapRover, refuses only text that is neither JSON nor YAML (or reads as nothing)", async () => {
         const headers = await session();
         await registered(client(emulator()), "ovr");
         const post = (serviceUpdateOverride: unknown) => raw("POST", "/user/apps/appDefinitions/update", headers, { appName: "ovr", description: "kept?", serviceUpdateOverride });
@@ -110,11 +110,14 @@ describe("CapRover emulator", () => {
         expect(emulator().app("ovr")).to.deep.include({ serviceUpdateOverride: json, description: "kept?" });
         expect((await post("UpdateConfig:\n  Order: stop-first\n")).envelope!.status).to.equal(100);
         const refusal = { status: 1110, description: "serviceUpdateOverride must be either a valid JSON object starting with { or an equivalent yaml" };
-        for (const bad of ["{not json", "[1, 2]", "just words", "42"]) {
+        for (const bad of ["{not json", "[1, 2", "~", "false"]) {
             expect((await post(bad)).envelope, bad).to.deep.include(refusal);
         }
         // A refused update changes nothing.
         expect(emulator().app("ovr")!.serviceUpdateOverride).to.equal("UpdateConfig:\n  Order: stop-first");
+        // CapRover 1.15.3 checks only that the text reads as something (Utils.convertYamlOrJsonToObject):
+        // an array, a scalar or a sentence pass (the real server answered 100 to "[1, 2]").
+        for (const odd of ["[1, 2]", "just words", "42"]) expect((await post(odd)).envelope!.status, odd).to.equal(100);
         // Left out (or empty), it resets, as every omitted scalar does.
         expect((await post(undefined)).envelope!.status).to.equal(100);
         expect(emulator().app("ovr")!.serviceUpdateOverride).to.equal("");
@@ -238,6 +241,22 @@ describe("CapRover emulator", () => {
     });
 });
 
+describe("CapRover emulator without root SSL", () => {
+    const emulator = useEmulator({ hasRootSsl: false });
+
+    it("says so in its system info and answers enablebasedomainssl with CapRover's 1000, checked before the app exists", async () => {
+        const c = client(emulator());
+        // CapRover 1.15.3 leaves the field out until the root domain has a certificate.
+        expect(await c.systemInfo()).to.not.have.property("hasRootSsl");
+        await c.registerApp("web", false);
+        for (const appName of ["web", "missing"]) {
+            const e = await failure(() => c.enableBaseDomainSsl(appName));
+            expect(e.message).to.include("status 1000: You have to first enable SSL for your root domain");
+        }
+        expect(emulator().app("web")!.hasDefaultSubDomainSsl).to.equal(false);
+    });
+});
+
 describe("emulator command line", () => {
     it("parses the flags of npm run caprover:emulator", () => {
         expect(parseArgs(["--port", "3001", "--password", "pw", "--deploy-seconds", "2.5", "--fail-image", "a@sha256:1", "--serial-builds", "--quiet"])).to.deep.include({
@@ -249,6 +268,7 @@ describe("emulator command line", () => {
             quiet: true,
         });
         expect(parseArgs(["--port", "0"], { CAPROVER_PASSWORD: "from-env" }).password).to.equal("from-env");
+        expect(parseArgs(["--password", "pw", "--no-root-ssl"]).hasRootSsl).to.equal(false);
         expect(() => parseArgs(["--port", "1"])).to.throw(/--password .* is required/);
         expect(() => parseArgs(["--password", "x", "--port", "-1"])).to.throw(/--port needs a number/);
         expect(() => parseArgs(["--password", "x", "--bogus"])).to.throw(/unknown argument "--bogus"/);

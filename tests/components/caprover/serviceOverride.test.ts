@@ -3,7 +3,7 @@
  * merges over the Docker service spec.
  */
 import { expect } from "chai";
-import { serviceUpdateOverride, updateOrder } from "../../../components/caprover/serviceOverride";
+import { mergeOverride, serviceUpdateOverride, updateOrder } from "../../../components/caprover/serviceOverride";
 
 describe("serviceUpdateOverride builder", () => {
     it("sets the open-file ulimit, the memory and CPU limits and the update order, in Docker's field names", () => {
@@ -42,5 +42,55 @@ describe("serviceUpdateOverride builder", () => {
         const a = serviceUpdateOverride({ scheduler: false, hasMounts: false, limits: { memoryMiB: 64, cpus: 1, nofile: { soft: 1, hard: 2 } } });
         const b = serviceUpdateOverride({ hasMounts: false, limits: { nofile: { hard: 2, soft: 1 }, cpus: 1, memoryMiB: 64 }, scheduler: false });
         expect(a).to.equal(b);
+    });
+
+    describe("merges the stack's own settings (site:services.<service>.serviceUpdateOverride) over the program's", () => {
+        it("as CapRover merges: objects key by key, arrays and scalars replace", () => {
+            expect(mergeOverride({ a: { b: 1, c: [1, 2] }, d: "x" }, { a: { c: [3], e: { f: true } }, d: "y", g: null })).to.deep.equal({ a: { b: 1, c: [3], e: { f: true } }, d: "y", g: null });
+            // Neither side is changed.
+            const base = { a: { b: 1 } };
+            mergeOverride(base, { a: { b: 2 } });
+            expect(base).to.deep.equal({ a: { b: 1 } });
+        });
+
+        it("keeps the program's order and limits beside the stack's settings (DNS round robin, grace period, placement)", () => {
+            const text = serviceUpdateOverride({
+                scheduler: true,
+                hasMounts: false,
+                limits: { nofile: { soft: 16384, hard: 16384 }, memoryMiB: 512 },
+                custom: {
+                    EndpointSpec: { Mode: "dnsrr" },
+                    TaskTemplate: { ContainerSpec: { StopGracePeriod: 30_000_000_000 }, Placement: { Constraints: ["node.role==manager"] } },
+                    UpdateConfig: { Order: "stop-first", Delay: 1_000_000_000 },
+                },
+            });
+            expect(JSON.parse(text)).to.deep.equal({
+                TaskTemplate: {
+                    ContainerSpec: { Ulimits: [{ Name: "nofile", Soft: 16384, Hard: 16384 }], StopGracePeriod: 30_000_000_000 },
+                    Resources: { Limits: { MemoryBytes: 512 * 1024 * 1024 } },
+                    Placement: { Constraints: ["node.role==manager"] },
+                },
+                UpdateConfig: { Order: "stop-first", Delay: 1_000_000_000 },
+                EndpointSpec: { Mode: "dnsrr" },
+            });
+            expect(serviceUpdateOverride({ scheduler: false, hasMounts: false, limits: {}, custom: { EndpointSpec: { Mode: "dnsrr" } } })).to.equal(
+                '{"UpdateConfig":{"Order":"start-first"},"EndpointSpec":{"Mode":"dnsrr"}}',
+            );
+        });
+
+        it("keeps the program's open-file limit beside the stack's other ulimits (CapRover would replace the whole list)", () => {
+            const text = serviceUpdateOverride({ scheduler: true, hasMounts: false, limits: { nofile: { soft: 65536, hard: 65536 } }, custom: { TaskTemplate: { ContainerSpec: { Ulimits: [{ Name: "nproc", Soft: 512, Hard: 1024 }] } } } });
+            expect(JSON.parse(text).TaskTemplate.ContainerSpec.Ulimits).to.deep.equal([
+                { Name: "nproc", Soft: 512, Hard: 1024 },
+                { Name: "nofile", Soft: 65536, Hard: 65536 },
+            ]);
+            // Without a program limit the stack's list stands alone.
+            const alone = serviceUpdateOverride({ scheduler: false, hasMounts: false, limits: {}, custom: { TaskTemplate: { ContainerSpec: { Ulimits: [{ Name: "nproc", Soft: 1, Hard: 2 }] } } } });
+            expect(JSON.parse(alone).TaskTemplate.ContainerSpec.Ulimits).to.deep.equal([{ Name: "nproc", Soft: 1, Hard: 2 }]);
+        });
+
+        it("is the program's alone by default (no settings: the same text as before)", () => {
+            expect(serviceUpdateOverride({ scheduler: false, hasMounts: false, limits: {}, custom: {} })).to.equal(serviceUpdateOverride({ scheduler: false, hasMounts: false, limits: {} }));
+        });
     });
 });

@@ -73,6 +73,14 @@ describe("SiteApps component", () => {
         expect(secret(providers[0].inputs.password)).to.equal("test-only-dashboard");
     });
 
+    it("forces SSL on no app when site:forceSsl is false (a server whose root domain has no certificate); the default is true", async () => {
+        expect(stackConfig("prod").caprover.forceSsl).to.equal(true);
+        const plain = apps(await prodUnder("split", { forceSsl: false }));
+        expect(Object.fromEntries(plain.map((r) => [r.name, r.inputs.forceSsl]))).to.deep.equal({ celery: false, celerybeat: false, flower: false, web: false });
+        // Everything else about the exposed apps stays.
+        expect(plain.find((r) => r.name === "web")!.inputs).to.include({ exposeAsWebApp: true, healthPath: "/health/" });
+    });
+
     it("under the flip deletes the celerybeat and flower apps and updates celery in place with the new image", () => {
         const diff = diffResources(apps(split), apps(unified));
         expect(diff.removed).to.deep.equal([urnOf("celerybeat"), urnOf("flower")]);
@@ -113,6 +121,15 @@ describe("SiteApps component", () => {
         });
     });
 
+    it("a stack's serviceUpdateOverride: the preview's diff of adding one is exactly that app's serviceUpdateOverride, merged over the program's", async () => {
+        const dnsrr = { EndpointSpec: { Mode: "dnsrr" } };
+        const before = await runSite("prod", { topology: "split", build: false, promoteFrom: "", retagPromoted: false, imageDigests: digests("split"), ...CAPROVER });
+        const after = await runSite("prod", { topology: "split", build: false, promoteFrom: "", retagPromoted: false, imageDigests: digests("split"), ...CAPROVER, services: { web: { serviceUpdateOverride: dnsrr } } });
+        expect(diffResources(before.resources, after.resources)).to.deep.equal({ removed: [], added: [], changed: { [urnOf("web")]: ["serviceUpdateOverride"] } });
+        const web = after.resources.find((r) => r.urn === urnOf("web"))!;
+        expect(web.inputs.serviceUpdateOverride).to.equal('{"UpdateConfig":{"Order":"start-first"},"EndpointSpec":{"Mode":"dnsrr"}}');
+    });
+
     it("registers GHCR pull credentials when a pull token is configured", async () => {
         const resources = await prodUnder("unified", { caproverPullToken: "test-only-pull-token" });
         const registry = resources.find((r) => r.type === "caprover:index:Registry")!;
@@ -136,7 +153,7 @@ describe("SiteApps component", () => {
     });
 
     it("turns volumes into a persistent-data app", () => {
-        const settings: CapRoverSettings = { enabled: true, deployTimeoutSeconds: 60, volumes: { celerybeat: [{ volumeName: "beat", containerPath: "/data" }] }, deleteVolumes: false, rollbackOnFailure: true, adoptExistingApps: false, allowReplace: false };
+        const settings: CapRoverSettings = { enabled: true, deployTimeoutSeconds: 60, volumes: { celerybeat: [{ volumeName: "beat", containerPath: "/data" }] }, deleteVolumes: false, rollbackOnFailure: true, adoptExistingApps: false, allowReplace: false, forceSsl: true };
         const beat = stackConfig("prod", { topology: "split", build: false, promoteFrom: "", imageDigests: digests("split") }).services.find((s) => s.name === "celerybeat")!;
         expect(appSpec(beat, settings)).to.include({ hasPersistentData: true, deployTimeoutMs: 60_000, serviceUpdateOverride: '{"UpdateConfig":{"Order":"stop-first"}}' });
     });
