@@ -16,7 +16,7 @@
 #     (inside a writable copy of the module: its go.mod has exclude directives, which `go install`
 #     refuses), with the version stamped in so @pulumi/docker-build knows it is >= 0.13;
 #   - the base image `site-local/python:bookworm`: a Debian minbase root filesystem (debootstrap)
-#     with python3 and Debian's Django, Celery, django-celery-beat, gunicorn and redis client,
+#     with python3 and Debian's Django, Celery (module and command line), django-celery-beat, gunicorn and redis client,
 #     pushed to the registry (PyPI is out of reach, so the stand-in app installs nothing on top);
 #   - the frontend pushed as docker/dockerfile:1 and :1.7, with the registry set as the docker.io
 #     mirror, so the Dockerfile's `# syntax=` line resolves offline;
@@ -42,7 +42,7 @@ BUILDKIT_MODULE=github.com/moby/buildkit
 BUILDER=site-local
 BASE_REPO=site-local/python
 BASE_TAG=bookworm
-BASE_PACKAGES=python3,python-is-python3,python3-django,python3-celery,python3-django-celery-beat,python3-redis,gunicorn
+BASE_PACKAGES=python3,python-is-python3,python3-django,python3-celery,celery,python3-django-celery-beat,python3-redis,gunicorn
 APT_PACKAGES=(runc docker-registry debootstrap)
 SOCK="$RUN/buildkitd.sock"
 

@@ -92,6 +92,9 @@ describe("real CapRover: the local stack, built for real, deployed and checked t
         for (const service of ["web", "flower"]) await set("--path", `site:services.${service}.serviceUpdateOverride.EndpointSpec.Mode`, "dnsrr");
         // The in-process broker: workers start and announce their release without a Redis.
         for (const service of ["web", "celery", "celerybeat", "flower"]) await set("--path", `site:services.${service}.env.REDIS_URL`, "memory://");
+        // ... where no other process can ping a worker: its image's HEALTHCHECK (celery inspect ping)
+        // would fail, and Swarm would replace a healthy worker in the middle of the scenario.
+        await set("--path", "site:services.celery.serviceUpdateOverride.TaskTemplate.ContainerSpec.HealthCheck.Test[0]", "NONE");
         await set("--path", "site:services.celery.limits.nofile.soft", String(NOFILE));
         await set("--path", "site:services.celery.limits.nofile.hard", String(NOFILE));
         await newRelease(COMMITS[0]);
