@@ -17,9 +17,9 @@ import { readLimits } from "./limits";
 import { checkOrder, readServiceUpdateOverride } from "./serviceUpdateOverride";
 import { OnDemandSettings, readOnDemand } from "./onDemand";
 import { ConfigReader, RawConfig, isInteger, isPlainObject, integerAccepted, show } from "./reader";
-import { ActiveService, PROFILE_NAMES, ProfileName, SERVICE_NAMES, ServiceName, ServiceOverride, profileServices, resolveServices } from "./topology";
+import { ActiveService, PROFILE_NAMES, ProfileName, SERVICE_NAMES, ServiceName, ServiceOverride, profileServices, resolveServices, servesHealth } from "./topology";
 
-const OVERRIDE_FIELDS = ["appName", "instanceCount", "env", "off", "limits", "serviceUpdateOverride"] as const;
+const OVERRIDE_FIELDS = ["appName", "instanceCount", "env", "off", "limits", "healthReportsRelease", "serviceUpdateOverride"] as const;
 
 /** The validated configuration of one stack. */
 export interface SiteConfig {
@@ -140,6 +140,15 @@ function readOverride(r: ConfigReader, key: string, service: string, value: Reco
     for (const [field, v] of Object.entries(value)) {
         const at = `${key}.${field}`;
         switch (field) {
+            case "healthReportsRelease": {
+                // The health answer's contract: it names the release (the gate waits for it), or not
+                // (the gate counts 2xx answers after the deploy). Only a service with an HTTP health check has one.
+                const service = key.slice("services.".length) as ServiceName;
+                if (typeof v !== "boolean") r.fail(at, v, "true or false");
+                else if (!servesHealth(service)) r.complain(at, `is not accepted; ${service} has no HTTP health check (its gate reads its ready line in CapRover's logs), so there is no health answer to declare`);
+                else o.healthReportsRelease = v;
+                break;
+            }
             case "appName":
                 if (typeof v === "string" && APP_NAME.test(v)) o.appName = v;
                 else r.fail(at, v, `a CapRover app name: ${APP_NAME_ACCEPTED}`);

@@ -145,6 +145,8 @@ export const ON_DEMAND_NAMES = Object.keys(ON_DEMAND) as OnDemandService[];
 
 /** Per-service settings that configuration may override. */
 export interface ServiceOverride {
+    /** Whether the health answer names the release (the gate's contract), over the role's `reportsRelease`. */
+    healthReportsRelease?: boolean;
     /** CapRover app name (default: `site:appNamePrefix` + service name). */
     appName?: string;
     /** Number of containers. */
@@ -242,7 +244,7 @@ function activeService(input: ResolveInput, name: ServiceName, roleName: RoleNam
         process: role.process,
         exposure: role.exposure,
         port: role.port,
-        health: role.health,
+        health: role.health && override.healthReportsRelease !== undefined ? { ...role.health, reportsRelease: override.healthReportsRelease } : role.health,
         buildArgs: { ...input.buildArgs, ...role.buildArgs },
         appName: override.appName ?? `${input.appNamePrefix}${name}`,
         instanceCount: override.instanceCount ?? 1,
@@ -253,6 +255,14 @@ function activeService(input: ResolveInput, name: ServiceName, roleName: RoleNam
         serviceUpdateOverride: override.serviceUpdateOverride ?? {},
         onDemand,
     };
+}
+
+/** True if the service answers an HTTP health check under some profile (web, Flower): only there is a health answer's contract to declare. */
+export function servesHealth(service: ServiceName): boolean {
+    return PROFILE_NAMES.some((p) => {
+        const role = (PROFILES[p] as Partial<Record<ServiceName, RoleName>>)[service];
+        return role !== undefined && (ROLES[role] as Role).health !== undefined;
+    });
 }
 
 /** Dockerfile targets a service is built from under any profile (`single`'s only when its target is configured). */

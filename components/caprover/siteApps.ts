@@ -59,8 +59,10 @@ export function appSpec(service: ActiveService, settings: CapRoverSettings): App
         healthPath: exposed ? service.health?.path : undefined,
         // The gate waits for this release (the image's digest) to answer: the health view reports it,
         // workers and beat log it when ready (the stand-in: app/config/health.py, app/config/release.py).
-        // A health answer that cannot name it (Flower's) gets none: the gate checks 2xx there.
+        // A health answer that names no release (Flower's; web's where the stack declares so) gets
+        // none, and its gate counts 2xx answers after the deploy: the contract is explicit per app.
         releaseEnvVar: service.health?.reportsRelease === false ? "" : RELEASE_ENV_VAR,
+        healthReportsRelease: service.health?.reportsRelease ?? false,
         deployTimeoutMs: settings.deployTimeoutSeconds * 1000,
         deleteVolumes: settings.deleteVolumes,
         rollbackOnFailure: settings.rollbackOnFailure,

@@ -96,6 +96,8 @@ export interface AppArgs {
     healthPath?: pulumi.Input<string>;
     /** Environment variable the provider sets to the image's digest once the image runs; the gate then waits for the release to answer it: the health answer's JSON field release (web-exposed apps with a healthPath), else a log line <releaseEnvVar>=<digest> ready in CapRover's app logs. Empty: no release check. Default: "". */
     releaseEnvVar?: pulumi.Input<string>;
+    /** The health answer's contract (web-exposed apps with a healthPath and a releaseEnvVar): true, it is JSON naming the release in a field release, and the gate waits for the new release's answer (an answer without the field fails the gate); false, it names no release, and the gate waits for CapRover to report the new image deployed, then for 3 consecutive 2xx answers 1 s apart. Without a releaseEnvVar nothing can be reported: the gate is the 2xx one. The output gate says which. Default: true. */
+    healthReportsRelease?: pulumi.Input<boolean>;
     /** Time a deploy may take until the new image runs and is healthy, in ms. Default: 600000. */
     deployTimeoutMs?: pulumi.Input<number>;
     /** When the gate fails after an update (the new image runs but never proves healthy or ready), deploy the previous verified image again, checked by the same gate. False leaves the new image running. Default: true. */
@@ -142,6 +144,10 @@ export class App extends pulumi.CustomResource {
     declare public readonly healthPath: pulumi.Output<string | undefined>;
     /** Environment variable carrying the release the gate checks. */
     declare public readonly releaseEnvVar: pulumi.Output<string | undefined>;
+    /** Whether the health answer names the release (the gate's contract). */
+    declare public readonly healthReportsRelease: pulumi.Output<boolean | undefined>;
+    /** What the deploy gate checks, set by the provider from the other inputs (shown in previews), e.g. GET /health/ answers 2xx naming the release. */
+    declare public readonly gate: pulumi.Output<string | undefined>;
     /** Deploy timeout, in ms. */
     declare public readonly deployTimeoutMs: pulumi.Output<number | undefined>;
     /** A failed gate rolls back to the previous verified image. */
@@ -160,7 +166,7 @@ export class App extends pulumi.CustomResource {
     declare public readonly deployToken: pulumi.Output<string>;
 
     constructor(name: string, args: AppArgs, opts?: pulumi.CustomResourceOptions) {
-        const props: Record<string, unknown> = { ...args, appUrl: undefined, deployedImage: undefined, deployToken: undefined };
+        const props: Record<string, unknown> = { ...args, gate: undefined, appUrl: undefined, deployedImage: undefined, deployToken: undefined };
         super("caprover:index:App", name, props, { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "envVars", "httpAuth", "deployToken"] });
     }
 }

@@ -386,13 +386,88 @@ describe("CapRoverApp provider", () => {
             expect(warnings).to.deep.equal([]);
         });
 
-        it("an app that answers 2xx without a release passes, after the deploy timeout, with a warning that it was checked for 2xx only", async () => {
-            const outs = await create(webInputs(emulator()));
-            const warnings: string[] = [];
-            const { connection: _c, ...olds } = outs;
-            const { connection: conn, ...news } = webInputs(emulator(), { image: image("b"), releaseEnvVar: "OTHER_RELEASE", deployTimeoutMs: 800 });
-            await appHandler.update({ ...context(conn, "web"), warn: (l: string) => warnings.push(l) }, "web", olds, news);
-            expect(warnings.join("\n")).to.include('/health/ answers without a release (no JSON field "release")').and.include("checked for 2xx only");
+        describe("the health answer's contract (healthReportsRelease)", () => {
+            /** The app's answers since `from` (an index into emulator().answers). */
+            const answersSince = (from: number) => emulator().answers("web").slice(from);
+
+            it("an answer that names no release (declared false) passes on 3 consecutive 2xx after the deploy, long before its deadline, with no warning", async () => {
+                const plain = { healthReportsRelease: false, releaseEnvVar: "" };
+                const outs = await create(webInputs(emulator()));
+                const from = emulator().answers("web").length;
+                const warnings: string[] = [];
+                const { connection: _c, ...olds } = outs;
+                const { connection: conn, ...news } = webInputs(emulator(), { ...plain, image: image("b"), deployTimeoutMs: 600_000 });
+                const updated = await appHandler.update({ ...context(conn, "web"), warn: (l: string) => warnings.push(l) }, "web", olds, news);
+                expect(updated.image).to.equal(image("b"));
+                expect(updated.gate).to.equal("GET /health/ answers 2xx 3 times in a row, 1 s apart, after CapRover reports the new image deployed (the answer names no release)");
+                // By events: exactly the three answers the gate needs, all from the new image.
+                expect(answersSince(from).map((a) => [a.status, a.image])).to.deep.equal([200, 200, 200].map((st) => [st, image("b")]));
+                expect(warnings).to.deep.equal([]);
+            });
+
+            it("with a release variable, the deploy's own task answers before the release is published, then the restarted one does", async () => {
+                const outs = await create(webInputs(emulator()));
+                emulator().options.unreportingImages.push(image("b"));
+                const from = emulator().answers("web").length;
+                await provider.update("web", outs, webInputs(emulator(), { image: image("b"), healthReportsRelease: false, deployTimeoutMs: 600_000 }));
+                expect(emulator().app("web")!.envVars.find((v) => v.key === "SITE_RELEASE")!.value).to.equal(releaseOf(image("b")));
+                expect(answersSince(from).map((a) => a.status)).to.deep.equal([200, 200, 200, 200, 200, 200]);
+            });
+
+            it("the old container's 2xx before the deploy does not count: only answers after CapRover reports the new image do", async () => {
+                const stopFirst = JSON.stringify({ UpdateConfig: { Order: "stop-first" } });
+                const plain = { healthReportsRelease: false, releaseEnvVar: "", serviceUpdateOverride: stopFirst };
+                const outs = await create(webInputs(emulator(), { serviceUpdateOverride: stopFirst }));
+                // The deploy takes a while (the old container answers meanwhile); the new one starts slowly.
+                emulator().options.deployMs = 300;
+                emulator().options.startMs = 400;
+                const from = emulator().answers("web").length;
+                await provider.update("web", outs, webInputs(emulator(), { ...plain, image: image("b"), deployTimeoutMs: 600_000 }));
+                expect(emulator().servingImage("web"), "serving when the gate passed").to.equal(image("b"));
+                const seen = answersSince(from);
+                expect(seen.filter((a) => a.image === image("a")), "answers of the old container").to.deep.equal([]);
+                expect(seen.map((a) => a.status)).to.include(502);
+                expect(seen.slice(-3).map((a) => [a.status, a.image])).to.deep.equal([200, 200, 200].map((st) => [st, image("b")]));
+            });
+
+            it("fails with the last answer when 3 consecutive 2xx never come", async () => {
+                const plain = { healthReportsRelease: false, releaseEnvVar: "" };
+                const outs = await create(webInputs(emulator()));
+                emulator().options.unhealthyImages.push(image("9"));
+                const e = await failure(() => provider.update("web", outs, webInputs(emulator(), { ...plain, image: image("9"), deployTimeoutMs: 600, rollbackOnFailure: false })));
+                expect(e.message).to.include(`health check GET /health/ did not answer 2xx 3 times in a row after CapRover reported ${image("9")} deployed within the deploy timeout of 600 ms (last: HTTP 503)`);
+            });
+
+            it("an answer declared to name the release that does not fails at once, naming the key, and rolls back", async () => {
+                const outs = await create(webInputs(emulator()));
+                expect(outs.gate).to.equal('GET /health/ answers 2xx naming the release (JSON field "release" = SITE_RELEASE)');
+                emulator().options.unreportingImages.push(image("b"));
+                const from = emulator().answers("web").length;
+                const e = await failure(() => provider.update("web", outs, webInputs(emulator(), { image: image("b"), deployTimeoutMs: 600_000 })));
+                expect(e.message).to.include('health check GET /health/ answered HTTP 200 without a release (no JSON field "release"), but its answer is declared to name it (healthReportsRelease true)');
+                expect(e.message).to.include("Either report the environment variable SITE_RELEASE there").and.include("healthReportsRelease false (site:services.web.healthReportsRelease)");
+                expect(e.message).to.include(`Rolled back: web runs the previous verified release ${image("a")} again`);
+                // At once: one answer of the new release, then the rollback's.
+                expect(answersSince(from).filter((a) => a.image === image("b"))).to.have.length(1);
+            });
+
+            it("a first deploy fails the same way once the new image answers (JSON without a release), past CapRover's placeholder", async () => {
+                emulator().options.unreportingImages.push(image("a"));
+                emulator().options.startMs = 200;
+                const e = await failure(() => create(webInputs(emulator(), { deployTimeoutMs: 600_000 })));
+                expect(e.message).to.include("answered HTTP 200 without a release").and.include("site:services.web.healthReportsRelease");
+            });
+
+            it("check sets the gate from the contract; a worker's is its ready line, an app without either has none", async () => {
+                const gate = async (o: Partial<AppInputs>) => (await provider.check({}, { ...webInputs(emulator()), ...o, gate: "anything" })).inputs.gate;
+                expect(await gate({})).to.equal('GET /health/ answers 2xx naming the release (JSON field "release" = SITE_RELEASE)');
+                expect(await gate({ healthPath: "/healthcheck", healthReportsRelease: false })).to.match(/^GET \/healthcheck answers 2xx 3 times in a row/);
+                expect(await gate({ exposeAsWebApp: false, healthPath: undefined })).to.equal('logs "SITE_RELEASE=<release> ready" from a task started by the deploy');
+                expect(await gate({ exposeAsWebApp: false, healthPath: undefined, releaseEnvVar: "" })).to.equal("none (CapRover reports the new image deployed)");
+                const outs = await create(webInputs(emulator()));
+                const changed = await provider.diff("web", outs, (await provider.check({}, webInputs(emulator(), { healthReportsRelease: false }))).inputs);
+                expect(changed.changes).to.equal(true);
+            });
         });
 
         it("a deploy Docker refused as 'update out of sequence' is sent again, and passes its gate", async () => {

@@ -76,6 +76,7 @@ export function webInputs(emulator: CapRoverEmulator, overrides: Partial<TestApp
         description: "web (web): gunicorn",
         healthPath: "/health/",
         releaseEnvVar: "SITE_RELEASE",
+        healthReportsRelease: true,
         deployTimeoutMs: 2000,
         rollbackOnFailure: true,
         deleteVolumes: false,

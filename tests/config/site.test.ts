@@ -112,7 +112,14 @@ describe("site configuration", () => {
 
         it("an override for a service that does not exist, or with an unknown field", () => {
             expect(problems({ services: { redis: {} } })).to.include('site:services.redis: "redis" is not accepted; expected a service name: web, celery, celerybeat, flower');
-            expect(problems({ services: { web: { replicas: 2 } } })).to.include("site:services.web.replicas: unknown field; accepted fields are appName, instanceCount, env, off, limits");
+            expect(problems({ services: { web: { replicas: 2 } } })).to.include("site:services.web.replicas: unknown field; accepted fields are appName, instanceCount, env, off, limits, healthReportsRelease");
+        });
+
+        it("a health answer's contract that is not a boolean, or for a service without an HTTP health check", () => {
+            expect(problems({ services: { web: { healthReportsRelease: "no" } } })).to.include('site:services.web.healthReportsRelease: "no" is not accepted; expected true or false');
+            expect(problems({ services: { celery: { healthReportsRelease: false } } })).to.include("site:services.celery.healthReportsRelease: is not accepted; celery has no HTTP health check");
+            // Checked, then kept aside, for a service the profile does not run.
+            expect(() => stackConfig("prod", { topology: "unified", services: { flower: { healthReportsRelease: true } } })).to.not.throw();
         });
 
         it("turning web off", () => {

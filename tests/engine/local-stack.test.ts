@@ -124,6 +124,20 @@ describe("engine: the local stack against the CapRover emulator", function () {
         expect(plannedSteps(preview)).to.deep.equal([]);
     });
 
+    it("pulumi preview --diff shows what each gate checks; declaring web's health answer release-less changes only web's gate, in place", async () => {
+        await config("set", "--path", "site:services.web.healthReportsRelease", "false");
+        try {
+            const preview = await ws.json<PreviewJson>(["preview", ...stack, "--diff"], { timeoutMs: CLI_TIMEOUT });
+            expect(plannedSteps(preview)).to.deep.equal(["update App::web"]);
+            const web = preview.steps.find((s) => shortName(s.urn) === "App::web")!;
+            expect(differingKeys(web.oldState?.inputs, web.newState?.inputs)).to.deep.equal(["gate", "healthReportsRelease", "releaseEnvVar"]);
+            expect(web.oldState?.inputs?.gate).to.equal('GET /health/ answers 2xx naming the release (JSON field "release" = SITE_RELEASE)');
+            expect(web.newState?.inputs?.gate).to.equal("GET /health/ answers 2xx 3 times in a row, 1 s apart, after CapRover reports the new image deployed (the answer names no release)");
+        } finally {
+            await config("rm", "--path", "site:services.web.healthReportsRelease");
+        }
+    });
+
     it("pulumi preview --diff --json of split -> unified (one line): celerybeat and flower apps deleted, celery updated in place, nothing on web", async () => {
         // The flip as an operator makes it: one line. The stack's pins for beat, Flower and the
         // worker target stay, inactive, and the preview says so once.

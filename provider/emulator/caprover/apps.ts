@@ -53,7 +53,7 @@ export function register(world: World, body: Body): Answer {
         tags: [],
         networks: ["captain-overlay-network"],
     };
-    const app: EmulatedApp = { def, log: new BuildLog(), pending: 0, chain: Promise.resolve(), containers: [], overlaps: [] };
+    const app: EmulatedApp = { def, log: new BuildLog(), pending: 0, chain: Promise.resolve(), containers: [], overlaps: [], answers: [] };
     world.apps.set(appName, app);
     // As CapRover's registerAppDefinition: a deploy of the placeholder is scheduled, and the
     // answer does not wait for it (detached, or not: this emulator always answers at once).

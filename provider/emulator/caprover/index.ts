@@ -23,13 +23,14 @@ import type { AppDefinition, Registry } from "../../src/api/types";
 import type { Fault } from "./faults";
 import { HttpFront, SeenRequest } from "./http";
 import { EmulatorOptions, ResolvedOptions, resolveOptions } from "./options";
-import { EmulatedApp, World } from "./state";
+import { AppAnswer, EmulatedApp, World } from "./state";
 import { serving } from "./tasks";
 
 export type { Fault, FaultMatch } from "./faults";
 export type { SeenRequest } from "./http";
 export { MAX_PASSWORD_LENGTH, PLACEHOLDER_IMAGE } from "./options";
 export type { EmulatorOptions } from "./options";
+export type { AppAnswer } from "./state";
 
 export class CapRoverEmulator {
     readonly options: ResolvedOptions;
@@ -154,6 +155,11 @@ export class CapRoverEmulator {
     /** Times two of the app's containers ran at once under stop-first (an update sent before the previous one finished). */
     overlaps(appName: string): { at: number; tasks: [string, string] }[] {
         return [...(this.apps.get(appName)?.overlaps ?? [])];
+    }
+
+    /** Every HTTP answer the app gave, oldest first, with the image of the task that answered. */
+    answers(appName: string): AppAnswer[] {
+        return [...(this.apps.get(appName)?.answers ?? [])];
     }
 
     /** The app's definition as the API lists it. */

@@ -44,6 +44,11 @@ export interface EmulatorOptions {
      * permitted" for an open-file limit above dockerd's): no container, so no log line at all.
      */
     unstartableImages?: string[];
+    /**
+     * Images whose health answer names no release although the release variable is set (most
+     * Django health views: `{"status": "ok"}`); as workers they log their ready line as usual.
+     */
+    unreportingImages?: string[];
     /** Images that deploy but never answer HTTP (the request hangs); as a worker they log nothing after starting. */
     silentImages?: string[];
     /**
@@ -86,6 +91,7 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
         failingImages: [],
         unhealthyImages: [],
         silentImages: [],
+        unreportingImages: [],
         unstartableImages: [],
         releaseEnvVar: "SITE_RELEASE",
         latencyMs: 0,

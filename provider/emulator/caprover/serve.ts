@@ -27,6 +27,7 @@ export function serveApp(world: World, appName: string, req: http.IncomingMessag
         }
     }
     const running = serving(app);
+    app?.answers.push({ at: Date.now(), path: req.url ?? "", status: !running ? 502 : world.options.unhealthyImages.includes(running.image) ? 503 : world.options.silentImages.includes(running.image) ? 0 : 200, image: running?.image });
     if (!running) return answer(502, "502 Bad Gateway");
     if (world.options.unhealthyImages.includes(running.image)) return answer(503, "503 Service Unavailable");
     if (world.options.silentImages.includes(running.image)) {
@@ -35,6 +36,8 @@ export function serveApp(world: World, appName: string, req: http.IncomingMessag
         return;
     }
     if (running.image === PLACEHOLDER_IMAGE) return answer(200, "<!DOCTYPE html><title>CapRover placeholder</title><p>Your app is deployed, waiting for an image.</p>\n", { "content-type": "text/html" });
+    // A health view that does not report the release (most Django ones).
+    if (world.options.unreportingImages.includes(running.image)) return answer(200, JSON.stringify({ status: "ok" }), { "content-type": "application/json" });
     // The stand-in app's health view: its release when it has one (app/config/health.py).
     if (running.release) return answer(200, JSON.stringify({ status: "ok", release: running.release }), { "content-type": "application/json" });
     return answer(200, `ok ${running.image}\n`);

@@ -56,6 +56,17 @@ export interface EmulatedApp {
      * superseded one was still running (seen on the real server: beat twice for about 2 s).
      */
     overlaps: { at: number; tasks: [string, string] }[];
+    /** Every HTTP answer the app gave (nginx's 502 included): when, the status, and the image of the task that answered. */
+    answers: AppAnswer[];
+}
+
+/** One HTTP answer of an app. */
+export interface AppAnswer {
+    at: number;
+    path: string;
+    status: number;
+    /** Image of the task that answered (none: nginx answered, no task was up). */
+    image?: string;
 }
 
 /** A CapRover refusal: the envelope's status and description. */

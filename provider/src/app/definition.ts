@@ -29,11 +29,14 @@ export interface AppInputs {
     serviceUpdateOverride: string;
     healthPath?: string;
     releaseEnvVar: string;
+    healthReportsRelease: boolean;
     deployTimeoutMs: number;
     rollbackOnFailure: boolean;
     deleteVolumes: boolean;
     adopt: boolean;
     allowReplace: boolean;
+    /** What the deploy gate checks: set by check from the other inputs (gateOf), so previews show it. */
+    gate?: string;
 }
 
 /** State of an app: the inputs as the server has them, plus what it computed. */
@@ -47,7 +50,7 @@ export interface AppOutputs extends AppInputs {
 export const APP_RULES = resourceRules(APP_TYPE);
 
 /** Inputs that only steer the provider: an update of them alone records them and touches no app. */
-const BEHAVIOUR = ["healthPath", "deployTimeoutMs", "rollbackOnFailure", "deleteVolumes", "adopt", "allowReplace"];
+const BEHAVIOUR = ["healthPath", "healthReportsRelease", "gate", "deployTimeoutMs", "rollbackOnFailure", "deleteVolumes", "adopt", "allowReplace"];
 /** Inputs that steer one run (taking over, allowing a replacement): turning them on or off changes nothing. */
 const NOT_DIFFED = ["adopt", "allowReplace"];
 
@@ -109,9 +112,41 @@ export function checkApp(inputs: AppInputs, known: (v: unknown) => boolean): { p
     return failures;
 }
 
+/**
+ * Consecutive 2xx answers the gate waits for where the health answer names no release, and their
+ * spacing (ms), counted only after CapRover reports the new image deployed, a non-2xx starting the
+ * count again. Nothing in such an answer tells the new container from the old one, so the gate asks
+ * for the app to keep answering for a while rather than once: a single 2xx may be the last answer
+ * of a container Docker is about to stop (stop-first: the old one; start-first: the new one crashing
+ * right after it bound its port). Three answers over two seconds add about two seconds to a deploy
+ * and still pass at the first chance, where a longer streak would only lengthen every deploy
+ * without telling the containers apart either (only a health answer naming the release does).
+ */
+export const ANSWER_STREAK = 3;
+export const ANSWER_SPACING_MS = 1000;
+
+/** True when the gate waits for the health answer to name the release: it is declared to, and there is a release variable to name. */
+export function healthNamesRelease(inputs: Pick<AppInputs, "exposeAsWebApp" | "healthPath" | "releaseEnvVar" | "healthReportsRelease">): boolean {
+    return inputs.exposeAsWebApp && !!inputs.healthPath && !!inputs.releaseEnvVar && inputs.healthReportsRelease !== false;
+}
+
+/** What the deploy gate checks, in the words a preview shows (the `gate` input and output). */
+export function gateOf(inputs: Pick<AppInputs, "exposeAsWebApp" | "healthPath" | "releaseEnvVar" | "healthReportsRelease">): string {
+    if (inputs.exposeAsWebApp && inputs.healthPath) {
+        if (healthNamesRelease(inputs)) return `GET ${inputs.healthPath} answers 2xx naming the release (JSON field "release" = ${inputs.releaseEnvVar})`;
+        return `GET ${inputs.healthPath} answers 2xx ${ANSWER_STREAK} times in a row, ${ANSWER_SPACING_MS / 1000} s apart, after CapRover reports the new image deployed (the answer names no release)`;
+    }
+    if (inputs.releaseEnvVar) return `logs "${inputs.releaseEnvVar}=<release> ready" from a task started by the deploy`;
+    return "none (CapRover reports the new image deployed)";
+}
+
+/** Inputs compared by diff: the schema's, and the gate derived from them (a contract change shows). */
+const DIFFED = [...APP_RULES.inputs, "gate"];
+
 /** Inputs that differ between the state and the desired inputs (`unknown` values count as changed). */
 export function changedInputs(olds: Partial<AppOutputs>, news: AppInputs): string[] {
-    return APP_RULES.inputs.filter((k) => !NOT_DIFFED.includes(k) && !sameValue(olds[k as keyof AppInputs], news[k as keyof AppInputs]));
+    const wanted = { ...news, gate: news.gate ?? gateOf(news) };
+    return DIFFED.filter((k) => !NOT_DIFFED.includes(k) && !sameValue(olds[k as keyof AppInputs], wanted[k as keyof AppInputs]));
 }
 
 /** Of the changed inputs, those that replace the app. */
@@ -248,11 +283,18 @@ export function appState(app: AppDefinition, rootDomain: string, serverUrl: stri
         serviceUpdateOverride: app.serviceUpdateOverride ?? "",
         ...(known.healthPath !== undefined ? { healthPath: known.healthPath } : {}),
         releaseEnvVar: known.releaseEnvVar ?? "",
+        healthReportsRelease: known.healthReportsRelease ?? (defaults.healthReportsRelease as boolean),
         deployTimeoutMs: known.deployTimeoutMs ?? (defaults.deployTimeoutMs as number),
         rollbackOnFailure: known.rollbackOnFailure ?? (defaults.rollbackOnFailure as boolean),
         deleteVolumes: known.deleteVolumes ?? false,
         adopt: known.adopt ?? false,
         allowReplace: known.allowReplace ?? false,
+        gate: gateOf({
+            exposeAsWebApp: !app.notExposeAsWebApp,
+            healthPath: known.healthPath,
+            releaseEnvVar: known.releaseEnvVar ?? "",
+            healthReportsRelease: known.healthReportsRelease ?? (defaults.healthReportsRelease as boolean),
+        }),
         appUrl: appUrl(serverUrl, app.appName, rootDomain),
         deployedImage: running,
         deployToken: token,

@@ -3,13 +3,16 @@
  * retry and poll included): CapRover must report the build done and the image deployed; then the
  * release is published (the release variable set, which restarts the new image with it) and the
  * gate waits for the new release itself to answer: its health answer names the release (web-exposed
- * apps with a health path), or its logs show `<releaseEnvVar>=<release> ready` (workers, beat).
- * A failed build, gate or deadline throws with what CapRover said and what was awaited.
+ * apps with a health path declared to report it: `healthReportsRelease`), or its logs show
+ * `<releaseEnvVar>=<release> ready` (workers, beat). A health answer declared not to name the release
+ * is gated on what can be seen: consecutive 2xx answers after CapRover reports the new image
+ * deployed (ANSWER_STREAK). A failed build, gate or deadline throws with what CapRover said and what
+ * was awaited.
  */
 import { CapRoverClient, Connection, deployedImage, latestVersion, logTail } from "../api/client";
 import { probe, rampingPause, sleep } from "../api/transport";
 import type { AppDefinition, BuildStatus } from "../api/types";
-import { AppInputs, appUrl, releaseOf, releaseOnServer, siteImage } from "./definition";
+import { ANSWER_SPACING_MS, ANSWER_STREAK, AppInputs, appUrl, healthNamesRelease, releaseOf, releaseOnServer, siteImage } from "./definition";
 
 /**
  * Longest interval between build-state polls, in ms: a deploy is seen done at most this long after
@@ -62,8 +65,10 @@ export interface DeploySteps {
      * as no old container is there to claim it.
      */
     publishRelease?: () => Promise<void>;
-    /** A warning for the user (a gate that can only check less than asked). */
+    /** A warning for the user. */
     warn: (line: string) => void;
+    /** Where the stack declares the health answer's contract, named when an answer breaks it (e.g. site:services.web.healthReportsRelease). */
+    contractKey?: string;
     /** The operation's deadline (epoch ms), when it started before the deploy (waiting for CapRover's placeholder, writing the definition). */
     deadline?: number;
 }
@@ -84,12 +89,19 @@ export async function deploy(client: CapRoverClient, connection: Connection, inp
         awaiting(`CapRover to accept the deploy of ${inputs.image}`);
         const status = await deployAndWait(client, connection, inputs, before, deadline, awaiting);
         client.log(`${inputs.appName} runs ${inputs.image}`);
+        // The health answer names no release (declared so, or no variable to name): only answers
+        // that come after CapRover reported the new image deployed count.
+        const answering = () => waitAnswering(client, connection, inputs, deadline, status, awaiting);
         if (!inputs.releaseEnvVar) {
-            if (byHealth) await waitHealthy(client, connection, inputs, deadline, status, undefined, steps, awaiting);
+            if (byHealth) await answering();
             return;
         }
         const marker = readyLine(inputs.releaseEnvVar, release);
         const previous = releaseOnServer(before, inputs.releaseEnvVar);
+        const named = healthNamesRelease(inputs);
+        // Publishing the release restarts the app once more: first the deploy's own task must answer
+        // (as a worker's must log ready, below), so the two updates never overlap under stop-first.
+        if (byHealth && !named && steps.publishRelease) await answering();
         if (steps.publishRelease && earlier && previous !== undefined) {
             // Publishing the release is a second update of the service. Swarm starts the newest task
             // while a superseded one is still stopping, so sent now it would run two containers at
@@ -101,7 +113,8 @@ export async function deploy(client: CapRoverClient, connection: Connection, inp
         awaiting(`CapRover to restart ${inputs.appName} with ${inputs.releaseEnvVar}=${release}`);
         await steps.publishRelease?.();
         if (earlier) await waitReady(client, inputs, deadline, marker, (l) => l.includes(marker) && !earlier.has(l), earlier, awaiting);
-        else await waitHealthy(client, connection, inputs, deadline, status, release, steps, awaiting, !!steps.publishRelease && previous !== undefined);
+        else if (named) await waitHealthy(client, connection, inputs, deadline, status, release, steps, awaiting, !steps.publishRelease, !!steps.publishRelease && previous !== undefined);
+        else if (byHealth) await answering();
     } finally {
         client.deadline = undefined;
     }
@@ -152,24 +165,38 @@ async function deployAndWait(
     }
 }
 
+/**
+ * Web apps whose health answer names the release: waits until it names `release`. An answer
+ * without the field breaks the declared contract once it must be the new image's (the old
+ * containers named theirs, or only CapRover's placeholder, which answers no JSON, ran before): the
+ * gate fails at once, saying to report the release or declare that the answer does not; where an
+ * older container may still be answering, it keeps asking, and fails the same way at the deadline.
+ */
 async function waitHealthy(
     client: CapRoverClient,
     connection: Connection,
     inputs: AppInputs,
     deadline: number,
     status: BuildStatus,
-    release: string | undefined,
+    release: string,
     steps: DeploySteps,
     awaiting: (what: string) => void,
-    oldReleasesNamed = false,
+    firstDeploy: boolean,
+    oldReleasesNamed: boolean,
 ): Promise<void> {
-    const answering = `2xx${release ? ` from release ${release}` : ""}`;
-    const unreported = () =>
-        steps.warn(
-            `${inputs.appName}: ${inputs.healthPath} answers without a release (no JSON field "release"), so the gate cannot tell the new ` +
-                `deployment from the old one; it checked for 2xx only. Report the environment variable ${inputs.releaseEnvVar} there to gate on the release.`,
+    const answering = `2xx from release ${release}`;
+    const unreported = (code: number, untilDeadline: boolean) =>
+        failure(
+            client,
+            inputs,
+            `health check GET ${inputs.healthPath} answered HTTP ${code} without a release (no JSON field "release")${untilDeadline ? ` until the deploy timeout of ${inputs.deployTimeoutMs} ms` : ""}, but its answer is declared to name it (healthReportsRelease true). ` +
+                `Either report the environment variable ${inputs.releaseEnvVar} there (JSON {"release": <its value>}), or declare that the answer names no release: ` +
+                `healthReportsRelease false${steps.contractKey ? ` (${steps.contractKey})` : ""}, and the gate waits for ${ANSWER_STREAK} consecutive 2xx answers after the deploy instead`,
+            status,
+            UNHEALTHY,
+            true,
         );
-    let answeredUnreported = false;
+    let unreportedStatus = 0;
     awaiting(`GET ${inputs.healthPath} to answer ${answering}`);
     const { rootDomain } = await client.listApps();
     const url = appUrl(connection.url, inputs.appName, rootDomain) + inputs.healthPath;
@@ -177,8 +204,8 @@ async function waitHealthy(
     for (let probes = 1; ; probes++) {
         const left = deadline - Date.now();
         if (left <= 0) {
-            // Only answers without a release, the whole deploy timeout long: the app cannot report it.
-            if (answeredUnreported && last.startsWith("HTTP 2")) return unreported();
+            // Only answers without a release until the end: the new image does not report it.
+            if (unreportedStatus) throw unreported(unreportedStatus, true);
             // CapRover has already switched to the new image: it is what runs now, unverified.
             throw failure(client, inputs, `health check GET ${inputs.healthPath} did not answer ${answering} within the deploy timeout of ${inputs.deployTimeoutMs} ms (last: ${last})`, status, UNHEALTHY, true);
         }
@@ -187,22 +214,78 @@ async function waitHealthy(
         const answer = await probe(url, { timeoutMs: Math.min(probeMs, left), connectTo: connection.probeAddress, basicAuth: inputs.httpAuth });
         if ("status" in answer && answer.status >= 200 && answer.status < 300) {
             const reported = reportedRelease(answer.body);
-            if (!release || reported === release) {
-                client.log(`${inputs.appName}: ${inputs.healthPath} answered ${answer.status}${release ? ` from release ${release}` : ""}`);
+            if (reported === release) {
+                client.log(`${inputs.appName}: ${inputs.healthPath} answered ${answer.status} from release ${release}`);
                 return;
             }
             if (reported === undefined) {
-                // Where the old containers name their release, this answer is the new one's. Else it may
-                // be the old deployment's (start-first: it serves until the new one is up): keep asking.
-                if (oldReleasesNamed) return unreported();
-                answeredUnreported = true;
+                // Where the old containers named their release, or only CapRover's placeholder (no JSON)
+                // ran, this answer is the new image's. Else it may be an older one's (start-first: it
+                // serves until the new one is up): keep asking.
+                if (oldReleasesNamed || (firstDeploy && isJsonObject(answer.body))) throw unreported(answer.status, false);
+                unreportedStatus = answer.status;
                 last = `HTTP ${answer.status} without a release`;
-            } else last = `HTTP ${answer.status} from release ${reported}, not ${release} (the previous deployment still answers)`;
+            } else {
+                unreportedStatus = 0;
+                last = `HTTP ${answer.status} from release ${reported}, not ${release} (the previous deployment still answers)`;
+            }
         } else if ("status" in answer || !cutShort || last === "no answer yet") {
             // A probe the deadline cut short says nothing new: the answer before it stays the last.
+            unreportedStatus = 0;
             last = "status" in answer ? `HTTP ${answer.status}` : answer.error;
         }
         await sleep(checkPause(probes, deadline));
+    }
+}
+
+/**
+ * Web apps whose health answer names no release: after CapRover reported the new image deployed
+ * (the caller's order: no answer from before the deploy is looked at), waits for ANSWER_STREAK
+ * consecutive 2xx answers ANSWER_SPACING_MS apart; anything else starts the count again. At the
+ * deadline it fails with the last answer.
+ */
+async function waitAnswering(client: CapRoverClient, connection: Connection, inputs: AppInputs, deadline: number, status: BuildStatus, awaiting: (what: string) => void): Promise<void> {
+    const wanted = `2xx ${ANSWER_STREAK} times in a row after CapRover reported ${inputs.image} deployed`;
+    awaiting(`GET ${inputs.healthPath} to answer ${wanted}`);
+    const { rootDomain } = await client.listApps();
+    const url = appUrl(connection.url, inputs.appName, rootDomain) + inputs.healthPath;
+    let last = "no answer yet";
+    let streak = 0;
+    for (let probes = 1; ; probes++) {
+        const left = deadline - Date.now();
+        if (left <= 0) {
+            const count = streak > 0 ? `, ${streak} in a row` : "";
+            throw failure(client, inputs, `health check GET ${inputs.healthPath} did not answer ${wanted} within the deploy timeout of ${inputs.deployTimeoutMs} ms (last: ${last}${count}); the answer names no release (healthReportsRelease false)`, status, UNHEALTHY, true);
+        }
+        const probeMs = connection.requestTimeoutMs ?? 10_000;
+        const cutShort = left < probeMs;
+        const answer = await probe(url, { timeoutMs: Math.min(probeMs, left), connectTo: connection.probeAddress, basicAuth: inputs.httpAuth });
+        if ("status" in answer && answer.status >= 200 && answer.status < 300) {
+            streak++;
+            last = `HTTP ${answer.status}`;
+            if (streak >= ANSWER_STREAK) {
+                client.log(`${inputs.appName}: ${inputs.healthPath} answered 2xx ${streak} times in a row after the deploy (the answer names no release)`);
+                return;
+            }
+            await sleep(Math.min(ANSWER_SPACING_MS, Math.max(0, deadline - Date.now())));
+            continue;
+        }
+        if ("status" in answer || !cutShort || last === "no answer yet") {
+            // A probe the deadline cut short says nothing new: the answer before it stays the last.
+            streak = 0;
+            last = "status" in answer ? `HTTP ${answer.status}` : answer.error;
+        }
+        await sleep(checkPause(probes, deadline));
+    }
+}
+
+/** True if `body` is a JSON object: an app's own answer (CapRover's placeholder serves an HTML page). */
+function isJsonObject(body: string): boolean {
+    try {
+        const parsed = JSON.parse(body) as unknown;
+        return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed);
+    } catch {
+        return false;
     }
 }
 

@@ -23,6 +23,7 @@ import {
     checkApp,
     definitionMatches,
     desiredChanges,
+    gateOf,
     onlyBehaviour,
     ownedBy,
     pristine,
@@ -45,6 +46,10 @@ export function stackMarker(urn: string): string {
 export const appHandler: ResourceHandler<AppInputs, AppOutputs> = {
     check(news, known) {
         const inputs = withDefaults(news);
+        // What the gate will check, derived (any given value is replaced), so a preview shows it.
+        const contract = [inputs.exposeAsWebApp, inputs.healthPath, inputs.releaseEnvVar, inputs.healthReportsRelease];
+        if (contract.every((v) => v === undefined || known(v))) inputs.gate = gateOf(inputs);
+        else delete inputs.gate;
         return { inputs, failures: checkApp(inputs, known) };
     },
 
@@ -236,6 +241,7 @@ async function converge(client: CapRoverClient, ctx: Context, current: AppDefini
     await deploy(client, ctx.connection, inputs, before, {
         warn: ctx.warn,
         deadline,
+        contractKey: `site:services.${ctx.urn.split("::").pop()}.healthReportsRelease`,
         publishRelease: first
             ? undefined
             : async () => {

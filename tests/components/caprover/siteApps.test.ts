@@ -6,6 +6,7 @@
 import { expect } from "chai";
 import { runSite } from "../../support/site";
 import { appSpec } from "../../../components/caprover/siteApps";
+import { appHandler } from "../../../provider/src/resources/app";
 import { CapRoverSettings } from "../../../config/caprover";
 import { profileServices } from "../../../config/topology";
 import { parseSiteConfig } from "../../../config/site";
@@ -50,6 +51,23 @@ describe("SiteApps component", () => {
     it("gates web, the worker and beat on their release; Flower, whose health answer cannot name one, on 2xx only", () => {
         const release = Object.fromEntries(apps(split).map((r) => [r.name, r.inputs.releaseEnvVar]));
         expect(release).to.deep.equal({ web: "SITE_RELEASE", celery: "SITE_RELEASE", celerybeat: "SITE_RELEASE", flower: "" });
+    });
+
+    it("declares each health answer's contract (web's names the release, Flower's does not), and the gate the preview shows is what the provider's check derives from it", async () => {
+        const contract = Object.fromEntries(apps(split).filter((r) => r.inputs.healthPath).map((r) => [r.name, r.inputs.healthReportsRelease]));
+        expect(contract).to.deep.equal({ web: true, flower: false });
+        // What `pulumi preview --diff` shows as the new apps' gate: the provider's check of these inputs.
+        const gates = Object.fromEntries(apps(split).map((r) => [r.name, appHandler.check(r.inputs as never, () => true).inputs.gate]));
+        expect(gates).to.deep.equal({
+            celery: 'logs "SITE_RELEASE=<release> ready" from a task started by the deploy',
+            celerybeat: 'logs "SITE_RELEASE=<release> ready" from a task started by the deploy',
+            flower: "GET /healthcheck answers 2xx 3 times in a row, 1 s apart, after CapRover reports the new image deployed (the answer names no release)",
+            web: 'GET /health/ answers 2xx naming the release (JSON field "release" = SITE_RELEASE)',
+        });
+        // A stack whose web health view names no release (the live site's, until it does) declares so.
+        const plain = apps(await prodUnder("split", { services: { web: { healthReportsRelease: false } } })).find((r) => r.name === "web")!;
+        expect(plain.inputs).to.include({ healthReportsRelease: false, releaseEnvVar: "" });
+        expect(appHandler.check(plain.inputs as never, () => true).inputs.gate).to.match(/^GET \/health\/ answers 2xx 3 times in a row/);
     });
 
     it("exposes web with its health path and forced SSL, keeps workers internal, puts flower behind basic auth", () => {
