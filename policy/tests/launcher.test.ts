@@ -27,13 +27,18 @@ function start(): Promise<{ child: ChildProcess; port: number }> {
     });
 }
 
-describe("the shipped pack (launcher, compiled)", function () {
+describe("the shipped pack (launcher, compiled)", () => {
     // A stale build is compiled first (seconds); starting the pack itself takes a fraction of one.
-    this.timeout(120_000);
+    // The suite's time limit (.mocharc.json), which only a hang reaches, bounds both.
     let child: ChildProcess | undefined;
+    let orphan: number | undefined;
 
     before(() => ensurePolicyPack());
-    after(() => child?.kill("SIGKILL"));
+    after(() => {
+        child?.kill("SIGKILL");
+        // A pack that never exited (the test failed on the time limit) is not left running.
+        if (orphan !== undefined && fs.existsSync(`/proc/${orphan}`)) process.kill(orphan, "SIGKILL");
+    });
 
     it("starts from its launcher and serves every policy under its name and level", async () => {
         const started = await start();
@@ -55,10 +60,12 @@ describe("the shipped pack (launcher, compiled)", function () {
         const alive = () => fs.existsSync(`/proc/${pack}`) && !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pack}/stat`, "utf8"));
         expect(alive(), "the pack runs while its engine does").to.equal(true);
         parent.kill("SIGKILL");
-        const deadline = Date.now() + 5000;
-        while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-        if (alive()) process.kill(pack, "SIGKILL");
-        expect(Date.now() < deadline, "the pack exited within 5 s of its engine").to.equal(true);
+        // Waits for the exit itself (the pack checks for its engine every 500 ms), however busy the
+        // machine: a pack that serves on fails on the suite's time limit, and is killed after.
+        orphan = pack;
+        while (alive()) await new Promise((r) => setTimeout(r, 100));
+        orphan = undefined;
+        expect(alive(), "the pack exited after its engine").to.equal(false);
     });
 
     it("keeps @pulumi/pulumi's main module to its asset classes, and loads the SDK's runtime and YAML only to analyze", async () => {

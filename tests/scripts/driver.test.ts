@@ -12,8 +12,7 @@ import { REPO, ensureCompiled, writeProjectCopy } from "../../scripts/engine/dri
 /** Moves a file's modification time `seconds` from now. */
 const age = (file: string, seconds: number) => fs.utimesSync(file, new Date(), new Date(Date.now() + seconds * 1000));
 
-describe("compiled builds: compiled when a source is newer, never run stale", function () {
-    this.timeout(120_000);
+describe("compiled builds: compiled when a source is newer, never run stale", () => {
     let dir: string;
     let tsconfig: string;
     let source: string;

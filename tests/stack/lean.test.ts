@@ -22,8 +22,7 @@ function inFreshProcess(lean: boolean, body: string, env: NodeJS.ProcessEnv = {}
     return JSON.parse(execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], { cwd: REPO, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PULUMI_NODEJS_TYPESCRIPT: "", ...env } }));
 }
 
-describe("stack/lean: the program loads only what it uses of @pulumi/pulumi", function () {
-    this.timeout(60_000);
+describe("stack/lean: the program loads only what it uses of @pulumi/pulumi", () => {
     /** What each process saw: deferred modules loaded at start, after a serialization, and the stack trace formatter. */
     type Seen = { atStart: number; afterSerializing: number; text: string; codePaths: string; formatter: string };
     const seen = `const atStart = loaded(); const formatter = typeof Error.prepareStackTrace;

@@ -10,6 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import type { Step } from "../../components/github/workflowModel";
 import { Context, interpolate } from "./expressions";
+import { HANG_GUARD_MS } from "./hangGuard";
 
 /** A stand-in command: a bash body run with the call's arguments ("$@"); its output is the command's. */
 export type Stubs = Record<string, string>;
@@ -49,7 +50,7 @@ export function runStep(step: Step, context: Context, stubs: Stubs = {}, extraEn
             cwd: dir,
             encoding: "utf8",
             env: { PATH: `${bin}:/usr/bin:/bin`, HOME: dir, GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary, RUNNER_TEMP: dir, ...env, ...extraEnv },
-            timeout: 20_000,
+            timeout: HANG_GUARD_MS,
         });
         const calls = fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").filter((l) => l !== "").map((l) => l.split("\x1f")) : [];
         return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, calls, outputs: parseOutputs(fs.readFileSync(output, "utf8")), summary: fs.readFileSync(summary, "utf8") };

@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { writeFilesThenExec } from "../../../components/monitoring/delivery";
+import { HANG_GUARD_MS } from "../../support/hangGuard";
 
 describe("writeFilesThenExec: generated files into a container, then its process", () => {
     it("writes every file exactly, creating its directory, then execs the process", () => {
@@ -18,7 +19,7 @@ describe("writeFilesThenExec: generated files into a container, then its process
                 { path: `${dir}/b/c/dash.json`, text: JSON.stringify({ expr: 'rate(x{type="a"}[5m]) % 100' }) },
             ];
             const [sh, ...argv] = writeFilesThenExec(files, `cat ${dir}/b/c/dash.json`);
-            const run = spawnSync(sh, argv, { encoding: "utf8", timeout: 10_000 });
+            const run = spawnSync(sh, argv, { encoding: "utf8", timeout: HANG_GUARD_MS });
             expect(run.status, run.stderr).to.equal(0);
             for (const f of files) expect(fs.readFileSync(f.path, "utf8")).to.equal(f.text);
             expect(run.stdout).to.equal(files[1].text);
