@@ -6,7 +6,8 @@
 import { expect } from "chai";
 import { CapRoverClient } from "../src/api/client";
 import { CapRoverEmulator } from "../emulator/caprover";
-import { TestAppInputs as AppInputs, TestAppProvider as CapRoverAppProvider, TestRegistryProvider as RegistryCredentialsProvider, AUTH_SECRET, ENV_SECRET, FAST, PASSWORD, client, connection, expectNoSecrets, failure, image, webInputs } from "./support";
+import { TestAppInputs as AppInputs, TestAppProvider as CapRoverAppProvider, TestRegistryProvider as RegistryCredentialsProvider, AUTH_SECRET, ENV_SECRET, FAST, PASSWORD, client, connection, expectNoSecrets, failure, image, probeOf, webInputs, whenRequest } from "./support";
+import { useTestClock } from "./clock";
 import { clearTokenCache } from "../src/api/transport";
 
 const WRONG_PASSWORD = "a-wrong-password-typed";
@@ -25,6 +26,7 @@ describe("no secret in any error text or log line", () => {
         clearTokenCache();
     });
 
+    const clock = useTestClock();
     const provider = new CapRoverAppProvider({ log: (l) => texts.push(l) });
     const flower = (overrides: Partial<AppInputs> = {}) =>
         webInputs(emulator, { appName: "flower", healthPath: "/healthcheck", httpAuth: { user: "admin", password: AUTH_SECRET }, ...overrides });
@@ -47,7 +49,12 @@ describe("no secret in any error text or log line", () => {
 
         // Failures: failed deploy, unhealthy image, deploy timeout, permanent errors, exhausted retries.
         await collect(() => provider.update("web", web, webInputs(emulator, { image: image("f") })));
-        await collect(() => provider.update("flower", fl, flower({ image: image("9"), deployTimeoutMs: 400 })));
+        // The deploy timeout passes once the unhealthy image has answered a probe (the clock stands
+        // still until then): however slow the machine, the gate fails on the health check.
+        clock.freeze();
+        void whenRequest(emulator, probeOf("flower", "/healthcheck", "http 503")).then(() => clock.advance(60_000));
+        await collect(() => provider.update("flower", fl, flower({ image: image("9"), deployTimeoutMs: 60_000 })));
+        clock.resume();
         await c.registerApp("handmade", false);
         await c.updateApp((await c.getApp("handmade"))!, { description: "made by hand" });
         await collect(() => provider.create(webInputs(emulator, { appName: "handmade" })));

@@ -9,7 +9,7 @@ import { AppInputs, AppOutputs, withDefaults } from "../src/app/definition";
 import { appHandler } from "../src/resources/app";
 import { Context } from "../src/resources/handler";
 import { RegistryInputs, RegistryOutputs, registryHandler } from "../src/resources/registry";
-import { CapRoverEmulator, EmulatorOptions } from "../emulator/caprover";
+import { CapRoverEmulator, EmulatorOptions, SeenRequest } from "../emulator/caprover";
 
 /** The emulator's dashboard password (test-only, never a real secret). */
 export const PASSWORD = "emulator-dashboard-pw";
@@ -215,3 +215,33 @@ export class TestRegistryProvider {
         await registryHandler.delete(context(c, id, this.opts.log), id, rest as RegistryOutputs);
     }
 }
+
+const requestWatchers = new WeakMap<CapRoverEmulator, ((r: SeenRequest) => void)[]>();
+
+/** Resolves with the first request the emulator records that matches (noted before the client sees the answer). */
+export function whenRequest(emulator: CapRoverEmulator, match: (r: SeenRequest) => boolean): Promise<SeenRequest> {
+    let watchers = requestWatchers.get(emulator);
+    if (!watchers) {
+        const list: ((r: SeenRequest) => void)[] = [];
+        watchers = list;
+        requestWatchers.set(emulator, list);
+        const previous = emulator.options.log;
+        emulator.options.log = (line) => {
+            previous?.(line);
+            const seen = emulator.requests[emulator.requests.length - 1];
+            for (const w of [...list]) w(seen);
+        };
+    }
+    const list = watchers;
+    return new Promise((resolve) => {
+        const watcher = (r: SeenRequest) => {
+            if (!match(r)) return;
+            list.splice(list.indexOf(watcher), 1);
+            resolve(r);
+        };
+        list.push(watcher);
+    });
+}
+
+/** A health probe of an app's path on the emulator, with that outcome if given. */
+export const probeOf = (appName: string, path: string, outcome?: string) => (r: SeenRequest) => r.path === `app ${appName}${path}` && (outcome === undefined || r.outcome === outcome);
