@@ -17,13 +17,11 @@ import { EngineEvent, REPO, RunResult, Workspace, ensureTools } from "../../scri
 import { changedSteps, errorsOf, summaryOf } from "../../scripts/engine/events";
 import { CLI_TIMEOUT, STACK, configure, openStack } from "../../scripts/engine/localStack";
 import { Builder, RegistryClient, builderEnv, configureRealBuilds, ensureBuilder, stopBuilder } from "../../scripts/engine/builder";
-import { RealCaprover, RealDocker, ensureRealCaprover, mostAtOnce, stopRealCaprover } from "../../scripts/engine/realCaprover";
+import { NOFILE, RealCaprover, RealDocker, configureForRealServer, ensureRealCaprover, mostAtOnce, stopRealCaprover } from "../../scripts/engine/realCaprover";
 import { PROFILES, ProfileName, ROLES, Role, RoleName } from "../../config/topology";
 import { inOrder } from "../engine/scenario";
 
 const COMMITS = ["5eed0000000000000000000000000000000000c1", "5eed0000000000000000000000000000000000c2", "5eed0000000000000000000000000000000000c3", "5eed0000000000000000000000000000000000c4"];
-/** This machine cannot grant a container more open files than 20000 (REAL-CAPROVER.md): the stack asks for less. */
-const NOFILE = 16384;
 
 describe("real CapRover: the local stack, built for real, deployed and checked through Docker", function () {
     this.timeout(30 * 60_000);
@@ -83,20 +81,9 @@ describe("real CapRover: the local stack, built for real, deployed and checked t
         fs.cpSync(path.join(REPO, "app"), context, { recursive: true });
         ws = await openStack({ url: real.url, probeAddress: real.nginx, password: real.password }, { env: builderEnv(builder) });
         await configureRealBuilds(ws, builder, namespace, COMMITS[0]);
-        const set = (...args: string[]) => configure(ws, "set", ...args);
-        await set("site:buildContext", context);
-        await set("site:appNamePrefix", prefix);
-        // No certificate on the root domain here (Let's Encrypt is out of reach).
-        await set("site:forceSsl", "false");
-        // No IPVS on this kernel: nginx reaches web and Flower through DNS round robin.
-        for (const service of ["web", "flower"]) await set("--path", `site:services.${service}.serviceUpdateOverride.EndpointSpec.Mode`, "dnsrr");
-        // The in-process broker: workers start and announce their release without a Redis.
-        for (const service of ["web", "celery", "celerybeat", "flower"]) await set("--path", `site:services.${service}.env.REDIS_URL`, "memory://");
-        // ... where no other process can ping a worker: its image's HEALTHCHECK (celery inspect ping)
-        // would fail, and Swarm would replace a healthy worker in the middle of the scenario.
-        await set("--path", "site:services.celery.serviceUpdateOverride.TaskTemplate.ContainerSpec.HealthCheck.Test[0]", "NONE");
-        await set("--path", "site:services.celery.limits.nofile.soft", String(NOFILE));
-        await set("--path", "site:services.celery.limits.nofile.hard", String(NOFILE));
+        await configure(ws, "set", "site:buildContext", context);
+        await configure(ws, "set", "site:appNamePrefix", prefix);
+        await configureForRealServer(ws);
         await newRelease(COMMITS[0]);
     });
 
@@ -162,6 +149,9 @@ describe("real CapRover: the local stack, built for real, deployed and checked t
         await newRelease(COMMITS[2], 'import sys\nif "worker" in sys.argv:\n    raise ImportError("stand-in: this release\'s worker cannot start")\n');
         const celery = path.join(context, "config", "celery.py");
         fs.appendFileSync(celery, "\nfrom config import crash  # noqa: E402,F401\n");
+        // The worker never logs its ready line, so its gate takes the whole deploy timeout: the
+        // shortest that still lets web's release (Swarm's first health check, nginx's resolver) through.
+        await configure(ws, "set", "site:caproverDeployTimeout", "150");
         try {
             const { r, events } = await up();
             expect(r.code, "pulumi up").to.not.equal(0);

@@ -65,6 +65,9 @@ describe("engine: the fault matrix (real CLI, misbehaving CapRover on 127.0.0.1)
         ({ emulator, ws } = await openLocalStack());
         await configure(ws, "set", "site:topology", "unified");
         await configure(ws, "set", "site:caproverDeployTimeout", String(DEPLOY_TIMEOUT_S));
+        // The rows below show what a failed gate says and leaves without a rollback (the opt-out);
+        // the rollback itself, the default, has its own row.
+        await configure(ws, "set", "site:rollbackOnFailure", "false");
     });
 
     inOrder(async () => {
@@ -173,6 +176,20 @@ describe("engine: the fault matrix (real CLI, misbehaving CapRover on 127.0.0.1)
         await set(good);
         await converges();
     };
+
+    it("a worker that never becomes ready, with the default rollback: the up fails saying what failed and what runs now, the previous release", async () => {
+        await configure(ws, "set", "site:rollbackOnFailure", "true");
+        const before = emulator.currentImage("local-celery");
+        emulator.options.unhealthyImages.push(celeryImage("a"));
+        await setCelery("a");
+        const errors = await failingUp();
+        expect(errors).to.include(`never logged "SITE_RELEASE=${digest("a")} ready"`).and.include("Rolled back").and.include(before!);
+        expect(emulator.currentImage("local-celery"), "the previous release runs again").to.equal(before);
+        expect((await state())["local-celery"].image, "the state keeps the previous release, verified").to.equal(before);
+        await configure(ws, "set", "site:rollbackOnFailure", "false");
+        await setCelery(before!.slice(before!.lastIndexOf(":") + 1, before!.lastIndexOf(":") + 2));
+        await converges();
+    });
 
     it("a health endpoint that never answers: fails on the deploy timeout, naming the probe's timeout", async () => {
         emulator.options.silentImages.push(webImage("8"));
