@@ -80,13 +80,7 @@ status() {
   return $ok
 }
 
-case "${1:-start}" in
-  stop) stop; exit 0 ;;
-  status) status; exit $? ;;
-  env) print_env; exit 0 ;;
-  start) ;;
-  *) die "unknown command '$1': use start (default), stop, status or env" ;;
-esac
+run_command "${1:-start}"
 
 mkdir -p "$BK/bin" "$STAMPS" "$RUN" "$BK/logs"
 if command -v flock >/dev/null; then

@@ -114,13 +114,7 @@ status() {
   return $ok
 }
 
-case "${1:-start}" in
-  stop) stop; exit 0 ;;
-  status) status; exit $? ;;
-  env) print_env; exit 0 ;;
-  start) ;;
-  *) die "unknown command '$1': use start (default), stop, status or env" ;;
-esac
+run_command "${1:-start}"
 
 [ "$(id -u)" = 0 ] || die "dockerd runs rootful here: run this script as root"
 mkdir -p "$STAMPS" "$RUN" "$LOGS" "$BASE/data"

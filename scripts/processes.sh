@@ -1,7 +1,20 @@
 # shellcheck shell=bash
-# Helpers of the scripts that start local servers (ensure-builder.sh, ensure-caprover.sh): whether a
-# PID file names a live process of a given program, stopping only such a process, bounded waits,
-# and Debian packages installed when missing. Expects say, warn and die from the sourcing script.
+# Helpers of the scripts that start local servers (ensure-builder.sh, ensure-caprover.sh): their
+# commands, whether a PID file names a live process of a given program, stopping only such a
+# process, bounded waits, and Debian packages installed when missing. Expects say, warn and die
+# from the sourcing script.
+
+# The commands every such script takes: stop, status and env end the script; start (the default)
+# returns so the script goes on. Expects the script's stop, status and print_env.
+run_command() { # command
+  case "$1" in
+    stop) stop; exit 0 ;;
+    status) status; exit $? ;;
+    env) print_env; exit 0 ;;
+    start) ;;
+    *) die "unknown command '$1': use start (default), stop, status or env" ;;
+  esac
+}
 
 # A PID file whose process is alive and is the named program.
 running() { # pidfile program

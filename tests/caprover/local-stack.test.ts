@@ -156,8 +156,8 @@ describe("real CapRover: the local stack, built for real, deployed and checked t
             const { r, events } = await up();
             expect(r.code, "pulumi up").to.not.equal(0);
             const errors = errorsOf(events).join("\n");
-            expect(errors).to.include(app("celery")).and.include("ImportError");
-            expect(errors, "what runs now").to.include("rolled back").and.include(before.celery);
+            expect(errors, errors).to.include(app("celery")).and.include("ImportError");
+            expect(errors, `what runs now: ${errors}`).to.include("Rolled back").and.include(before.celery);
         } finally {
             fs.writeFileSync(celery, fs.readFileSync(path.join(REPO, "app", "config", "celery.py")));
         }
