@@ -156,10 +156,8 @@ export function mostAtOnce(events: ContainerEvent[], service: string, running: s
     let most = up.size;
     for (const e of events.filter((x) => x.service === service).sort((a, b) => a.timeNano - b.timeNano)) {
         if (e.action === "start") up.add(e.id);
-        if (e.action === "die" || e.action === "kill" || e.action === "stop") {
-            // kill and stop precede die; the container counts as running until it died.
-            if (e.action === "die") up.delete(e.id);
-        }
+        // kill and stop precede die: a container counts as running until it died.
+        if (e.action === "die") up.delete(e.id);
         most = Math.max(most, up.size);
     }
     return most;
