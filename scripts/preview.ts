@@ -37,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
     const tools = await ensureTools({ progress: true }).catch((e: Error) =>
         fail(
             "the Pulumi CLI is missing and could not be built.\n" +
-                "  What is needed: a `pulumi` CLI (>= 3.259), the Node.js language host `pulumi-language-nodejs`,\n" +
+                "  What is needed: a `pulumi` CLI (>= 3.277), the Node.js language host `pulumi-language-nodejs`,\n" +
                 "  and the launcher `pulumi-resource-pulumi-nodejs`. scripts/ensure-tools.sh builds them from the\n" +
                 "  Go module proxy into .tools/ (needs `go` >= 1.25 and the proxy); its messages say what failed:\n" +
                 e.message,
