@@ -57,7 +57,7 @@ describe("engine: the program, its providers and the policy pack run on the pinn
         // The launchers say `node`: the same lookup, in the environment the engine gives them.
         const launched = execFileSync("sh", ["-c", "command -v node && node --version"], { env: ws.env, encoding: "utf8" }).trim().split("\n");
         expect(launched).to.deep.equal([node.path, node.version]);
-        for (const launcher of [POLICY_PACK, path.join(REPO, "provider", "pulumi-resource-caprover")]) expect(fs.readFileSync(launcher, "utf8")).to.match(/^exec node /m);
+        for (const launcher of [POLICY_PACK, path.join(REPO, "provider", "pulumi-resource-caprover")]) expect(fs.readFileSync(launcher, "utf8")).to.match(/^(cd "\$dir" && )?exec node /m);
     });
 
     it("`pulumi up` (with the policy pack): the program and its dynamic provider report that version", async () => {
