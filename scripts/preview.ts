@@ -16,7 +16,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { POLICY_PACK, REPO, Workspace, ensureTools, run, unavailablePlugins } from "./engine/driver";
+import { POLICY_PACK, REPO, Workspace, engineNode, ensureTools, run, unavailablePlugins } from "./engine/driver";
 
 /** Dev-only passphrase, documented in the README: local previews hold no real secret. */
 const LOCAL_PREVIEW_PASSPHRASE = "site-local-preview-only";
@@ -37,12 +37,14 @@ async function main(argv: string[]): Promise<number> {
     const tools = await ensureTools({ progress: true }).catch((e: Error) =>
         fail(
             "the Pulumi CLI is missing and could not be built.\n" +
-                "  What is needed: a `pulumi` CLI (>= 3.259), the Node.js language host `pulumi-language-nodejs`,\n" +
+                "  What is needed: a `pulumi` CLI (>= 3.277), the Node.js language host `pulumi-language-nodejs`,\n" +
                 "  and the launcher `pulumi-resource-pulumi-nodejs`. scripts/ensure-tools.sh builds them from the\n" +
                 "  Go module proxy into .tools/ (needs `go` >= 1.25 and the proxy); its messages say what failed:\n" +
                 e.message,
         ),
     );
+    const node = engineNode(tools);
+    process.stderr.write(`npm run preview: Node.js ${node.version} (${path.relative(REPO, node.path) || node.path}) runs the program, the CapRover provider and the policy pack; this script runs on ${process.version}\n`);
     const missing = unavailablePlugins(tools);
     if (missing.length > 0) process.stderr.write(`npm run preview: plugins not available on this machine: ${missing.join(",")} (the parts needing them are left out, with a warning)\n`);
 

@@ -5,16 +5,17 @@
  */
 import { APP_DEFAULT_BRANCH, WorkflowSettings } from "../../config/github";
 import type { RetentionPolicy } from "../images/ghcrRegistry";
+import { ACTIONS as PINNED } from "./actions";
 import { Job, Step, Workflow } from "./workflowModel";
 
-/** Actions the generated workflows use, pinned by version tag. */
+/** Actions the generated workflows use, pinned by commit SHA (components/github/actions.ts). */
 export const ACTIONS = {
-    checkout: "actions/checkout@v4",
-    deletePackageVersions: "actions/delete-package-versions@v5",
-    deleteWorkflowRuns: "Mattraks/delete-workflow-runs@v2",
-    codeqlInit: "github/codeql-action/init@v3",
-    codeqlAnalyze: "github/codeql-action/analyze@v3",
-    setupUv: "astral-sh/setup-uv@v6",
+    checkout: PINNED.checkout,
+    deletePackageVersions: PINNED.deletePackageVersions,
+    deleteWorkflowRuns: PINNED.deleteWorkflowRuns,
+    codeqlInit: PINNED.codeqlInit,
+    codeqlAnalyze: PINNED.codeqlAnalyze,
+    setupUv: PINNED.setupUv,
 } as const;
 
 /** Workflow file names (under `.github/workflows/`). */

@@ -4,7 +4,8 @@
  * Workflows are built as objects of these types and written with the `yaml` library, never by
  * string concatenation, so quoting is always right and a generated file parses as it was built.
  */
-import { Document } from "yaml";
+import { Document, isScalar, visit } from "yaml";
+import { pinnedVersion } from "./actions";
 
 /** Token scopes a job may be granted. `write-all` is deliberately not expressible. */
 export type PermissionScope =
@@ -32,7 +33,7 @@ export interface Step {
     id?: string;
     /** Condition expression. */
     if?: string;
-    /** Action reference, pinned to a version tag. */
+    /** Action reference, pinned by commit SHA (components/github/actions.ts). */
     uses?: string;
     /** Action inputs. */
     with?: Record<string, string | number | boolean>;
@@ -132,11 +133,21 @@ export interface Workflow {
     jobs: Record<string, Job>;
 }
 
-/** Serialises a workflow, with a comment heading the file. */
+/**
+ * Serialises a workflow, with a comment heading the file and, beside each `uses:` pinned by commit
+ * SHA, the release that commit is (`uses: actions/checkout@<sha> # v7.0.1`).
+ */
 export function renderWorkflow(workflow: Workflow, header: string): string {
     // No anchors for shared objects: GitHub's parser rejects aliases where it expects a mapping.
     const doc = new Document(workflow, { aliasDuplicateObjects: false });
     doc.commentBefore = ` ${header.split("\n").join("\n ")}`;
+    visit(doc, {
+        Pair(_, pair) {
+            if (!isScalar(pair.key) || pair.key.value !== "uses" || !isScalar(pair.value)) return;
+            const version = pinnedVersion(String(pair.value.value));
+            if (version) pair.value.comment = ` ${version}`;
+        },
+    });
     // No line folding: long expressions stay on one line, as people write them.
     return doc.toString({ lineWidth: 0 });
 }

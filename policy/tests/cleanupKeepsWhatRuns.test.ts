@@ -17,8 +17,8 @@ function cleanupFile(keep: number | undefined, packages: string[] | string = ["a
                 permissions: { packages: "write" },
                 strategy: { matrix: { package: Array.isArray(packages) ? packages : ["unused"] } },
                 steps: [
-                    { uses: "actions/delete-package-versions@v5", with: { ...common, ...(keep === undefined ? {} : { "min-versions-to-keep": keep }) } },
-                    { uses: "actions/delete-package-versions@v5", with: { ...common, "min-versions-to-keep": 1, "delete-only-untagged-versions": "true" } },
+                    { uses: "actions/delete-package-versions@e5bc658cc4c965c472efe991f8beea3981499c55", with: { ...common, ...(keep === undefined ? {} : { "min-versions-to-keep": keep }) } },
+                    { uses: "actions/delete-package-versions@e5bc658cc4c965c472efe991f8beea3981499c55", with: { ...common, "min-versions-to-keep": 1, "delete-only-untagged-versions": "true" } },
                 ],
             },
         },

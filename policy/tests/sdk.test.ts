@@ -98,7 +98,7 @@ describe("the pack through @pulumi/policy's request handlers", () => {
         const prodReplacing = [app("web", { allowReplace: true }, "prod"), app("unified", {}, "prod")];
         const cleanup = resource(TYPES.repositoryFile, "cleanup-containers", {
             file: ".github/workflows/cleanup-containers.yml",
-            content: "permissions: {}\njobs:\n  c:\n    steps:\n      - uses: actions/delete-package-versions@v5\n        with: {package-name: aaronspindler.com-web, min-versions-to-keep: 1}\n",
+            content: "permissions: {}\njobs:\n  c:\n    steps:\n      - uses: actions/delete-package-versions@e5bc658cc4c965c472efe991f8beea3981499c55\n        with: {package-name: aaronspindler.com-web, min-versions-to-keep: 1}\n",
         });
         const cases: [string, string, ReturnType<typeof resource>[]][] = [
             ["one-celery-beat", "mandatory", beatless],

@@ -14,9 +14,9 @@ function committed(change: (w: Record<string, any>) => void = () => {}, file = "
             analyze: {
                 "runs-on": "ubuntu-latest",
                 permissions: { contents: "read", "security-events": "write" },
-                steps: [{ uses: "actions/checkout@v4" }, { uses: "github/codeql-action/init@v3.28.1" }, { uses: `astral-sh/setup-uv@${"c".repeat(40)}` }, { uses: "./.github/actions/local" }, { uses: "docker://alpine:3.20" }],
+                steps: [{ uses: `actions/checkout@${"a".repeat(40)}` }, { uses: `github/codeql-action/init@${"b".repeat(40)}` }, { uses: `astral-sh/setup-uv@${"c".repeat(40)}` }, { uses: "./.github/actions/local" }, { uses: "docker://alpine:3.20" }],
             },
-            reuse: { uses: "octo/workflows/.github/workflows/build.yml@v2" },
+            reuse: { uses: `octo/workflows/.github/workflows/build.yml@${"d".repeat(40)}` },
         },
     };
     change(workflow);
@@ -24,7 +24,7 @@ function committed(change: (w: Record<string, any>) => void = () => {}, file = "
 }
 
 describe("policy workflows-least-privilege", () => {
-    it("passes `permissions: {}` or read-only at the top and actions pinned to a version, a SHA, a local path or a docker tag", () => {
+    it("passes `permissions: {}` or read-only at the top and actions pinned by commit SHA, a local path or a docker tag", () => {
         expect(workflowsLeastPrivilege.check(committed())).to.deep.equal([]);
         expect(workflowsLeastPrivilege.check(committed((w) => (w.permissions = { contents: "read", actions: "none" })))).to.deep.equal([]);
         expect(workflowsLeastPrivilege.check(committed((w) => (w.permissions = "read-all")))).to.deep.equal([]);
@@ -43,15 +43,22 @@ describe("policy workflows-least-privilege", () => {
         expect(workflowsLeastPrivilege.check(committed((w) => (w.permissions = "write-all")))[0]).to.include('declares top-level permissions "write-all"; expected {} or read-only scopes');
     });
 
-    it("refuses actions on a branch, without a ref, or a docker image on latest, listing them", () => {
+    it("refuses actions on a version tag, a branch, a short SHA, without a ref, or a docker image on latest, listing them", () => {
         const found = workflowsLeastPrivilege.check(
             committed((w) => {
-                w.jobs.analyze.steps.push({ uses: "actions/checkout@main" }, { uses: "someone/action" }, { uses: "docker://alpine:latest" });
+                w.jobs.analyze.steps.push(
+                    { uses: "actions/checkout@v4" },
+                    { uses: "github/codeql-action/init@v3.28.1" },
+                    { uses: "actions/checkout@main" },
+                    { uses: "actions/setup-node@8207627" },
+                    { uses: "someone/action" },
+                    { uses: "docker://alpine:latest" },
+                );
                 w.jobs.reuse.uses = "octo/workflows/.github/workflows/build.yml@trunk";
             }),
         );
         expect(found).to.deep.equal([
-            ".github/workflows/codeql.yml uses actions not pinned to a version or commit: actions/checkout@main, someone/action, docker://alpine:latest, octo/workflows/.github/workflows/build.yml@trunk",
+            ".github/workflows/codeql.yml uses actions not pinned by commit SHA: actions/checkout@v4, github/codeql-action/init@v3.28.1, actions/checkout@main, actions/setup-node@8207627, someone/action, docker://alpine:latest, octo/workflows/.github/workflows/build.yml@trunk",
         ]);
     });
 

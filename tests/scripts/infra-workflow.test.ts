@@ -9,12 +9,13 @@
 import * as fs from "fs";
 import * as path from "path";
 import { expect } from "chai";
+import { SHA_PINNED } from "../../components/github/actions";
 import { parse } from "yaml";
 import { DISPATCH_EVENT } from "../../components/github/deployTrigger";
 import { Job, Step, actionRefs } from "../../components/github/workflowModel";
 import { PROFILE_NAMES } from "../../config/topology";
 import { INFRA_WORKFLOW_PATH } from "../../scripts/infra-workflow/definition";
-import { APP_CONTEXT } from "../../scripts/infra-workflow/steps";
+import { APP_CONTEXT, INFRA_ACTIONS } from "../../scripts/infra-workflow/steps";
 import { appRepository, infraWorkflowTexts, infraWorkflows } from "../../scripts/infra-workflow/write";
 import { Context, interpolate, runsIf } from "../support/expressions";
 import { FAKE_REGISTRY_TOKEN, FAKE_SERVER, actionlint, parseWorkflow, profileOverrides } from "../support/github";
@@ -69,10 +70,19 @@ describe("this repository's workflows (infra.yml, flower.yml, drift.yml)", () =>
         for (const [file, text] of Object.entries(files)) expect(lint(text, file), file).to.deep.equal([]);
     });
 
-    it("pin every action to a version tag", () => {
+    it("pin every action by full commit SHA (components/github/actions.ts)", () => {
         const refs = Object.values(infraWorkflows()).flatMap(actionRefs);
         expect(refs).to.not.be.empty;
-        for (const ref of refs) expect(ref).to.match(/^[A-Za-z0-9-]+\/[A-Za-z0-9._/-]+@v\d+(\.\d+){0,2}$/);
+        for (const ref of refs) expect(ref).to.match(SHA_PINNED);
+    });
+
+    it("set up Node.js 24 in every job that sets up Node.js: the major scripts/tools/node/pin gives the engine here", () => {
+        const pinned = /^version=(\d+)\./m.exec(fs.readFileSync(path.join(ROOT, "scripts", "tools", "node", "pin"), "utf8"))?.[1];
+        expect(pinned).to.equal("24");
+        const setups = Object.values(infraWorkflows()).flatMap((w) => Object.values(w.jobs).flatMap((job) => job.steps.filter((s) => s.uses === INFRA_ACTIONS.setupNode)));
+        expect(setups.length).to.be.greaterThan(3);
+        for (const s of setups) expect(s.with?.["node-version"]).to.equal(Number(pinned));
+        for (const text of Object.values(files)) expect(text).not.to.match(/node-version: (?!24\b)/);
     });
 
     it("hold no secret value: secrets reach them only by reference", () => {

