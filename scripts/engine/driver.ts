@@ -55,6 +55,8 @@ export interface RunOptions {
     env?: NodeJS.ProcessEnv;
     /** Pass the output through to this process's instead of capturing it: both streams, or stderr only. */
     inherit?: boolean | "stderr";
+    /** Receives the captured output as it comes (both streams), e.g. to act once the command printed a line. */
+    onOutput?: (text: string) => void;
 }
 
 const running = new Set<ChildProcess>();
@@ -119,8 +121,14 @@ export function run(command: string, args: string[], opts: RunOptions = {}): Pro
         let stdout = "";
         let stderr = "";
         let timedOut = false;
-        child.stdout?.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
-        child.stderr?.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
+        child.stdout?.on("data", (d: Buffer) => {
+            stdout += d.toString("utf8");
+            opts.onOutput?.(d.toString("utf8"));
+        });
+        child.stderr?.on("data", (d: Buffer) => {
+            stderr += d.toString("utf8");
+            opts.onOutput?.(d.toString("utf8"));
+        });
         const timer = setTimeout(() => {
             timedOut = true;
             killGroup(child);

@@ -6,11 +6,20 @@
  * elsewhere: a wrong password, refusal on refresh/destroy and SIGKILL during up
  * (provider-errors.test.ts), a failed build keeping the last release (release-after-failure.test.ts).
  * One scenario, in order; the deploy timeout is 5 s, so every failing row is bounded.
+ *
+ * No row races the wall clock: the provider processes' clock stands still (providerClock.ts), so
+ * no deploy's deadline passes by itself; a row about the deadline moves that clock past it at the
+ * event it waits for (the emulator answered the probe, the worker's logs were read), and a hanging
+ * request lets it run, so the request's own timeout (the time left) ends it. Pauses the emulator
+ * takes (a deploy's build time) are held until the test has done what it does meanwhile.
  */
 import { expect } from "chai";
 import { CapRoverClient } from "../../provider/src/api/client";
-import { clearTokenCache, sleep } from "../../provider/src/api/transport";
-import type { CapRoverEmulator } from "../../provider/emulator/caprover";
+import { clearTokenCache } from "../../provider/src/api/transport";
+import type { CapRoverEmulator, SeenRequest } from "../../provider/emulator/caprover";
+import { useTestClock } from "../../provider/tests/clock";
+import { probeOf, whenRequest } from "../../provider/tests/support";
+import { ProviderClock } from "./providerClock";
 import { PreviewJson, Workspace, ensureTools, signalAll } from "../../scripts/engine/driver";
 import { shortName } from "../../scripts/engine/events";
 import { CLI_TIMEOUT, EMULATOR_PASSWORD, STACK, configure, openLocalStack } from "../../scripts/engine/localStack";
@@ -27,7 +36,16 @@ describe("engine: the fault matrix (real CLI, misbehaving CapRover on 127.0.0.1)
 
     let emulator: CapRoverEmulator;
     let ws: Workspace;
-    const up = (opts: { allowFailure?: boolean } = {}) => ws.pulumi(["up", ...stack, "--yes", "--skip-preview"], { timeoutMs: CLI_TIMEOUT, ...opts });
+    /** The provider processes' clock (their deadlines). */
+    const clock = new ProviderClock();
+    /** This process's clock (the emulator's token lifetimes) and the emulator's pauses. */
+    const testClock = useTestClock();
+    /** Moves the providers' clock past the deploy timeout at the first request that matches. */
+    const deadlineAt = (match: (r: SeenRequest) => boolean) => void whenRequest(emulator, match).then(() => clock.advance(DEPLOY_TIMEOUT_S * 1000));
+    /** The first request matching `match` after the app's next deploy request. */
+    const afterDeploy = (app: string, match: (r: SeenRequest) => boolean) =>
+        whenRequest(emulator, (r) => r.method === "POST" && r.path === `/user/apps/appData/${app}`).then(() => whenRequest(emulator, match));
+    const up = (opts: { allowFailure?: boolean; onOutput?: (text: string) => void } = {}) => ws.pulumi(["up", ...stack, "--yes", "--skip-preview"], { timeoutMs: CLI_TIMEOUT, ...opts });
     const setWeb = (c: string) => configure(ws, "set", "--path", "site:imageDigests.web.runtime-full", webImage(c));
     const setCelery = (c: string) => configure(ws, "set", "--path", "site:imageDigests.celery.celery-unified", celeryImage(c));
     /** The App resources' outputs in the state, by app name. */
@@ -62,7 +80,8 @@ describe("engine: the fault matrix (real CLI, misbehaving CapRover on 127.0.0.1)
     before(async function () {
         this.timeout(45 * 60_000);
         await ensureTools();
-        ({ emulator, ws } = await openLocalStack());
+        clock.freeze();
+        ({ emulator, ws } = await openLocalStack({ env: clock.env }));
         await configure(ws, "set", "site:topology", "unified");
         await configure(ws, "set", "site:caproverDeployTimeout", String(DEPLOY_TIMEOUT_S));
         // The rows below show what a failed gate says and leaves without a rollback (the opt-out);
@@ -74,6 +93,7 @@ describe("engine: the fault matrix (real CLI, misbehaving CapRover on 127.0.0.1)
         ws?.dispose();
         await emulator?.close();
         clearTokenCache();
+        clock.dispose();
     });
 
     it("baseline: the unified stack deploys, each app gated on its release (web's health answer, the worker's ready line)", async () => {
@@ -118,6 +138,8 @@ describe("engine: the fault matrix (real CLI, misbehaving CapRover on 127.0.0.1)
     it("a persistent 5xx: names the request and the attempts; the new image runs unverified (state image empty); up converges once it stops", async () => {
         await setWeb("d");
         emulator.inject({ kind: "http", status: 500, times: 1000, match: { method: "POST", path: "/user/apps/appDefinitions/update" } });
+        // The deadline passes once CapRover has answered the first 500: the retries end on it.
+        deadlineAt((r) => r.outcome === "fault http 500");
         const errors = await failingUp();
         emulator.clearFaults();
         expect(errors).to.match(/update of CapRover app local-web on 127\.0\.0\.1:\d+ failed: CapRover POST \/user\/apps\/appDefinitions\/update failed: (HTTP 500 after 5 attempts|gave up after the deploy timeout)/);
@@ -129,21 +151,30 @@ describe("engine: the fault matrix (real CLI, misbehaving CapRover on 127.0.0.1)
     it("a status request that hangs: fails within the deploy timeout, naming what it waited for; up converges once it answers", async () => {
         await setWeb("e");
         emulator.inject({ kind: "hang", times: 1000, match: { method: "GET", path: "/user/apps/appData/local-web" } });
-        const started = Date.now();
-        const errors = await failingUp();
-        const ms = Date.now() - started;
+        // The providers' clock runs once the status request hangs: the request's own timeout, the time left, must end it.
+        void whenRequest(emulator, (r) => r.outcome === "fault hang").then(() => clock.resume());
+        let errors: string;
+        try {
+            errors = await failingUp();
+        } finally {
+            clock.freeze();
+        }
         emulator.clearFaults();
         expect(errors).to.include(`gave up after the deploy timeout of ${DEPLOY_TIMEOUT_S * 1000} ms waiting for CapRover to report ${webImage("e")} running on local-web`);
-        expect(errors).to.include("no answer within");
-        // Bounded by the deploy timeout, not by 5 attempts × 30 s requests (the CLI's own start-up comes on top).
-        expect(ms).to.be.below(60_000);
+        // Bounded by the deploy timeout, not by 5 attempts × 30 s requests: the request got the time left.
+        const waited = /no answer within (\d+) ms/.exec(errors);
+        expect(waited, errors).to.not.equal(null);
+        expect(Number(waited![1])).to.be.at.most(DEPLOY_TIMEOUT_S * 1000);
         expect((await state())["local-web"].image).to.equal("");
         await converges();
     });
 
     it("token expiry under parallel deploys: short-lived tokens, both apps deploy, no error", async () => {
+        // Tokens expire (this process's clock moves by their lifetime) as each app's deploy starts.
+        testClock.freeze();
         emulator.options.tokenTtlMs = 400;
         emulator.options.latencyMs = 20;
+        for (const app of ["local-web", "local-celery"]) void whenRequest(emulator, (r) => r.method === "POST" && r.path === `/user/apps/appData/${app}`).then(() => testClock.advance(400));
         try {
             await setWeb("f");
             await setCelery("f");
@@ -158,19 +189,24 @@ describe("engine: the fault matrix (real CLI, misbehaving CapRover on 127.0.0.1)
     it("a failing health check, then a second up while it still fails: both fail with the gate's words; never recorded as deployed", async () => {
         emulator.options.unhealthyImages.push(webImage("7"));
         await setWeb("7");
+        // Each up's deadline passes once the new image has answered the gate 503.
+        const unhealthy = () => deadlineAt(probeOf("local-web", "/health/", "http 503"));
         const expected = `health check GET /health/ did not answer 2xx from release ${digest("7")} within the deploy timeout of ${DEPLOY_TIMEOUT_S * 1000} ms (last: HTTP 503); the new image is running unhealthy; the next \`pulumi up\` deploys and checks it again.`;
+        unhealthy();
         expect(await failingUp()).to.include(expected);
         expect(emulator.currentImage("local-web")).to.equal(webImage("7"));
         expect((await state())["local-web"].image).to.equal("");
+        unhealthy();
         expect(await failingUp(), "second up").to.include(expected);
         expect((await state())["local-web"].image).to.equal("");
         await setWeb("0");
         await converges();
     });
 
-    /** A deploy of `bad` fails with `expected`; the state records the app unverified; a good image converges. */
-    const gateFails = async (set: (c: string) => Promise<unknown>, app: string, bad: string, good: string, expected: RegExp) => {
+    /** A deploy of `bad` fails with `expected` (its deadline passing at `deadline`); the state records the app unverified; a good image converges. */
+    const gateFails = async (set: (c: string) => Promise<unknown>, app: string, bad: string, good: string, expected: RegExp, deadline: () => void) => {
         await set(bad);
+        deadline();
         expect(await failingUp()).to.match(expected);
         expect((await state())[app].image, "unverified").to.equal("");
         await set(good);
@@ -193,13 +229,19 @@ describe("engine: the fault matrix (real CLI, misbehaving CapRover on 127.0.0.1)
 
     it("a health endpoint that never answers: fails on the deploy timeout, naming the probe's timeout", async () => {
         emulator.options.silentImages.push(webImage("8"));
-        await gateFails(setWeb, "local-web", "8", "3", new RegExp(`health check GET /health/ did not answer 2xx from release ${digest("8")} within the deploy timeout of ${DEPLOY_TIMEOUT_S * 1000} ms \\(last: no answer within \\d+ ms\\)`));
+        await gateFails(setWeb, "local-web", "8", "3", new RegExp(`health check GET /health/ did not answer 2xx from release ${digest("8")} within the deploy timeout of ${DEPLOY_TIMEOUT_S * 1000} ms \\(last: no answer within \\d+ ms\\)`), () =>
+            // The deadline passes once a probe went unanswered: that probe's timeout (the time left) ends it.
+            deadlineAt(probeOf("local-web", "/health/", "no answer (silent image)")),
+        );
     });
 
     it("a worker that never becomes ready: fails with the ready line it waited for and the worker's last log lines", async () => {
         emulator.options.unhealthyImages.push(celeryImage("9"));
         const line = `SITE_RELEASE=${digest("9")} ready`;
-        await gateFails(setCelery, "local-celery", "9", "4", new RegExp(`CapRover app local-celery on 127\\.0\\.0\\.1:\\d+: the new release never logged "${line}" within the deploy timeout of ${DEPLOY_TIMEOUT_S * 1000} ms[^]*ImportError: emulated start-up failure`));
+        await gateFails(setCelery, "local-celery", "9", "4", new RegExp(`CapRover app local-celery on 127\\.0\\.0\\.1:\\d+: the new release never logged "${line}" within the deploy timeout of ${DEPLOY_TIMEOUT_S * 1000} ms[^]*ImportError: emulated start-up failure`), () =>
+            // The deadline passes once the gate has read the new worker's logs.
+            void afterDeploy("local-celery", (r) => r.path === "/user/apps/appData/local-celery/logs").then(() => clock.advance(DEPLOY_TIMEOUT_S * 1000)),
+        );
     });
 
     it("an app that already exists (made by hand): refused, naming how to take it over; left alone", async () => {
@@ -218,16 +260,17 @@ describe("engine: the fault matrix (real CLI, misbehaving CapRover on 127.0.0.1)
     });
 
     it("SIGINT during up: the CLI cancels after the operations in flight; up converges after", async () => {
+        // The deploy's build (3 s) lasts until the CLI has said it cancels: the signal lands mid-deploy.
         emulator.options.deployMs = 3000;
+        const build = testClock.hold((ms) => ms === 3000);
         await setWeb("a");
-        const seen = emulator.requests.length;
-        const running = up({ allowFailure: true });
-        const deadline = Date.now() + 60_000;
-        const deploying = () => emulator.requests.slice(seen).some((q) => q.method === "POST" && q.path === "/user/apps/appData/local-web");
-        while (!deploying() && Date.now() < deadline) await sleep(50);
-        expect(deploying(), "a deploy started").to.equal(true);
+        let printed = "";
+        const running = up({ allowFailure: true, onOutput: (text) => /cancel/i.test((printed += text)) && build.release() });
+        await whenRequest(emulator, (q) => q.method === "POST" && q.path === "/user/apps/appData/local-web");
+        await build.held();
         signalAll("SIGINT");
         const r = await running;
+        build.release();
         emulator.options.deployMs = 0;
         if (process.env.FAULT_MATRIX_SHOW) console.log(`${r.stdout}\n${r.stderr}`.split("\n").filter((l) => /cancel|interrupt|signal/i.test(l)).map((l) => `    | ${l}`).join("\n"));
         expect(`${r.stdout}\n${r.stderr}`).to.match(/cancel/i);
