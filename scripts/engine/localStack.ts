@@ -14,8 +14,8 @@ export const FLOWER_PASSWORD = "flower-test-only-pw-7c2e";
 
 export const STACK = "local";
 export const STACK_FILE = `Pulumi.${STACK}.yaml`;
-/** Per-call bound of the CLI (each takes seconds here; the bound only stops a hang). */
-export const CLI_TIMEOUT = 180_000;
+/** Per-call bound of the CLI (each takes seconds here, a minute or two on a machine loaded many times over; the bound only stops a hang). */
+export const CLI_TIMEOUT = 600_000;
 
 export interface LocalStackOptions {
     /** Program directory (default: this repository). */

@@ -10,8 +10,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { REPO, RunResult, engineEnv, ensureTools, killAll, run } from "../../scripts/engine/driver";
 
-/** A preview takes seconds once the tools exist; the bound only stops a hang. */
-const PREVIEW_TIMEOUT = 5 * 60_000;
+/** A preview takes seconds once the tools exist (minutes on a machine loaded many times over); the bound only stops a hang. */
+const PREVIEW_TIMEOUT = 15 * 60_000;
 
 async function preview(stack: string): Promise<RunResult & { output: string }> {
     const env = engineEnv(await ensureTools(), {});
