@@ -8,6 +8,8 @@ import { expect } from "chai";
 import * as fs from "fs";
 import { CapRoverClient } from "../../provider/src/api/client";
 import { clearTokenCache, sleep } from "../../provider/src/api/transport";
+import { useTestClock } from "../../provider/tests/clock";
+import { whenRequest } from "../../provider/tests/support";
 import { CapRoverEmulator } from "../../provider/emulator/caprover";
 import { PreviewJson, Workspace, ensureTools, killAll, orphanedPlugins } from "../../scripts/engine/driver";
 import { filesBelow, shortName } from "../../scripts/engine/events";
@@ -25,6 +27,8 @@ describe("engine: what the CapRover provider says when things go wrong", functio
     const up = (opts: { allowFailure?: boolean } = {}) => ws.pulumi(["up", ...stack, "--yes", "--skip-preview"], { timeoutMs: CLI_TIMEOUT, ...opts });
     const config = (...args: string[]) => ws.pulumi(["config", ...args, ...stack], { timeoutMs: CLI_TIMEOUT });
     const apps = () => [...emulator.apps.keys()].sort();
+    /** The emulator's pauses (a deploy's build time), held while the test acts. */
+    const testClock = useTestClock();
 
     before(async function () {
         this.timeout(45 * 60_000);
@@ -85,21 +89,21 @@ describe("engine: what the CapRover provider says when things go wrong", functio
     it("an up killed (SIGKILL) mid-deploy converges after pulumi cancel and one more up, without a duplicate or a refusal", async () => {
         await ws.pulumi(["destroy", ...stack, "--yes", "--skip-preview"], { timeoutMs: CLI_TIMEOUT });
         expect(apps()).to.deep.equal(["handmade"]);
+        // The builds (4 s each) last until the run is killed: the kill lands mid-deploy.
         emulator.options.deployMs = 4000;
-        const seen = emulator.requests.length;
+        const builds = testClock.hold((ms) => ms === 4000);
         const running = up({ allowFailure: true });
         // Kill once CapRover has registered the apps and started deploying.
-        const deadline = Date.now() + 60_000;
-        const deploying = () => emulator.requests.slice(seen).some((q) => q.method === "POST" && q.path.startsWith("/user/apps/appData/"));
-        while (!deploying() && Date.now() < deadline) await sleep(50);
-        expect(deploying(), "a deploy started").to.equal(true);
+        await whenRequest(emulator, (q) => q.method === "POST" && q.path.startsWith("/user/apps/appData/"));
+        await builds.held();
         killAll();
         const killed = await running;
         expect(killed.code, "killed").to.equal(-1);
         // The killed engine's plugins (provider, policy pack) end themselves; none keeps running.
-        const gone = Date.now() + 10_000;
-        while (orphanedPlugins().length > 0 && Date.now() < gone) await sleep(250);
+        // Waits for their exit itself (each checks for its engine every 500 ms), however busy the machine.
+        while (orphanedPlugins().length > 0) await sleep(250);
         expect(orphanedPlugins(), "plugins outliving the killed engine").to.deep.equal([]);
+        builds.release();
         // The kill can land inside the file backend's write of a blob's `.attrs` sidecar (gocloud's
         // fileblob truncates it, then writes it), leaving it empty: the backend then cannot read the
         // checkpoint at all ("failed to load checkpoint: EOF"). A hazard of the file backend, not of
