@@ -8,6 +8,7 @@
  */
 import { ACCESSORY_SECRET_KEYS, AccessorySettings, readAccessories } from "./accessories";
 import { CAPROVER_SECRET_KEYS, CapRoverSettings, readCapRoverSettings } from "./caprover";
+import { CeleryContractSettings, readCeleryContract } from "./celeryContract";
 import { declarations } from "./declarations";
 import type { ProgramEnv } from "./env";
 import { GITHUB_SECRET_KEYS, GithubSettings, readGithubSettings } from "./github";
@@ -45,6 +46,8 @@ export interface SiteConfig {
     caprover: CapRoverSettings;
     /** Accessories (`site:accessories`, e.g. monitoring): apps run from pinned public images beside the site's. */
     accessories: AccessorySettings;
+    /** The release's Celery contract (task names, beat's schedule) from the committed file, and the removals it acknowledges. */
+    celery: CeleryContractSettings;
     /** Settings kept but ignored because the profile does not run their service, e.g. `site:services.flower`. */
     inactive: string[];
 }
@@ -93,6 +96,9 @@ function readSiteConfig(r: ConfigReader, stack: string, env: ProgramEnv): Omit<S
     checkServices(r, services);
     const caprover = readCapRoverSettings(r, services, env);
     for (const s of services) checkOrder(r, s, (caprover.volumes[s.name] ?? []).length > 0);
+    const build = readBuild(r, { stack, services, resolve: shared }, registry, env);
+    // A promoted release brings its source's recorded contract, a rollback tag none known here.
+    const fromCheckout = caprover.enabled && (build.enabled || (build.release.promoteFrom === undefined && build.release.releaseTag === undefined));
     return {
         stack,
         profile,
@@ -100,10 +106,11 @@ function readSiteConfig(r: ConfigReader, stack: string, env: ProgramEnv): Omit<S
         onDemand,
         github: { owner, repository },
         registry,
-        build: readBuild(r, { stack, services, resolve: shared }, registry, env),
+        build,
         githubSide: { ...readGithubSettings(r, env), ...(env.GITHUB_TOKEN ? { token: env.GITHUB_TOKEN } : {}) },
         caprover,
         accessories: readAccessories(r, { appNamePrefix, services, caprover: caprover.enabled }, env),
+        celery: readCeleryContract(r, { context: build.context, fromCheckout }),
         // Only a preview may leave parts out: `pulumi up` must never silently drop resources.
         previewWithout: env.pushing ? [] : env.unavailablePlugins ?? [],
     };

@@ -51,6 +51,8 @@ export interface Role {
     buildArgs: Record<string, string>;
     /** Runs the beat scheduler: a second container would run every periodic task twice. */
     scheduler?: true;
+    /** Runs a Celery worker: it must know a task name before web or beat sends it (deploy order). */
+    worker?: true;
     /** Container limits this role needs whatever the stack sets (a service's `limits` override them field by field). */
     limits?: Limits;
 }
@@ -84,7 +86,7 @@ export const ROLES = {
         health: WEB_HEALTH,
         buildArgs: { SKIP_JS_BUILD: "0" },
     },
-    "celery-worker": { target: "celery-worker", process: WORKER, exposure: "internal", buildArgs: SKIP_JS },
+    "celery-worker": { target: "celery-worker", process: WORKER, exposure: "internal", buildArgs: SKIP_JS, worker: true },
     celerybeat: {
         target: "celerybeat",
         process: `celery --app config.celery beat --scheduler ${SCHEDULER}`,
@@ -106,6 +108,7 @@ export const ROLES = {
         exposure: "internal",
         buildArgs: SKIP_JS,
         scheduler: true,
+        worker: true,
         limits: SHARED_CONTAINER_LIMITS,
     },
     "all-in-one": {
@@ -116,6 +119,7 @@ export const ROLES = {
         health: WEB_HEALTH,
         buildArgs: { SKIP_JS_BUILD: "0" },
         scheduler: true,
+        worker: true,
         limits: SHARED_CONTAINER_LIMITS,
     },
 } as const satisfies Record<string, Role>;
@@ -189,6 +193,8 @@ export interface ActiveService {
     secretStem: string;
     /** Runs the beat scheduler, so it must run exactly one container. */
     scheduler: boolean;
+    /** Runs a Celery worker (deploys first when a release adds task names). */
+    worker: boolean;
     /** Container limits: the role's, then the service's override. */
     limits: Limits;
     /** Docker service settings the stack merges over the program's `serviceUpdateOverride` (empty: none). */
@@ -251,6 +257,7 @@ function activeService(input: ResolveInput, name: ServiceName, roleName: RoleNam
         env: override.env ?? {},
         secretStem: `CAPROVER_${name.toUpperCase()}`,
         scheduler: role.scheduler === true,
+        worker: role.worker === true,
         limits: { ...role.limits, ...override.limits },
         serviceUpdateOverride: override.serviceUpdateOverride ?? {},
         onDemand,

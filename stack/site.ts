@@ -6,12 +6,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import { releasing } from "../config/images";
 import { SiteConfig, pushedServices } from "../config/site";
+import type { CeleryContract } from "../config/celeryContract";
 import { SiteApps } from "../components/caprover/siteApps";
+import { TaskContract } from "../components/celery/taskContract";
 import { GithubSide } from "../components/github/githubSide";
 import { GhcrRegistry } from "../components/images/ghcrRegistry";
 import { ImageRelease, ReleaseManifest } from "../components/images/imageRelease";
 import { ServiceImage } from "../components/images/serviceImage";
 import { Monitoring } from "../components/monitoring/monitoring";
+import { releaseContract, runningContract } from "./contract";
 import { sourceRelease } from "./source";
 import { Summary, summarize } from "./summary";
 
@@ -31,6 +34,8 @@ export interface SiteOutputs {
     apps?: { appNames: Record<string, string>; appUrls: Record<string, pulumi.Output<string>>; deployedImages: Record<string, pulumi.Output<string>> };
     /** Accessories switched on (`site:accessories`) and their CapRover apps, apart from the site's. */
     accessories: { enabled: string[]; appNames: Record<string, string>; grafanaUrl?: pulumi.Output<string> };
+    /** What the release does to the running Celery task names, and the order the apps deploy in (with `site:caprover`). */
+    celery?: { removed: string[]; added: string[]; acknowledged: string[]; deployOrder: string[][] };
 }
 
 /**
@@ -38,15 +43,16 @@ export interface SiteOutputs {
  * so a release the source never ran is refused before anything else is registered.
  */
 export async function siteProgram(config: SiteConfig): Promise<SiteOutputs> {
-    return deploySite(config, await sourceRelease(config));
+    return deploySite(config, await sourceRelease(config), await runningContract(config));
 }
 
 /**
  * Builds one stack from validated configuration. Every resource is derived from
  * `config.services`; resource names are service names, so URNs survive profile changes. `source` is
- * the source stack's release, when the stack promotes.
+ * the source stack's release, when the stack promotes; `running` the Celery contract of the release
+ * the stack runs (its last release output).
  */
-export function deploySite(config: SiteConfig, source?: unknown): SiteOutputs {
+export function deploySite(config: SiteConfig, source?: unknown, running?: CeleryContract): SiteOutputs {
     const without = (plugin: string, part: string): boolean => {
         if (!config.previewWithout.includes(plugin)) return false;
         pulumi.log.warn(`${part}: left out of this preview because the ${plugin} resource plugin is not installed here (it cannot be built from Go modules on this machine); CI previews include it`);
@@ -78,6 +84,16 @@ export function deploySite(config: SiteConfig, source?: unknown): SiteOutputs {
         target: service.target,
         ref: new ServiceImage(`release-${service.role}`, { service, build: config.build, registry, releaseOnly: true }).ref,
     }));
+    // The new release's task names against the running one's: judged by the policy pack's
+    // celery-task-names, and the deploy order follows (workers first when names are added).
+    const celery = releaseContract(config, source);
+    const contract = config.caprover.enabled ? new TaskContract("celery-contract", { running, release: celery, acknowledged: config.celery.acknowledged }) : undefined;
+    if (config.caprover.enabled && !celery && running) {
+        pulumi.log.warn(
+            "the Celery task names of this release are not known before it runs (a rollback by site:releaseTag, or images pinned in site:imageDigests under site:promoteFrom): " +
+                "no comparison with the running release's, no deploy order from it, and the running release's record is kept",
+        );
+    }
     // One app per service, deploying the image above by digest; off for offline stacks and previews.
     const apps = config.caprover.enabled
         ? new SiteApps("caprover", {
@@ -87,6 +103,7 @@ export function deploySite(config: SiteConfig, source?: unknown): SiteOutputs {
               registry: config.caprover.pullToken
                   ? { server: config.registry.server, username: config.registry.username, password: config.caprover.pullToken, imagePrefix: config.github.owner.toLowerCase() }
                   : undefined,
+              workersFirst: contract?.change.workersFirst,
           })
         : undefined;
     // Accessories need the CapRover apps (config refuses them without site:caprover).
@@ -121,9 +138,17 @@ export function deploySite(config: SiteConfig, source?: unknown): SiteOutputs {
             images: Object.fromEntries(config.services.map((s) => [s.name, { target: s.target, ref: refs[s.name] }])),
             alternates,
             releaseProfiles: config.build.releaseProfiles,
+            // Unknown: the record stays the running one's (right for a run holding the deployed images, CI's Flower and drift jobs).
+            celery: celery ?? running,
         }) as pulumi.Output<ReleaseManifest>,
         apps: apps && { appNames: apps.appNames, appUrls: apps.appUrls, deployedImages: apps.deployedImages },
         accessories: { enabled: config.accessories.enabled, appNames: monitoring?.appNames ?? {}, grafanaUrl: monitoring?.grafanaUrl },
         onDemand: { services: config.onDemand.live, until: config.onDemand.live.length > 0 ? config.onDemand.until : undefined },
+        celery: apps && {
+            removed: contract?.change.removed.map((r) => r.task) ?? [],
+            added: contract?.change.added ?? [],
+            acknowledged: config.celery.acknowledged,
+            deployOrder: apps.deployOrder,
+        },
     };
 }

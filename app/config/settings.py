@@ -9,3 +9,9 @@ INSTALLED_APPS = ["django_celery_beat"]
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "/tmp/db.sqlite3"}}
 CELERY_BROKER_URL = os.environ.get("REDIS_URL", "redis://localhost:6379/0")
 USE_TZ = True
+# Beat's schedule, declared here so the build can record it (config/celery_contract.py): the
+# DatabaseScheduler copies these entries into its tables, where they keep sending their task.
+CELERY_BEAT_SCHEDULE = {
+    "nightly-sitemap": {"task": "pages.tasks.rebuild_sitemap", "schedule": 24 * 3600.0},
+    "daily-digest": {"task": "notifications.tasks.send_digest", "schedule": 24 * 3600.0},
+}

@@ -25,6 +25,20 @@ export interface SiteAppsArgs {
     images: Record<string, pulumi.Input<string>>;
     /** Pull credentials for private images; omitted when the images are public. */
     registry?: PullCredentials;
+    /** Deploy the worker apps before the others (web, beat, Flower): the release adds task names they may send. */
+    workersFirst?: boolean;
+}
+
+/**
+ * The order the apps deploy in, as groups (each group's apps in parallel): the workers first when
+ * the release adds task names, so no sender runs before a worker that knows them; else one group
+ * (a worker that does not know a name discards its messages, so only adding needs the order).
+ */
+export function deployOrder(services: ActiveService[], workersFirst: boolean): string[][] {
+    const workers = services.filter((s) => s.worker).map((s) => s.name);
+    const others = services.filter((s) => !s.worker).map((s) => s.name);
+    if (!workersFirst || workers.length === 0 || others.length === 0) return [services.map((s) => s.name)];
+    return [workers, others];
 }
 
 /** Environment variable every app's containers find their release (image digest) in. */
@@ -93,11 +107,13 @@ export class SiteApps extends pulumi.ComponentResource {
     public readonly provider: caprover.Provider;
     /** The registry entry, when pull credentials were given. */
     public readonly registry?: caprover.Registry;
+    /** The order the apps deploy in: groups of service names (see `deployOrder`). */
+    public readonly deployOrder: string[][];
 
     constructor(name: string, args: SiteAppsArgs, opts?: pulumi.ComponentResourceOptions) {
         // Formerly CapRoverApps: the alias keeps the running apps (its children) under their URNs.
         super("site:caprover:SiteApps", name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), { type: "site:caprover:CapRoverApps" }] });
-        const { services, settings, images } = args;
+        const { services, settings } = args;
         // Config validation requires both for `pulumi up`; a preview without them shows the plan
         // with the server unknown (no request is made before create/update anyway).
         if (!settings.url || !settings.password) {
@@ -126,28 +142,33 @@ export class SiteApps extends pulumi.ComponentResource {
                   children,
               )
             : undefined;
-        this.apps = Object.fromEntries(
-            services.map((service) => {
-                const image = images[service.name];
-                if (image === undefined) throw new Error(`no image for service ${service.name}`);
-                const spec = appSpec(service, settings);
-                // An app behind HTTP auth without a password can only be a preview (`up` refuses to
-                // start without one): its auth is not known yet, rather than absent (which the policy
-                // pack's flower-protected refuses).
-                const httpAuth = spec.httpAuth ?? (service.exposure === "http-auth" ? (unknown as pulumi.Output<never>) : undefined);
-                const app = new caprover.App(
-                    service.name,
-                    { ...spec, image, envVars: pulumi.secret(spec.envVars ?? {}), httpAuth: httpAuth && pulumi.secret(httpAuth) },
-                    { ...children, dependsOn: this.registry ? [this.registry] : [] },
-                );
-                return [service.name, app];
-            }),
-        );
+        this.deployOrder = deployOrder(services, args.workersFirst ?? false);
+        this.apps = {};
+        for (const [i, group] of this.deployOrder.entries()) {
+            const earlier = this.deployOrder.slice(0, i).flat().map((s) => this.apps[s]);
+            for (const name of group) this.apps[name] = this.app(services.find((s) => s.name === name)!, args, [...(this.registry ? [this.registry] : []), ...earlier]);
+        }
         this.appNames = Object.fromEntries(services.map((s) => [s.name, s.appName]));
         this.appUrls = mapValues(this.apps, (a) => a.appUrl);
         this.deployedImages = mapValues(this.apps, (a) => a.deployedImage);
         this.deployTokens = mapValues(this.apps, (a) => pulumi.secret(a.deployToken));
-        this.registerOutputs({ appNames: this.appNames, appUrls: this.appUrls, deployedImages: this.deployedImages, deployTokens: this.deployTokens });
+        this.registerOutputs({ appNames: this.appNames, appUrls: this.appUrls, deployedImages: this.deployedImages, deployTokens: this.deployTokens, deployOrder: this.deployOrder });
+    }
+
+    /** One service's app, deployed after `after`. */
+    private app(service: ActiveService, args: SiteAppsArgs, after: pulumi.Resource[]): caprover.App {
+        const image = args.images[service.name];
+        if (image === undefined) throw new Error(`no image for service ${service.name}`);
+        const spec = appSpec(service, args.settings);
+        // An app behind HTTP auth without a password can only be a preview (`up` refuses to
+        // start without one): its auth is not known yet, rather than absent (which the policy
+        // pack's flower-protected refuses).
+        const httpAuth = spec.httpAuth ?? (service.exposure === "http-auth" ? (pulumi.output(pulumi.unknown) as pulumi.Output<never>) : undefined);
+        return new caprover.App(
+            service.name,
+            { ...spec, image, envVars: pulumi.secret(spec.envVars ?? {}), httpAuth: httpAuth && pulumi.secret(httpAuth) },
+            { parent: this, provider: this.provider, dependsOn: after },
+        );
     }
 }
 

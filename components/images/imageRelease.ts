@@ -7,6 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
+import type { CeleryContract } from "../../config/celeryContract";
 import type { ReleaseSettings } from "../../config/images";
 import { COMMIT, DIGEST_REF } from "../../config/names";
 import type { ActiveService, ProfileName, ServiceName } from "../../config/topology";
@@ -29,6 +30,8 @@ export interface ReleaseManifest {
     alternates?: { service: string; target: string; ref: string }[];
     /** The profiles `alternates` were built for (`site:releaseProfiles`): the opt-out a promoting stack accepts. */
     releaseProfiles?: ProfileName[];
+    /** The Celery contract of these images (task names, beat's schedule): what the next release is compared with. */
+    celery?: CeleryContract;
 }
 
 /**

@@ -53,7 +53,7 @@ export function stackPolicy<C extends object>(meta: Meta, config: ConfigSpec<C> 
         check,
         defaults: config?.defaults ?? ({} as C),
         validateStack: (args, report) => {
-            const resources = args.resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, inputs: recordedInputs(r.urn) ?? wireOf(r.props) }));
+            const resources = args.resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, inputs: recordedInputs(r.urn) ?? wireOf(r.props), outputs: wireOf(r.props) }));
             const values = { ...(config?.defaults ?? {}), ...args.getConfig<Partial<C>>() } as C;
             for (const v of check(stackView(resources), values)) report(v.message, v.urn);
         },

@@ -1,5 +1,6 @@
 /** The policy pack: its name and every policy, in the order of issue 14's list. */
 import type { PolicyPackArgs } from "@pulumi/policy";
+import { celeryTaskNames } from "./policies/celeryTaskNames";
 import { cleanupKeepsWhatRuns } from "./policies/cleanupKeepsWhatRuns";
 import { deployByDigest } from "./policies/deployByDigest";
 import { deployOrderAndLimits } from "./policies/deployOrderAndLimits";
@@ -25,6 +26,7 @@ export const POLICIES = [
     devSafetySettings,
     workflowsLeastPrivilege,
     cleanupKeepsWhatRuns,
+    celeryTaskNames,
 ];
 
 export const PACK_ARGS: PolicyPackArgs = {

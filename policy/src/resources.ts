@@ -5,7 +5,8 @@
  * - the stack's name: every URN carries it (`urn:pulumi:<stack>::<project>::...`);
  * - whether the stack deploys a release built elsewhere: it registers the program's
  *   `site:image:ImageRelease` component (promotion with `site:promoteFrom`, or a rollback with
- *   `site:releaseTag`) or reads another stack (`pulumi:pulumi:StackReference`);
+ *   `site:releaseTag`) or reads another stack (`pulumi:pulumi:StackReference`; the reference a
+ *   stack reads its own last release through names itself, and does not count);
  * - whether it is production: its name is one of the `productionStacks` (policy configuration,
  *   default `prod`), or it deploys a release built elsewhere (what production does).
  */
@@ -19,6 +20,7 @@ export const TYPES = {
     image: "docker-build:index:Image",
     release: "site:image:ImageRelease",
     stackReference: "pulumi:pulumi:StackReference",
+    taskContract: "site:celery:TaskContract",
     repositoryFile: "github:index/repositoryFile:RepositoryFile",
     actionsSecret: "github:index/actionsSecret:ActionsSecret",
     environmentSecret: "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret",
@@ -32,6 +34,8 @@ export interface SiteResource {
     inputs: Wire;
     /** Inputs of the resource's provider (e.g. the CapRover server's URL), when the engine names one. */
     provider?: Wire;
+    /** Outputs, as stack policies get them: a component's are what the program registered, known in a preview. */
+    outputs?: Wire;
 }
 
 /** The whole stack, as a stack policy sees it. */
@@ -51,11 +55,18 @@ export function stackOf(urn: string): string {
 }
 
 export function stackView(resources: SiteResource[]): StackView {
+    const stack = resources.length > 0 ? stackOf(resources[0].urn) : "";
     return {
-        stack: resources.length > 0 ? stackOf(resources[0].urn) : "",
-        promotes: resources.some((r) => r.type === TYPES.release || r.type === TYPES.stackReference),
+        stack,
+        promotes: resources.some((r) => r.type === TYPES.release || (r.type === TYPES.stackReference && !namesStack(r, stack))),
         resources,
     };
+}
+
+/** A StackReference to `stack` itself (`<stack>`, `<org>/<stack>` or `<org>/<project>/<stack>`). */
+function namesStack(reference: SiteResource, stack: string): boolean {
+    const name = (reference.inputs as { name?: unknown } | undefined)?.name;
+    return typeof name === "string" && name.split("/").pop() === stack;
 }
 
 /** Production: named so in the policy configuration, or deploying a release built elsewhere. */

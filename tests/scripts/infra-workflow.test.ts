@@ -141,6 +141,17 @@ describe("this repository's workflows (infra.yml, flower.yml, drift.yml)", () =>
 });
 
 describe("infra.yml: the tested commit to dev", () => {
+    // The app checkout CI makes holds the app's committed Celery contract (site:celeryContract); here, the stand-in's.
+    const checkout = path.join(ROOT, "app-checkout");
+    const made = !fs.existsSync(checkout);
+    before(() => {
+        fs.mkdirSync(path.join(checkout, "deployment"), { recursive: true });
+        fs.copyFileSync(path.join(ROOT, "app", "deployment", "celery-contract.json"), path.join(checkout, "deployment", "celery-contract.json"));
+    });
+    after(() => {
+        if (made) fs.rmSync(checkout, { recursive: true, force: true });
+    });
+
     const dev = infra.jobs["up-dev"];
     const resolveCommit = step(dev, "commit");
 

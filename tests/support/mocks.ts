@@ -12,7 +12,14 @@ export interface Registered {
     name: string;
     /** Inputs as the engine received them (secrets unwrapped into their plaintext, marked in `secretKeys`). */
     inputs: Record<string, unknown>;
+    /** URNs it waits for (`dependsOn`, and resources its inputs come from): the engine deploys those first. */
+    dependencies: string[];
+    /** A component's registered outputs (empty for other resources). */
+    outputs: Record<string, unknown>;
 }
+
+/** Dependencies of each registration of the current run, by URN. */
+const dependencies = new Map<string, string[]>();
 
 /** Outputs of the stacks a program reads through a StackReference, by stack name (tests set them). */
 export const referencedStacks: Record<string, Record<string, unknown>> = {};
@@ -69,7 +76,18 @@ export async function runProgram<T>(stack: string, program: () => T | Promise<T>
         "site",
         stack,
         preview,
+        // What the file backend calls every stack's organisation: a stack reads its own last release as organization/site/<stack>.
+        "organization",
     );
+    dependencies.clear();
+    // The mock monitor hands newResource no dependencies: they are read off the request.
+    const monitor = (pulumi.runtime as unknown as { getMonitor(): { registerResource(req: RegisterRequest, cb: (err: unknown, resp?: { getUrn(): string }) => void): void } }).getMonitor();
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) =>
+        register(req, (err, resp) => {
+            if (resp) dependencies.set(resp.getUrn(), req.getDependenciesList());
+            cb(err, resp);
+        });
     const outputs = await program();
     // Wait until every registration and output has settled.
     await settle(outputs);
@@ -87,16 +105,25 @@ export function registeredResources(): Registered[] {
     const monitor = (pulumi.runtime as unknown as { getMonitor(): { getRegisteredResources(): Map<string, { urn: string; state: Record<string, unknown> }> } }).getMonitor();
     const resources = [...monitor.getRegisteredResources().values()].map((r) => {
         const parts = r.urn.split("::");
-        const state = unwrap(r.state) as Record<string, unknown>;
+        // A component's registered outputs arrive as the protobuf Struct of the request.
+        const raw = r.state as { toJavaScript?: () => Record<string, unknown> };
+        const state = unwrap(typeof raw.toJavaScript === "function" ? raw.toJavaScript() : raw) as Record<string, unknown>;
+        const custom = "__inputs" in state;
         return {
             urn: r.urn,
             type: parts[2].split("$").pop()!,
             name: parts[3],
             inputs: (state.__inputs ?? {}) as Record<string, unknown>,
+            dependencies: [...(dependencies.get(r.urn) ?? [])].sort(),
+            outputs: custom ? {} : state,
         };
     });
     resources.sort((a, b) => a.urn.localeCompare(b.urn));
     return resources;
+}
+
+interface RegisterRequest {
+    getDependenciesList(): string[];
 }
 
 /** Resolves every Output inside a value (deeply). */

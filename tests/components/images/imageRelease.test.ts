@@ -49,7 +49,8 @@ describe("promotion and rollback", () => {
         const { resources, images } = await deployProd();
         expect(images).to.deep.equal(Object.fromEntries(Object.entries(dev.images).map(([s, i]) => [s, i.ref])));
         expect(ofType(resources, "docker-build:index:Image")).to.deep.equal([]);
-        expect(ofType(resources, "pulumi:pulumi:StackReference").map((r) => r.inputs.name)).to.deep.equal(["dev"]);
+        // dev's release, and prod's own last one (the running release's Celery task names).
+        expect(ofType(resources, "pulumi:pulumi:StackReference").map((r) => r.inputs.name)).to.deep.equal(["dev", "organization/site/prod"]);
     });
 
     it("prod re-tags each promoted digest in GHCR as prod and as prod-<commit it was built from>", async () => {
@@ -76,7 +77,7 @@ describe("promotion and rollback", () => {
         });
         for (const [s, ref] of Object.entries(images)) expect(ref).not.to.equal(dev.images[s].ref);
         // The reference to dev stays in the plan (its images unused): rolling back changes images, not plumbing.
-        expect(ofType(resources, "pulumi:pulumi:StackReference").map((r) => r.inputs.name)).to.deep.equal(["dev"]);
+        expect(ofType(resources, "pulumi:pulumi:StackReference").map((r) => r.inputs.name)).to.deep.equal(["dev", "organization/site/prod"]);
         expect(ofType(resources, "docker-build:index:Image")).to.deep.equal([]);
         // `prod` moves back to the rolled-back digest.
         const web = ofType(resources, "command:local:Command").find((r) => r.name === "web-retag")!.inputs.environment as Record<string, unknown>;
