@@ -13,8 +13,8 @@ import type { ActiveService } from "./topology";
 
 /** One accessory app of the catalogue. */
 export interface AccessoryRole {
-    /** The public image, pinned by digest (where each pin comes from: README, "Monitoring"). */
-    image: string;
+    /** The public image, pinned by digest (where each pin comes from: README, "Monitoring"); none: the stack pins it (`site:accessoryImages`). */
+    image?: string;
     /** What the container runs, for the app's description. */
     process: string;
     /** `login`: web-exposed behind its own login, forced SSL; `internal`: reachable only inside CapRover. */
@@ -63,12 +63,20 @@ export const ACCESSORY_APPS = {
             { hostPath: "/", containerPath: "/rootfs" },
         ],
     },
+    // The site's Celery broker. No pin of ours: the stack names the image it trusts by digest
+    // (site:accessoryImages.redis), an official redis image or a stand-in with Debian's redis-server.
+    redis: {
+        process: "redis-server --requirepass <site:brokerPassword> --appendonly yes --dir /data",
+        exposure: "internal",
+        port: 6379,
+        dataPath: "/data",
+    },
 } as const satisfies Record<string, AccessoryRole>;
 export type AccessoryAppName = keyof typeof ACCESSORY_APPS;
 export const ACCESSORY_APP_NAMES = Object.keys(ACCESSORY_APPS) as AccessoryAppName[];
 
 /** Accessories a stack switches on by name, and the apps each brings. */
-export const ACCESSORIES = { monitoring: ["prometheus", "grafana", "node-exporter"] } as const satisfies Record<string, readonly AccessoryAppName[]>;
+export const ACCESSORIES = { monitoring: ["prometheus", "grafana", "node-exporter"], broker: ["redis"] } as const satisfies Record<string, readonly AccessoryAppName[]>;
 export type AccessoryName = keyof typeof ACCESSORIES;
 export const ACCESSORY_NAMES = Object.keys(ACCESSORIES) as AccessoryName[];
 
@@ -76,12 +84,16 @@ export const ACCESSORY_NAMES = Object.keys(ACCESSORIES) as AccessoryName[];
 const TAG = /:[^/@]*@/;
 
 /** Keys of this section whose values are secret (never shown in messages). */
-export const ACCESSORY_SECRET_KEYS = ["grafanaPassword"] as const;
+export const ACCESSORY_SECRET_KEYS = ["grafanaPassword", "brokerPassword", "brokerUrl"] as const;
 
 /** One accessory app of the stack, everything derived. */
-export interface AccessoryApp extends Omit<AccessoryRole, "hostMounts" | "dataPath"> {
+export interface AccessoryApp extends Omit<AccessoryRole, "hostMounts" | "dataPath" | "image"> {
+    /** The image by digest (the catalogue's pin or the stack's). */
+    image: string;
     /** Catalogue name, the resource name (stable across profiles). */
     name: AccessoryAppName;
+    /** The accessory that brings it (`site:accessories`). */
+    accessory: AccessoryName;
     /** CapRover app name: `site:appNamePrefix` + name. */
     appName: string;
     /** Its volumes: the named data volume, then host mounts; any makes it a persistent-data app. */
@@ -98,7 +110,18 @@ export interface AccessorySettings {
     grafana: { user: string; password?: string };
     /** Path of the web app's Prometheus metrics, when it exposes them (scraped by Prometheus). */
     webMetricsPath?: string;
+    /** The Celery broker the site's apps get as REDIS_URL: the managed redis app's password, or an external broker's URL (both secrets). */
+    broker: BrokerSettings;
 }
+
+/** Where the site's Celery broker is. */
+export type BrokerSettings =
+    /** None configured here: the apps keep whatever REDIS_URL they have. */
+    | { kind: "none" }
+    /** The managed redis app (`site:accessories: [broker]`); its password is required by `up`. */
+    | { kind: "managed"; password?: string }
+    /** An external broker named by URL (`site:brokerUrl`, a secret). */
+    | { kind: "external"; url: string };
 
 /** What the reader needs besides the keys. */
 export interface AccessoryContext {
@@ -124,6 +147,7 @@ export function readAccessories(r: ConfigReader, ctx: AccessoryContext, env: Pro
     const user = r.string("grafanaUser", { pattern: /^[A-Za-z0-9._@-]+$/, accepted: "a login name (letters, digits, '.', '_', '@', '-')" })!;
     const password = r.secret("grafanaPassword");
     const webMetricsPath = r.string("webMetricsPath", { pattern: /^\/[A-Za-z0-9._~\/-]*$/, accepted: "an absolute URL path, e.g. /metrics" });
+    const broker = readBroker(r, enabled.includes("broker"), ctx, env);
 
     if (enabled.length > 0 && !ctx.caprover) {
         r.complain("accessories", `${enabled.join(", ")} run as CapRover apps; set site:caprover true or remove site:accessories`);
@@ -131,9 +155,47 @@ export function readAccessories(r: ConfigReader, ctx: AccessoryContext, env: Pro
     if (names.has("grafana") && ctx.caprover && env.pushing && !password) {
         r.complain("grafanaPassword", "is required when monitoring is on (Grafana's admin login); set it with `pulumi config set --secret site:grafanaPassword <password>`");
     }
-    const apps = ACCESSORY_APP_NAMES.filter((n) => names.has(n)).map((name) => accessoryApp(name, ctx.appNamePrefix, images[name]));
+    for (const name of ACCESSORY_APP_NAMES.filter((n) => names.has(n) && !(ACCESSORY_APPS[n] as AccessoryRole).image && !images[n])) {
+        r.complain(`accessoryImages.${name}`, `is required when site:accessories has ${owner(name)}: the ${name} image by digest, <image>@sha256:<64 hex digits> (an official image, or a stand-in running Debian's ${name}-server)`);
+    }
+    const apps = ACCESSORY_APP_NAMES.filter((n) => names.has(n) && ((ACCESSORY_APPS[n] as AccessoryRole).image || images[n])).map((name) => accessoryApp(name, ctx.appNamePrefix, images[name]));
     checkAppNames(r, apps, ctx.services);
-    return { enabled, apps, grafana: { user, password }, webMetricsPath };
+    return { enabled, apps, grafana: { user, password }, webMetricsPath, broker };
+}
+
+/** The accessory that brings an app. */
+function owner(app: AccessoryAppName): AccessoryName {
+    return ACCESSORY_NAMES.find((a) => (ACCESSORIES[a] as readonly string[]).includes(app))!;
+}
+
+/** Password characters that need no escaping in a redis:// URL or on redis-server's command line. */
+const BROKER_PASSWORD = /^[A-Za-z0-9._~-]{16,128}$/;
+const BROKER_URL = /^rediss?:\/\/[^\s]+$/;
+
+/** `site:brokerPassword` (the managed broker) or `site:brokerUrl` (an external one), never both; values never shown. */
+function readBroker(r: ConfigReader, managed: boolean, ctx: AccessoryContext, env: ProgramEnv): BrokerSettings {
+    const password = r.secret("brokerPassword");
+    const url = r.secret("brokerUrl");
+    if (password !== undefined && !BROKER_PASSWORD.test(password)) {
+        r.complain("brokerPassword", "is not accepted; expected 16 to 128 letters, digits, '.', '_', '~' or '-' (it goes into REDIS_URL unescaped)");
+    }
+    if (url !== undefined && !BROKER_URL.test(url)) r.complain("brokerUrl", "is not accepted; expected redis://[:<password>@]<host>:<port>/<db> or rediss://...");
+    if (managed && url !== undefined) {
+        r.complain("brokerUrl", "names an external broker while site:accessories has broker (the managed redis app); keep one: remove site:brokerUrl or broker from site:accessories");
+        return { kind: "none" };
+    }
+    if (!managed && password !== undefined) r.complain("brokerPassword", "applies to the managed broker only; add broker to site:accessories, or name an external one with site:brokerUrl");
+    const taken = ctx.services.find((s) => s.env.REDIS_URL !== undefined);
+    if ((managed || url !== undefined) && taken) {
+        r.complain(`services.${taken.name}.env.REDIS_URL`, `is derived from the broker (${managed ? "site:accessories: broker" : "site:brokerUrl"}) for every app; remove it here`);
+    }
+    if (managed) {
+        if (ctx.caprover && env.pushing && password === undefined) {
+            r.complain("brokerPassword", "is required when site:accessories has broker (the redis app's password); set it with `pulumi config set --secret site:brokerPassword <password>`");
+        }
+        return { kind: "managed", password };
+    }
+    return url !== undefined ? { kind: "external", url } : { kind: "none" };
 }
 
 /** `site:accessoryImages`: another pin per accessory app (e.g. a newer release), by digest. */
@@ -154,7 +216,7 @@ function accessoryApp(name: AccessoryAppName, prefix: string, image: string | un
     const { hostMounts, dataPath, ...rest } = role;
     const appName = `${prefix}${name}`;
     const data: Volume[] = dataPath ? [{ volumeName: `${appName}-data`, containerPath: dataPath }] : [];
-    return { ...rest, image: image ?? role.image, name, appName, volumes: [...data, ...(hostMounts ?? [])] };
+    return { ...rest, image: (image ?? role.image)!, name, accessory: owner(name), appName, volumes: [...data, ...(hostMounts ?? [])] };
 }
 
 function checkAppNames(r: ConfigReader, apps: AccessoryApp[], services: ActiveService[]): void {

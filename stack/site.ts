@@ -6,9 +6,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { releasing } from "../config/images";
 import { SiteConfig, pushedServices } from "../config/site";
+import type { AccessoryApp } from "../config/accessories";
 import type { CeleryContract } from "../config/celeryContract";
 import { SiteApps } from "../components/caprover/siteApps";
 import { TaskContract } from "../components/celery/taskContract";
+import { Broker, brokerUrl } from "../components/broker/broker";
 import { GithubSide } from "../components/github/githubSide";
 import { GhcrRegistry } from "../components/images/ghcrRegistry";
 import { ImageRelease, ReleaseManifest } from "../components/images/imageRelease";
@@ -94,6 +96,9 @@ export function deploySite(config: SiteConfig, source?: unknown, running?: Celer
                 "no comparison with the running release's, no deploy order from it, and the running release's record is kept",
         );
     }
+    // The broker's URL is derived from its app and password, so the site's apps get it whatever
+    // order the engine registers them in; the redis app itself needs their provider (below).
+    const broker = config.caprover.enabled ? brokerSetting(config) : undefined;
     // One app per service, deploying the image above by digest; off for offline stacks and previews.
     const apps = config.caprover.enabled
         ? new SiteApps("caprover", {
@@ -104,7 +109,11 @@ export function deploySite(config: SiteConfig, source?: unknown, running?: Celer
                   ? { server: config.registry.server, username: config.registry.username, password: config.caprover.pullToken, imagePrefix: config.github.owner.toLowerCase() }
                   : undefined,
               workersFirst: contract?.change.workersFirst,
+              brokerUrl: broker?.url,
           })
+        : undefined;
+    const managedBroker = apps && broker?.app
+        ? new Broker("broker", { app: broker.app, password: broker.password!, settings: config.caprover, provider: apps.provider })
         : undefined;
     // Accessories need the CapRover apps (config refuses them without site:caprover).
     const monitoring = apps && config.accessories.enabled.includes("monitoring")
@@ -142,7 +151,11 @@ export function deploySite(config: SiteConfig, source?: unknown, running?: Celer
             celery: celery ?? running,
         }) as pulumi.Output<ReleaseManifest>,
         apps: apps && { appNames: apps.appNames, appUrls: apps.appUrls, deployedImages: apps.deployedImages },
-        accessories: { enabled: config.accessories.enabled, appNames: monitoring?.appNames ?? {}, grafanaUrl: monitoring?.grafanaUrl },
+        accessories: {
+            enabled: config.accessories.enabled,
+            appNames: { ...(monitoring?.appNames ?? {}), ...(managedBroker ? { redis: managedBroker.appName } : {}) },
+            grafanaUrl: monitoring?.grafanaUrl,
+        },
         onDemand: { services: config.onDemand.live, until: config.onDemand.live.length > 0 ? config.onDemand.until : undefined },
         celery: apps && {
             removed: contract?.change.removed.map((r) => r.task) ?? [],
@@ -151,4 +164,15 @@ export function deploySite(config: SiteConfig, source?: unknown, running?: Celer
             deployOrder: apps.deployOrder,
         },
     };
+}
+
+/** The broker the apps get as REDIS_URL (a secret): the managed redis app's, an external one, or none. */
+function brokerSetting(config: SiteConfig): { url: pulumi.Output<string>; app?: AccessoryApp; password?: pulumi.Output<string> } | undefined {
+    const broker = config.accessories.broker;
+    if (broker.kind === "external") return { url: pulumi.secret(broker.url) };
+    const app = config.accessories.apps.find((a) => a.accessory === "broker");
+    if (broker.kind !== "managed" || !app) return undefined;
+    // `up` refuses to start without the password; a preview shows it unknown, never absent.
+    const password = broker.password !== undefined ? pulumi.secret(broker.password) : (pulumi.output(pulumi.unknown) as pulumi.Output<string>);
+    return { url: pulumi.secret(password.apply((p) => brokerUrl(app, p))), app, password };
 }

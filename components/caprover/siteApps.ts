@@ -27,7 +27,12 @@ export interface SiteAppsArgs {
     registry?: PullCredentials;
     /** Deploy the worker apps before the others (web, beat, Flower): the release adds task names they may send. */
     workersFirst?: boolean;
+    /** The Celery broker's URL every app gets as `REDIS_URL` (a secret): the managed broker's or an external one. */
+    brokerUrl?: pulumi.Input<string>;
 }
+
+/** The environment variable the app reads its Celery broker from (app/config/settings.py). */
+export const BROKER_ENV_VAR = "REDIS_URL";
 
 /**
  * The order the apps deploy in, as groups (each group's apps in parallel): the workers first when
@@ -164,9 +169,12 @@ export class SiteApps extends pulumi.ComponentResource {
         // start without one): its auth is not known yet, rather than absent (which the policy
         // pack's flower-protected refuses).
         const httpAuth = spec.httpAuth ?? (service.exposure === "http-auth" ? (pulumi.output(pulumi.unknown) as pulumi.Output<never>) : undefined);
+        // The stack's own env (config refuses a REDIS_URL there when a broker is configured), then the broker's.
+        const env: pulumi.Output<Record<string, string>> =
+            args.brokerUrl === undefined ? (pulumi.output(service.env) as pulumi.Output<Record<string, string>>) : pulumi.output(args.brokerUrl).apply((url): Record<string, string> => ({ ...service.env, [BROKER_ENV_VAR]: url }));
         return new caprover.App(
             service.name,
-            { ...spec, image, envVars: pulumi.secret(spec.envVars ?? {}), httpAuth: httpAuth && pulumi.secret(httpAuth) },
+            { ...spec, image, envVars: pulumi.secret(env), httpAuth: httpAuth && pulumi.secret(httpAuth) },
             { parent: this, provider: this.provider, dependsOn: after },
         );
     }

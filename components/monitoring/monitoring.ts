@@ -8,8 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as caprover from "../../provider/sdk";
 import type { AccessoryApp, AccessorySettings } from "../../config/accessories";
 import type { CapRoverSettings } from "../../config/caprover";
-import type { AppSpec } from "../caprover/siteApps";
-import { serviceUpdateOverride } from "../caprover/serviceOverride";
+import { AccessorySpec, accessorySpec } from "../caprover/accessorySpec";
+import type { serviceUpdateOverride } from "../caprover/serviceOverride";
 import { writeFilesThenExec } from "./delivery";
 import { PROVISIONING_DIR, grafanaFiles } from "./grafana";
 import { ScrapeInput, internalAddress, prometheusYaml } from "./scrapeConfig";
@@ -27,9 +27,6 @@ export interface MonitoringArgs {
     provider: caprover.Provider;
 }
 
-/** One accessory's app and image, with its generated configuration: plain values but Grafana's environment. */
-export type AccessorySpec = AppSpec & { image: string };
-
 /** The container's process: the generated files written first where the app has any. */
 function containerProcess(app: AccessoryApp, args: MonitoringArgs): Pick<Parameters<typeof serviceUpdateOverride>[0], "command" | "args"> {
     const input: ScrapeInput = { ...args.topology, accessories: args.accessories.apps, webMetricsPath: args.accessories.webMetricsPath };
@@ -43,6 +40,8 @@ function containerProcess(app: AccessoryApp, args: MonitoringArgs): Pick<Paramet
         }
         case "node-exporter":
             return { args: ["--path.procfs=/host/proc", "--path.sysfs=/host/sys", "--path.rootfs=/rootfs"] };
+        default:
+            throw new Error(`${app.name} is not a monitoring app`);
     }
 }
 
@@ -58,30 +57,14 @@ export function grafanaEnv(grafana: AccessorySettings["grafana"], password: stri
     };
 }
 
-/** One accessory's app: internal apps are not web-exposed; Grafana is, with its health path and forced SSL (unless `site:forceSsl` is off). */
-export function accessorySpec(app: AccessoryApp, args: MonitoringArgs): AccessorySpec {
-    const exposed = app.exposure === "login";
-    const hasMounts = app.volumes.length > 0;
-    return {
-        appName: app.appName,
-        image: app.image,
-        instanceCount: 1,
-        containerHttpPort: app.port,
-        exposeAsWebApp: exposed,
-        forceSsl: exposed && args.settings.forceSsl,
-        websocketSupport: exposed,
-        hasPersistentData: hasMounts,
-        volumes: app.volumes,
-        enableDeployToken: false,
-        description: `${app.name} (accessory, monitoring): ${app.process}`,
-        healthPath: exposed ? app.healthPath : undefined,
-        deployTimeoutMs: args.settings.deployTimeoutSeconds * 1000,
-        deleteVolumes: args.settings.deleteVolumes,
-        rollbackOnFailure: args.settings.rollbackOnFailure,
-        serviceUpdateOverride: serviceUpdateOverride({ scheduler: false, hasMounts, limits: {}, ...containerProcess(app, args) }),
-        adopt: args.settings.adoptExistingApps,
-        allowReplace: args.settings.allowReplace,
-    };
+/** One monitoring app's app (components/caprover/accessorySpec.ts), its generated configuration included. */
+export function monitoringSpec(app: AccessoryApp, args: MonitoringArgs): AccessorySpec {
+    return accessorySpec(app, args.settings, containerProcess(app, args));
+}
+
+/** The apps the monitoring accessory brings (the others have their own component). */
+function monitoringApps(accessories: AccessorySettings): AccessoryApp[] {
+    return accessories.apps.filter((a) => a.accessory === "monitoring");
 }
 
 export class Monitoring extends pulumi.ComponentResource {
@@ -98,13 +81,13 @@ export class Monitoring extends pulumi.ComponentResource {
         // `up` refuses to start without the password; a preview shows it unknown, never absent.
         const password = grafana.password !== undefined ? pulumi.output(grafana.password) : (pulumi.output(pulumi.unknown) as pulumi.Output<string>);
         this.apps = Object.fromEntries(
-            args.accessories.apps.map((app) => {
-                const spec = accessorySpec(app, args);
+            monitoringApps(args.accessories).map((app) => {
+                const spec = monitoringSpec(app, args);
                 const envVars = app.name === "grafana" ? password.apply((p) => grafanaEnv(grafana, p, args.settings.forceSsl)) : {};
                 return [app.name, new caprover.App(app.name, { ...spec, envVars: pulumi.secret(envVars) }, { parent: this, provider: args.provider })];
             }),
         );
-        this.appNames = Object.fromEntries(args.accessories.apps.map((a) => [a.name, a.appName]));
+        this.appNames = Object.fromEntries(monitoringApps(args.accessories).map((a) => [a.name, a.appName]));
         this.grafanaUrl = this.apps.grafana?.appUrl;
         this.registerOutputs({ appNames: this.appNames, grafanaUrl: this.grafanaUrl });
     }

@@ -8,11 +8,9 @@
 import { stringify } from "yaml";
 import type { AccessoryApp } from "../../config/accessories";
 import { ActiveService, CELERY_HEALTH_PATH, ProfileName } from "../../config/topology";
+import { internalAddress } from "../caprover/accessorySpec";
 
-/** How one CapRover app reaches another inside the cluster: its Swarm service on the overlay network. */
-export function internalAddress(appName: string, port: number): string {
-    return `srv-captain--${appName}:${port}`;
-}
+export { internalAddress };
 
 /** One `scrape_configs` entry (the fields this program sets). */
 export interface ScrapeJob {

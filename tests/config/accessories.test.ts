@@ -4,7 +4,7 @@
  * naming the key, the value (never a secret's) and what is accepted.
  */
 import { expect } from "chai";
-import { ACCESSORY_APPS } from "../../config/accessories";
+import { ACCESSORY_APPS, AccessoryRole } from "../../config/accessories";
 import { DIGEST_REF } from "../../config/names";
 import { parseSiteConfig } from "../../config/site";
 import { CI_ENV, problems, stackConfig, stackRaw } from "../support/stacks";
@@ -24,7 +24,7 @@ describe("accessories (site:accessories)", () => {
             ["grafana", "dev-grafana", "login"],
             ["node-exporter", "dev-node-exporter", "internal"],
         ]);
-        for (const app of accessories.apps) expect(app.image, app.name).to.match(DIGEST_REF).and.equal(ACCESSORY_APPS[app.name].image);
+        for (const app of accessories.apps) expect(app.image, app.name).to.match(DIGEST_REF).and.equal((ACCESSORY_APPS[app.name] as AccessoryRole).image);
         const volumes = Object.fromEntries(accessories.apps.map((a) => [a.name, a.volumes]));
         expect(volumes.prometheus).to.deep.equal([{ volumeName: "dev-prometheus-data", containerPath: "/prometheus" }]);
         expect(volumes.grafana).to.deep.equal([{ volumeName: "dev-grafana-data", containerPath: "/var/lib/grafana" }]);
