@@ -17,7 +17,7 @@ import { deployedImage } from "../provider/src/api/client";
 import { probe } from "../provider/src/api/transport";
 import { CapRoverEmulator } from "../provider/emulator/caprover";
 import { PreviewJson, REPO, Workspace, ensureTools } from "./engine/driver";
-import { changedSteps, differingKeys, errorsOf, plannedSteps, shortName, summaryOf } from "./engine/events";
+import { changedSteps, differingKeys, errorsOf, isChange, plannedSteps, shortName, summaryOf } from "./engine/events";
 import { CLI_TIMEOUT, FLOWER_PASSWORD, STACK, openLocalStack } from "./engine/localStack";
 
 const USAGE = `usage: npm run rehearse -- <profile> [--deploy-seconds D]   (profiles: ${PROFILE_NAMES.join(", ")})`;
@@ -94,7 +94,7 @@ class Rehearsal {
     /** `pulumi preview --diff`: prints the plan and checks it is `expected` exactly. */
     async preview(label: string, expected: string[]): Promise<void> {
         const preview = await this.timed(`${label} (pulumi preview --diff)`, () => this.ws.json<PreviewJson>(["preview", "--diff", ...this.stack], { timeoutMs: CLI_TIMEOUT }));
-        for (const step of preview.steps.filter((s) => s.op !== "same").sort((x, y) => shortName(x.urn).localeCompare(shortName(y.urn)))) {
+        for (const step of preview.steps.filter((s) => isChange(s.op)).sort((x, y) => shortName(x.urn).localeCompare(shortName(y.urn)))) {
             console.log(`     ${step.op.padEnd(7)} ${shortName(step.urn)}`);
             if (step.op !== "update") continue;
             for (const key of differingKeys(step.oldState?.inputs, step.newState?.inputs)) {

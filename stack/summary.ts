@@ -45,6 +45,8 @@ export interface Summary {
     comparison: string[];
     /** Accessories (e.g. monitoring) counted apart, so the comparison of the site's services stays the seeds'. */
     accessories: { enabled: string[]; caproverApps: string[]; images: string[]; line: string };
+    /** Celery across releases: where the release's task names come from, and the broker the apps get. */
+    celery: { line: string };
 }
 
 /**
@@ -93,7 +95,24 @@ export function summarize(config: SiteConfig): Summary {
         baseline,
         comparison: rows.map((row) => `${row}: ${shown(active[row])} (split: ${shown(baseline[row])})`),
         accessories: accessoryFigures(config),
+        celery: { line: celeryLine(config) },
     };
+}
+
+/** E.g. "celery: task names from deployment/celery-contract.json, compared with the running release's; broker: managed redis app dev-redis". */
+function celeryLine(config: SiteConfig): string {
+    const { release } = config.build;
+    const names = !config.caprover.enabled
+        ? "task names not compared (no CapRover apps)"
+        : config.celery.fromFile
+          ? `task names from ${config.celery.file}, compared with the running release's`
+          : release.promoteFrom !== undefined && release.releaseTag === undefined
+            ? `task names from stack ${release.promoteFrom}'s release, compared with the running release's`
+            : "task names not known before the release runs (rollback by tag): not compared";
+    const broker = config.accessories.broker;
+    const redis = config.accessories.apps.find((a) => a.accessory === "broker");
+    const where = broker.kind === "managed" && redis ? `managed redis app ${redis.appName}` : broker.kind === "external" ? "external (site:brokerUrl)" : "as the apps' own REDIS_URL says";
+    return `celery: ${names}; broker: ${where}`;
 }
 
 /** The accessories' own row: apps and pinned images, built by nobody, deployed by `pulumi up` only. */

@@ -14,20 +14,34 @@ export function shortName(urn: string): string {
     return `${type.split(":").pop()}::${parts.slice(3).join("::")}`;
 }
 
-/** `op App::web` for each step a preview (`--json`) plans, sorted; unchanged resources left out. */
+/**
+ * Steps that change nothing: unchanged resources, and reads (every stack with apps reads its own
+ * last release through a StackReference on every run, a promoting one its source's too).
+ */
+const UNCHANGING = new Set(["same", "read"]);
+const STACK_REFERENCE = "pulumi:pulumi:StackReference";
+
+/** True for a step that changes something (not `same`, not a read). */
+export function isChange(op: string): boolean {
+    return !UNCHANGING.has(op);
+}
+
+/** `op App::web` for each step a preview (`--json`) plans, sorted; unchanged resources and reads left out. */
 export function plannedSteps(preview: PreviewJson): string[] {
-    return preview.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${shortName(s.urn)}`).sort();
+    return preview.steps.filter((s) => isChange(s.op)).map((s) => `${s.op} ${shortName(s.urn)}`).sort();
 }
 
 /**
- * `op App::web` for each step of an operation's events that changed something. Provider
+ * `op App::web` for each step of an operation's events that changed something (reads left out). Provider
  * resources are left out: the default `pulumi-nodejs` provider takes the whole stack configuration
- * as its inputs, so any `pulumi config set` "updates" it, which changes nothing anywhere.
+ * as its inputs, so any `pulumi config set` "updates" it, which changes nothing anywhere. So are
+ * StackReferences: a refresh re-reads them ("update" when the stack read has new outputs, as the
+ * stack's own last release has after every `up`), which changes nothing either.
  */
 export function changedSteps(events: EngineEvent[]): string[] {
     return events
         .map((e) => e.resOutputsEvent?.metadata)
-        .filter((m): m is StepMetadata => !!m && m.op !== "same" && !m.type.startsWith("pulumi:providers:"))
+        .filter((m): m is StepMetadata => !!m && isChange(m.op) && !m.type.startsWith("pulumi:providers:") && m.type !== STACK_REFERENCE)
         .map((m) => `${m.op} ${shortName(m.urn)}`)
         .sort();
 }

@@ -21,7 +21,7 @@ import { useTestClock } from "../../provider/tests/clock";
 import { probeOf, whenRequest } from "../../provider/tests/support";
 import { ProviderClock } from "./providerClock";
 import { PreviewJson, Workspace, ensureTools, signalAll } from "../../scripts/engine/driver";
-import { shortName } from "../../scripts/engine/events";
+import { isChange, shortName } from "../../scripts/engine/events";
 import { CLI_TIMEOUT, EMULATOR_PASSWORD, STACK, configure, openLocalStack } from "../../scripts/engine/localStack";
 import { errorLines, inOrder } from "./scenario";
 
@@ -69,7 +69,7 @@ describe("engine: the fault matrix (real CLI, misbehaving CapRover on 127.0.0.1)
         const r = await up({ allowFailure: true });
         expect(r.code, `up after the fault:\n${errorLines(r).join("\n")}`).to.equal(0);
         const preview = await ws.json<PreviewJson>(["preview", ...stack], { timeoutMs: CLI_TIMEOUT });
-        expect(preview.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${shortName(s.urn)}`), "preview after").to.deep.equal([]);
+        expect(preview.steps.filter((s) => isChange(s.op)).map((s) => `${s.op} ${shortName(s.urn)}`), "preview after").to.deep.equal([]);
         const s = await state();
         for (const app of ["local-web", "local-celery"]) {
             expect(s[app]?.image, `${app} verified in the state`).to.equal(emulator.currentImage(app));

@@ -12,7 +12,7 @@ import type { AppDefinition } from "../../provider/src/api/types";
 import { CapRoverEmulator } from "../../provider/emulator/caprover";
 import { EngineEvent, PreviewJson, Workspace, ensureTools } from "../../scripts/engine/driver";
 import { utcIn } from "../support/onDemand";
-import { changedSteps, shortName } from "../../scripts/engine/events";
+import { changedSteps, isChange, shortName } from "../../scripts/engine/events";
 import { CLI_TIMEOUT, STACK, configure, openLocalStack } from "../../scripts/engine/localStack";
 import { inOrder, operation } from "./scenario";
 
@@ -32,7 +32,7 @@ describe("engine: Flower on demand on the local stack (rehearsal)", function () 
     const apps = (): Record<string, AppDefinition> => Object.fromEntries([...emulator.apps.keys()].sort().map((name) => [name, emulator.app(name)!]));
     const plan = async (): Promise<{ changes: string[]; preview: PreviewJson }> => {
         const preview = await ws.json<PreviewJson>(["preview", ...stack], { timeoutMs: CLI_TIMEOUT });
-        return { changes: preview.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${shortName(s.urn)}`).sort(), preview };
+        return { changes: preview.steps.filter((s) => isChange(s.op)).map((s) => `${s.op} ${shortName(s.urn)}`).sort(), preview };
     };
     const up = (): Promise<EngineEvent[]> => operation(ws, ["up"]);
 
@@ -62,7 +62,7 @@ describe("engine: Flower on demand on the local stack (rehearsal)", function () 
         opening = changes;
         expect(changes).to.deep.equal(["create App::flower", "create ServiceImage::flower"]);
         expect(preview.changeSummary).to.include({ create: 2 });
-        expect(preview.steps.filter((s) => s.op !== "same" && s.urn.includes("github"))).to.deep.equal([]);
+        expect(preview.steps.filter((s) => isChange(s.op) && s.urn.includes("github"))).to.deep.equal([]);
     });
 
     it("pulumi up opens Flower: the app exists, behind HTTP auth; the other apps are untouched", async () => {

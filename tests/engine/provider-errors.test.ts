@@ -12,7 +12,7 @@ import { useTestClock } from "../../provider/tests/clock";
 import { whenRequest } from "../../provider/tests/support";
 import { CapRoverEmulator } from "../../provider/emulator/caprover";
 import { PreviewJson, Workspace, ensureTools, killAll, orphanedPlugins } from "../../scripts/engine/driver";
-import { filesBelow, shortName } from "../../scripts/engine/events";
+import { filesBelow, isChange, shortName } from "../../scripts/engine/events";
 import { CLI_TIMEOUT, EMULATOR_PASSWORD, STACK, openLocalStack } from "../../scripts/engine/localStack";
 import { errorLines, inOrder } from "./scenario";
 
@@ -115,7 +115,7 @@ describe("engine: what the CapRover provider says when things go wrong", functio
         await up();
         expect(apps()).to.deep.equal([...APPS, "handmade"].sort());
         const preview = await ws.json<PreviewJson>(["preview", ...stack], { timeoutMs: CLI_TIMEOUT });
-        expect(preview.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${shortName(s.urn)}`)).to.deep.equal([]);
+        expect(preview.steps.filter((s) => isChange(s.op)).map((s) => `${s.op} ${shortName(s.urn)}`)).to.deep.equal([]);
     });
 
     it("a change that would replace a running app fails the preview, naming the old and the new app, unless allowed", async () => {
@@ -125,7 +125,7 @@ describe("engine: what the CapRover provider says when things go wrong", functio
         expect(errorLines(r).join("\n")).to.include("CapRover app local-web would be replaced by local-web-2 (appName changed)").and.include("site:allowReplace");
         await config("set", "site:allowReplace", "true");
         const allowed = await ws.json<PreviewJson>(["preview", ...stack], { timeoutMs: CLI_TIMEOUT });
-        expect(allowed.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${shortName(s.urn)}`)).to.deep.equal(["replace App::web"]);
+        expect(allowed.steps.filter((s) => isChange(s.op)).map((s) => `${s.op} ${shortName(s.urn)}`)).to.deep.equal(["replace App::web"]);
         await config("rm", "--path", "site:services.web.appName");
         await config("rm", "site:allowReplace");
     });

@@ -30,7 +30,15 @@ function wire(value: unknown): Wire {
 /** As the engine sends them: the CapRover apps with their provider's inputs (the program has one such provider). */
 const site = (resources: Registered[]): SiteResource[] => {
     const caprover = resources.find((r) => r.type === "pulumi:providers:caprover");
-    return resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, inputs: wire(r.inputs), ...(r.type.startsWith("caprover:") && caprover ? { provider: wire(caprover.inputs) } : {}) }));
+    return resources.map((r) => ({
+        urn: r.urn,
+        type: r.type,
+        name: r.name,
+        inputs: wire(r.inputs),
+        // A component's registered outputs, as stack policies get them (the TaskContract's).
+        outputs: wire(r.outputs),
+        ...(r.type.startsWith("caprover:") && caprover ? { provider: wire(caprover.inputs) } : {}),
+    }));
 };
 
 /** What CI's environment gives the program, its GitHub token included (test-only value). */
@@ -75,6 +83,22 @@ describe("the program against its policy pack (mocks)", () => {
             const fs = await findings(stack, { accessories: ["monitoring"], grafanaPassword: "test-only-grafana" });
             expect(mandatory(fs), stack).to.deep.equal([]);
             expect(fs.filter((f) => f.urn?.includes("site:monitoring:Monitoring")).map((f) => `${f.policy}: ${f.message}`), stack).to.deep.equal([]);
+        }
+    });
+
+    it("the managed broker breaks no policy, mandatory or advisory, on its app; a release dropping a scheduled task is caught by celery-task-names", async () => {
+        const broker = { accessories: ["broker"], accessoryImages: { redis: `ghcr.io/aaronspindler/redis@sha256:${"b".repeat(64)}` }, brokerPassword: "test-only-broker-pw-0123" };
+        const onRedis = (await findings("dev", broker)).filter((f) => f.urn?.endsWith("::redis"));
+        expect(onRedis.map((f) => `${f.policy}: ${f.message}`)).to.deep.equal([]);
+        // The running release registered a task this checkout's contract no longer has, and beat schedules it.
+        referencedStacks["organization/site/dev"] = { release: { images: {}, celery: { tasks: ["pages.tasks.old_report"], schedule: { weekly: "pages.tasks.old_report" } } } };
+        try {
+            const dropped = mandatory(await findings("dev"));
+            expect(dropped.filter((m) => m.startsWith("celery-task-names"))).to.have.length(1);
+            expect(dropped.join("\n")).to.include("pages.tasks.old_report (beat schedules it: weekly)");
+            expect(mandatory(await findings("dev", { release: { removedTasks: ["pages.tasks.old_report"] } })).filter((m) => m.startsWith("celery-task-names"))).to.deep.equal([]);
+        } finally {
+            delete referencedStacks["organization/site/dev"];
         }
     });
 

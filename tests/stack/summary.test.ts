@@ -6,7 +6,8 @@
 import { expect } from "chai";
 import { actionsMinutes } from "../../stack/actionsMinutes";
 import { runSite } from "../support/site";
-import { PROD_BUILDS } from "../support/stacks";
+import { summarize } from "../../stack/summary";
+import { PROD_BUILDS, stackConfig } from "../support/stacks";
 
 describe("summary", () => {
     it("counts the accessories apart: monitoring adds its three apps there and leaves the seeds' comparison exact", async () => {
@@ -76,5 +77,15 @@ describe("summary", () => {
         expect([single.build, single.deploy, single.cleanup, single.total]).to.deep.equal([{ low: 3, high: 3.5 }, { low: 2, high: 2 }, { low: 2, high: 3 }, { low: 27, high: 33.5 }]);
         // A stack that builds and deploys nothing costs only the test workflow.
         expect(actionsMinutes({ imageBuilds: 0, apps: 0, cleanupJobs: 0 }).total).to.deep.equal({ low: 20, high: 25 });
+    });
+});
+
+describe("summary: Celery across releases", () => {
+    it("says where the release's task names come from and which broker the apps get", () => {
+        expect(summarize(stackConfig("dev")).celery.line).to.equal("celery: task names from deployment/celery-contract.json, compared with the running release's; broker: as the apps' own REDIS_URL says");
+        expect(summarize(stackConfig("prod")).celery.line).to.equal("celery: task names from stack dev's release, compared with the running release's; broker: as the apps' own REDIS_URL says");
+        const broker = { accessories: ["broker"], accessoryImages: { redis: `ghcr.io/aaronspindler/redis@sha256:${"b".repeat(64)}` }, brokerPassword: "test-only-broker-pw-0123" };
+        expect(summarize(stackConfig("dev", broker)).celery.line).to.match(/; broker: managed redis app dev-redis$/);
+        expect(summarize(stackConfig("prod", { releaseTag: "abc1234" })).celery.line).to.include("not known before the release runs (rollback by tag)");
     });
 });
