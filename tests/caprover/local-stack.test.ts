@@ -7,7 +7,7 @@
  *   up under split (four apps, each running its digest) -> an empty preview -> a release of every
  *   image (beat never two containers, web's old and new together) -> unified (the open-file limit
  *   inside the container) -> split again -> a worker release that crashes on start (rolled back) ->
- *   destroy.
+ *   a second stack adopts four apps made with the official `caprover` CLI -> destroy.
  */
 import { expect } from "chai";
 import * as fs from "fs";
@@ -19,6 +19,9 @@ import { CLI_TIMEOUT, STACK, configure, openStack } from "../../scripts/engine/l
 import { Builder, RegistryClient, builderEnv, configureRealBuilds, ensureBuilder, stopBuilder } from "../../scripts/engine/builder";
 import { NOFILE, RealCaprover, RealDocker, configureForRealServer, ensureRealCaprover, mostAtOnce, stopRealCaprover } from "../../scripts/engine/realCaprover";
 import { PROFILES, ProfileName, ROLES, Role, RoleName } from "../../config/topology";
+import { stackFileConfig } from "../../config/stackFile";
+import { AppList } from "../../provider/src/api/types";
+import { CaproverCli } from "../../provider/tests/caproverCli";
 import { inOrder } from "../engine/scenario";
 
 const COMMITS = ["5eed0000000000000000000000000000000000c1", "5eed0000000000000000000000000000000000c2", "5eed0000000000000000000000000000000000c3", "5eed0000000000000000000000000000000000c4"];
@@ -162,5 +165,53 @@ describe("real CapRover: the local stack, built for real, deployed and checked t
             fs.writeFileSync(celery, fs.readFileSync(path.join(REPO, "app", "config", "celery.py")));
         }
         expect(await docker.runningDigest(app("celery")), "celery runs the previous release").to.equal(before.celery);
+    });
+
+    it("apps made with the official caprover CLI are adopted by another stack's pulumi up, none redeployed, and its next preview is empty", async () => {
+        const adopter = `a${run}-`;
+        const cli = new CaproverCli(() => Number(real.nginx.split(":")[1]), `http://captain.${real.rootDomain}`, real.password);
+        const images: Record<string, string> = {};
+        let other: Workspace | undefined;
+        try {
+            // As the live site's apps were made: registered and deployed by hand, one after another.
+            for (const [service, role] of Object.entries(PROFILES.split) as [string, RoleName][]) {
+                const repository = `${namespace}/site-${service}`;
+                images[service] = `${builder.registry}/${repository}@${await registry.digest(repository, `${ROLES[role].target}-${COMMITS[1]}`)}`;
+                await cli.api("POST", "/user/apps/appDefinitions/register", { appName: `${adopter}${service}`, hasPersistentData: false });
+                await cli.deploy(`${adopter}${service}`, images[service]);
+            }
+            const versions = async () => {
+                const { appDefinitions } = (await cli.api("GET", "/user/apps/appDefinitions", {})) as AppList;
+                return Object.fromEntries(appDefinitions.filter((a) => a.appName.startsWith(adopter)).map((a) => [a.appName, a.deployedVersion]));
+            };
+            const deployed = await versions();
+            expect(Object.keys(deployed), "the CLI's apps").to.have.length(4);
+
+            // Another stack whose app names are those apps', deploying the images they run.
+            other = await openStack({ url: real.url, probeAddress: real.nginx, password: real.password }, { env: builderEnv(builder) });
+            const set = (...args: string[]) => configure(other!, "set", ...args);
+            const pinned = stackFileConfig(REPO, STACK).imageDigests as Record<string, unknown>;
+            for (const [service, role] of Object.entries(PROFILES.split) as [string, RoleName][]) {
+                await set("--path", `site:imageDigests.${service}${typeof pinned[service] === "object" ? `.${ROLES[role].target}` : ""}`, images[service]);
+            }
+            await set("site:appNamePrefix", adopter);
+            await configureForRealServer(other);
+            await set("site:adoptExistingApps", "true");
+            const { events } = await other.events(["up", "--stack", STACK, "--yes", "--skip-preview"], { timeoutMs: 4 * CLI_TIMEOUT });
+            expect(errorsOf(events), "error diagnostics").to.deep.equal([]);
+            expect(changedSteps(events).filter((s) => s.includes("App::")).sort()).to.deep.equal(["celery", "celerybeat", "flower", "web"].map((s) => `create App::${s}`));
+            expect(await versions(), "CapRover's deployed version of each app (no deploy)").to.deep.equal(deployed);
+            for (const service of Object.keys(images)) expect(await docker.runningDigest(`${adopter}${service}`), `${service} runs`).to.equal(images[service].split("@")[1]);
+
+            await set("site:adoptExistingApps", "false");
+            const preview = await other.events(["preview", "--stack", STACK], { timeoutMs: CLI_TIMEOUT });
+            expect(changedSteps(preview.events), "the next preview").to.deep.equal([]);
+        } finally {
+            if (other) await other.pulumi(["destroy", "--stack", STACK, "--yes", "--skip-preview"], { timeoutMs: 4 * CLI_TIMEOUT, allowFailure: true });
+            other?.dispose();
+            // What the stack did not take over (a failed run): removed, as the CLI would.
+            for (const service of Object.keys(PROFILES.split)) await cli.api("POST", "/user/apps/appDefinitions/delete", { appName: `${adopter}${service}` }).catch(() => undefined);
+            cli.dispose();
+        }
     });
 });
