@@ -135,9 +135,8 @@ class Rehearsal {
     async healthGate(profile: ProfileName): Promise<void> {
         const config = parseSiteConfig(STACK, stackFileConfig(REPO, STACK, { topology: profile, appNamePrefix: this.server.appPrefix }), { FLOWER_PASSWORD });
         const names = config.services.map((s) => s.appName).sort();
-        const apps = await stackApps(this.server);
+        const { apps, rootDomain } = await stackApps(this.server);
         check(JSON.stringify(apps.map((a) => a.appName)) === JSON.stringify(names), `CapRover has apps ${apps.map((a) => a.appName).join(", ")}, expected ${names.join(", ")}`);
-        const { rootDomain } = await this.server.client.systemInfo();
         for (const s of config.services) {
             const app = apps.find((a) => a.appName === s.appName)!;
             const image = deployedImage(app);
@@ -202,7 +201,7 @@ async function main(argv: string[]): Promise<number> {
         await r.converged(`converged under ${from} (the next preview plans nothing)`);
         console.log("\n4. clean up");
         await r.operation("destroy", "pulumi destroy");
-        const left = await stackApps(server);
+        const { apps: left } = await stackApps(server);
         check(left.length === 0, `pulumi destroy left apps on the server: ${left.map((a) => a.appName).join(", ")}`);
         console.log("\ntimings:");
         for (const [label, ms] of r.timings) console.log(`   ${seconds(ms).padStart(7)}  ${label}`);

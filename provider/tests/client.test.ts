@@ -6,7 +6,8 @@ import { expect } from "chai";
 import { CapRoverClient, logLines, mergedUpdate } from "../src/api/client";
 import { CapRoverError } from "../src/api/transport";
 import { STATUS } from "../src/api/types";
-import { PASSWORD, client, failure, registered, image, useEmulator } from "./support";
+import { PASSWORD, client, failure, registered, image, useEmulator, whenRequest } from "./support";
+import { useTestClock } from "./clock";
 
 describe("CapRover client", () => {
     const emulator = useEmulator();
@@ -112,6 +113,7 @@ describe("CapRover client", () => {
     });
 
     describe("token expiry", () => {
+        const clock = useTestClock();
         it("logs in again once on 1106 mid-run and repeats the call", async () => {
             const c = client(emulator());
             await c.listApps();
@@ -121,10 +123,14 @@ describe("CapRover client", () => {
         });
 
         it("expires tokens by time as well", async () => {
+            // The token's life passes when the test moves the clock, not while a busy machine is slow
+            // between the login and the first call (20 ms of wall time was once not enough).
+            clock.freeze();
             emulator().options.tokenTtlMs = 20;
             const c = client(emulator());
             await c.listApps();
-            await new Promise((r) => setTimeout(r, 40));
+            expect(logins()).to.equal(1);
+            clock.advance(40);
             await c.listApps();
             expect(logins()).to.equal(2);
         });
@@ -139,17 +145,21 @@ describe("CapRover client", () => {
         });
 
         it("short-lived tokens under 24 parallel calls: every call succeeds, one login in flight at a time", async () => {
-            // Tokens live about as long as a few round trips: parallel calls see the shared token expire mid-run.
+            // Tokens expire mid-run: the clock stands still and moves past a token's life once a third
+            // of each round's calls were answered, so the rest meet an expired token however fast the
+            // machine is (60 ms of wall time was once shorter than a login under load).
+            clock.freeze();
             emulator().options.tokenTtlMs = 60;
             emulator().options.latencyMs = 15;
             const c = client(emulator());
             for (let round = 0; round < 3; round++) {
+                let answered = 0;
+                void whenRequest(emulator(), (r) => r.path === "/user/apps/appDefinitions" && r.outcome === "100" && ++answered === 8).then(() => clock.advance(70));
                 const results = await Promise.allSettled(Array.from({ length: 24 }, () => c.listApps()));
                 expect(results.filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason))).to.deep.equal([]);
-                await new Promise((r) => setTimeout(r, 70));
             }
-            // One login per expiry, not one per call that saw it.
-            expect(logins()).to.be.below(24);
+            // One login per expiry, not one per call that saw it; and the tokens did expire.
+            expect(logins()).to.be.below(24).and.at.least(3);
         });
     });
 

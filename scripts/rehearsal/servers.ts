@@ -35,10 +35,11 @@ export interface RehearsalServer {
     close(): Promise<void>;
 }
 
-/** The stack's apps on the server, by name. */
-export async function stackApps(server: RehearsalServer): Promise<AppDefinition[]> {
-    const { appDefinitions } = await server.client.listApps();
-    return appDefinitions.filter((a) => a.appName.startsWith(server.appPrefix)).sort((a, b) => a.appName.localeCompare(b.appName));
+/** The stack's apps on the server, by name, and the root domain they answer under (`<app>.<rootDomain>`). */
+export async function stackApps(server: RehearsalServer): Promise<{ apps: AppDefinition[]; rootDomain: string }> {
+    // The app list's root domain, as the provider's gate reads it: the real server's system info answers "" for it.
+    const { appDefinitions, rootDomain } = await server.client.listApps();
+    return { apps: appDefinitions.filter((a) => a.appName.startsWith(server.appPrefix)).sort((a, b) => a.appName.localeCompare(b.appName)), rootDomain };
 }
 
 /** The emulator on 127.0.0.1, each deploy taking `deploySeconds`; the images are the stack file's digests. */
@@ -95,6 +96,8 @@ export async function realServer(progress: (line: string) => void): Promise<Rehe
                 return `${builder.registry}/${repository}@${await registry.digest(repository, `${service.target}-${commit}`)}`;
             },
             close: async () => {
+                // A rehearsal that failed half-way leaves nothing running on a server that outlives it.
+                await opened.pulumi(["destroy", "--stack", STACK, "--yes", "--skip-preview"], { timeoutMs: 30 * 60_000, allowFailure: true });
                 opened.dispose();
                 await stopRealCaprover(server);
                 await stopBuilder(builder);

@@ -218,6 +218,9 @@ describe("engine: the fault matrix (real CLI, misbehaving CapRover on 127.0.0.1)
         const before = emulator.currentImage("local-celery");
         emulator.options.unhealthyImages.push(celeryImage("a"));
         await setCelery("a");
+        // The deadline passes once the gate has read the new worker's logs; the rollback's own gate
+        // (the previous, healthy release) then passes on its ready line.
+        void afterDeploy("local-celery", (r) => r.path === "/user/apps/appData/local-celery/logs").then(() => clock.advance(DEPLOY_TIMEOUT_S * 1000));
         const errors = await failingUp();
         expect(errors).to.include(`never logged "SITE_RELEASE=${digest("a")} ready"`).and.include("Rolled back").and.include(before!);
         expect(emulator.currentImage("local-celery"), "the previous release runs again").to.equal(before);
