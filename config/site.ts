@@ -11,7 +11,7 @@ import { CAPROVER_SECRET_KEYS, CapRoverSettings, readCapRoverSettings } from "./
 import { declarations } from "./declarations";
 import type { ProgramEnv } from "./env";
 import { GITHUB_SECRET_KEYS, GithubSettings, readGithubSettings } from "./github";
-import { BuildSettings, RegistrySettings, readBuild, readRegistry } from "./images";
+import { BuildSettings, RegistrySettings, isLoopbackRegistry, readBuild, readRegistry } from "./images";
 import { APP_NAME, APP_NAME_ACCEPTED, ENV_NAME, GITHUB_LOGIN, REPO_NAME } from "./names";
 import { readLimits } from "./limits";
 import { checkOrder, readServiceUpdateOverride } from "./serviceUpdateOverride";
@@ -62,6 +62,16 @@ export function inactiveWarning(config: Pick<SiteConfig, "profile" | "services" 
     if (config.inactive.length === 0) return undefined;
     const running = config.services.map((s) => `${s.name} (${s.target})`).join(", ");
     return `profile "${config.profile}" runs ${running}; these settings are for services or targets it does not run, kept and ignored until a profile runs them: ${config.inactive.join(", ")}`;
+}
+
+/**
+ * The warning of a stack that builds without registry credentials, or undefined: a preview builds
+ * nothing, so it needs none, and `pulumi up` refuses to start without them. A registry on loopback
+ * (this machine's) takes pushes without any, so it gets no warning.
+ */
+export function credentialsWarning(config: Pick<SiteConfig, "build" | "registry">): string | undefined {
+    if (!config.build.enabled || config.registry.token !== undefined || isLoopbackRegistry(config.registry.server)) return undefined;
+    return `no credentials for ${config.registry.server} (site:registryToken or GITHUB_TOKEN): \`pulumi up\` will refuse to build until one is set`;
 }
 
 /** Every `site:` key the program reads (Pulumi.yaml must declare exactly these). */
