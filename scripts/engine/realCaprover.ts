@@ -56,6 +56,15 @@ export async function ensureRealCaprover(opts: { progress?: boolean } = {}): Pro
     return realCaproverFromExports(r.stdout, before.code !== 0);
 }
 
+/**
+ * The dashboard's own port: where the official CLI's requests for `captain.<root domain>` go
+ * (provider/tests/caproverCli.ts). Through captain-nginx they would reach the captain service's
+ * virtual IP, which needs IPVS, and this kernel has none (REAL-CAPROVER.md): nginx answers 502.
+ */
+export function adminPort(c: RealCaprover): number {
+    return Number(new URL(c.url).port);
+}
+
 /** Stops the server when `ensureRealCaprover` started it (a machine is left as found). */
 export async function stopRealCaprover(c: RealCaprover | undefined): Promise<void> {
     if (c?.started) await run("bash", [SCRIPT, "stop"], { timeoutMs: 120_000 });

@@ -17,7 +17,7 @@ import { EngineEvent, REPO, RunResult, Workspace, ensureTools } from "../../scri
 import { changedSteps, errorsOf, summaryOf } from "../../scripts/engine/events";
 import { CLI_TIMEOUT, STACK, configure, openStack } from "../../scripts/engine/localStack";
 import { Builder, RegistryClient, builderEnv, configureRealBuilds, ensureBuilder, stopBuilder } from "../../scripts/engine/builder";
-import { NOFILE, RealCaprover, RealDocker, configureForRealServer, ensureRealCaprover, mostAtOnce, stopRealCaprover } from "../../scripts/engine/realCaprover";
+import { NOFILE, RealCaprover, RealDocker, adminPort, configureForRealServer, ensureRealCaprover, mostAtOnce, stopRealCaprover } from "../../scripts/engine/realCaprover";
 import { PROFILES, ProfileName, ROLES, Role, RoleName } from "../../config/topology";
 import { stackFileConfig } from "../../config/stackFile";
 import { AppList } from "../../provider/src/api/types";
@@ -169,7 +169,7 @@ describe("real CapRover: the local stack, built for real, deployed and checked t
 
     it("apps made with the official caprover CLI are adopted by another stack's pulumi up, none redeployed, and its next preview is empty", async () => {
         const adopter = `a${run}-`;
-        const cli = new CaproverCli(() => Number(real.nginx.split(":")[1]), `http://captain.${real.rootDomain}`, real.password);
+        const cli = new CaproverCli(() => adminPort(real), `http://captain.${real.rootDomain}`, real.password);
         const images: Record<string, string> = {};
         let other: Workspace | undefined;
         try {

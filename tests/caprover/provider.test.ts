@@ -10,7 +10,7 @@ import { clearTokenCache } from "../../provider/src/api/transport";
 import { CaproverCli } from "../../provider/tests/caproverCli";
 import { TestAppInputs, TestAppOutputs, TestAppProvider, TestRegistryInputs, TestRegistryProvider, failure, registered } from "../../provider/tests/support";
 import { Builder, ensureBuilder, stopBuilder } from "../../scripts/engine/builder";
-import { RealCaprover, RealDocker, ensureRealCaprover, stopRealCaprover } from "../../scripts/engine/realCaprover";
+import { RealCaprover, RealDocker, adminPort, ensureRealCaprover, stopRealCaprover } from "../../scripts/engine/realCaprover";
 
 const PLACEHOLDER = "caprover/caprover-placeholder-app:latest";
 
@@ -82,6 +82,12 @@ describe("real CapRover: the provider's handlers", function () {
         if (server) {
             const { appDefinitions } = await server.listApps();
             for (const app of appDefinitions.filter((a) => a.appName.startsWith(`${run}-`))) await server.deleteApp(app.appName).catch(() => undefined);
+            // A registry entry a failed test left (its user is this run's), default push or not.
+            const { registries, defaultPushRegistryId } = await server.registries();
+            for (const entry of registries.filter((r) => r.registryUser === run)) {
+                if (entry.id === defaultPushRegistryId) await server.setDefaultPushRegistry("");
+                await server.deleteRegistry(entry.id).catch(() => undefined);
+            }
         }
         await stopBuilder(builder);
         await stopRealCaprover(real);
@@ -91,15 +97,15 @@ describe("real CapRover: the provider's handlers", function () {
         const app = name("life");
         const outs = await create(inputs(app));
         expect(outs).to.include({ image: placeholder, deployedImage: placeholder });
-        expect((await docker.service(`srv-captain--${app}`))?.TaskTemplate.ContainerSpec.Image, "Docker's service").to.match(new RegExp(`${placeholder.split("@")[1]}$`));
-        expect(await env(`srv-captain--${app}`)).to.include("SITE_ROLE=provider-test");
+        expect((await docker.service(app))?.TaskTemplate.ContainerSpec.Image, "Docker's service").to.match(new RegExp(`${placeholder.split("@")[1]}$`));
+        expect(await env(app)).to.include("SITE_ROLE=provider-test");
         expect((await provider.read(app, outs)).props, "read right after create").to.deep.equal(outs);
 
         const deployed = (await server.getApp(app))!.deployedVersion;
         const updated = (await provider.update(app, outs, inputs(app, { envVars: { SITE_ROLE: "updated" } }))).outs;
         expect(updated.envVars).to.deep.equal({ SITE_ROLE: "updated" });
         expect((await server.getApp(app))!.deployedVersion, "no redeploy for a definition change").to.equal(deployed);
-        expect(await env(`srv-captain--${app}`)).to.include("SITE_ROLE=updated");
+        expect(await env(app)).to.include("SITE_ROLE=updated");
 
         await provider.delete(app, updated);
         expect(await server.getApp(app), "CapRover's app").to.equal(undefined);
@@ -133,7 +139,7 @@ describe("real CapRover: the provider's handlers", function () {
         const app = name("token");
         const outs = await create(inputs(app));
         expect(outs.deployToken).to.have.length.greaterThan(20);
-        const cli = new CaproverCli(() => Number(real.nginx.split(":")[1]), `http://captain.${real.rootDomain}`, "");
+        const cli = new CaproverCli(() => adminPort(real), `http://captain.${real.rootDomain}`, "");
         try {
             const before = (await server.getApp(app))!.deployedVersion;
             const r = await cli.run("deploy", "-u", `http://captain.${real.rootDomain}`, "--appToken", outs.deployToken!, "-a", app, "-i", placeholder);

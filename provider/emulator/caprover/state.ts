@@ -94,6 +94,8 @@ export class World {
     readonly apps = new Map<string, EmulatedApp>();
     /** Registries by id. */
     readonly registries = new Map<string, Registry>();
+    /** The registry CapRover pushes its own builds to: the first one added, until changed ("" for none). */
+    defaultPushRegistryId: string | undefined;
     /** Named volumes that exist (kept when an app is deleted without asking to delete them). */
     readonly volumes = new Set<string>();
     /** The end of the build queue (serialBuilds: every app's deploys one after another). */
