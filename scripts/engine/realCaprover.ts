@@ -123,6 +123,28 @@ export class RealDocker {
         return image.slice(image.lastIndexOf("@") + 1) || undefined;
     }
 
+    /** The image reference every running container of the service was created from (Swarm's, with its digest), newest first. */
+    async runningImages(service: string): Promise<string[]> {
+        const ids = await this.containers(service);
+        if (ids.length === 0) return [];
+        return (await this.docker(["inspect", ...ids, "--format", "{{.Config.Image}}"])).split("\n").filter(Boolean);
+    }
+
+    /**
+     * Waits until every running container of the service runs `digest` (Swarm has finished the
+     * update: a start-first one keeps the old container until the new one's health check passes,
+     * a minute or more with the stand-in's HEALTHCHECK). Fails after `limitMs` with what runs.
+     */
+    async settledOn(service: string, digest: string, limitMs = 300_000): Promise<void> {
+        const end = Date.now() + limitMs;
+        for (;;) {
+            const images = await this.runningImages(service);
+            if (images.length > 0 && images.every((i) => i.endsWith(`@${digest}`))) return;
+            if (Date.now() > end) throw new Error(`${service} did not settle on ${digest} within ${limitMs} ms; running: ${images.join(", ") || "nothing"}\n${await this.docker(["service", "ps", "--no-trunc", service])}`);
+            await new Promise((r) => setTimeout(r, 1000));
+        }
+    }
+
     /**
      * Records container events of the services whose names match, from now until `stop()`: Docker's
      * own event stream, so what overlapped is read from events, not from samples taken in time.
