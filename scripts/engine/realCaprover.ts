@@ -138,7 +138,7 @@ export class RealDocker {
     async settledOn(service: string, digest: string, limitMs = 300_000): Promise<void> {
         const end = Date.now() + limitMs;
         for (;;) {
-            const images = await this.runningImages(service);
+            const images = await this.runningImages(service).catch(() => [] as string[]);
             if (images.length > 0 && images.every((i) => i.endsWith(`@${digest}`))) return;
             if (Date.now() > end) throw new Error(`${service} did not settle on ${digest} within ${limitMs} ms; running: ${images.join(", ") || "nothing"}\n${await this.docker(["service", "ps", "--no-trunc", service])}`);
             await new Promise((r) => setTimeout(r, 1000));
