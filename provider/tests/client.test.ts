@@ -6,11 +6,13 @@ import { expect } from "chai";
 import { CapRoverClient, logLines, mergedUpdate } from "../src/api/client";
 import { CapRoverError } from "../src/api/transport";
 import { STATUS } from "../src/api/types";
-import { PASSWORD, client, failure, registered, image, useEmulator, whenRequest } from "./support";
+import { FAST, PASSWORD, client, failure, registered, image, useEmulator, whenRequest } from "./support";
 import { useTestClock } from "./clock";
 
 describe("CapRover client", () => {
     const emulator = useEmulator();
+    // Tests about time hold the clock and the pauses they wait out (see clock.ts).
+    const clock = useTestClock();
 
     const logins = () => emulator().requests.filter((r) => r.path === "/login").length;
     const calls = (path: string) => emulator().requests.filter((r) => r.path === path).length;
@@ -51,9 +53,10 @@ describe("CapRover client", () => {
 
         it("a request that never gets an answer (client timeout)", async () => {
             emulator().inject({ kind: "hang", match: { path: "/user/system/info" } });
-            const started = Date.now();
-            await client(emulator()).systemInfo();
-            expect(Date.now() - started).to.be.below(2000);
+            const lines: string[] = [];
+            await client(emulator(), lines).systemInfo();
+            // Given up on after the client's own request timeout, then retried once.
+            expect(lines.filter((l) => l.includes("retry"))).to.deep.equal([lines.find((l) => new RegExp(`^GET /user/system/info: no answer within ${FAST.requestTimeoutMs} ms; retry 1/3 in \\d+ ms$`).test(l))]);
             expect(calls("/user/system/info")).to.equal(2);
         });
 
@@ -74,13 +77,20 @@ describe("CapRover client", () => {
 
         it("a change waiting to retry does not hold up the run's other changes: the turn lasts one request", async () => {
             emulator().inject({ kind: "http", status: 500, times: 1, match: { path: "/user/apps/appDefinitions/register" } });
-            const slow = new CapRoverClient({ url: emulator().url, password: PASSWORD, timeoutMs: 250, retry: { attempts: 3, baseMs: 400, maxMs: 400 } });
-            const started = Date.now();
-            const first = slow.registerApp("one", false).then(() => Date.now() - started);
+            const slow = new CapRoverClient({ url: emulator().url, password: PASSWORD, timeoutMs: FAST.requestTimeoutMs, retry: { attempts: 3, baseMs: 400, maxMs: 400 } });
+            // The first change's pause before its retry (400 ms ± 25 %) lasts until the second change is done.
+            const pause = clock.hold((ms) => ms >= 300 && ms <= 500);
+            let firstDone = false;
+            const first = slow.registerApp("one", false).then(() => (firstDone = true));
             await new Promise((r) => setImmediate(r));
-            const second = await client(emulator()).registerApp("two", false).then(() => Date.now() - started);
-            expect(second, "the second change went during the first one's pause").to.be.below(250);
-            expect(await first).to.be.at.least(300);
+            await pause.held();
+            await client(emulator()).registerApp("two", false);
+            expect(firstDone, "the second change went during the first one's pause").to.equal(false);
+            expect([...emulator().apps.keys()]).to.deep.equal(["two"]);
+            pause.release();
+            await first;
+            expect(pause.delays, "the first change paused for its backoff").to.have.length(1);
+            expect([...emulator().apps.keys()].sort()).to.deep.equal(["one", "two"]);
         });
 
         it("gives up after the configured attempts, with the reason and no endless loop", async () => {
@@ -93,7 +103,8 @@ describe("CapRover client", () => {
         it("refused connections (server down) are retried, then reported", async () => {
             const url = emulator().url;
             await emulator().close();
-            const c = new CapRoverClient({ url, password: PASSWORD, timeoutMs: 200, retry: { attempts: 3, baseMs: 5, maxMs: 10 } });
+            // A request timeout no refusal reaches, however busy the machine: each attempt ends refused.
+            const c = new CapRoverClient({ url, password: PASSWORD, timeoutMs: 60_000, retry: { attempts: 3, baseMs: 5, maxMs: 10 } });
             const e = await failure(() => c.systemInfo());
             expect(e.message).to.match(/ECONNREFUSED.*after 3 attempts/);
         });
@@ -101,10 +112,19 @@ describe("CapRover client", () => {
 
     describe("a deploy's deadline and the shared login", () => {
         it("a deadline that ends during the shared login fails its own call only; the other clients get the session", async () => {
+            // The login's answer waits (the emulator's 600 ms delay, held) until the deadline has cut the hurried call.
             emulator().inject({ kind: "delay", ms: 600, times: 1, match: { path: "/login" } });
-            const hurried = client(emulator());
+            const login = clock.hold((ms) => ms === 600);
+            // Request timeouts that a held login does not reach (the test's own time limit comes first).
+            const patient = () => new CapRoverClient({ url: emulator().url, password: PASSWORD, timeoutMs: 60_000, retry: { attempts: 4, baseMs: 5, maxMs: 20 } });
+            const hurried = patient();
             hurried.deadline = { at: Date.now() + 150, waitingFor: "the test's deploy", limitMs: 150 };
-            const [cut, other] = await Promise.allSettled([hurried.listApps(), client(emulator()).listApps()]);
+            const cutShort = hurried.listApps();
+            const otherCall = patient().listApps();
+            await login.held();
+            await cutShort.catch(() => undefined);
+            login.release();
+            const [cut, other] = await Promise.allSettled([cutShort, otherCall]);
             expect(cut.status).to.equal("rejected");
             expect((cut as PromiseRejectedResult).reason.message).to.include("gave up after the deploy timeout of 150 ms waiting for the test's deploy (last: POST /login: no session yet)");
             expect(other.status, `the client without a deadline: ${(other as PromiseRejectedResult).reason?.message}`).to.equal("fulfilled");
@@ -113,7 +133,6 @@ describe("CapRover client", () => {
     });
 
     describe("token expiry", () => {
-        const clock = useTestClock();
         it("logs in again once on 1106 mid-run and repeats the call", async () => {
             const c = client(emulator());
             await c.listApps();

@@ -13,8 +13,7 @@ import { PASSWORD, useEmulator } from "../support";
 
 const RECORDED = JSON.parse(fs.readFileSync(path.join(__dirname, "real-transcripts.json"), "utf8")) as Record<string, Answer[]>;
 
-describe("emulator conformance with the recorded answers of CapRover 1.15.3", function () {
-    this.timeout(20_000);
+describe("emulator conformance with the recorded answers of CapRover 1.15.3", () => {
     const emulator = useEmulator({ rootDomain: "captain.localhost", hasRootSsl: false, verifyRegistries: true });
 
     for (const sequence of SEQUENCES) {
