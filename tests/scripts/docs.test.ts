@@ -7,6 +7,8 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
+import { LIMIT_FIELDS } from "../../config/limits";
+import { OVERRIDE_FIELDS } from "../../config/site";
 import { CONFIGURATION_DOCS, configurationDocs } from "../../scripts/docs/configuration";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -172,7 +174,7 @@ describe("the documentation", () => {
         const declared = [...fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8").matchAll(/^ {2}site:([A-Za-z]+):$/gm)].map((m) => m[1]);
         expect(declared.length).to.be.greaterThan(40);
         for (const key of declared) expect(reference, key).to.contain(`## ${key}\n`);
-        for (const field of ["appName", "instanceCount", "env", "off", "limits", "healthReportsRelease", "serviceUpdateOverride", "limits.nofile", "limits.memoryMiB", "limits.cpus"]) {
+        for (const field of [...OVERRIDE_FIELDS, ...LIMIT_FIELDS.map((f) => `limits.${f}`)]) {
             expect(reference, field).to.contain(`\`site:services.<service>.${field}\``);
         }
     });
