@@ -19,7 +19,8 @@ import { OnDemandSettings, readOnDemand } from "./onDemand";
 import { ConfigReader, RawConfig, isInteger, isPlainObject, integerAccepted, show } from "./reader";
 import { ActiveService, PROFILE_NAMES, ProfileName, SERVICE_NAMES, ServiceName, ServiceOverride, profileServices, resolveServices, servesHealth } from "./topology";
 
-const OVERRIDE_FIELDS = ["appName", "instanceCount", "env", "off", "limits", "healthReportsRelease", "serviceUpdateOverride"] as const;
+/** The fields of `site:services.<service>` (each documented on `ServiceOverride`, config/topology.ts). */
+export const OVERRIDE_FIELDS = ["appName", "instanceCount", "env", "off", "limits", "healthReportsRelease", "serviceUpdateOverride"] as const;
 
 /** The validated configuration of one stack. */
 export interface SiteConfig {

@@ -60,7 +60,7 @@ describe("engine: the fault matrix (real CLI, misbehaving CapRover on 127.0.0.1)
         const r = await up({ allowFailure: true });
         expect(r.code, "exit code").to.not.equal(0);
         expect(errorLines(r).join("\n")).not.to.match(/undefined|cardinality violation/);
-        // FAULT_MATRIX_SHOW=1 prints what the user sees (the README's matrix quotes it).
+        // FAULT_MATRIX_SHOW=1 prints what the user sees (docs/deploy-safety.md's matrix quotes it).
         if (process.env.FAULT_MATRIX_SHOW) console.log(errorLines(r).map((l) => `    | ${l}`).join("\n"), `\n${r.stdout}`);
         return `${r.stdout}\n${r.stderr}`;
     };
