@@ -70,7 +70,7 @@ describe("ReleaseTask provider", () => {
         const e = await failure(() => releaseTaskHandler.update(ctx(emulator()), "rp-release-migrate", outs, inputs({ image: image("b") })));
         expect(e.message).to.include(`release task \`python manage.py migrate --noinput\` in ${image("b")} (app rp-release-migrate) exited with code 1`);
         expect(e.message).to.include("last lines of its output:");
-        expect(e.message).to.include("django.db.utils.OperationalError: could not apply site.0002_release_marker to [secret]: no such column");
+        expect(e.message).to.include("django.db.utils.OperationalError: could not apply standin.0002_release_mark to [secret]: no such column: standin_releasemark.release");
         expect(e.message).to.not.include(EXIT_MARKER);
         expectNoSecrets([e.message, ...lines, ...warnings], [DB_SECRET, PASSWORD]);
         expect(emulator().app("rp-release-migrate")).to.equal(undefined);

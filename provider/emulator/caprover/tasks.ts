@@ -129,11 +129,11 @@ function exitCode(world: World, image: string): number | undefined {
  */
 function taskOutput(c: Container, code: number | undefined): [string, number][] {
     if (code === undefined) return [];
-    const out: [string, number][] = [["Operations to perform:", 1], ["  Apply all migrations: django_celery_beat, site", 1], ["Running migrations:", 1]];
-    if (code === 0) out.push(["  Applying site.0001_initial... OK", 1]);
+    const out: [string, number][] = [["Operations to perform:", 1], ["  Apply all migrations: django_celery_beat, standin", 1], ["Running migrations:", 1]];
+    if (code === 0) out.push(["  Applying standin.0001_initial... OK", 1]);
     else {
-        out.push(["  Applying site.0002_release_marker...Traceback (most recent call last):", 2]);
-        out.push([`django.db.utils.OperationalError: could not apply site.0002_release_marker to ${c.oneOff!.env.DATABASE_URL ?? "the database"}: no such column: site_marker.release`, 2]);
+        out.push(["  Applying standin.0002_release_mark...Traceback (most recent call last):", 2]);
+        out.push([`django.db.utils.OperationalError: could not apply standin.0002_release_mark to ${c.oneOff!.env.DATABASE_URL ?? "the database"}: no such column: standin_releasemark.release`, 2]);
     }
     const [shell, flag, script] = c.oneOff!.process;
     const echo = /echo "([^"$]*)\$\?"\s*$/.exec(script ?? "");
