@@ -27,6 +27,8 @@ export interface ReleaseSettings {
     tasks: ReleaseTask[];
     /** Whether the previous release may keep running against the new schema. */
     migrations: MigrationKind;
+    /** `site:maintenance`: captain-nginx answers a static 503 page for web while set. */
+    maintenance: boolean;
 }
 
 /** The app a release task runs in: `<prefix>release-<task>`, found by this name again after an interrupted run. */
@@ -52,7 +54,7 @@ export function readRelease(r: ConfigReader, appNamePrefix: string, taken: strin
         if (!APP_NAME.test(t.appName)) r.complain(key, `task ${t.name}: its app name ${show(t.appName)} (site:appNamePrefix + "release-" + name) is not a valid CapRover app name; expected ${APP_NAME_ACCEPTED}`);
         else if (taken.includes(t.appName)) r.complain(key, `task ${t.name}: its app name ${show(t.appName)} is already the app of a service; give the task another name`);
     }
-    return { tasks, migrations };
+    return { tasks, migrations, maintenance: r.boolean("maintenance") };
 }
 
 function readTasks(r: ConfigReader, value: unknown): ReleaseTaskDecl[] {

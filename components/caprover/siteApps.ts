@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as caprover from "../../provider/sdk";
+import { maintenanceNginxConfig } from "./maintenance";
 import { serviceUpdateOverride } from "./serviceOverride";
 import type { CapRoverSettings } from "../../config/caprover";
 import type { ReleaseSettings } from "../../config/release";
@@ -43,7 +44,7 @@ export type AppSpec = Omit<caprover.AppArgs, "image">;
  * behind HTTP basic auth. Every app gets a deploy token for CI, and the Docker service settings
  * CapRover has no field for (limits, update order) through its `serviceUpdateOverride`.
  */
-export function appSpec(service: ActiveService, settings: CapRoverSettings, release: Pick<ReleaseSettings, "migrations">): AppSpec {
+export function appSpec(service: ActiveService, settings: CapRoverSettings, release: Pick<ReleaseSettings, "migrations" | "maintenance">): AppSpec {
     const exposed = service.exposure !== "internal";
     const volumes = settings.volumes[service.name] ?? [];
     return {
@@ -77,6 +78,8 @@ export function appSpec(service: ActiveService, settings: CapRoverSettings, rele
             custom: service.serviceUpdateOverride,
             breakingRelease: release.migrations === "breaking" && service.name === "web",
         }),
+        // The maintenance switch: nginx answers web's visitors a 503 page; its health path still reaches it.
+        customNginxConfig: release.maintenance && service.name === "web" ? maintenanceNginxConfig(service.health?.path) : "",
         adopt: settings.adoptExistingApps,
         allowReplace: settings.allowReplace,
     };
@@ -198,6 +201,9 @@ function releaseTasks(args: SiteAppsArgs, children: pulumi.CustomResourceOptions
  * stop-first (its serviceUpdateOverride's UpdateConfig.Order shows in the diff).
  */
 function announceRelease(release: ReleaseSettings, hasTasks: boolean, on: pulumi.Resource): void {
+    if (release.maintenance) {
+        pulumi.log.warn("site:maintenance is on: visitors of web get a static 503 maintenance page (web's customNginxConfig); set it to false to serve the site again", on);
+    }
     if (release.migrations === "breaking") {
         pulumi.log.warn(
             "site:release.migrations is breaking: web updates stop-first for this release (a short outage while the new release starts; no old code against the new schema). " +

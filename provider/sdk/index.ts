@@ -92,6 +92,8 @@ export interface AppArgs {
     description?: pulumi.Input<string>;
     /** JSON object merged over the app's Docker service spec (CapRover's serviceUpdateOverride); empty for none. Default: "". */
     serviceUpdateOverride?: pulumi.Input<string>;
+    /** CapRover's custom nginx config of the app: an EJS template rendered in place of CapRover's own server block (e.g. a maintenance page); empty for CapRover's default. Default: "". */
+    customNginxConfig?: pulumi.Input<string>;
     /** Path that must answer 2xx after a deploy (web-exposed apps). */
     healthPath?: pulumi.Input<string>;
     /** Environment variable the provider sets to the image's digest once the image runs; the gate then waits for the release to answer it: the health answer's JSON field release (web-exposed apps with a healthPath), else a log line <releaseEnvVar>=<digest> ready in CapRover's app logs. Empty: no release check. Default: "". */
@@ -140,6 +142,8 @@ export class App extends pulumi.CustomResource {
     declare public readonly description: pulumi.Output<string | undefined>;
     /** Override merged over the Docker service spec. */
     declare public readonly serviceUpdateOverride: pulumi.Output<string | undefined>;
+    /** Custom nginx config (empty: CapRover's default). */
+    declare public readonly customNginxConfig: pulumi.Output<string | undefined>;
     /** Health path of the deploy gate. */
     declare public readonly healthPath: pulumi.Output<string | undefined>;
     /** Environment variable carrying the release the gate checks. */

@@ -11,6 +11,7 @@ describe("site:release", () => {
     it("runs the topology's tasks by default (the site's migrations), each in an app named after the stack's prefix, with compatible migrations", () => {
         const config = stackConfig("prod");
         expect(config.release.migrations).to.equal("compatible");
+        expect(config.release.maintenance).to.equal(false);
         expect(config.release.tasks.map((t) => t.name)).to.deep.equal(RELEASE_TASKS.map((t) => t.name));
         expect(config.release.tasks[0].command).to.deep.equal(["python", "manage.py", "migrate", "--noinput"]);
         const prefix = config.services[0].appName.slice(0, -config.services[0].name.length);
@@ -32,6 +33,10 @@ describe("site:release", () => {
     describe("refuses, naming the key and what is accepted", () => {
         it("a compatibility that is neither compatible nor breaking", () => {
             expect(problems({ release: { migrations: "maybe" } })).to.include('site:release.migrations: "maybe" is not accepted; expected one of compatible, breaking');
+        });
+
+        it("a maintenance switch that is not true or false", () => {
+            expect(problems({ maintenance: "yes" })).to.include('site:maintenance: "yes" is not accepted; expected true or false');
         });
 
         it("an unknown field", () => {

@@ -68,4 +68,14 @@ describe("the release phase (SiteApps)", () => {
         const undeclared = { ...app(breaking, "web"), inputs: { ...app(breaking, "web").inputs, serviceUpdateOverride: JSON.stringify({ UpdateConfig: { Order: "stop-first" } }) } };
         expect(orderAndLimitProblems(view(undeclared)).join("\n")).to.include("declare the release's migrations breaking (site:release.migrations: breaking");
     });
+
+    it("puts web, and only web, behind the maintenance page while site:maintenance is on: a change of web's customNginxConfig in the preview", async () => {
+        const on = await prod({ maintenance: true });
+        const off = await prod();
+        const nginx = (rs: Registered[]) => Object.fromEntries(rs.filter((r) => r.type === APP).map((r) => [r.name, r.inputs.customNginxConfig]));
+        expect(nginx(off)).to.deep.equal({ celery: "", celerybeat: "", flower: "", web: "" });
+        const { web, ...others } = nginx(on);
+        expect(others).to.deep.equal({ celery: "", celerybeat: "", flower: "" });
+        expect(String(web)).to.include("return 503 '<!DOCTYPE html>").and.to.include("location /health/ {");
+    });
 });
