@@ -16,6 +16,7 @@ import { APP_NAME, APP_NAME_ACCEPTED, ENV_NAME, GITHUB_LOGIN, REPO_NAME } from "
 import { readLimits } from "./limits";
 import { checkOrder, readServiceUpdateOverride } from "./serviceUpdateOverride";
 import { OnDemandSettings, readOnDemand } from "./onDemand";
+import { ReleaseSettings, readRelease } from "./release";
 import { ConfigReader, RawConfig, isInteger, isPlainObject, integerAccepted, show } from "./reader";
 import { ActiveService, PROFILE_NAMES, ProfileName, SERVICE_NAMES, ServiceName, ServiceOverride, profileServices, resolveServices, servesHealth } from "./topology";
 
@@ -46,6 +47,8 @@ export interface SiteConfig {
     caprover: CapRoverSettings;
     /** Accessories (`site:accessories`, e.g. monitoring): apps run from pinned public images beside the site's. */
     accessories: AccessorySettings;
+    /** The release phase: tasks run once per release before any app is deployed, and whether its migrations are compatible. */
+    release: ReleaseSettings;
     /** Settings kept but ignored because the profile does not run their service, e.g. `site:services.flower`. */
     inactive: string[];
 }
@@ -114,6 +117,7 @@ function readSiteConfig(r: ConfigReader, stack: string, env: ProgramEnv): Omit<S
         build: readBuild(r, { stack, services, resolve: shared }, registry, env),
         githubSide: { ...readGithubSettings(r, env), ...(env.GITHUB_TOKEN ? { token: env.GITHUB_TOKEN } : {}) },
         caprover,
+        release: readRelease(r, appNamePrefix, services.map((s) => s.appName)),
         accessories: readAccessories(r, { appNamePrefix, services, caprover: caprover.enabled }, env),
         // Only a preview may leave parts out: `pulumi up` must never silently drop resources.
         previewWithout: env.pushing ? [] : env.unavailablePlugins ?? [],

@@ -84,6 +84,7 @@ export function deploySite(config: SiteConfig, source?: unknown): SiteOutputs {
               services: config.services,
               settings: config.caprover,
               images: refs,
+              release: config.release,
               registry: config.caprover.pullToken
                   ? { server: config.registry.server, username: config.registry.username, password: config.caprover.pullToken, imagePrefix: config.github.owner.toLowerCase() }
                   : undefined,

@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as caprover from "../../provider/sdk";
+import { maintenanceNginxConfig } from "./maintenance";
 import { serviceUpdateOverride } from "./serviceOverride";
 import type { CapRoverSettings } from "../../config/caprover";
+import type { ReleaseSettings } from "../../config/release";
 import type { ActiveService } from "../../config/topology";
 
 /** Credentials CapRover needs to pull private images. */
@@ -25,6 +27,8 @@ export interface SiteAppsArgs {
     images: Record<string, pulumi.Input<string>>;
     /** Pull credentials for private images; omitted when the images are public. */
     registry?: PullCredentials;
+    /** The release phase: tasks run in web's new image before any app is deployed, and the migrations' compatibility. */
+    release: ReleaseSettings;
 }
 
 /** Environment variable every app's containers find their release (image digest) in. */
@@ -40,7 +44,7 @@ export type AppSpec = Omit<caprover.AppArgs, "image">;
  * behind HTTP basic auth. Every app gets a deploy token for CI, and the Docker service settings
  * CapRover has no field for (limits, update order) through its `serviceUpdateOverride`.
  */
-export function appSpec(service: ActiveService, settings: CapRoverSettings): AppSpec {
+export function appSpec(service: ActiveService, settings: CapRoverSettings, release: Pick<ReleaseSettings, "migrations" | "maintenance">): AppSpec {
     const exposed = service.exposure !== "internal";
     const volumes = settings.volumes[service.name] ?? [];
     return {
@@ -66,7 +70,16 @@ export function appSpec(service: ActiveService, settings: CapRoverSettings): App
         deployTimeoutMs: settings.deployTimeoutSeconds * 1000,
         deleteVolumes: settings.deleteVolumes,
         rollbackOnFailure: settings.rollbackOnFailure,
-        serviceUpdateOverride: serviceUpdateOverride({ scheduler: service.scheduler, hasMounts: volumes.length > 0, limits: service.limits, custom: service.serviceUpdateOverride }),
+        // Breaking migrations: the service serving the site must not run the old release against the new schema.
+        serviceUpdateOverride: serviceUpdateOverride({
+            scheduler: service.scheduler,
+            hasMounts: volumes.length > 0,
+            limits: service.limits,
+            custom: service.serviceUpdateOverride,
+            breakingRelease: release.migrations === "breaking" && service.name === "web",
+        }),
+        // The maintenance switch: nginx answers web's visitors a 503 page; its health path still reaches it.
+        customNginxConfig: release.maintenance && service.name === "web" ? maintenanceNginxConfig(service.health?.path) : "",
         adopt: settings.adoptExistingApps,
         allowReplace: settings.allowReplace,
     };
@@ -93,6 +106,8 @@ export class SiteApps extends pulumi.ComponentResource {
     public readonly provider: caprover.Provider;
     /** The registry entry, when pull credentials were given. */
     public readonly registry?: caprover.Registry;
+    /** The release tasks, in the order they run; every app's deploy waits for all of them. */
+    public readonly releaseTasks: caprover.ReleaseTask[];
 
     constructor(name: string, args: SiteAppsArgs, opts?: pulumi.ComponentResourceOptions) {
         // Formerly CapRoverApps: the alias keeps the running apps (its children) under their URNs.
@@ -126,11 +141,13 @@ export class SiteApps extends pulumi.ComponentResource {
                   children,
               )
             : undefined;
+        this.releaseTasks = releaseTasks(args, children, this.registry);
+        announceRelease(args.release, this.releaseTasks.length > 0, this);
         this.apps = Object.fromEntries(
             services.map((service) => {
                 const image = images[service.name];
                 if (image === undefined) throw new Error(`no image for service ${service.name}`);
-                const spec = appSpec(service, settings);
+                const spec = appSpec(service, settings, args.release);
                 // An app behind HTTP auth without a password can only be a preview (`up` refuses to
                 // start without one): its auth is not known yet, rather than absent (which the policy
                 // pack's flower-protected refuses).
@@ -138,7 +155,8 @@ export class SiteApps extends pulumi.ComponentResource {
                 const app = new caprover.App(
                     service.name,
                     { ...spec, image, envVars: pulumi.secret(spec.envVars ?? {}), httpAuth: httpAuth && pulumi.secret(httpAuth) },
-                    { ...children, dependsOn: this.registry ? [this.registry] : [] },
+                    // Nothing of the release is deployed before its tasks succeeded.
+                    { ...children, dependsOn: [...(this.registry ? [this.registry] : []), ...this.releaseTasks] },
                 );
                 return [service.name, app];
             }),
@@ -148,6 +166,55 @@ export class SiteApps extends pulumi.ComponentResource {
         this.deployedImages = mapValues(this.apps, (a) => a.deployedImage);
         this.deployTokens = mapValues(this.apps, (a) => pulumi.secret(a.deployToken));
         this.registerOutputs({ appNames: this.appNames, appUrls: this.appUrls, deployedImages: this.deployedImages, deployTokens: this.deployTokens });
+    }
+}
+
+/**
+ * The release tasks: each in web's image of this release, with web's environment, after the
+ * previous one (and the pull credentials, which its image may need). The resource name is the
+ * task's, so a task keeps its record (and a release already done is not run again) across profiles.
+ */
+function releaseTasks(args: SiteAppsArgs, children: pulumi.CustomResourceOptions, registry: caprover.Registry | undefined): caprover.ReleaseTask[] {
+    const web = args.services.find((s) => s.name === "web");
+    if (!web) throw new Error("no web service: every profile runs web, whose image the release tasks run in");
+    let previous: pulumi.Resource[] = registry ? [registry] : [];
+    return args.release.tasks.map((task) => {
+        const resource = new caprover.ReleaseTask(
+            `release-${task.name}`,
+            {
+                appName: task.appName,
+                image: args.images.web,
+                command: task.command,
+                envVars: pulumi.secret(web.env),
+                deployTimeoutMs: args.settings.deployTimeoutSeconds * 1000,
+            },
+            { ...children, dependsOn: previous },
+        );
+        previous = [resource];
+        return resource;
+    });
+}
+
+/**
+ * What the release's migrations mean for the overlap, said in every preview: start-first web runs
+ * the previous release against the new schema until the new one is up; breaking ones update web
+ * stop-first (its serviceUpdateOverride's UpdateConfig.Order shows in the diff).
+ */
+function announceRelease(release: ReleaseSettings, hasTasks: boolean, on: pulumi.Resource): void {
+    if (release.maintenance) {
+        pulumi.log.warn("site:maintenance is on: visitors of web get a static 503 maintenance page (web's customNginxConfig); set it to false to serve the site again", on);
+    }
+    if (release.migrations === "breaking") {
+        pulumi.log.warn(
+            "site:release.migrations is breaking: web updates stop-first for this release (a short outage while the new release starts; no old code against the new schema). " +
+                "Set it back to compatible for the next release",
+            on,
+        );
+    } else if (hasTasks) {
+        pulumi.log.info(
+            "site:release.migrations is compatible: while web updates start-first, the previous release serves against the new schema; if these migrations break it, set site:release.migrations to breaking",
+            on,
+        );
     }
 }
 

@@ -87,6 +87,7 @@ export function webInputs(emulator: CapRoverEmulator, overrides: Partial<TestApp
         rollbackOnFailure: true,
         deleteVolumes: false,
         serviceUpdateOverride: "",
+        customNginxConfig: "",
         adopt: false,
         allowReplace: false,
         ...overrides,

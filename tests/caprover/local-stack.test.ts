@@ -11,13 +11,13 @@
  */
 import { expect } from "chai";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { EngineEvent, REPO, RunResult, Workspace, ensureTools } from "../../scripts/engine/driver";
+import { EngineEvent, REPO, RunResult, Workspace } from "../../scripts/engine/driver";
 import { changedSteps, errorsOf, summaryOf } from "../../scripts/engine/events";
 import { CLI_TIMEOUT, STACK, configure, openStack } from "../../scripts/engine/localStack";
-import { Builder, RegistryClient, builderEnv, configureRealBuilds, ensureBuilder, stopBuilder } from "../../scripts/engine/builder";
-import { NOFILE, RealCaprover, RealDocker, adminPort, configureForRealServer, ensureRealCaprover, mostAtOnce, stopRealCaprover } from "../../scripts/engine/realCaprover";
+import { RegistryClient, builderEnv } from "../../scripts/engine/builder";
+import { NOFILE, RealDocker, adminPort, configureForRealServer, mostAtOnce } from "../../scripts/engine/realCaprover";
+import { RealStack, closeRealStack, openRealStack } from "../../scripts/engine/realStack";
 import { PROFILES, ProfileName, ROLES, Role, RoleName } from "../../config/topology";
 import { stackFileConfig } from "../../config/stackFile";
 import { AppList } from "../../provider/src/api/types";
@@ -28,8 +28,6 @@ const COMMITS = ["5eed0000000000000000000000000000000000c1", "5eed00000000000000
 
 describe("real CapRover: the local stack, built for real, deployed and checked through Docker", function () {
     this.timeout(30 * 60_000);
-    let builder: Builder;
-    let real: RealCaprover;
     let docker: RealDocker;
     let ws: Workspace;
     let registry: RegistryClient;
@@ -72,33 +70,17 @@ describe("real CapRover: the local stack, built for real, deployed and checked t
         return out;
     };
 
+    let stack: Partial<RealStack> = {};
     before(async function () {
         this.timeout(60 * 60_000);
-        await ensureTools();
-        builder = await ensureBuilder();
-        real = await ensureRealCaprover();
-        docker = new RealDocker(real.dockerHost);
-        registry = new RegistryClient(builder.registry);
-        // The build context: a copy of the stand-in app this scenario changes release by release.
-        context = fs.mkdtempSync(path.join(os.tmpdir(), "real-context-"));
-        fs.cpSync(path.join(REPO, "app"), context, { recursive: true });
-        ws = await openStack({ url: real.url, probeAddress: real.nginx, password: real.password }, { env: builderEnv(builder) });
-        await configureRealBuilds(ws, builder, namespace, COMMITS[0]);
-        await configure(ws, "set", "site:buildContext", context);
-        await configure(ws, "set", "site:appNamePrefix", prefix);
-        await configureForRealServer(ws);
+        stack = await openRealStack({ namespace, prefix, commit: COMMITS[0] });
+        ({ docker, registry, ws, context } = stack as RealStack);
         await newRelease(COMMITS[0]);
     });
 
     inOrder();
 
-    after(async () => {
-        if (ws) await ws.pulumi(["destroy", "--stack", STACK, "--yes", "--skip-preview"], { timeoutMs: 4 * CLI_TIMEOUT, allowFailure: true });
-        ws?.dispose();
-        if (context) fs.rmSync(context, { recursive: true, force: true });
-        await stopRealCaprover(real);
-        await stopBuilder(builder);
-    });
+    after(() => closeRealStack(stack));
 
     it("pulumi up under split creates the four apps in one run, each running its digest with its update order", async () => {
         const events = await upOk();
@@ -166,8 +148,8 @@ describe("real CapRover: the local stack, built for real, deployed and checked t
         }
         expect(await docker.runningDigest(app("celery")), "celery runs the previous release").to.equal(before.celery);
     });
-
     it("apps made with the official caprover CLI are adopted by another stack's pulumi up, none redeployed, and its next preview is empty", async () => {
+        const { builder, real } = stack as RealStack;
         const adopter = `a${run}-`;
         const cli = new CaproverCli(() => adminPort(real), `http://captain.${real.rootDomain}`, real.password);
         const images: Record<string, string> = {};

@@ -22,7 +22,7 @@ import { probeOf, whenRequest } from "../../provider/tests/support";
 import { ProviderClock } from "./providerClock";
 import { PreviewJson, Workspace, ensureTools, signalAll } from "../../scripts/engine/driver";
 import { shortName } from "../../scripts/engine/events";
-import { CLI_TIMEOUT, EMULATOR_PASSWORD, STACK, configure, openLocalStack } from "../../scripts/engine/localStack";
+import { CLI_TIMEOUT, EMULATOR_PASSWORD, STACK, configure, openLocalStack, setStackValue } from "../../scripts/engine/localStack";
 import { errorLines, inOrder } from "./scenario";
 
 const stack = ["--stack", STACK];
@@ -87,6 +87,9 @@ describe("engine: the fault matrix (real CLI, misbehaving CapRover on 127.0.0.1)
         // The rows below show what a failed gate says and leaves without a rollback (the opt-out);
         // the rollback itself, the default, has its own row.
         await configure(ws, "set", "site:rollbackOnFailure", "false");
+        // The matrix is about the apps' requests and gates: no release task runs before them (its
+        // own faults: provider/tests/releaseTask.test.ts, tests/engine/release-phase.test.ts).
+        setStackValue(ws, "site:release", { tasks: [] });
     });
 
     inOrder(async () => {

@@ -12,6 +12,24 @@ export interface Registered {
     name: string;
     /** Inputs as the engine received them (secrets unwrapped into their plaintext, marked in `secretKeys`). */
     inputs: Record<string, unknown>;
+    /** URNs of the resources it waits for (its dependsOn and the resources its inputs come from), as the engine is told. */
+    dependsOn: string[];
+}
+
+/** Dependencies each registration named, by URN (the mocks' newResource is not told them). */
+const dependencies = new Map<string, string[]>();
+
+type MockMonitor = { registerResource(req: any, cb: unknown): unknown; newUrn(parent: string, type: string, name: string): string };
+
+/** Records, for every registration, the URNs the engine is told it depends on. */
+function recordDependencies(): void {
+    dependencies.clear();
+    const monitor = (pulumi.runtime as unknown as { getMonitor(): MockMonitor }).getMonitor();
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) => {
+        dependencies.set(monitor.newUrn(req.getParent(), req.getType(), req.getName()), req.getDependenciesList());
+        return register(req, cb);
+    };
 }
 
 /** Outputs of the stacks a program reads through a StackReference, by stack name (tests set them). */
@@ -70,6 +88,7 @@ export async function runProgram<T>(stack: string, program: () => T | Promise<T>
         stack,
         preview,
     );
+    recordDependencies();
     const outputs = await program();
     // Wait until every registration and output has settled.
     await settle(outputs);
@@ -93,6 +112,7 @@ export function registeredResources(): Registered[] {
             type: parts[2].split("$").pop()!,
             name: parts[3],
             inputs: (state.__inputs ?? {}) as Record<string, unknown>,
+            dependsOn: dependencies.get(r.urn) ?? [],
         };
     });
     resources.sort((a, b) => a.urn.localeCompare(b.urn));
