@@ -49,6 +49,7 @@ describe("real CapRover: the provider's handlers", function () {
         rollbackOnFailure: true,
         deleteVolumes: false,
         serviceUpdateOverride: "",
+        customNginxConfig: "",
         adopt: false,
         allowReplace: false,
         ...overrides,
