@@ -63,10 +63,10 @@ export type TestAppInputs = AppInputs & { connection: Connection };
 export type TestAppOutputs = AppOutputs & { connection: Connection };
 export type TestRegistryInputs = RegistryInputs & { connection: Connection };
 
-/** Inputs of a web app with a secret env var, a health path and a deploy token. */
-export function webInputs(emulator: CapRoverEmulator, overrides: Partial<TestAppInputs> = {}): TestAppInputs {
+/** Inputs of a web app with a secret env var, a health path and a deploy token, on an emulator (or any server's connection). */
+export function webInputs(server: CapRoverEmulator | Connection, overrides: Partial<TestAppInputs> = {}): TestAppInputs {
     return {
-        connection: connection(emulator),
+        connection: server instanceof CapRoverEmulator ? connection(server) : server,
         appName: "web",
         image: image("a"),
         instanceCount: 1,

@@ -5,14 +5,14 @@
  * the registry on 127.0.0.1 (scripts/ensure-builder.sh). The rehearsal asks either one the same
  * way, through CapRover's API and its nginx, so what it checks does not depend on which it is.
  */
-import { CapRoverEmulator } from "../../provider/emulator/caprover";
 import { AppDefinition } from "../../provider/src/api/types";
 import { CapRoverClient, connect } from "../../provider/src/api/client";
-import { Workspace } from "../engine/driver";
+import { REPO, Workspace } from "../engine/driver";
 import { EMULATOR_PASSWORD, STACK, configure, openLocalStack, openStack } from "../engine/localStack";
 import { Builder, RegistryClient, builderEnv, configureRealBuilds, ensureBuilder, stopBuilder } from "../engine/builder";
 import { RealCaprover, configureForRealServer, ensureRealCaprover, stopRealCaprover } from "../engine/realCaprover";
 import { SiteConfig } from "../../config/site";
+import { stackFileConfig } from "../../config/stackFile";
 
 type Service = SiteConfig["services"][number];
 
@@ -49,13 +49,13 @@ export async function emulatorServer(deploySeconds: number): Promise<RehearsalSe
         description: `the CapRover emulator on ${emulator.url} (each deploy takes ${deploySeconds} s)`,
         ws,
         probeAddress: `127.0.0.1:${emulator.port}`,
-        appPrefix: `${STACK}-`,
+        appPrefix: String(stackFileConfig(REPO, STACK).appNamePrefix),
         builds: false,
         client: connect({ url: emulator.url, password: EMULATOR_PASSWORD }),
         expectedImage: async (service, config) => config.build.digests[service.name]!,
         close: async () => {
             ws.dispose();
-            await (emulator as CapRoverEmulator).close();
+            await emulator.close();
         },
     };
 }

@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { CapRoverClient, Connection } from "../../provider/src/api/client";
 import { clearTokenCache } from "../../provider/src/api/transport";
 import { CaproverCli } from "../../provider/tests/caproverCli";
-import { TestAppInputs, TestAppOutputs, TestAppProvider, TestRegistryInputs, TestRegistryProvider, failure, registered } from "../../provider/tests/support";
+import { TestAppInputs, TestAppOutputs, TestAppProvider, TestRegistryInputs, TestRegistryProvider, failure, registered, webInputs } from "../../provider/tests/support";
 import { Builder, ensureBuilder, stopBuilder } from "../../scripts/engine/builder";
 import { RealCaprover, RealDocker, adminPort, ensureRealCaprover, stopRealCaprover } from "../../scripts/engine/realCaprover";
 
@@ -28,32 +28,21 @@ describe("real CapRover: the provider's handlers", function () {
     const connection = (password = real.password): Connection => ({ url: real.url, password, probeAddress: real.nginx, pollMs: 250 });
 
     /** A worker-like app running the placeholder: no web exposure, no health path, a deploy token. */
-    const inputs = (appName: string, overrides: Partial<TestAppInputs> = {}): TestAppInputs => ({
-        connection: connection(),
-        appName,
-        image: placeholder,
-        instanceCount: 1,
-        containerHttpPort: 80,
-        exposeAsWebApp: false,
-        forceSsl: false,
-        websocketSupport: false,
-        envVars: { SITE_ROLE: "provider-test" },
-        hasPersistentData: false,
-        volumes: [],
-        enableDeployToken: true,
-        description: "provider test",
-        // No release variable and no health path: the gate is CapRover reporting the image deployed.
-        releaseEnvVar: "",
-        healthReportsRelease: false,
-        deployTimeoutMs: 180_000,
-        rollbackOnFailure: true,
-        deleteVolumes: false,
-        serviceUpdateOverride: "",
-        customNginxConfig: "",
-        adopt: false,
-        allowReplace: false,
-        ...overrides,
-    });
+    const inputs = (appName: string, overrides: Partial<TestAppInputs> = {}): TestAppInputs =>
+        webInputs(connection(), {
+            appName,
+            image: placeholder,
+            exposeAsWebApp: false,
+            forceSsl: false,
+            envVars: { SITE_ROLE: "provider-test" },
+            description: "provider test",
+            healthPath: undefined,
+            // No release variable and no health path: the gate is CapRover reporting the image deployed.
+            releaseEnvVar: "",
+            healthReportsRelease: false,
+            deployTimeoutMs: 180_000,
+            ...overrides,
+        });
 
     /** check, then create: what the engine does. */
     const create = async (i: TestAppInputs): Promise<TestAppOutputs> => {

@@ -130,7 +130,9 @@ export const SEQUENCES: Sequence[] = [
     {
         name: "private registries",
         steps: [
-            { title: "list registries", method: "GET", path: "/user/registries" },
+            // The list's registries only: `defaultPushRegistryId` is left out until a default push
+            // was ever set (the first registry added sets it; a delete of that one clears it to "").
+            { title: "list registries", method: "GET", path: "/user/registries", pick: "registries" },
             {
                 title: "insert a registry no server answers for",
                 method: "POST",
@@ -238,9 +240,10 @@ export async function run(target: Target, sequence: Sequence, names: Names, opts
     return answers;
 }
 
-/** `appDefinitions[{app}]`: the one app of a list; anything else: the whole data. */
+/** `appDefinitions[{app}]`: the one app of a list; another key: that field of the data; none: the whole data. */
 function picked(data: unknown, pick: string | undefined, names: Names): unknown {
     if (!pick || !data) return data;
+    if (pick !== "appDefinitions[{app}]") return (data as Record<string, unknown>)[pick];
     const list = (data as { appDefinitions?: { appName: string }[] }).appDefinitions ?? [];
     return list.find((a) => a.appName === names.app) ?? null;
 }
