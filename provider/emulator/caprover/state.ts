@@ -44,7 +44,7 @@ export interface Container {
      * the process and environment it ran with. It exits at `readyAt`, logging its output and, for
      * `sh -c '...; echo "...$?"'`, that echo with the exit code; nothing restarts it.
      */
-    oneOff?: { process: string[]; env: Record<string, string> };
+    oneOff?: { process: string[]; env: Record<string, string>; /** The override disables the image's HEALTHCHECK (`HealthCheck.Test: ["NONE"]`). */ healthCheckOff: boolean };
 }
 
 /** One run of a run-once task, for tests: where, what, when, and how it ended. */

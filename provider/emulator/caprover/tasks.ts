@@ -92,7 +92,15 @@ export function runtimeLogs(world: World, appName: string, encoding: string): An
             continue;
         }
         if (c.oneOff) {
-            for (const [text, stream] of taskOutput(c, exitCode(world, c.image))) line(c.readyAt, text, stream);
+            const code = exitCode(world, c.image);
+            // An exited container is pruned, its logs with it: CapRover prunes every stopped container
+            // 5 s after any service update on the server, so that can come at any moment; the
+            // emulator takes the worst case. Only a process that holds after its exit line keeps it.
+            if (code !== undefined && !holds(c.oneOff.process)) continue;
+            // The site's images carry a HEALTHCHECK (web's /health/) a task's process never passes:
+            // Swarm holds such a task in `starting`, and `docker service logs` shows none of its lines.
+            if (!c.oneOff.healthCheckOff) continue;
+            for (const [text, stream] of taskOutput(c, code)) line(c.readyAt, text, stream);
             continue;
         }
         if (app.def.notExposeAsWebApp) line(c.readyAt, `celery@${c.id} ready.`);
@@ -104,7 +112,7 @@ export function runtimeLogs(world: World, appName: string, encoding: string): An
 
 /** The process of a run-once service: its RestartPolicy is `none` and its override sets the process (Command, then Args). */
 function runOnce(def: AppDefinition): Container["oneOff"] {
-    let spec: { TaskTemplate?: { RestartPolicy?: { Condition?: unknown }; ContainerSpec?: { Command?: unknown; Args?: unknown } } } | null | undefined;
+    let spec: { TaskTemplate?: { RestartPolicy?: { Condition?: unknown }; ContainerSpec?: { Command?: unknown; Args?: unknown; HealthCheck?: { Test?: unknown } } } } | null | undefined;
     try {
         spec = def.serviceUpdateOverride ? parseYaml(def.serviceUpdateOverride) : undefined;
     } catch {
@@ -113,13 +121,29 @@ function runOnce(def: AppDefinition): Container["oneOff"] {
     const task = spec?.TaskTemplate;
     if (task?.RestartPolicy?.Condition !== "none" || !Array.isArray(task.ContainerSpec?.Command)) return undefined;
     const args = Array.isArray(task.ContainerSpec?.Args) ? task.ContainerSpec.Args : [];
-    return { process: [...task.ContainerSpec.Command, ...args].map(String), env: Object.fromEntries(def.envVars.map((e) => [e.key, e.value])) };
+    const test = task.ContainerSpec.HealthCheck?.Test;
+    return {
+        process: [...task.ContainerSpec.Command, ...args].map(String),
+        env: Object.fromEntries(def.envVars.map((e) => [e.key, e.value])),
+        healthCheckOff: Array.isArray(test) && test[0] === "NONE",
+    };
 }
 
 /** How a run-once task of `image` ends: 1 in failingTaskImages, never in silentImages, else 0. */
 function exitCode(world: World, image: string): number | undefined {
     if (world.options.silentImages.includes(image)) return undefined;
     return world.options.failingTaskImages.includes(image) ? 1 : 0;
+}
+
+/** `echo "<text>$?"` in an `sh -c` script, at its end or followed by more commands. */
+const ECHO_EXIT = /echo "([^"$]*)\$\?"\s*(;|$)/;
+
+/** Whether an `sh -c` process holds after its exit echo (`...; echo "...$?"; ... sleep <n> ...`): its container keeps running. */
+function holds(process: string[]): boolean {
+    const [shell, flag, script] = process;
+    if (!shell?.endsWith("sh") || flag !== "-c" || !script) return false;
+    const echo = ECHO_EXIT.exec(script);
+    return !!echo && /\bsleep\s+[1-9]/.test(script.slice(echo.index + echo[0].length));
 }
 
 /**
@@ -130,13 +154,13 @@ function exitCode(world: World, image: string): number | undefined {
 function taskOutput(c: Container, code: number | undefined): [string, number][] {
     if (code === undefined) return [];
     const out: [string, number][] = [["Operations to perform:", 1], ["  Apply all migrations: django_celery_beat, standin", 1], ["Running migrations:", 1]];
-    if (code === 0) out.push(["  Applying standin.0001_initial... OK", 1]);
+    if (code === 0) out.push(["  Applying standin.0002_release_mark... OK", 1]);
     else {
         out.push(["  Applying standin.0002_release_mark...Traceback (most recent call last):", 2]);
         out.push([`django.db.utils.OperationalError: could not apply standin.0002_release_mark to ${c.oneOff!.env.DATABASE_URL ?? "the database"}: no such column: standin_releasemark.release`, 2]);
     }
     const [shell, flag, script] = c.oneOff!.process;
-    const echo = /echo "([^"$]*)\$\?"\s*$/.exec(script ?? "");
+    const echo = ECHO_EXIT.exec(script ?? "");
     if (shell?.endsWith("sh") && flag === "-c" && echo) out.push([`${echo[1]}${code}`, 1]);
     return out;
 }

@@ -10,6 +10,14 @@
  * definition (command, restart policy, environment) is written with no replica, the release's image
  * deployed with no replica, and only then one replica asked for: the only container that ever runs
  * the command is the release's.
+ *
+ * And the container must outlive its exit line. CapRover prunes every stopped container of the
+ * server 5 s after any service update, any app's (DockerApi.updateService -> pruneContainers), and a
+ * pruned container's logs are gone: a task that exits can lose its exit line before the next read
+ * (seen on the real server: the task completed, `docker service logs` empty, the up timed out). So
+ * after the exit line the process holds, idle, until the run's deadline (plus a margin): the line
+ * stays readable while the container runs, removing the app stops it at once (a TERM trap), and an
+ * interrupted run's container ends by itself, never restarted.
  */
 import * as crypto from "crypto";
 import { CapRoverClient, deployedImage, latestVersion, logTail } from "../api/client";
@@ -54,18 +62,33 @@ export class TaskFailed extends Error {
     }
 }
 
+/** How long a task's container holds after its exit line beyond the run's deadline, in seconds. */
+export const HOLD_MARGIN_S = 60;
+
 /**
- * The container's process: sh runs the command and then prints the exit line, so a finished
- * service's outcome can be read where CapRover shows it (the logs); `runId` tells this run's line
- * from any other. Command replaces the image's entrypoint, Args its command.
+ * The container's process: sh runs the command, prints the exit line (where CapRover shows a
+ * finished service's outcome: its logs; `runId` tells this run's line from any other), then holds
+ * for `holdSeconds` so the line is never pruned with the container, ending at once on TERM.
+ * Command replaces the image's entrypoint, Args its command.
  */
-export function taskProcess(command: string[], runId: string): { Command: string[]; Args: string[] } {
-    return { Command: ["/bin/sh", "-c", `"$@"; echo "${EXIT_MARKER} ${runId} exit=$?"`, "release-task"], Args: command };
+export function taskProcess(command: string[], runId: string, holdSeconds: number): { Command: string[]; Args: string[] } {
+    const script = `"$@"; echo "${EXIT_MARKER} ${runId} exit=$?"; trap 'exit 0' TERM; sleep ${holdSeconds} & wait`;
+    return { Command: ["/bin/sh", "-c", script, "release-task"], Args: command };
 }
 
-/** The override that makes the app's service run the process once: never restarted, whatever its exit. */
-export function taskOverride(command: string[], runId: string): string {
-    return JSON.stringify({ TaskTemplate: { ContainerSpec: taskProcess(command, runId), RestartPolicy: { Condition: "none" } } });
+/**
+ * The override that makes the app's service run the process once: never restarted, whatever its
+ * exit, and without the image's HEALTHCHECK (web's probes a server the task never starts: Swarm
+ * would hold the task in `starting`, where `docker service logs` shows none of its lines, then
+ * kill it as unhealthy).
+ */
+export function taskOverride(command: string[], runId: string, holdSeconds: number): string {
+    return JSON.stringify({ TaskTemplate: { ContainerSpec: { ...taskProcess(command, runId, holdSeconds), HealthCheck: { Test: ["NONE"] } }, RestartPolicy: { Condition: "none" } } });
+}
+
+/** The hold of a run ending at `deadline`: until then, plus the margin. */
+export function holdSeconds(deadline: number, now = Date.now()): number {
+    return Math.max(0, Math.ceil((deadline - now) / 1000)) + HOLD_MARGIN_S;
 }
 
 /** The exit code of run `runId` in the log lines, and the lines before it; undefined while it runs. */
@@ -148,7 +171,7 @@ async function define(client: CapRoverClient, run: TaskRun, runId: string): Prom
         envVars: Object.entries(run.envVars).map(([key, value]) => ({ key, value })),
         description: `release task: ${run.command.join(" ")} in ${run.image}`,
         tags: [{ tagName: run.tag }],
-        serviceUpdateOverride: taskOverride(run.command, runId),
+        serviceUpdateOverride: taskOverride(run.command, runId, holdSeconds(run.deadline)),
     };
     const current = await mustGet(client, run.appName);
     try {
