@@ -13,7 +13,7 @@ import type { ActiveService } from "./topology";
 
 /** One accessory app of the catalogue. */
 export interface AccessoryRole {
-    /** The public image, pinned by digest (where each pin comes from: README, "Monitoring"); none: the stack pins it (`site:accessoryImages`). */
+    /** The public image, pinned by digest (where each pin comes from: docs/monitoring.md); none: the stack pins it (`site:accessoryImages`). */
     image?: string;
     /** What the container runs, for the app's description. */
     process: string;
@@ -31,7 +31,7 @@ export interface AccessoryRole {
 
 /**
  * The accessory apps. Images by digest without a tag (the policy pack's deploy-by-digest refuses a
- * tag beside the digest); the release each digest is, and where it was found: README, "Monitoring".
+ * tag beside the digest); the release each digest is, and where it was found: docs/monitoring.md.
  */
 export const ACCESSORY_APPS = {
     prometheus: {

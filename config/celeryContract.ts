@@ -8,7 +8,8 @@
  * (`site:celeryContract`, in the build context); the image's build step writes the same contract
  * and fails when the committed file says otherwise (app/config/celery_contract.py). A stack that
  * promotes takes its source stack's recorded contract instead (stack/contract.ts).
- * `site:release.removedTasks` acknowledges removals, for the release that makes them.
+ * `site:release.removedTasks` acknowledges removals, for the release that makes them (read with the
+ * rest of `site:release` in config/release.ts).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -29,8 +30,6 @@ export interface CeleryContractSettings {
     file: string;
     /** The new release's contract read from that file, when the release is built or pinned from this checkout. */
     fromFile?: CeleryContract;
-    /** Task names this release removes on purpose (`site:release.removedTasks`). */
-    acknowledged: string[];
 }
 
 /** What the reader needs to know of the stack. */
@@ -42,21 +41,19 @@ export interface ContractContext {
 }
 
 /** A Celery task name: dotted identifiers (Celery accepts any string; these are what names look like). */
-export const TASK_NAME = /^[A-Za-z_][A-Za-z0-9_]*([.:-][A-Za-z0-9_]+)*$/;
-const TASK_NAME_ACCEPTED = "a Celery task name, e.g. pages.tasks.rebuild_sitemap";
-const RELEASE_FIELDS = ["removedTasks"] as const;
+export const CELERY_TASK_NAME = /^[A-Za-z_][A-Za-z0-9_]*([.:-][A-Za-z0-9_]+)*$/;
+export const CELERY_TASK_NAME_ACCEPTED = "a Celery task name, e.g. pages.tasks.rebuild_sitemap";
 
-/** Reads `site:celeryContract` (and the file it names) and `site:release`; problems are recorded on `r`. */
+/** Reads `site:celeryContract` and the file it names; problems are recorded on `r`. */
 export function readCeleryContract(r: ConfigReader, ctx: ContractContext): CeleryContractSettings {
     const file = r.string("celeryContract", { pattern: /^(?!\/)(?!.*\.\.)[A-Za-z0-9._\/-]+\.json$/, accepted: "a JSON file's path inside the build context, e.g. deployment/celery-contract.json" })!;
-    const acknowledged = readRelease(r);
-    if (!ctx.fromCheckout || file === undefined) return { file, acknowledged };
+    if (!ctx.fromCheckout || file === undefined) return { file };
     const at = path.resolve(path.dirname(projectFile()), ctx.context, file);
     if (!fs.existsSync(at)) {
         r.complain("celeryContract", `no file ${show(file)} in the build context (site:buildContext ${show(ctx.context)}); the app repository commits it: python -m config.celery_contract > ${file}`);
-        return { file, acknowledged };
+        return { file };
     }
-    return { file, fromFile: parseContract(r, file, fs.readFileSync(at, "utf8")), acknowledged };
+    return { file, fromFile: parseContract(r, file, fs.readFileSync(at, "utf8")) };
 }
 
 /** Checks a contract file's text: `{tasks: [sorted names], schedule: {entry: task name}}`. */
@@ -74,9 +71,9 @@ export function parseContract(r: ConfigReader, file: string, text: string): Cele
         r.complain("celeryContract", `${where} is not accepted; expected ${accepted}`);
         return undefined;
     }
-    const bad = value.tasks.filter((t) => typeof t !== "string" || !TASK_NAME.test(t));
+    const bad = value.tasks.filter((t) => typeof t !== "string" || !CELERY_TASK_NAME.test(t));
     if (bad.length > 0) {
-        r.complain("celeryContract", `${where}: tasks ${bad.map(show).join(", ")} not accepted; expected ${TASK_NAME_ACCEPTED}`);
+        r.complain("celeryContract", `${where}: tasks ${bad.map(show).join(", ")} not accepted; expected ${CELERY_TASK_NAME_ACCEPTED}`);
         return undefined;
     }
     const tasks = value.tasks as string[];
@@ -86,31 +83,8 @@ export function parseContract(r: ConfigReader, file: string, text: string): Cele
     }
     const schedule: Record<string, string> = {};
     for (const [entry, task] of Object.entries((value.schedule ?? {}) as Record<string, unknown>)) {
-        if (typeof task !== "string" || !TASK_NAME.test(task)) r.complain("celeryContract", `${where}: schedule entry ${show(entry)} sends ${show(task)}; expected ${TASK_NAME_ACCEPTED}`);
+        if (typeof task !== "string" || !CELERY_TASK_NAME.test(task)) r.complain("celeryContract", `${where}: schedule entry ${show(entry)} sends ${show(task)}; expected ${CELERY_TASK_NAME_ACCEPTED}`);
         else schedule[entry] = task;
     }
     return { tasks, schedule };
-}
-
-/** `site:release`: settings for the one release being deployed; today `removedTasks`. */
-function readRelease(r: ConfigReader): string[] {
-    const release = r.object("release") ?? {};
-    const acknowledged: string[] = [];
-    for (const [field, value] of Object.entries(release)) {
-        const key = `release.${field}`;
-        if (field !== "removedTasks") {
-            r.complain(key, `unknown field; accepted fields are ${RELEASE_FIELDS.join(", ")}`);
-            continue;
-        }
-        if (!Array.isArray(value)) {
-            r.fail(key, value, `a list of task names this release removes, e.g. [pages.tasks.rebuild_sitemap]`);
-            continue;
-        }
-        for (const [i, name] of value.entries()) {
-            if (typeof name !== "string" || !TASK_NAME.test(name)) r.fail(`${key}[${i}]`, name, TASK_NAME_ACCEPTED);
-            else if (acknowledged.includes(name)) r.complain(`${key}[${i}]`, `${show(name)} is listed twice`);
-            else acknowledged.push(name);
-        }
-    }
-    return acknowledged;
 }

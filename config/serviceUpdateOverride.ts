@@ -14,7 +14,7 @@ export const SERVICE_SPEC_FIELDS = ["Name", "Labels", "TaskTemplate", "Mode", "U
 const ORDERS = ["start-first", "stop-first"];
 
 /** Fields the program owns whatever the role, by path below the override, and what to set instead (`<s>` is the service). */
-const OWNED: Record<string, string> = {
+export const OWNED: Record<string, string> = {
     Name: "CapRover names the service after the app; set site:services.<s>.appName instead",
     Mode: "the number of containers is the program's (a service carrying beat runs exactly one); set site:services.<s>.instanceCount instead",
     "TaskTemplate.ContainerSpec.Image": "the image is the release the program deploys (site:imageDigests, the build, or a promotion)",

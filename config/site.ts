@@ -12,15 +12,17 @@ import { CeleryContractSettings, readCeleryContract } from "./celeryContract";
 import { declarations } from "./declarations";
 import type { ProgramEnv } from "./env";
 import { GITHUB_SECRET_KEYS, GithubSettings, readGithubSettings } from "./github";
-import { BuildSettings, RegistrySettings, readBuild, readRegistry } from "./images";
+import { BuildSettings, RegistrySettings, isLoopbackRegistry, readBuild, readRegistry } from "./images";
 import { APP_NAME, APP_NAME_ACCEPTED, ENV_NAME, GITHUB_LOGIN, REPO_NAME } from "./names";
 import { readLimits } from "./limits";
 import { checkOrder, readServiceUpdateOverride } from "./serviceUpdateOverride";
 import { OnDemandSettings, readOnDemand } from "./onDemand";
+import { ReleaseSettings, readRelease } from "./release";
 import { ConfigReader, RawConfig, isInteger, isPlainObject, integerAccepted, show } from "./reader";
 import { ActiveService, PROFILE_NAMES, ProfileName, SERVICE_NAMES, ServiceName, ServiceOverride, profileServices, resolveServices, servesHealth } from "./topology";
 
-const OVERRIDE_FIELDS = ["appName", "instanceCount", "env", "off", "limits", "healthReportsRelease", "serviceUpdateOverride"] as const;
+/** The fields of `site:services.<service>` (each documented on `ServiceOverride`, config/topology.ts). */
+export const OVERRIDE_FIELDS = ["appName", "instanceCount", "env", "off", "limits", "healthReportsRelease", "serviceUpdateOverride"] as const;
 
 /** The validated configuration of one stack. */
 export interface SiteConfig {
@@ -46,8 +48,10 @@ export interface SiteConfig {
     caprover: CapRoverSettings;
     /** Accessories (`site:accessories`, e.g. monitoring): apps run from pinned public images beside the site's. */
     accessories: AccessorySettings;
-    /** The release's Celery contract (task names, beat's schedule) from the committed file, and the removals it acknowledges. */
+    /** The release's Celery contract (task names, beat's schedule) from the committed file (`site:celeryContract`). */
     celery: CeleryContractSettings;
+    /** `site:release`, the one release being deployed: its tasks (run once before any app is deployed), whether its migrations are compatible, the Celery task names it removes; and `site:maintenance`. */
+    release: ReleaseSettings;
     /** Settings kept but ignored because the profile does not run their service, e.g. `site:services.flower`. */
     inactive: string[];
 }
@@ -65,6 +69,16 @@ export function inactiveWarning(config: Pick<SiteConfig, "profile" | "services" 
     if (config.inactive.length === 0) return undefined;
     const running = config.services.map((s) => `${s.name} (${s.target})`).join(", ");
     return `profile "${config.profile}" runs ${running}; these settings are for services or targets it does not run, kept and ignored until a profile runs them: ${config.inactive.join(", ")}`;
+}
+
+/**
+ * The warning of a stack that builds without registry credentials, or undefined: a preview builds
+ * nothing, so it needs none, and `pulumi up` refuses to start without them. A registry on loopback
+ * (this machine's) takes pushes without any, so it gets no warning.
+ */
+export function credentialsWarning(config: Pick<SiteConfig, "build" | "registry">): string | undefined {
+    if (!config.build.enabled || config.registry.token !== undefined || isLoopbackRegistry(config.registry.server)) return undefined;
+    return `no credentials for ${config.registry.server} (site:registryToken or GITHUB_TOKEN): \`pulumi up\` will refuse to build until one is set`;
 }
 
 /** Every `site:` key the program reads (Pulumi.yaml must declare exactly these). */
@@ -109,6 +123,7 @@ function readSiteConfig(r: ConfigReader, stack: string, env: ProgramEnv): Omit<S
         build,
         githubSide: { ...readGithubSettings(r, env), ...(env.GITHUB_TOKEN ? { token: env.GITHUB_TOKEN } : {}) },
         caprover,
+        release: readRelease(r, appNamePrefix, services.map((s) => s.appName)),
         accessories: readAccessories(r, { appNamePrefix, services, caprover: caprover.enabled }, env),
         celery: readCeleryContract(r, { context: build.context, fromCheckout }),
         // Only a preview may leave parts out: `pulumi up` must never silently drop resources.

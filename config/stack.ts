@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { RawConfig } from "./reader";
-import { SiteConfig, inactiveWarning, parseSiteConfig } from "./site";
+import { SiteConfig, credentialsWarning, inactiveWarning, parseSiteConfig } from "./site";
 
 const PREFIX = "site:";
 /** Not in the SDK's typings: whether the engine holds a config key encrypted. */
@@ -41,10 +41,8 @@ export function loadSiteConfig(): SiteConfig {
     for (const name of config.onDemand.live.filter((n) => !config.services.some((s) => s.name === n && s.onDemand))) {
         pulumi.log.warn(`site:onDemand: profile ${config.profile} runs ${name} already; nothing is added`);
     }
-    if (config.build.enabled && config.registry.token === undefined) {
-        // A preview builds nothing, so it needs no credentials; `pulumi up` refuses to start without them.
-        pulumi.log.warn("no GHCR credentials (site:registryToken or GITHUB_TOKEN): `pulumi up` will refuse to build until one is set");
-    }
+    const credentials = credentialsWarning(config);
+    if (credentials) pulumi.log.warn(credentials);
     // Once per run: settings for services the profile does not run are kept, and say so.
     const inactive = inactiveWarning(config);
     if (inactive) pulumi.log.warn(inactive);

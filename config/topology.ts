@@ -295,3 +295,29 @@ export function releaseOnlyServices(own: ActiveService[], others: ActiveService[
     }
     return extra;
 }
+
+/**
+ * One step of a release that runs once, before any app of the release is deployed, in the new web
+ * image with web's environment (migrations, e.g.). Its name becomes part of a resource name and
+ * of a short-lived CapRover app's name.
+ */
+export interface ReleaseTaskDecl {
+    /** Stable name: lowercase letters, digits and '-' (resource `release-<name>`, app `<prefix>release-<name>`). */
+    name: string;
+    /** The process, as an argument list (no shell). */
+    command: string[];
+}
+
+/**
+ * The site's release tasks, in order: its Django migrations. A stack replaces the list with
+ * `site:release.tasks` (adding others, e.g. collectstatic to a bucket, or none: `[]`).
+ */
+export const RELEASE_TASKS: ReleaseTaskDecl[] = [{ name: "migrate", command: ["python", "manage.py", "migrate", "--noinput"] }];
+
+/**
+ * Whether a release's migrations keep the previous release working against the new schema.
+ * `compatible`: web updates start-first (the old release serves, against the new schema, until the
+ * new one is up). `breaking`: web updates stop-first for that release (a short outage, no overlap).
+ */
+export const MIGRATION_KINDS = ["compatible", "breaking"] as const;
+export type MigrationKind = (typeof MIGRATION_KINDS)[number];

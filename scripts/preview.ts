@@ -18,7 +18,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { POLICY_PACK, REPO, Workspace, engineNode, ensureTools, run, unavailablePlugins } from "./engine/driver";
 
-/** Dev-only passphrase, documented in the README: local previews hold no real secret. */
+/** Dev-only passphrase, documented in docs/running-here.md: local previews hold no real secret. */
 const LOCAL_PREVIEW_PASSPHRASE = "site-local-preview-only";
 
 function fail(message: string): never {

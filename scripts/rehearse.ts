@@ -1,10 +1,11 @@
 /**
- * `npm run rehearse -- <profile> [--deploy-seconds D]`: the consolidation rehearsed before it
- * touches dev. The `local` stack (Pulumi.local.yaml) goes through the real Pulumi engine against the
- * CapRover emulator on 127.0.0.1: `pulumi up` under the stack file's profile, the one-line flip to
- * `<profile>` (preview with its diff, up, health gate), and the one line back (the same again),
- * then `pulumi destroy`. It prints each diff and the timings, and exits 1 if any step does not do
- * exactly what the topology says it should. Each emulated deploy takes D seconds (default 1).
+ * `npm run rehearse -- <profile> [--deploy-seconds D | --real]`: the consolidation rehearsed before
+ * it touches dev. The `local` stack (Pulumi.local.yaml) goes through the real Pulumi engine against
+ * the CapRover emulator on 127.0.0.1 (each deploy takes D seconds, default 1), or with `--real`
+ * against the real CapRover of this machine with images built by BuildKit (scripts/rehearsal/servers.ts):
+ * `pulumi up` under the stack file's profile, the one-line flip to `<profile>` (preview with its
+ * diff, up, health gate), and the one line back (the same again), then `pulumi destroy`. It prints
+ * each diff and the timings, and exits 1 if any step does not do exactly what the topology says.
  *
  * The health gate after each `up`: CapRover runs exactly the profile's apps, each its pinned image,
  * and the web-exposed ones answer their health path 2xx (as the provider's deploy gate probes).
@@ -12,15 +13,15 @@
 import * as http from "http";
 import { parseSiteConfig } from "../config/site";
 import { stackFileConfig } from "../config/stackFile";
-import { PROFILES, PROFILE_NAMES, ProfileName, RoleName, SERVICE_NAMES, ServiceName } from "../config/topology";
+import { PROFILES, PROFILE_NAMES, ProfileName, ROLES, Role, RoleName, SERVICE_NAMES, ServiceName } from "../config/topology";
 import { deployedImage } from "../provider/src/api/client";
 import { probe } from "../provider/src/api/transport";
-import { CapRoverEmulator } from "../provider/emulator/caprover";
-import { PreviewJson, REPO, Workspace, ensureTools } from "./engine/driver";
+import { PreviewJson, REPO, ensureTools } from "./engine/driver";
 import { changedSteps, differingKeys, errorsOf, isChange, plannedSteps, shortName, summaryOf } from "./engine/events";
-import { CLI_TIMEOUT, FLOWER_PASSWORD, STACK, openLocalStack } from "./engine/localStack";
+import { CLI_TIMEOUT, FLOWER_PASSWORD, STACK } from "./engine/localStack";
+import { RehearsalServer, emulatorServer, realServer, stackApps } from "./rehearsal/servers";
 
-const USAGE = `usage: npm run rehearse -- <profile> [--deploy-seconds D]   (profiles: ${PROFILE_NAMES.join(", ")})`;
+const USAGE = `usage: npm run rehearse -- <profile> [--deploy-seconds D | --real]   (profiles: ${PROFILE_NAMES.join(", ")})`;
 
 /** What the command line asks for. */
 export interface RehearsalArgs {
@@ -28,34 +29,44 @@ export interface RehearsalArgs {
     to: ProfileName;
     /** Seconds each emulated deploy takes. */
     deploySeconds: number;
+    /** Against the real CapRover of this machine, with real builds, instead of the emulator. */
+    real: boolean;
 }
 
 /** Parses the command line; throws with the usage on anything it does not accept. */
 export function parseRehearsalArgs(argv: string[]): RehearsalArgs {
     const [to, ...rest] = argv;
     if (!PROFILE_NAMES.includes(to as ProfileName)) throw new Error(`${to === undefined ? "no profile given" : `unknown profile ${JSON.stringify(to)}`}\n${USAGE}`);
-    const args: RehearsalArgs = { to: to as ProfileName, deploySeconds: 1 };
+    const args: RehearsalArgs = { to: to as ProfileName, deploySeconds: 1, real: false };
+    let paced = false;
     for (let i = 0; i < rest.length; i++) {
         const n = Number(rest[i + 1]);
-        if (rest[i] === "--deploy-seconds" && rest[i + 1] !== undefined && Number.isFinite(n) && n >= 0 && n <= 60) {
+        if (rest[i] === "--real") args.real = true;
+        else if (rest[i] === "--deploy-seconds" && rest[i + 1] !== undefined && Number.isFinite(n) && n >= 0 && n <= 60) {
             args.deploySeconds = n;
+            paced = true;
             i++;
         } else throw new Error(`unknown or bad argument ${JSON.stringify(rest[i])} (--deploy-seconds takes 0 to 60)\n${USAGE}`);
     }
+    if (args.real && paced) throw new Error(`--deploy-seconds paces the emulator's deploys; the real CapRover (--real) takes the time its deploys take\n${USAGE}`);
     return args;
 }
 
 /**
  * The steps `pulumi preview` must plan for a flip, from the topology alone: services leaving lose
  * their app and image, services arriving get both, services changing role update their app in
- * place (same URN), everything else stays.
+ * place (same URN), everything else stays. A stack that builds its images (`builds`) also builds,
+ * drops or rebuilds (a changed target) each one's BuildKit image.
  */
-export function flipPlan(from: ProfileName, to: ProfileName): string[] {
+export function flipPlan(from: ProfileName, to: ProfileName, builds = false): string[] {
     const [a, b] = [PROFILES[from], PROFILES[to]] as Partial<Record<ServiceName, RoleName>>[];
+    const target = (role: RoleName) => (ROLES[role] as Role).target;
     return SERVICE_NAMES.flatMap((s) => {
-        if (a[s] && !b[s]) return [`delete App::${s}`, `delete ServiceImage::${s}`];
-        if (!a[s] && b[s]) return [`create App::${s}`, `create ServiceImage::${s}`];
-        return a[s] !== b[s] ? [`update App::${s}`] : [];
+        const image = builds ? [`Image::${s}`] : [];
+        if (a[s] && !b[s]) return [`App::${s}`, `ServiceImage::${s}`, ...image].map((r) => `delete ${r}`);
+        if (!a[s] && b[s]) return [`App::${s}`, `ServiceImage::${s}`, ...image].map((r) => `create ${r}`);
+        if (a[s] === b[s]) return [];
+        return [`update App::${s}`, ...(builds && target(a[s]!) !== target(b[s]!) ? [`update Image::${s}`] : [])];
     }).sort();
 }
 
@@ -68,15 +79,16 @@ function check(ok: boolean, what: string): void {
 const short = (ref: string) => ref.replace(/@sha256:([0-9a-f]{8})[0-9a-f]{56}$/, "@sha256:$1…");
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-/** One rehearsal run: the emulator, the workspace, and the timings so far. */
+/** One rehearsal run: the server, its stack's workspace, and the timings so far. */
 class Rehearsal {
     readonly timings: [string, number][] = [];
     private readonly stack = ["--stack", STACK];
 
-    constructor(
-        private readonly ws: Workspace,
-        private readonly emulator: CapRoverEmulator,
-    ) {}
+    constructor(private readonly server: RehearsalServer) {}
+
+    private get ws() {
+        return this.server.ws;
+    }
 
     private async timed<T>(label: string, f: () => Promise<T>): Promise<T> {
         const started = Date.now();
@@ -121,18 +133,19 @@ class Rehearsal {
      * web-exposed ones answer their health path 2xx (as the deploy gate probes it).
      */
     async healthGate(profile: ProfileName): Promise<void> {
-        const config = parseSiteConfig(STACK, stackFileConfig(REPO, STACK, { topology: profile }), { FLOWER_PASSWORD });
+        const config = parseSiteConfig(STACK, stackFileConfig(REPO, STACK, { topology: profile, appNamePrefix: this.server.appPrefix }), { FLOWER_PASSWORD });
         const names = config.services.map((s) => s.appName).sort();
-        check(JSON.stringify([...this.emulator.apps.keys()].sort()) === JSON.stringify(names), `CapRover has apps ${[...this.emulator.apps.keys()].join(", ")}, expected ${names.join(", ")}`);
-        const rootDomain = this.emulator.options.rootDomain;
+        const { apps, rootDomain } = await stackApps(this.server);
+        check(JSON.stringify(apps.map((a) => a.appName)) === JSON.stringify(names), `CapRover has apps ${apps.map((a) => a.appName).join(", ")}, expected ${names.join(", ")}`);
         for (const s of config.services) {
-            const app = this.emulator.app(s.appName)!;
+            const app = apps.find((a) => a.appName === s.appName)!;
             const image = deployedImage(app);
-            check(image === config.build.digests[s.name], `${s.appName} runs ${image}, expected ${config.build.digests[s.name]}`);
+            const expected = await this.server.expectedImage(s, config);
+            check(image === expected, `${s.appName} runs ${image}, expected ${expected}`);
             let health = "no HTTP (worker)";
             if (s.exposure !== "internal" && s.health) {
                 const auth = s.exposure === "http-auth" ? config.caprover.flowerAuth : undefined;
-                const answer = await probe(`http://${s.appName}.${rootDomain}${s.health.path}`, { timeoutMs: 5000, connectTo: `127.0.0.1:${this.emulator.port}`, basicAuth: auth });
+                const answer = await probe(`http://${s.appName}.${rootDomain}${s.health.path}`, { timeoutMs: 5000, connectTo: this.server.probeAddress, basicAuth: auth });
                 const status = "status" in answer ? answer.status : 0;
                 check(status >= 200 && status < 300, `${s.appName}: GET ${s.health.path} answered ${"status" in answer ? status : answer.error}`);
                 health = `GET ${s.health.path} ${status} ${http.STATUS_CODES[status] ?? ""}`.trim();
@@ -163,31 +176,33 @@ async function main(argv: string[]): Promise<number> {
     }
     await ensureTools({ progress: true });
     const total = Date.now();
-    const { emulator, ws } = await openLocalStack({ emulator: { deployMs: args.deploySeconds * 1000 } });
-    const r = new Rehearsal(ws, emulator);
+    const server = args.real ? await realServer((line) => console.log(line)) : await emulatorServer(args.deploySeconds);
+    const r = new Rehearsal(server);
+    const plan = (a: ProfileName, b: ProfileName) => flipPlan(a, b, server.builds);
     try {
-        console.log(`rehearsal: the local stack, ${from} -> ${args.to} -> ${from}, through the Pulumi engine against the CapRover emulator on ${emulator.url} (each deploy takes ${args.deploySeconds} s)`);
+        console.log(`rehearsal: the local stack, ${from} -> ${args.to} -> ${from}, through the Pulumi engine against ${server.description}`);
         console.log(`\n1. as the stack file has it: ${from}`);
         await r.operation("up", `pulumi up (${from})`);
         console.log("   health gate:");
         await r.healthGate(from);
         console.log(`\n2. flip to ${args.to}`);
         await r.setTopology(args.to);
-        await r.preview(`preview of the flip to ${args.to}`, flipPlan(from, args.to));
-        await r.operation("up", `pulumi up (${args.to})`, flipPlan(from, args.to));
+        await r.preview(`preview of the flip to ${args.to}`, plan(from, args.to));
+        await r.operation("up", `pulumi up (${args.to})`, plan(from, args.to));
         console.log("   health gate:");
         await r.healthGate(args.to);
         await r.converged(`converged under ${args.to} (the next preview plans nothing)`);
         console.log(`\n3. back to ${from}`);
         await r.setTopology(from);
-        await r.preview(`preview of the way back to ${from}`, flipPlan(args.to, from));
-        await r.operation("up", `pulumi up (${from})`, flipPlan(args.to, from));
+        await r.preview(`preview of the way back to ${from}`, plan(args.to, from));
+        await r.operation("up", `pulumi up (${from})`, plan(args.to, from));
         console.log("   health gate:");
         await r.healthGate(from);
         await r.converged(`converged under ${from} (the next preview plans nothing)`);
         console.log("\n4. clean up");
         await r.operation("destroy", "pulumi destroy");
-        check(emulator.apps.size === 0, `pulumi destroy left apps on the emulator: ${[...emulator.apps.keys()].join(", ")}`);
+        const { apps: left } = await stackApps(server);
+        check(left.length === 0, `pulumi destroy left apps on the server: ${left.map((a) => a.appName).join(", ")}`);
         console.log("\ntimings:");
         for (const [label, ms] of r.timings) console.log(`   ${seconds(ms).padStart(7)}  ${label}`);
         console.log(`   ${seconds(Date.now() - total).padStart(7)}  in all (tools ready)`);
@@ -197,8 +212,7 @@ async function main(argv: string[]): Promise<number> {
         console.error(`\nrehearsal FAILED: ${(e as Error).message}`);
         return 1;
     } finally {
-        ws.dispose();
-        await emulator.close();
+        await server.close();
     }
 }
 

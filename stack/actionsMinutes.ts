@@ -2,7 +2,7 @@
  * GitHub Actions minutes per push to the app repository, as the seed documents estimate them
  * ("Cost Optimization Analysis"): a fixed test workflow, then a build, a deploy and the container
  * cleanups whose length grows with the images built, the apps deployed and the packages cleaned.
- * The coefficients are fitted to the seeds' three profiles (4, 2 and 1 services); README states the
+ * The coefficients are fitted to the seeds' three profiles (4, 2 and 1 services); docs/consolidating.md states the
  * model and compares it with the seeds.
  */
 

@@ -89,7 +89,7 @@ export function deploySite(config: SiteConfig, source?: unknown, running?: Celer
     // The new release's task names against the running one's: judged by the policy pack's
     // celery-task-names, and the deploy order follows (workers first when names are added).
     const celery = releaseContract(config, source);
-    const contract = config.caprover.enabled ? new TaskContract("celery-contract", { running, release: celery, acknowledged: config.celery.acknowledged }) : undefined;
+    const contract = config.caprover.enabled ? new TaskContract("celery-contract", { running, release: celery, acknowledged: config.release.removedTasks }) : undefined;
     if (config.caprover.enabled && !celery && running) {
         pulumi.log.warn(
             "the Celery task names of this release are not known before it runs (a rollback by site:releaseTag, or images pinned in site:imageDigests under site:promoteFrom): " +
@@ -105,6 +105,7 @@ export function deploySite(config: SiteConfig, source?: unknown, running?: Celer
               services: config.services,
               settings: config.caprover,
               images: refs,
+              release: config.release,
               registry: config.caprover.pullToken
                   ? { server: config.registry.server, username: config.registry.username, password: config.caprover.pullToken, imagePrefix: config.github.owner.toLowerCase() }
                   : undefined,
@@ -160,7 +161,7 @@ export function deploySite(config: SiteConfig, source?: unknown, running?: Celer
         celery: apps && {
             removed: contract?.change.removed.map((r) => r.task) ?? [],
             added: contract?.change.added ?? [],
-            acknowledged: config.celery.acknowledged,
+            acknowledged: config.release.removedTasks,
             deployOrder: apps.deployOrder,
         },
     };

@@ -19,6 +19,12 @@ export interface OverrideInput {
     /** The container's arguments, replacing the image's command (after its entrypoint). */
     args?: string[];
     /**
+     * This release's migrations are declared breaking (`site:release.migrations`): the previous
+     * release must not run against the new schema, so the service updates stop-first this once,
+     * and says why in a label the policy pack reads (BREAKING_RELEASE_LABEL).
+     */
+    breakingRelease?: boolean;
+    /**
      * The stack's own Docker service settings (`site:services.<service>.serviceUpdateOverride`,
      * validated by config/: none the program owns), merged over the program's as CapRover merges.
      */
@@ -34,9 +40,15 @@ export type UpdateOrder = "start-first" | "stop-first";
  * seconds without beat). So do apps with mounts, as CapRover's own "auto" order does; the rest
  * (web) start-first, so the old container serves until the new one runs.
  */
-export function updateOrder(input: Pick<OverrideInput, "scheduler" | "hasMounts">): UpdateOrder {
-    return input.scheduler || input.hasMounts ? "stop-first" : "start-first";
+export function updateOrder(input: Pick<OverrideInput, "scheduler" | "hasMounts" | "breakingRelease">): UpdateOrder {
+    return input.scheduler || input.hasMounts || input.breakingRelease ? "stop-first" : "start-first";
 }
+
+/**
+ * Service label of a service updated stop-first because the release's migrations are breaking: the
+ * policy pack lets web update stop-first only with it, so the outage is declared, never accidental.
+ */
+export const BREAKING_RELEASE_LABEL = "site.release.migrations";
 
 /** Docker's NanoCPUs per CPU. */
 const NANO = 1e9;
@@ -58,7 +70,8 @@ export function serviceUpdateOverride(input: OverrideInput): string {
     const taskTemplate = containerSpec || resourceLimits
         ? { ...(containerSpec ? { ContainerSpec: containerSpec } : {}), ...(resourceLimits ? { Resources: { Limits: resourceLimits } } : {}) }
         : undefined;
-    const program = { ...(taskTemplate ? { TaskTemplate: taskTemplate } : {}), UpdateConfig: { Order: updateOrder(input) } };
+    const labels = input.breakingRelease ? { Labels: { [BREAKING_RELEASE_LABEL]: "breaking" } } : {};
+    const program = { ...labels, ...(taskTemplate ? { TaskTemplate: taskTemplate } : {}), UpdateConfig: { Order: updateOrder(input) } };
     const merged = mergeOverride(program, input.custom ?? {}) as typeof program;
     // CapRover replaces arrays: the program's open-file limit is kept beside the stack's other ulimits.
     const ulimits = (input.custom?.TaskTemplate as { ContainerSpec?: { Ulimits?: unknown[] } } | undefined)?.ContainerSpec?.Ulimits;

@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as caprover from "../../provider/sdk";
+import { maintenanceNginxConfig } from "./maintenance";
 import { serviceUpdateOverride } from "./serviceOverride";
 import type { CapRoverSettings } from "../../config/caprover";
+import type { ReleaseSettings } from "../../config/release";
 import type { ActiveService } from "../../config/topology";
 
 /** Credentials CapRover needs to pull private images. */
@@ -25,6 +27,8 @@ export interface SiteAppsArgs {
     images: Record<string, pulumi.Input<string>>;
     /** Pull credentials for private images; omitted when the images are public. */
     registry?: PullCredentials;
+    /** The release phase: tasks run in web's new image before any app is deployed, the migrations' compatibility, the maintenance switch. */
+    release: Pick<ReleaseSettings, "tasks" | "migrations" | "maintenance">;
     /** Deploy the worker apps before the others (web, beat, Flower): the release adds task names they may send. */
     workersFirst?: boolean;
     /** The Celery broker's URL every app gets as `REDIS_URL` (a secret): the managed broker's or an external one. */
@@ -59,7 +63,7 @@ export type AppSpec = Omit<caprover.AppArgs, "image">;
  * behind HTTP basic auth. Every app gets a deploy token for CI, and the Docker service settings
  * CapRover has no field for (limits, update order) through its `serviceUpdateOverride`.
  */
-export function appSpec(service: ActiveService, settings: CapRoverSettings): AppSpec {
+export function appSpec(service: ActiveService, settings: CapRoverSettings, release: Pick<ReleaseSettings, "migrations" | "maintenance">): AppSpec {
     const exposed = service.exposure !== "internal";
     const volumes = settings.volumes[service.name] ?? [];
     return {
@@ -85,7 +89,16 @@ export function appSpec(service: ActiveService, settings: CapRoverSettings): App
         deployTimeoutMs: settings.deployTimeoutSeconds * 1000,
         deleteVolumes: settings.deleteVolumes,
         rollbackOnFailure: settings.rollbackOnFailure,
-        serviceUpdateOverride: serviceUpdateOverride({ scheduler: service.scheduler, hasMounts: volumes.length > 0, limits: service.limits, custom: service.serviceUpdateOverride }),
+        // Breaking migrations: the service serving the site must not run the old release against the new schema.
+        serviceUpdateOverride: serviceUpdateOverride({
+            scheduler: service.scheduler,
+            hasMounts: volumes.length > 0,
+            limits: service.limits,
+            custom: service.serviceUpdateOverride,
+            breakingRelease: release.migrations === "breaking" && service.name === "web",
+        }),
+        // The maintenance switch: nginx answers web's visitors a 503 page; its health path still reaches it.
+        customNginxConfig: release.maintenance && service.name === "web" ? maintenanceNginxConfig(service.health?.path) : "",
         adopt: settings.adoptExistingApps,
         allowReplace: settings.allowReplace,
     };
@@ -114,6 +127,8 @@ export class SiteApps extends pulumi.ComponentResource {
     public readonly registry?: caprover.Registry;
     /** The order the apps deploy in: groups of service names (see `deployOrder`). */
     public readonly deployOrder: string[][];
+    /** The release tasks, in the order they run; every app's deploy waits for all of them. */
+    public readonly releaseTasks: caprover.ReleaseTask[];
 
     constructor(name: string, args: SiteAppsArgs, opts?: pulumi.ComponentResourceOptions) {
         // Formerly CapRoverApps: the alias keeps the running apps (its children) under their URNs.
@@ -147,11 +162,14 @@ export class SiteApps extends pulumi.ComponentResource {
                   children,
               )
             : undefined;
+        this.releaseTasks = releaseTasks(args, children, this.registry);
+        announceRelease(args.release, this.releaseTasks.length > 0, this);
+        // Nothing of the release is deployed before its tasks succeeded; then the apps group by group.
         this.deployOrder = deployOrder(services, args.workersFirst ?? false);
         this.apps = {};
         for (const [i, group] of this.deployOrder.entries()) {
             const earlier = this.deployOrder.slice(0, i).flat().map((s) => this.apps[s]);
-            for (const name of group) this.apps[name] = this.app(services.find((s) => s.name === name)!, args, [...(this.registry ? [this.registry] : []), ...earlier]);
+            for (const name of group) this.apps[name] = this.app(services.find((s) => s.name === name)!, args, [...(this.registry ? [this.registry] : []), ...this.releaseTasks, ...earlier]);
         }
         this.appNames = Object.fromEntries(services.map((s) => [s.name, s.appName]));
         this.appUrls = mapValues(this.apps, (a) => a.appUrl);
@@ -164,18 +182,74 @@ export class SiteApps extends pulumi.ComponentResource {
     private app(service: ActiveService, args: SiteAppsArgs, after: pulumi.Resource[]): caprover.App {
         const image = args.images[service.name];
         if (image === undefined) throw new Error(`no image for service ${service.name}`);
-        const spec = appSpec(service, args.settings);
+        const spec = appSpec(service, args.settings, args.release);
         // An app behind HTTP auth without a password can only be a preview (`up` refuses to
         // start without one): its auth is not known yet, rather than absent (which the policy
         // pack's flower-protected refuses).
         const httpAuth = spec.httpAuth ?? (service.exposure === "http-auth" ? (pulumi.output(pulumi.unknown) as pulumi.Output<never>) : undefined);
-        // The stack's own env (config refuses a REDIS_URL there when a broker is configured), then the broker's.
-        const env: pulumi.Output<Record<string, string>> =
-            args.brokerUrl === undefined ? (pulumi.output(service.env) as pulumi.Output<Record<string, string>>) : pulumi.output(args.brokerUrl).apply((url): Record<string, string> => ({ ...service.env, [BROKER_ENV_VAR]: url }));
         return new caprover.App(
             service.name,
-            { ...spec, image, envVars: pulumi.secret(env), httpAuth: httpAuth && pulumi.secret(httpAuth) },
+            { ...spec, image, envVars: appEnv(service, args.brokerUrl), httpAuth: httpAuth && pulumi.secret(httpAuth) },
             { parent: this, provider: this.provider, dependsOn: after },
+        );
+    }
+}
+
+/**
+ * A service's environment, as a secret: the stack's own (config refuses a REDIS_URL there when a
+ * broker is configured), then the broker's URL.
+ */
+function appEnv(service: ActiveService, brokerUrl: pulumi.Input<string> | undefined): pulumi.Output<Record<string, string>> {
+    const env = brokerUrl === undefined ? (pulumi.output(service.env) as pulumi.Output<Record<string, string>>) : pulumi.output(brokerUrl).apply((url): Record<string, string> => ({ ...service.env, [BROKER_ENV_VAR]: url }));
+    return pulumi.secret(env);
+}
+
+/**
+ * The release tasks: each in web's image of this release, with web's environment (the broker's URL
+ * too), after the previous one (and the pull credentials, which its image may need). The resource
+ * name is the task's, so a task keeps its record (and a release already done is not run again)
+ * across profiles.
+ */
+function releaseTasks(args: SiteAppsArgs, children: pulumi.CustomResourceOptions, registry: caprover.Registry | undefined): caprover.ReleaseTask[] {
+    const web = args.services.find((s) => s.name === "web");
+    if (!web) throw new Error("no web service: every profile runs web, whose image the release tasks run in");
+    let previous: pulumi.Resource[] = registry ? [registry] : [];
+    return args.release.tasks.map((task) => {
+        const resource = new caprover.ReleaseTask(
+            `release-${task.name}`,
+            {
+                appName: task.appName,
+                image: args.images.web,
+                command: task.command,
+                envVars: appEnv(web, args.brokerUrl),
+                deployTimeoutMs: args.settings.deployTimeoutSeconds * 1000,
+            },
+            { ...children, dependsOn: previous },
+        );
+        previous = [resource];
+        return resource;
+    });
+}
+
+/**
+ * What the release's migrations mean for the overlap, said in every preview: start-first web runs
+ * the previous release against the new schema until the new one is up; breaking ones update web
+ * stop-first (its serviceUpdateOverride's UpdateConfig.Order shows in the diff).
+ */
+function announceRelease(release: SiteAppsArgs["release"], hasTasks: boolean, on: pulumi.Resource): void {
+    if (release.maintenance) {
+        pulumi.log.warn("site:maintenance is on: visitors of web get a static 503 maintenance page (web's customNginxConfig); set it to false to serve the site again", on);
+    }
+    if (release.migrations === "breaking") {
+        pulumi.log.warn(
+            "site:release.migrations is breaking: web updates stop-first for this release (a short outage while the new release starts; no old code against the new schema). " +
+                "Set it back to compatible for the next release",
+            on,
+        );
+    } else if (hasTasks) {
+        pulumi.log.info(
+            "site:release.migrations is compatible: while web updates start-first, the previous release serves against the new schema; if these migrations break it, set site:release.migrations to breaking",
+            on,
         );
     }
 }

@@ -33,6 +33,8 @@ export interface Override {
     order?: string;
     /** The `nofile` entry of `TaskTemplate.ContainerSpec.Ulimits`, if any. */
     nofile?: { soft: unknown; hard: unknown };
+    /** The service label `site.release.migrations` (the program's BREAKING_RELEASE_LABEL): "breaking" declares a stop-first release. */
+    migrations?: unknown;
 }
 
 export interface AppView {
@@ -82,13 +84,14 @@ export function readOverride(value: unknown): Override | typeof UNKNOWN {
         return { empty: false, problem: "is neither JSON nor YAML" };
     }
     if (typeof spec !== "object" || spec === null || Array.isArray(spec)) return { empty: false, problem: "is not an object" };
-    const s = spec as { UpdateConfig?: { Order?: unknown }; TaskTemplate?: { ContainerSpec?: { Ulimits?: unknown } } };
+    const s = spec as { UpdateConfig?: { Order?: unknown }; TaskTemplate?: { ContainerSpec?: { Ulimits?: unknown } }; Labels?: Record<string, unknown> };
     const ulimits = s.TaskTemplate?.ContainerSpec?.Ulimits;
     const nofile = Array.isArray(ulimits) ? (ulimits as { Name?: unknown; Soft?: unknown; Hard?: unknown }[]).find((u) => u?.Name === "nofile") : undefined;
     return {
         empty: false,
         order: typeof s.UpdateConfig?.Order === "string" ? s.UpdateConfig.Order : undefined,
         nofile: nofile && { soft: nofile.Soft, hard: nofile.Hard },
+        migrations: s.Labels?.["site.release.migrations"],
     };
 }
 

@@ -23,7 +23,7 @@ describe("policy deploy-order-and-limits (mandatory)", () => {
 
     it("reports web updated stop-first (an outage per deploy), unless it has persistent data (CapRover's own choice then)", () => {
         expect(deployOrderAndLimits.check(app("web", { serviceUpdateOverride: OVERRIDE.stopFirst }))).to.deep.equal([
-            "app dev-web serves web and is updated stop-first (its serviceUpdateOverride sets UpdateConfig.Order): every deploy is an outage; set UpdateConfig.Order to start-first in its serviceUpdateOverride",
+            "app dev-web serves web and is updated stop-first (its serviceUpdateOverride sets UpdateConfig.Order): every deploy is an outage; set UpdateConfig.Order to start-first in its serviceUpdateOverride, or declare the release's migrations breaking (site:release.migrations: breaking; the program labels the service site.release.migrations=breaking)",
         ]);
         expect(deployOrderAndLimits.check(app("web", { serviceUpdateOverride: OVERRIDE.stopFirst, hasPersistentData: true }))).to.deep.equal([]);
     });

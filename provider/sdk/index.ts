@@ -92,6 +92,8 @@ export interface AppArgs {
     description?: pulumi.Input<string>;
     /** JSON object merged over the app's Docker service spec (CapRover's serviceUpdateOverride); empty for none. Default: "". */
     serviceUpdateOverride?: pulumi.Input<string>;
+    /** CapRover's custom nginx config of the app: an EJS template rendered in place of CapRover's own server block (e.g. a maintenance page); empty for CapRover's default. Default: "". */
+    customNginxConfig?: pulumi.Input<string>;
     /** Path that must answer 2xx after a deploy (web-exposed apps). */
     healthPath?: pulumi.Input<string>;
     /** Environment variable the provider sets to the image's digest once the image runs; the gate then waits for the release to answer it: the health answer's JSON field release (web-exposed apps with a healthPath), else a log line <releaseEnvVar>=<digest> ready in CapRover's app logs. Empty: no release check. Default: "". */
@@ -140,6 +142,8 @@ export class App extends pulumi.CustomResource {
     declare public readonly description: pulumi.Output<string | undefined>;
     /** Override merged over the Docker service spec. */
     declare public readonly serviceUpdateOverride: pulumi.Output<string | undefined>;
+    /** Custom nginx config (empty: CapRover's default). */
+    declare public readonly customNginxConfig: pulumi.Output<string | undefined>;
     /** Health path of the deploy gate. */
     declare public readonly healthPath: pulumi.Output<string | undefined>;
     /** Environment variable carrying the release the gate checks. */
@@ -199,5 +203,44 @@ export class Registry extends pulumi.CustomResource {
     constructor(name: string, args: RegistryArgs, opts?: pulumi.CustomResourceOptions) {
         const props: Record<string, unknown> = { ...args, registryId: undefined };
         super("caprover:index:Registry", name, props, { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "registryPassword"] });
+    }
+}
+
+/** Arguments of ReleaseTask. */
+export interface ReleaseTaskArgs {
+    /** CapRover app the task runs in: registered for the run and removed after it (1 to 49 of a-z, 0-9 and '-'). */
+    appName: pulumi.Input<string>;
+    /** Image to run the command in, by digest (<image>@sha256:<64 hex>): the release's. */
+    image: pulumi.Input<string>;
+    /** The process to run once, as an argument list (no shell of its own; the image needs /bin/sh, which reports the exit code). */
+    command: pulumi.Input<pulumi.Input<string>[]>;
+    /** Environment variables of the task's container; values are secret and scrubbed from its output in errors. Default: {}. */
+    envVars?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** Time the whole run may take (register, deploy, the command's exit), in ms. Default: 600000. */
+    deployTimeoutMs?: pulumi.Input<number>;
+    /** Last lines of the task's output a failure shows. Default: 20. */
+    outputLines?: pulumi.Input<number>;
+}
+
+/** A command run once per release (image and command) in a short-lived CapRover app whose service never restarts (RestartPolicy none through serviceUpdateOverride), before the resources that depend on it: it succeeds when the command exits 0 (read from CapRover's app logs) and fails with the command's last output lines (secrets scrubbed) otherwise. The app is removed after every run; one an interrupted run left is removed before the next. An unchanged image and command do not run it again. */
+export class ReleaseTask extends pulumi.CustomResource {
+    /** CapRover app the task ran in (removed after the run). */
+    declare public readonly appName: pulumi.Output<string>;
+    /** Image the task succeeded in. */
+    declare public readonly image: pulumi.Output<string>;
+    /** Command that succeeded. */
+    declare public readonly command: pulumi.Output<string[]>;
+    /** Environment variables. */
+    declare public readonly envVars: pulumi.Output<Record<string, string> | undefined>;
+    /** Run timeout, in ms. */
+    declare public readonly deployTimeoutMs: pulumi.Output<number | undefined>;
+    /** Output lines a failure shows. */
+    declare public readonly outputLines: pulumi.Output<number | undefined>;
+    /** What the run is keyed by: the image's digest and the command. A new image or command runs the task again; nothing else does. */
+    declare public readonly release: pulumi.Output<string>;
+
+    constructor(name: string, args: ReleaseTaskArgs, opts?: pulumi.CustomResourceOptions) {
+        const props: Record<string, unknown> = { ...args, release: undefined };
+        super("caprover:index:ReleaseTask", name, props, { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "envVars"] });
     }
 }

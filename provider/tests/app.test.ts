@@ -8,16 +8,36 @@ import { sleep } from "../src/api/transport";
 import { releaseOf } from "../src/app/definition";
 import { appHandler } from "../src/resources/app";
 import { PartialFailure } from "../src/resources/handler";
-import { TestAppInputs as AppInputs, TestAppOutputs as AppOutputs, TestAppProvider as CapRoverAppProvider, AUTH_SECRET, ENV_SECRET, PASSWORD, client, connection, context, expectNoSecrets, failure, image, until, useEmulator, webInputs, workerInputs } from "./support";
+import { TestAppInputs as AppInputs, TestAppOutputs as AppOutputs, TestAppProvider as CapRoverAppProvider, AUTH_SECRET, ENV_SECRET, PASSWORD, client, connection, context, expectNoSecrets, failure, image, probeOf, until, useEmulator, webInputs, whenRequest, workerInputs } from "./support";
+import { PLACEHOLDER_IMAGE, SeenRequest } from "../emulator/caprover";
+import { useTestClock } from "./clock";
+
+/**
+ * The deploy timeout of the tests about it. The clock stands still until the test moves it past
+ * the deadline, but every request of the deploy still gets at most the time left as its own
+ * timeout (a real timer): so the limit is one no request reaches on a busy machine.
+ */
+const DEADLINE_MS = 60_000;
+/** A container start that never ends during a test, however far it moves the clock. */
+const NEVER_MS = 100 * DEADLINE_MS;
 
 /** What a service carrying beat gets: the raised open-file limit, stop-first updates. */
 const BEAT_OVERRIDE = JSON.stringify({ TaskTemplate: { ContainerSpec: { Ulimits: [{ Name: "nofile", Soft: 65536, Hard: 65536 }] } }, UpdateConfig: { Order: "stop-first" } });
 
 describe("CapRoverApp provider", () => {
     const emulator = useEmulator();
+    // Tests about time hold the clock (see clock.ts): it moves past a deadline or a start time only
+    // once the emulator has seen what the test waits for.
+    const clock = useTestClock();
     const lines: string[] = [];
     const provider = new CapRoverAppProvider({ log: (l) => lines.push(l) });
     beforeEach(() => (lines.length = 0));
+
+    /** The first request matching `match` after the app's next deploy request. */
+    const afterDeploy = (appName: string, match: (r: SeenRequest) => boolean) =>
+        whenRequest(emulator(), (r) => r.method === "POST" && r.path === `/user/apps/appData/${appName}`).then(() => whenRequest(emulator(), match));
+    /** A read of the app's runtime logs (a worker's gate). */
+    const logsOf = (appName: string) => (r: SeenRequest) => r.path === `/user/apps/appData/${appName}/logs`;
 
     /** check, then create: what the engine does. */
     async function create(inputs: AppInputs): Promise<AppOutputs> {
@@ -281,16 +301,26 @@ describe("CapRoverApp provider", () => {
         it("fails when the new image never answers its health path 2xx within the deploy timeout", async () => {
             const outs = await create(webInputs(emulator()));
             emulator().options.unhealthyImages.push(image("9"));
-            const started = Date.now();
-            const e = await failure(() => provider.update("web", outs, webInputs(emulator(), { image: image("9"), deployTimeoutMs: 150 })));
-            expect(Date.now() - started).to.be.below(1500);
-            expect(e.message).to.match(/health check GET \/health\/ did not answer 2xx from release sha256:9{64} within the deploy timeout of 150 ms \(last: HTTP 503\)/);
+            const probesOfNew = () => emulator().answers("web").filter((a) => a.image === image("9")).length;
+            // The deadline passes once the new image has answered a probe 503; no probe of it may follow.
+            clock.freeze();
+            let probesAtDeadline = -1;
+            void whenRequest(emulator(), probeOf("web", "/health/", "http 503")).then(() => {
+                clock.advance(DEADLINE_MS);
+                probesAtDeadline = probesOfNew();
+            });
+            const e = await failure(() => provider.update("web", outs, webInputs(emulator(), { image: image("9"), deployTimeoutMs: DEADLINE_MS })));
+            expect(probesOfNew(), "no probe of the new image after the deadline passed").to.equal(probesAtDeadline);
+            expect(e.message).to.match(new RegExp(`health check GET /health/ did not answer 2xx from release sha256:9{64} within the deploy timeout of ${DEADLINE_MS} ms \\(last: HTTP 503\\)`));
             expect(e.message).to.include("Deployed successfully!");
         });
 
         it("waits while the new container starts (502 with stop-first), then passes once it answers 2xx", async () => {
             const outs = await create(webInputs(emulator()));
             emulator().options.startMs = 60;
+            // The new container comes up when the clock moves: once the gate has found it down.
+            clock.freeze();
+            void whenRequest(emulator(), probeOf("web", "/health/", "http 502")).then(() => clock.advance(60));
             const override = JSON.stringify({ UpdateConfig: { Order: "stop-first" } });
             await provider.update("web", outs, webInputs(emulator(), { image: image("b"), serviceUpdateOverride: override }));
             const outcomes = emulator().requests.filter((r) => r.path === "app web/health/").map((r) => r.outcome);
@@ -301,8 +331,11 @@ describe("CapRoverApp provider", () => {
         it("start-first: the old container's 2xx does not pass the gate; it waits for the new release to answer", async () => {
             const outs = await create(webInputs(emulator()));
             emulator().options.startMs = 300;
+            // The new container comes up when the clock moves: once the old release has answered the gate.
+            clock.freeze();
+            void whenRequest(emulator(), probeOf("web", "/health/", "http 200")).then(() => clock.advance(300));
             const seen = emulator().requests.length;
-            const updated = (await provider.update("web", outs, webInputs(emulator(), { image: image("b"), deployTimeoutMs: 5000 }))).outs!;
+            const updated = (await provider.update("web", outs, webInputs(emulator(), { image: image("b") }))).outs!;
             expect(emulator().servingImage("web"), "serving when the gate passed").to.equal(image("b"));
             expect(updated.image).to.equal(image("b"));
             const outcomes = emulator().requests.slice(seen).filter((r) => r.path === "app web/health/").map((r) => r.outcome);
@@ -313,8 +346,11 @@ describe("CapRoverApp provider", () => {
 
         it("fails when the old release keeps answering (the new one never comes up), naming both releases", async () => {
             const outs = await create(webInputs(emulator()));
-            emulator().options.startMs = 60_000;
-            const e = await failure(() => provider.update("web", outs, webInputs(emulator(), { image: image("b"), deployTimeoutMs: 800 })));
+            emulator().options.startMs = NEVER_MS;
+            // The deadline passes once the old release has answered the gate.
+            clock.freeze();
+            void whenRequest(emulator(), probeOf("web", "/health/", "http 200")).then(() => clock.advance(DEADLINE_MS));
+            const e = await failure(() => provider.update("web", outs, webInputs(emulator(), { image: image("b"), deployTimeoutMs: DEADLINE_MS })));
             expect(e.message).to.include(`from release ${releaseOf(image("a"))}, not ${releaseOf(image("b"))} (the previous deployment still answers)`);
         });
 
@@ -322,15 +358,26 @@ describe("CapRoverApp provider", () => {
             const outs = await create(workerInputs(emulator()));
             expect(emulator().requests.filter((r) => r.path === "/user/apps/appData/celery/logs").length).to.be.greaterThan(0);
             emulator().options.unhealthyImages.push(image("8"));
-            const e = await failure(() => provider.update("celery", outs, workerInputs(emulator(), { image: image("8"), deployTimeoutMs: 800 })));
-            expect(e.message).to.include(`the new release never logged "SITE_RELEASE=${releaseOf(image("8"))} ready" within the deploy timeout of 800 ms`);
+            // The deadline passes once the gate has read the new worker's logs.
+            clock.freeze();
+            void afterDeploy("celery", logsOf("celery")).then(() => clock.advance(DEADLINE_MS));
+            const e = await failure(() => provider.update("celery", outs, workerInputs(emulator(), { image: image("8"), deployTimeoutMs: DEADLINE_MS })));
+            expect(e.message).to.include(`the new release never logged "SITE_RELEASE=${releaseOf(image("8"))} ready" within the deploy timeout of ${DEADLINE_MS} ms`);
             expect(e.message).to.include("ImportError: emulated start-up failure");
         });
 
         it("never overlaps two updates of a stop-first service: the release is published only once the deploy's own task is up", async () => {
-            const beat = (c: string) => workerInputs(emulator(), { appName: "beat", image: image(c, "ghcr.io/example/site-beat"), serviceUpdateOverride: BEAT_OVERRIDE, deployTimeoutMs: 20_000 });
+            const beat = (c: string) => workerInputs(emulator(), { appName: "beat", image: image(c, "ghcr.io/example/site-beat"), serviceUpdateOverride: BEAT_OVERRIDE });
             const outs = await create(beat("1"));
             emulator().options.startMs = 500;
+            // Each new task comes up when the clock moves: once the gate has read the logs after the
+            // deploy (the deploy's task), then after the release was written (the restarted task).
+            clock.freeze();
+            void afterDeploy("beat", logsOf("beat"))
+                .then(() => clock.advance(500))
+                .then(() => whenRequest(emulator(), (r) => r.path === "/user/apps/appDefinitions/update"))
+                .then(() => whenRequest(emulator(), logsOf("beat")))
+                .then(() => clock.advance(500));
             await provider.update("beat", outs, beat("2"));
             expect(emulator().overlaps("beat"), "two beat containers at once").to.deep.equal([]);
             expect(lines.some((l) => l.includes(`beat: logged SITE_RELEASE=${releaseOf(image("1", "ghcr.io/example/site-beat"))} ready`))).to.equal(true);
@@ -341,8 +388,11 @@ describe("CapRoverApp provider", () => {
             const outs = await create(workerInputs(emulator()));
             const stuck = image("6", "ghcr.io/example/site-celery");
             emulator().options.unstartableImages.push(stuck);
-            const e = await failure(() => provider.update("celery", outs, workerInputs(emulator(), { image: stuck, deployTimeoutMs: 800 })));
-            expect(e.message).to.include(`the new release never logged "SITE_RELEASE=${releaseOf(stuck)} ready" within the deploy timeout of 800 ms`);
+            // The deadline passes once the gate has read the logs after the deploy.
+            clock.freeze();
+            void afterDeploy("celery", logsOf("celery")).then(() => clock.advance(DEADLINE_MS));
+            const e = await failure(() => provider.update("celery", outs, workerInputs(emulator(), { image: stuck, deployTimeoutMs: DEADLINE_MS })));
+            expect(e.message).to.include(`the new release never logged "SITE_RELEASE=${releaseOf(stuck)} ready" within the deploy timeout of ${DEADLINE_MS} ms`);
             expect(e.message).to.include("no log line at all since the deploy: the container may not have started; look at `docker service ps --no-trunc celery`");
             expect(e.message).to.include("a host must allow the open-file limit the service asks for");
         });
@@ -352,7 +402,11 @@ describe("CapRoverApp provider", () => {
             const good = image("c", "ghcr.io/example/site-celery");
             const crashing = image("8", "ghcr.io/example/site-celery");
             emulator().options.unhealthyImages.push(crashing);
-            const e = (await failure(() => provider.update("celery", outs, workerInputs(emulator(), { image: crashing, deployTimeoutMs: 1500 })))) as PartialFailure;
+            // The failed gate's deadline passes once it has read the crashing worker's logs; the
+            // rollback's own deadline then lies a whole deploy timeout ahead of the held clock.
+            clock.freeze();
+            void afterDeploy("celery", logsOf("celery")).then(() => clock.advance(DEADLINE_MS));
+            const e = (await failure(() => provider.update("celery", outs, workerInputs(emulator(), { image: crashing, deployTimeoutMs: DEADLINE_MS })))) as PartialFailure;
             expect(e.message).to.include(`the new release never logged "SITE_RELEASE=${releaseOf(crashing)} ready"`).and.include("ImportError: emulated start-up failure");
             expect(e.message).to.include(`Rolled back: celery runs the previous verified release ${good} again, and it passed the same gate`);
             expect(emulator().currentImage("celery")).to.equal(good);
@@ -364,25 +418,35 @@ describe("CapRoverApp provider", () => {
             const outs = await create(workerInputs(emulator()));
             const crashing = image("8", "ghcr.io/example/site-celery");
             emulator().options.unhealthyImages.push(crashing);
-            const e = await failure(() => provider.update("celery", outs, workerInputs(emulator(), { image: crashing, deployTimeoutMs: 800, rollbackOnFailure: false })));
+            clock.freeze();
+            void afterDeploy("celery", logsOf("celery")).then(() => clock.advance(DEADLINE_MS));
+            const e = await failure(() => provider.update("celery", outs, workerInputs(emulator(), { image: crashing, deployTimeoutMs: DEADLINE_MS, rollbackOnFailure: false })));
             expect(e.message).to.include("the new image is running but not ready").and.not.include("Rolled back");
             expect(emulator().currentImage("celery")).to.equal(crashing);
         });
 
         it("a retry of the same release does not pass on the ready line of an earlier container", async () => {
             const outs = await create(workerInputs(emulator()));
-            emulator().options.startMs = 60_000;
+            // The new container never comes up; the deadline passes once the gate has read the logs
+            // after the deploy (the earlier container's ready line among them).
+            emulator().options.startMs = NEVER_MS;
+            clock.freeze();
+            void afterDeploy("celery", logsOf("celery")).then(() => clock.advance(DEADLINE_MS));
             // State after a failed gate: image "" (unverified), so the next update deploys the same image again.
-            const e = await failure(() => provider.update("celery", { ...outs, image: "" }, workerInputs(emulator(), { deployTimeoutMs: 800 })));
+            const e = await failure(() => provider.update("celery", { ...outs, image: "" }, workerInputs(emulator(), { deployTimeoutMs: DEADLINE_MS })));
             expect(e.message).to.include(`the new release never logged "SITE_RELEASE=${releaseOf(image("c", "ghcr.io/example/site-celery"))} ready"`);
         });
 
         it("a first deploy waits past the placeholder's 2xx without a release for the new release's answer, with no warning", async () => {
             emulator().options.startMs = 300;
+            // The new release comes up when the clock moves: once the placeholder has answered the gate.
+            clock.freeze();
+            void whenRequest(emulator(), probeOf("web", "/health/")).then(() => clock.advance(300));
             const warnings: string[] = [];
-            const { connection: conn, ...news } = webInputs(emulator(), { deployTimeoutMs: 5000 });
+            const { connection: conn, ...news } = webInputs(emulator());
             await appHandler.create({ ...context(conn, "web"), warn: (l: string) => warnings.push(l) }, news);
             expect(emulator().servingImage("web")).to.equal(image("a"));
+            expect(emulator().answers("web").map((a) => a.image), "the gate's answers").to.deep.equal([PLACEHOLDER_IMAGE, image("a")]);
             expect(warnings).to.deep.equal([]);
         });
 
@@ -421,6 +485,9 @@ describe("CapRoverApp provider", () => {
                 // The deploy takes a while (the old container answers meanwhile); the new one starts slowly.
                 emulator().options.deployMs = 300;
                 emulator().options.startMs = 400;
+                // The new container comes up when the clock moves: once the gate has found it down.
+                clock.freeze();
+                void whenRequest(emulator(), probeOf("web", "/health/", "http 502")).then(() => clock.advance(400));
                 const from = emulator().answers("web").length;
                 await provider.update("web", outs, webInputs(emulator(), { ...plain, image: image("b"), deployTimeoutMs: 600_000 }));
                 expect(emulator().servingImage("web"), "serving when the gate passed").to.equal(image("b"));
@@ -434,8 +501,11 @@ describe("CapRoverApp provider", () => {
                 const plain = { healthReportsRelease: false, releaseEnvVar: "" };
                 const outs = await create(webInputs(emulator()));
                 emulator().options.unhealthyImages.push(image("9"));
-                const e = await failure(() => provider.update("web", outs, webInputs(emulator(), { ...plain, image: image("9"), deployTimeoutMs: 600, rollbackOnFailure: false })));
-                expect(e.message).to.include(`health check GET /health/ did not answer 2xx 3 times in a row after CapRover reported ${image("9")} deployed within the deploy timeout of 600 ms (last: HTTP 503)`);
+                // The deadline passes once the new image has answered the gate 503.
+                clock.freeze();
+                void whenRequest(emulator(), probeOf("web", "/health/", "http 503")).then(() => clock.advance(DEADLINE_MS));
+                const e = await failure(() => provider.update("web", outs, webInputs(emulator(), { ...plain, image: image("9"), deployTimeoutMs: DEADLINE_MS, rollbackOnFailure: false })));
+                expect(e.message).to.include(`health check GET /health/ did not answer 2xx 3 times in a row after CapRover reported ${image("9")} deployed within the deploy timeout of ${DEADLINE_MS} ms (last: HTTP 503)`);
             });
 
             it("an answer declared to name the release that does not fails at once, naming the key, and rolls back", async () => {
@@ -454,8 +524,12 @@ describe("CapRoverApp provider", () => {
             it("a first deploy fails the same way once the new image answers (JSON without a release), past CapRover's placeholder", async () => {
                 emulator().options.unreportingImages.push(image("a"));
                 emulator().options.startMs = 200;
-                const e = await failure(() => create(webInputs(emulator(), { deployTimeoutMs: 600_000 })));
+                // The new image comes up when the clock moves: once CapRover's placeholder has answered the gate.
+                clock.freeze();
+                void whenRequest(emulator(), probeOf("web", "/health/")).then(() => clock.advance(200));
+                const e = await failure(() => create(webInputs(emulator())));
                 expect(e.message).to.include("answered HTTP 200 without a release").and.include("site:services.web.healthReportsRelease");
+                expect(emulator().answers("web").map((a) => a.image), "the gate's answers").to.deep.equal([PLACEHOLDER_IMAGE, image("a")]);
             });
 
             it("check sets the gate from the contract; a worker's is its ready line, an app without either has none", async () => {
@@ -483,25 +557,37 @@ describe("CapRoverApp provider", () => {
         it("'update out of sequence' is retried a bounded number of times, then fails with CapRover's build log", async () => {
             const outs = await create(workerInputs(emulator()));
             emulator().outOfSequence(4);
-            const e = await failure(() => provider.update("celery", outs, workerInputs(emulator(), { image: image("b", "ghcr.io/example/site-celery"), deployTimeoutMs: 10_000 })));
+            // The pauses between the attempts are real; the deadline does not pass (the clock stands still): the bound ends the retries.
+            clock.freeze();
+            const e = await failure(() => provider.update("celery", outs, workerInputs(emulator(), { image: image("b", "ghcr.io/example/site-celery") })));
             expect(e.message).to.include("the deploy failed").and.include("rpc error: code = Unknown desc = update out of sequence");
         });
 
         it("waits for a slow deploy (CapRover reports building) and fails on the deploy timeout", async () => {
             const outs = await create(workerInputs(emulator()));
-            emulator().options.deployMs = 400;
-            const e = await failure(() => provider.update("celery", outs, workerInputs(emulator(), { image: image("d"), deployTimeoutMs: 100 })));
-            expect(e.message).to.match(/deploy timeout of 100 ms/).and.match(/CapRover to report .* running|did not report .* running/);
+            // A build that does not end during the test; the deadline passes once the gate has seen it building.
+            emulator().options.deployMs = NEVER_MS;
+            clock.freeze();
+            void afterDeploy("celery", (r) => r.method === "GET" && r.path === "/user/apps/appData/celery").then(() => clock.advance(DEADLINE_MS));
+            const e = await failure(() => provider.update("celery", outs, workerInputs(emulator(), { image: image("d"), deployTimeoutMs: DEADLINE_MS })));
+            expect(e.message).to.match(new RegExp(`deploy timeout of ${DEADLINE_MS} ms`)).and.match(/CapRover to report .* running|did not report .* running/);
         });
 
         it("a status request that hangs ends within the deploy timeout, naming what it waited for", async () => {
             const outs = await create(workerInputs(emulator()));
             emulator().inject({ kind: "hang", times: 100, match: { method: "GET", path: "/user/apps/appData/celery" } });
-            const started = Date.now();
-            const e = await failure(() => provider.update("celery", outs, workerInputs(emulator(), { image: image("d"), deployTimeoutMs: 700, connection: { ...connection(emulator()), requestTimeoutMs: 30_000 } })));
-            expect(Date.now() - started).to.be.below(700 + 1500);
+            // The clock stands still until the status request hangs, then runs: the hanging request's
+            // own timeout (the time left) is what must end it. Attempts enough that the deadline, not
+            // their number, ends the retries of requests that get only what is left.
+            clock.freeze();
+            void whenRequest(emulator(), (r) => r.outcome === "fault hang").then(() => clock.resume());
+            const conn = { ...connection(emulator()), requestTimeoutMs: 30_000, retry: { ...connection(emulator()).retry!, attempts: 20 } };
+            const e = await failure(() => provider.update("celery", outs, workerInputs(emulator(), { image: image("d"), deployTimeoutMs: 700, connection: conn })));
             expect(e.message).to.include(`gave up after the deploy timeout of 700 ms waiting for CapRover to report ${image("d")} running on celery`);
-            expect(e.message).to.include("no answer within");
+            // Cut by the deadline, not after the request timeout of 30 s.
+            const waited = /no answer within (\d+) ms/.exec(e.message);
+            expect(waited, e.message).to.not.equal(null);
+            expect(Number(waited![1])).to.be.at.most(700);
         });
 
         it("tells to refresh when the app was deleted outside Pulumi", async () => {
@@ -631,7 +717,8 @@ describe("CapRoverApp provider", () => {
         await client(emulator()).deployImage("celery", image("7", "ghcr.io/example/site-celery"), outs.deployToken);
         const deploy = requests("/user/apps/appData/celery").filter((r) => r.method === "POST").pop()!;
         expect(deploy.auth).to.equal("app-token");
-        await new Promise((r) => setTimeout(r, 20));
+        // The deploy runs on after its answer: wait until CapRover reports it done.
+        while ((await client(emulator()).buildStatus("celery")).isAppBuilding) await sleep(5);
         expect(emulator().servingImage("celery")).to.equal(image("7", "ghcr.io/example/site-celery"));
     });
 });

@@ -6,10 +6,13 @@ import { expect } from "chai";
 import { CapRoverClient, logLines, mergedUpdate } from "../src/api/client";
 import { CapRoverError } from "../src/api/transport";
 import { STATUS } from "../src/api/types";
-import { PASSWORD, client, failure, registered, image, useEmulator } from "./support";
+import { FAST, PASSWORD, client, failure, registered, image, useEmulator, whenRequest } from "./support";
+import { useTestClock } from "./clock";
 
 describe("CapRover client", () => {
     const emulator = useEmulator();
+    // Tests about time hold the clock and the pauses they wait out (see clock.ts).
+    const clock = useTestClock();
 
     const logins = () => emulator().requests.filter((r) => r.path === "/login").length;
     const calls = (path: string) => emulator().requests.filter((r) => r.path === path).length;
@@ -50,9 +53,10 @@ describe("CapRover client", () => {
 
         it("a request that never gets an answer (client timeout)", async () => {
             emulator().inject({ kind: "hang", match: { path: "/user/system/info" } });
-            const started = Date.now();
-            await client(emulator()).systemInfo();
-            expect(Date.now() - started).to.be.below(2000);
+            const lines: string[] = [];
+            await client(emulator(), lines).systemInfo();
+            // Given up on after the client's own request timeout, then retried once.
+            expect(lines.filter((l) => l.includes("retry"))).to.deep.equal([lines.find((l) => new RegExp(`^GET /user/system/info: no answer within ${FAST.requestTimeoutMs} ms; retry 1/3 in \\d+ ms$`).test(l))]);
             expect(calls("/user/system/info")).to.equal(2);
         });
 
@@ -73,13 +77,20 @@ describe("CapRover client", () => {
 
         it("a change waiting to retry does not hold up the run's other changes: the turn lasts one request", async () => {
             emulator().inject({ kind: "http", status: 500, times: 1, match: { path: "/user/apps/appDefinitions/register" } });
-            const slow = new CapRoverClient({ url: emulator().url, password: PASSWORD, timeoutMs: 250, retry: { attempts: 3, baseMs: 400, maxMs: 400 } });
-            const started = Date.now();
-            const first = slow.registerApp("one", false).then(() => Date.now() - started);
+            const slow = new CapRoverClient({ url: emulator().url, password: PASSWORD, timeoutMs: FAST.requestTimeoutMs, retry: { attempts: 3, baseMs: 400, maxMs: 400 } });
+            // The first change's pause before its retry (400 ms ± 25 %) lasts until the second change is done.
+            const pause = clock.hold((ms) => ms >= 300 && ms <= 500);
+            let firstDone = false;
+            const first = slow.registerApp("one", false).then(() => (firstDone = true));
             await new Promise((r) => setImmediate(r));
-            const second = await client(emulator()).registerApp("two", false).then(() => Date.now() - started);
-            expect(second, "the second change went during the first one's pause").to.be.below(250);
-            expect(await first).to.be.at.least(300);
+            await pause.held();
+            await client(emulator()).registerApp("two", false);
+            expect(firstDone, "the second change went during the first one's pause").to.equal(false);
+            expect([...emulator().apps.keys()]).to.deep.equal(["two"]);
+            pause.release();
+            await first;
+            expect(pause.delays, "the first change paused for its backoff").to.have.length(1);
+            expect([...emulator().apps.keys()].sort()).to.deep.equal(["one", "two"]);
         });
 
         it("gives up after the configured attempts, with the reason and no endless loop", async () => {
@@ -92,7 +103,8 @@ describe("CapRover client", () => {
         it("refused connections (server down) are retried, then reported", async () => {
             const url = emulator().url;
             await emulator().close();
-            const c = new CapRoverClient({ url, password: PASSWORD, timeoutMs: 200, retry: { attempts: 3, baseMs: 5, maxMs: 10 } });
+            // A request timeout no refusal reaches, however busy the machine: each attempt ends refused.
+            const c = new CapRoverClient({ url, password: PASSWORD, timeoutMs: 60_000, retry: { attempts: 3, baseMs: 5, maxMs: 10 } });
             const e = await failure(() => c.systemInfo());
             expect(e.message).to.match(/ECONNREFUSED.*after 3 attempts/);
         });
@@ -100,10 +112,19 @@ describe("CapRover client", () => {
 
     describe("a deploy's deadline and the shared login", () => {
         it("a deadline that ends during the shared login fails its own call only; the other clients get the session", async () => {
+            // The login's answer waits (the emulator's 600 ms delay, held) until the deadline has cut the hurried call.
             emulator().inject({ kind: "delay", ms: 600, times: 1, match: { path: "/login" } });
-            const hurried = client(emulator());
+            const login = clock.hold((ms) => ms === 600);
+            // Request timeouts that a held login does not reach (the test's own time limit comes first).
+            const patient = () => new CapRoverClient({ url: emulator().url, password: PASSWORD, timeoutMs: 60_000, retry: { attempts: 4, baseMs: 5, maxMs: 20 } });
+            const hurried = patient();
             hurried.deadline = { at: Date.now() + 150, waitingFor: "the test's deploy", limitMs: 150 };
-            const [cut, other] = await Promise.allSettled([hurried.listApps(), client(emulator()).listApps()]);
+            const cutShort = hurried.listApps();
+            const otherCall = patient().listApps();
+            await login.held();
+            await cutShort.catch(() => undefined);
+            login.release();
+            const [cut, other] = await Promise.allSettled([cutShort, otherCall]);
             expect(cut.status).to.equal("rejected");
             expect((cut as PromiseRejectedResult).reason.message).to.include("gave up after the deploy timeout of 150 ms waiting for the test's deploy (last: POST /login: no session yet)");
             expect(other.status, `the client without a deadline: ${(other as PromiseRejectedResult).reason?.message}`).to.equal("fulfilled");
@@ -121,10 +142,14 @@ describe("CapRover client", () => {
         });
 
         it("expires tokens by time as well", async () => {
+            // The token's life passes when the test moves the clock, not while a busy machine is slow
+            // between the login and the first call (20 ms of wall time was once not enough).
+            clock.freeze();
             emulator().options.tokenTtlMs = 20;
             const c = client(emulator());
             await c.listApps();
-            await new Promise((r) => setTimeout(r, 40));
+            expect(logins()).to.equal(1);
+            clock.advance(40);
             await c.listApps();
             expect(logins()).to.equal(2);
         });
@@ -139,17 +164,21 @@ describe("CapRover client", () => {
         });
 
         it("short-lived tokens under 24 parallel calls: every call succeeds, one login in flight at a time", async () => {
-            // Tokens live about as long as a few round trips: parallel calls see the shared token expire mid-run.
+            // Tokens expire mid-run: the clock stands still and moves past a token's life once a third
+            // of each round's calls were answered, so the rest meet an expired token however fast the
+            // machine is (60 ms of wall time was once shorter than a login under load).
+            clock.freeze();
             emulator().options.tokenTtlMs = 60;
             emulator().options.latencyMs = 15;
             const c = client(emulator());
             for (let round = 0; round < 3; round++) {
+                let answered = 0;
+                void whenRequest(emulator(), (r) => r.path === "/user/apps/appDefinitions" && r.outcome === "100" && ++answered === 8).then(() => clock.advance(70));
                 const results = await Promise.allSettled(Array.from({ length: 24 }, () => c.listApps()));
                 expect(results.filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason))).to.deep.equal([]);
-                await new Promise((r) => setTimeout(r, 70));
             }
-            // One login per expiry, not one per call that saw it.
-            expect(logins()).to.be.below(24);
+            // One login per expiry, not one per call that saw it; and the tokens did expire.
+            expect(logins()).to.be.below(24).and.at.least(3);
         });
     });
 

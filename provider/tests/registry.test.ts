@@ -1,6 +1,7 @@
 /** The RegistryCredentials provider against the emulator: the private-registry entry CapRover pulls with. */
 import { expect } from "chai";
-import { TestRegistryInputs as RegistryInputs, TestRegistryProvider as RegistryCredentialsProvider, connection, useEmulator } from "./support";
+import { STATUS } from "../src/api/types";
+import { TestRegistryInputs as RegistryInputs, TestRegistryProvider as RegistryCredentialsProvider, client, connection, failure, useEmulator } from "./support";
 
 describe("RegistryCredentials provider", () => {
     const emulator = useEmulator();
@@ -33,5 +34,21 @@ describe("RegistryCredentials provider", () => {
         emulator().inject({ kind: "lost", match: { path: "/user/registries/insert" } });
         const created = await provider.create(inputs());
         expect([...emulator().registries.keys()]).to.deep.equal([created.id]);
+    });
+
+    it("deletes the entry CapRover made its default push registry (the first added) by clearing the default first; another entry leaves the default alone", async () => {
+        const c = client(emulator());
+        const first = await provider.create(inputs());
+        expect((await c.registries()).defaultPushRegistryId, "the first entry is CapRover's default push").to.equal(first.id);
+        // As the real server does: the default push cannot be deleted as it is.
+        const refused = await failure(() => c.deleteRegistry(first.id));
+        expect(refused.message).to.include(`status ${STATUS.ILLEGAL_PARAMETER}: Cannot remove the default push. First change the default push.`);
+
+        const second = await provider.create(inputs({ registryDomain: "registry.example.test" }));
+        await provider.delete(second.id, second.outs!);
+        expect((await c.registries()).defaultPushRegistryId, "deleting another entry keeps the default").to.equal(first.id);
+        await provider.delete(first.id, first.outs!);
+        expect(emulator().registries.size).to.equal(0);
+        expect((await c.registries()).defaultPushRegistryId).to.equal("");
     });
 });

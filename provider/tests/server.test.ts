@@ -10,6 +10,7 @@ import { ProviderServer, UNKNOWN, checkConnection, unwrap } from "../src/server"
 import { CapRoverEmulator } from "../emulator/caprover";
 import { clearTokenCache } from "../src/api/transport";
 import { PASSWORD, image, useEmulator } from "./support";
+import { useTestClock } from "./clock";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const provproto = require("@pulumi/pulumi/proto/provider_pb");
@@ -30,6 +31,7 @@ async function configure(server: ProviderServer, args: Record<string, unknown>):
 
 describe("provider gRPC server", () => {
     const emulator = useEmulator();
+    const clock = useTestClock();
 
     it("unwraps secrets and output values; an output without a value is unknown", () => {
         expect(unwrap({ a: SECRET("x"), b: [SECRET({ c: 1 })] })).to.deep.equal({ a: "x", b: [{ c: 1 }] });
@@ -61,6 +63,8 @@ describe("provider gRPC server", () => {
 
     it("sends a failed create's state with the error, so the engine records the app", async () => {
         const server = new ProviderServer(undefined, "0.1.0");
+        // The deploy timeout does not pass (the clock stands still): the build's failure ends the create, however slow the machine.
+        clock.freeze();
         await configure(server, { url: emulator().url, password: SECRET(PASSWORD), probeAddress: `127.0.0.1:${emulator().port}`, pollMs: 5 });
         emulator().failDeploysOf(image("f"));
         const props = { appName: "web", image: image("f"), envVars: SECRET({ KEY: "v" }), deployTimeoutMs: 2000 };

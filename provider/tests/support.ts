@@ -17,8 +17,13 @@ export const PASSWORD = "emulator-dashboard-pw";
 export const ENV_SECRET = "env-value-that-must-not-leak";
 export const AUTH_SECRET = "flower-pw-that-must-not-leak";
 
-/** Timeouts and backoff in milliseconds, so every retry and poll loop ends quickly. */
-export const FAST = { requestTimeoutMs: 250, retry: { attempts: 4, baseMs: 5, maxMs: 20, lockWaitMs: 1000, lockPollMs: 5 }, pollMs: 5 };
+/**
+ * Short backoff and polls (milliseconds), so every retry and poll loop ends quickly; but limits
+ * that only a hang reaches: a request to the emulator takes a few ms, so its timeout (1 s) is met
+ * only by a request the emulator leaves hanging on purpose, and a build is waited for (lock wait)
+ * until it ends, not for a time a busy machine may need.
+ */
+export const FAST = { requestTimeoutMs: 1000, retry: { attempts: 4, baseMs: 5, maxMs: 20, lockWaitMs: 60_000, lockPollMs: 5 }, pollMs: 5 };
 
 /** An image by digest; `c` is the hex digit repeated. */
 export function image(c: string, name = "ghcr.io/example/site-web"): string {
@@ -58,10 +63,10 @@ export type TestAppInputs = AppInputs & { connection: Connection };
 export type TestAppOutputs = AppOutputs & { connection: Connection };
 export type TestRegistryInputs = RegistryInputs & { connection: Connection };
 
-/** Inputs of a web app with a secret env var, a health path and a deploy token. */
-export function webInputs(emulator: CapRoverEmulator, overrides: Partial<TestAppInputs> = {}): TestAppInputs {
+/** Inputs of a web app with a secret env var, a health path and a deploy token, on an emulator (or any server's connection). */
+export function webInputs(server: CapRoverEmulator | Connection, overrides: Partial<TestAppInputs> = {}): TestAppInputs {
     return {
-        connection: connection(emulator),
+        connection: server instanceof CapRoverEmulator ? connection(server) : server,
         appName: "web",
         image: image("a"),
         instanceCount: 1,
@@ -77,10 +82,12 @@ export function webInputs(emulator: CapRoverEmulator, overrides: Partial<TestApp
         healthPath: "/health/",
         releaseEnvVar: "SITE_RELEASE",
         healthReportsRelease: true,
-        deployTimeoutMs: 2000,
+        // A deadline no deploy reaches on a busy machine; tests about the deadline hold the clock and move it (clock.ts).
+        deployTimeoutMs: 600_000,
         rollbackOnFailure: true,
         deleteVolumes: false,
         serviceUpdateOverride: "",
+        customNginxConfig: "",
         adopt: false,
         allowReplace: false,
         ...overrides,
@@ -101,8 +108,8 @@ export async function registered(c: CapRoverClient, appName: string, hasPersiste
     await c.waitForBuild(appName, "POST /user/apps/appDefinitions/register");
 }
 
-/** Resolves once `condition` holds (checked every few ms), so a test waits for an event, not a time; fails after `limitMs`. */
-export async function until(condition: () => boolean, what: string, limitMs = 10_000): Promise<void> {
+/** Resolves once `condition` holds (checked every few ms), so a test waits for an event, not a time; fails after `limitMs` (only a hang reaches it). */
+export async function until(condition: () => boolean, what: string, limitMs = 60_000): Promise<void> {
     const end = Date.now() + limitMs;
     while (!condition()) {
         if (Date.now() > end) expect.fail(`never saw ${what} within ${limitMs} ms`);

@@ -4,6 +4,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { CapRoverEmulator, EmulatorOptions } from "../../provider/emulator/caprover";
 import { declarations } from "../../config/declarations";
 import { REPO, RunResult, Workspace } from "./driver";
@@ -68,4 +69,15 @@ export async function openLocalStack(opts: LocalStackOptions = {}): Promise<{ em
 /** `pulumi config <args>` on the local stack. */
 export function configure(ws: Workspace, ...args: string[]): Promise<RunResult> {
     return ws.pulumi(["config", ...args, "--stack", STACK], { timeoutMs: CLI_TIMEOUT });
+}
+
+/**
+ * Writes a structured value (an object, an empty list) into the local stack's file, which
+ * `pulumi config set` cannot: it sets strings, numbers and booleans, and lists only item by item.
+ */
+export function setStackValue(ws: Workspace, key: string, value: unknown): void {
+    const file = path.join(ws.project, STACK_FILE);
+    const doc = parseYaml(fs.readFileSync(file, "utf8")) as { config: Record<string, unknown> };
+    doc.config[key] = value;
+    fs.writeFileSync(file, stringifyYaml(doc));
 }

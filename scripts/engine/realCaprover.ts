@@ -56,6 +56,15 @@ export async function ensureRealCaprover(opts: { progress?: boolean } = {}): Pro
     return realCaproverFromExports(r.stdout, before.code !== 0);
 }
 
+/**
+ * The dashboard's own port: where the official CLI's requests for `captain.<root domain>` go
+ * (provider/tests/caproverCli.ts). Through captain-nginx they would reach the captain service's
+ * virtual IP, which needs IPVS, and this kernel has none (REAL-CAPROVER.md): nginx answers 502.
+ */
+export function adminPort(c: RealCaprover): number {
+    return Number(new URL(c.url).port);
+}
+
 /** Stops the server when `ensureRealCaprover` started it (a machine is left as found). */
 export async function stopRealCaprover(c: RealCaprover | undefined): Promise<void> {
     if (c?.started) await run("bash", [SCRIPT, "stop"], { timeoutMs: 120_000 });
@@ -112,6 +121,28 @@ export class RealDocker {
         if (!id) return undefined;
         const image = (await this.docker(["inspect", id, "--format", "{{.Config.Image}}"])).trim();
         return image.slice(image.lastIndexOf("@") + 1) || undefined;
+    }
+
+    /** The image reference every running container of the service was created from (Swarm's, with its digest), newest first. */
+    async runningImages(service: string): Promise<string[]> {
+        const ids = await this.containers(service);
+        if (ids.length === 0) return [];
+        return (await this.docker(["inspect", ...ids, "--format", "{{.Config.Image}}"])).split("\n").filter(Boolean);
+    }
+
+    /**
+     * Waits until every running container of the service runs `digest` (Swarm has finished the
+     * update: a start-first one keeps the old container until the new one's health check passes,
+     * a minute or more with the stand-in's HEALTHCHECK). Fails after `limitMs` with what runs.
+     */
+    async settledOn(service: string, digest: string, limitMs = 300_000): Promise<void> {
+        const end = Date.now() + limitMs;
+        for (;;) {
+            const images = await this.runningImages(service).catch(() => [] as string[]);
+            if (images.length > 0 && images.every((i) => i.endsWith(`@${digest}`))) return;
+            if (Date.now() > end) throw new Error(`${service} did not settle on ${digest} within ${limitMs} ms; running: ${images.join(", ") || "nothing"}\n${await this.docker(["service", "ps", "--no-trunc", service])}`);
+            await new Promise((r) => setTimeout(r, 1000));
+        }
     }
 
     /**

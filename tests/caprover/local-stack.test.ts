@@ -7,26 +7,27 @@
  *   up under split (four apps, each running its digest) -> an empty preview -> a release of every
  *   image (beat never two containers, web's old and new together) -> unified (the open-file limit
  *   inside the container) -> split again -> a worker release that crashes on start (rolled back) ->
- *   destroy.
+ *   a second stack adopts four apps made with the official `caprover` CLI -> destroy.
  */
 import { expect } from "chai";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { EngineEvent, REPO, RunResult, Workspace, ensureTools } from "../../scripts/engine/driver";
+import { EngineEvent, REPO, RunResult, Workspace } from "../../scripts/engine/driver";
 import { changedSteps, errorsOf, summaryOf } from "../../scripts/engine/events";
 import { CLI_TIMEOUT, STACK, configure, openStack } from "../../scripts/engine/localStack";
-import { Builder, RegistryClient, builderEnv, configureRealBuilds, ensureBuilder, stopBuilder } from "../../scripts/engine/builder";
-import { NOFILE, RealCaprover, RealDocker, configureForRealServer, ensureRealCaprover, mostAtOnce, stopRealCaprover } from "../../scripts/engine/realCaprover";
+import { RegistryClient, builderEnv } from "../../scripts/engine/builder";
+import { NOFILE, RealDocker, adminPort, configureForRealServer, mostAtOnce } from "../../scripts/engine/realCaprover";
+import { RealStack, closeRealStack, openRealStack } from "../../scripts/engine/realStack";
 import { PROFILES, ProfileName, ROLES, Role, RoleName } from "../../config/topology";
+import { stackFileConfig } from "../../config/stackFile";
+import { AppList } from "../../provider/src/api/types";
+import { CaproverCli } from "../../provider/tests/caproverCli";
 import { inOrder } from "../engine/scenario";
 
 const COMMITS = ["5eed0000000000000000000000000000000000c1", "5eed0000000000000000000000000000000000c2", "5eed0000000000000000000000000000000000c3", "5eed0000000000000000000000000000000000c4"];
 
 describe("real CapRover: the local stack, built for real, deployed and checked through Docker", function () {
     this.timeout(30 * 60_000);
-    let builder: Builder;
-    let real: RealCaprover;
     let docker: RealDocker;
     let ws: Workspace;
     let registry: RegistryClient;
@@ -69,33 +70,17 @@ describe("real CapRover: the local stack, built for real, deployed and checked t
         return out;
     };
 
+    let stack: Partial<RealStack> = {};
     before(async function () {
         this.timeout(60 * 60_000);
-        await ensureTools();
-        builder = await ensureBuilder();
-        real = await ensureRealCaprover();
-        docker = new RealDocker(real.dockerHost);
-        registry = new RegistryClient(builder.registry);
-        // The build context: a copy of the stand-in app this scenario changes release by release.
-        context = fs.mkdtempSync(path.join(os.tmpdir(), "real-context-"));
-        fs.cpSync(path.join(REPO, "app"), context, { recursive: true });
-        ws = await openStack({ url: real.url, probeAddress: real.nginx, password: real.password }, { env: builderEnv(builder) });
-        await configureRealBuilds(ws, builder, namespace, COMMITS[0]);
-        await configure(ws, "set", "site:buildContext", context);
-        await configure(ws, "set", "site:appNamePrefix", prefix);
-        await configureForRealServer(ws);
+        stack = await openRealStack({ namespace, prefix, commit: COMMITS[0] });
+        ({ docker, registry, ws, context } = stack as RealStack);
         await newRelease(COMMITS[0]);
     });
 
     inOrder();
 
-    after(async () => {
-        if (ws) await ws.pulumi(["destroy", "--stack", STACK, "--yes", "--skip-preview"], { timeoutMs: 4 * CLI_TIMEOUT, allowFailure: true });
-        ws?.dispose();
-        if (context) fs.rmSync(context, { recursive: true, force: true });
-        await stopRealCaprover(real);
-        await stopBuilder(builder);
-    });
+    after(() => closeRealStack(stack));
 
     it("pulumi up under split creates the four apps in one run, each running its digest with its update order", async () => {
         const events = await upOk();
@@ -162,5 +147,57 @@ describe("real CapRover: the local stack, built for real, deployed and checked t
             fs.writeFileSync(celery, fs.readFileSync(path.join(REPO, "app", "config", "celery.py")));
         }
         expect(await docker.runningDigest(app("celery")), "celery runs the previous release").to.equal(before.celery);
+    });
+    it("apps made with the official caprover CLI are adopted by another stack's pulumi up, none redeployed, and its next preview is empty", async () => {
+        const { builder, real } = stack as RealStack;
+        const adopter = `a${run}-`;
+        const cli = new CaproverCli(() => adminPort(real), `http://captain.${real.rootDomain}`, real.password);
+        const images: Record<string, string> = {};
+        let other: Workspace | undefined;
+        try {
+            // As the live site's apps were made: registered and deployed by hand, one after another.
+            for (const [service, role] of Object.entries(PROFILES.split) as [string, RoleName][]) {
+                const repository = `${namespace}/site-${service}`;
+                images[service] = `${builder.registry}/${repository}@${await registry.digest(repository, `${ROLES[role].target}-${COMMITS[1]}`)}`;
+                await cli.api("POST", "/user/apps/appDefinitions/register", { appName: `${adopter}${service}`, hasPersistentData: false });
+                await cli.deploy(`${adopter}${service}`, images[service]);
+            }
+            // Swarm keeps each app's placeholder until the new container's health check passes; the
+            // hand-made worker's never does here (its check pings a broker this machine does not run),
+            // so the apps are taken over mid-update, and settle once the stack's settings are in.
+            const settled = () => Promise.all(Object.keys(images).map((service) => docker.settledOn(`${adopter}${service}`, images[service].split("@")[1])));
+            const versions = async () => {
+                const { appDefinitions } = (await cli.api("GET", "/user/apps/appDefinitions", {})) as AppList;
+                return Object.fromEntries(appDefinitions.filter((a) => a.appName.startsWith(adopter)).map((a) => [a.appName, a.deployedVersion]));
+            };
+            const deployed = await versions();
+            expect(Object.keys(deployed), "the CLI's apps").to.have.length(4);
+
+            // Another stack whose app names are those apps', deploying the images they run.
+            other = await openStack({ url: real.url, probeAddress: real.nginx, password: real.password }, { env: builderEnv(builder) });
+            const set = (...args: string[]) => configure(other!, "set", ...args);
+            const pinned = stackFileConfig(REPO, STACK).imageDigests as Record<string, unknown>;
+            for (const [service, role] of Object.entries(PROFILES.split) as [string, RoleName][]) {
+                await set("--path", `site:imageDigests.${service}${typeof pinned[service] === "object" ? `.${ROLES[role].target}` : ""}`, images[service]);
+            }
+            await set("site:appNamePrefix", adopter);
+            await configureForRealServer(other);
+            await set("site:adoptExistingApps", "true");
+            const { events } = await other.events(["up", "--stack", STACK, "--yes", "--skip-preview"], { timeoutMs: 4 * CLI_TIMEOUT });
+            expect(errorsOf(events), "error diagnostics").to.deep.equal([]);
+            expect(changedSteps(events).filter((s) => s.includes("App::")).sort()).to.deep.equal(["celery", "celerybeat", "flower", "web"].map((s) => `create App::${s}`));
+            expect(await versions(), "CapRover's deployed version of each app (no deploy)").to.deep.equal(deployed);
+            await settled();
+
+            await set("site:adoptExistingApps", "false");
+            const preview = await other.events(["preview", "--stack", STACK], { timeoutMs: CLI_TIMEOUT });
+            expect(changedSteps(preview.events), "the next preview").to.deep.equal([]);
+        } finally {
+            if (other) await other.pulumi(["destroy", "--stack", STACK, "--yes", "--skip-preview"], { timeoutMs: 4 * CLI_TIMEOUT, allowFailure: true });
+            other?.dispose();
+            // What the stack did not take over (a failed run): removed, as the CLI would.
+            for (const service of Object.keys(PROFILES.split)) await cli.api("POST", "/user/apps/appDefinitions/delete", { appName: `${adopter}${service}` }).catch(() => undefined);
+            cli.dispose();
+        }
     });
 });

@@ -1,8 +1,9 @@
 /**
- * `site:celeryContract` (the app's committed task names and beat schedule) and `site:release`
- * (removals acknowledged for one release): read from the build context when the release comes from
- * this checkout, taken from the source stack when promoting; every bad input refused naming the key
- * and what is accepted, before anything is registered.
+ * `site:celeryContract` (the app's committed task names and beat schedule) and
+ * `site:release.removedTasks` (removals acknowledged for one release, read with the rest of
+ * `site:release`): the contract read from the build context when the release comes from this
+ * checkout, taken from the source stack when promoting; every bad input refused naming the key and
+ * what is accepted, before anything is registered.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -18,7 +19,7 @@ function contextWith(text: string | undefined): string {
     return dir;
 }
 
-describe("the Celery contract (site:celeryContract, site:release)", () => {
+describe("the Celery contract (site:celeryContract, site:release.removedTasks)", () => {
     it("dev reads the stand-in's committed contract: sorted task names and beat's schedule", () => {
         expect(stackConfig("dev").celery).to.deep.equal({
             file: "deployment/celery-contract.json",
@@ -26,8 +27,8 @@ describe("the Celery contract (site:celeryContract, site:release)", () => {
                 tasks: ["notifications.tasks.send_digest", "pages.tasks.clear_expired_sessions", "pages.tasks.rebuild_sitemap"],
                 schedule: { "daily-digest": "notifications.tasks.send_digest", "nightly-sitemap": "pages.tasks.rebuild_sitemap" },
             },
-            acknowledged: [],
         });
+        expect(stackConfig("dev").release.removedTasks).to.deep.equal([]);
         // Local deploys pinned digests of this checkout: the same file.
         expect(stackConfig("local").celery.fromFile?.tasks).to.have.length(3);
     });
@@ -36,8 +37,9 @@ describe("the Celery contract (site:celeryContract, site:release)", () => {
         expect(stackConfig("prod").celery.fromFile).to.equal(undefined);
     });
 
-    it("takes acknowledged removals from site:release.removedTasks", () => {
-        expect(stackConfig("dev", { release: { removedTasks: ["pages.tasks.rebuild_sitemap"] } }).celery.acknowledged).to.deep.equal(["pages.tasks.rebuild_sitemap"]);
+    it("takes acknowledged removals from site:release.removedTasks, beside the release's other fields", () => {
+        const release = stackConfig("dev", { release: { removedTasks: ["pages.tasks.rebuild_sitemap"], migrations: "breaking", tasks: [] } }).release;
+        expect(release).to.deep.include({ removedTasks: ["pages.tasks.rebuild_sitemap"], migrations: "breaking", tasks: [] });
     });
 
     it("refuses a missing file, naming the key, the build context and how to make it", () => {
@@ -61,8 +63,8 @@ describe("the Celery contract (site:celeryContract, site:release)", () => {
     });
 
     it("refuses bad acknowledgements, naming the field and what is accepted", () => {
-        expect(problems({ release: { removedTask: ["a.task"] } }, "dev")).to.include("site:release.removedTask: unknown field; accepted fields are removedTasks");
-        expect(problems({ release: { removedTasks: "a.task" } }, "dev")).to.include('site:release.removedTasks: "a.task" is not accepted; expected a list of task names this release removes');
+        expect(problems({ release: { removedTask: ["a.task"] } }, "dev")).to.include("site:release.removedTask: unknown field; accepted fields are tasks, migrations, removedTasks");
+        expect(problems({ release: { removedTasks: "a.task" } }, "dev")).to.include('site:release.removedTasks: "a.task" is not accepted; expected a list of Celery task names this release removes');
         expect(problems({ release: { removedTasks: ["a task"] } }, "dev")).to.include('site:release.removedTasks[0]: "a task" is not accepted; expected a Celery task name');
         expect(problems({ release: { removedTasks: ["a.task", "a.task"] } }, "dev")).to.include('site:release.removedTasks[1]: "a.task" is listed twice');
     });

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ConfigError } from "../../config/reader";
-import { inactiveWarning, parseSiteConfig } from "../../config/site";
-import { problems, stackConfig, stackRaw } from "../support/stacks";
+import { credentialsWarning, inactiveWarning, parseSiteConfig } from "../../config/site";
+import { CI_ENV, problems, stackConfig, stackRaw } from "../support/stacks";
 
 describe("site configuration", () => {
     it("reproduces the real site in the prod stack", () => {
@@ -162,5 +162,15 @@ describe("site configuration", () => {
             expect(message).to.include("site:topology").and.include("site:keepVersions").and.include("site:registryToken");
             expect(message).not.to.include("42");
         });
+    });
+
+    it("warns of missing registry credentials only where a push needs them (not for a registry on loopback)", () => {
+        const { GITHUB_SHA } = CI_ENV;
+        const ghcr = parseSiteConfig("dev", stackRaw("dev"), { GITHUB_SHA });
+        expect(credentialsWarning(ghcr)).to.equal("no credentials for ghcr.io (site:registryToken or GITHUB_TOKEN): `pulumi up` will refuse to build until one is set");
+        expect(credentialsWarning(parseSiteConfig("dev", stackRaw("dev"), { GITHUB_SHA, GITHUB_TOKEN: "test-only-token" }))).to.equal(undefined);
+        const loopback = parseSiteConfig("dev", stackRaw("dev", { imagePrefix: "127.0.0.1:5055/site-local/site" }), { GITHUB_SHA });
+        expect(loopback.build.enabled).to.equal(true);
+        expect(credentialsWarning(loopback)).to.equal(undefined);
     });
 });

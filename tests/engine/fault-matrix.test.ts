@@ -22,7 +22,7 @@ import { probeOf, whenRequest } from "../../provider/tests/support";
 import { ProviderClock } from "./providerClock";
 import { PreviewJson, Workspace, ensureTools, signalAll } from "../../scripts/engine/driver";
 import { isChange, shortName } from "../../scripts/engine/events";
-import { CLI_TIMEOUT, EMULATOR_PASSWORD, STACK, configure, openLocalStack } from "../../scripts/engine/localStack";
+import { CLI_TIMEOUT, EMULATOR_PASSWORD, STACK, configure, openLocalStack, setStackValue } from "../../scripts/engine/localStack";
 import { errorLines, inOrder } from "./scenario";
 
 const stack = ["--stack", STACK];
@@ -60,7 +60,7 @@ describe("engine: the fault matrix (real CLI, misbehaving CapRover on 127.0.0.1)
         const r = await up({ allowFailure: true });
         expect(r.code, "exit code").to.not.equal(0);
         expect(errorLines(r).join("\n")).not.to.match(/undefined|cardinality violation/);
-        // FAULT_MATRIX_SHOW=1 prints what the user sees (the README's matrix quotes it).
+        // FAULT_MATRIX_SHOW=1 prints what the user sees (docs/deploy-safety.md's matrix quotes it).
         if (process.env.FAULT_MATRIX_SHOW) console.log(errorLines(r).map((l) => `    | ${l}`).join("\n"), `\n${r.stdout}`);
         return `${r.stdout}\n${r.stderr}`;
     };
@@ -87,6 +87,9 @@ describe("engine: the fault matrix (real CLI, misbehaving CapRover on 127.0.0.1)
         // The rows below show what a failed gate says and leaves without a rollback (the opt-out);
         // the rollback itself, the default, has its own row.
         await configure(ws, "set", "site:rollbackOnFailure", "false");
+        // The matrix is about the apps' requests and gates: no release task runs before them (its
+        // own faults: provider/tests/releaseTask.test.ts, tests/engine/release-phase.test.ts).
+        setStackValue(ws, "site:release", { tasks: [] });
     });
 
     inOrder(async () => {
@@ -218,6 +221,9 @@ describe("engine: the fault matrix (real CLI, misbehaving CapRover on 127.0.0.1)
         const before = emulator.currentImage("local-celery");
         emulator.options.unhealthyImages.push(celeryImage("a"));
         await setCelery("a");
+        // The deadline passes once the gate has read the new worker's logs; the rollback's own gate
+        // (the previous, healthy release) then passes on its ready line.
+        void afterDeploy("local-celery", (r) => r.path === "/user/apps/appData/local-celery/logs").then(() => clock.advance(DEPLOY_TIMEOUT_S * 1000));
         const errors = await failingUp();
         expect(errors).to.include(`never logged "SITE_RELEASE=${digest("a")} ready"`).and.include("Rolled back").and.include(before!);
         expect(emulator.currentImage("local-celery"), "the previous release runs again").to.equal(before);

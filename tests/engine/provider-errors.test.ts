@@ -44,16 +44,16 @@ describe("engine: what the CapRover provider says when things go wrong", functio
         clearTokenCache();
     });
 
-    it("a wrong password: up fails with CapRover's 1105 description, naming the app and the server, and leaves nothing", async () => {
+    it("a wrong password: up fails with CapRover's 1105 description, naming the release task and the server, and leaves nothing", async () => {
         await config("set", "--secret", "site:caproverPassword", "not-the-password");
         const r = await up({ allowFailure: true });
         expect(r.code).to.not.equal(0);
         const errors = errorLines(r);
-        // Which apps get as far as their create is timing: after the first failure the engine cancels
-        // the rest (those the policy pack is still analysing say "failed to run policy: context canceled").
-        const creates = errors.filter((e) => e.includes("create of CapRover app"));
-        expect(creates, errors.join("\n")).to.not.be.empty;
-        for (const e of creates) expect(e).to.match(new RegExp(`^create of CapRover app local-[a-z]+ on 127\\.0\\.0\\.1:${emulator.port} failed: CapRover POST /login failed: status 1105: Invalid credentials`));
+        // The release's migrations come first (every app waits for them): their login is the one refused.
+        const task = errors.filter((e) => e.includes("release task of"));
+        expect(task, errors.join("\n")).to.have.length(1);
+        expect(task[0]).to.match(new RegExp(`^release task of local-release-migrate \\(python manage.py migrate --noinput\\) on 127\\.0\\.0\\.1:${emulator.port} failed: CapRover POST /login failed: status 1105: Invalid credentials`));
+        expect(errors.filter((e) => e.includes("create of CapRover app")), "no app was tried").to.deep.equal([]);
         expect(errors.join("\n")).not.to.match(/undefined|cardinality violation/);
         expect(apps()).to.deep.equal([]);
     });

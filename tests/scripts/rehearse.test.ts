@@ -6,10 +6,12 @@ import { expect } from "chai";
 import { flipPlan, parseRehearsalArgs } from "../../scripts/rehearse";
 
 describe("npm run rehearse", () => {
-    it("takes a profile and, optionally, how long each emulated deploy takes", () => {
-        expect(parseRehearsalArgs(["unified"])).to.deep.equal({ to: "unified", deploySeconds: 1 });
-        expect(parseRehearsalArgs(["single", "--deploy-seconds", "0"])).to.deep.equal({ to: "single", deploySeconds: 0 });
-        expect(() => parseRehearsalArgs([])).to.throw("no profile given\nusage: npm run rehearse -- <profile> [--deploy-seconds D]   (profiles: split, essential, unified, single)");
+    it("takes a profile and, optionally, how long each emulated deploy takes, or the real server", () => {
+        expect(parseRehearsalArgs(["unified"])).to.deep.equal({ to: "unified", deploySeconds: 1, real: false });
+        expect(parseRehearsalArgs(["single", "--deploy-seconds", "0"])).to.deep.equal({ to: "single", deploySeconds: 0, real: false });
+        expect(parseRehearsalArgs(["unified", "--real"])).to.deep.equal({ to: "unified", deploySeconds: 1, real: true });
+        expect(() => parseRehearsalArgs(["unified", "--real", "--deploy-seconds", "2"])).to.throw("--deploy-seconds paces the emulator's deploys; the real CapRover (--real) takes the time its deploys take");
+        expect(() => parseRehearsalArgs([])).to.throw("no profile given\nusage: npm run rehearse -- <profile> [--deploy-seconds D | --real]   (profiles: split, essential, unified, single)");
         expect(() => parseRehearsalArgs(["quad"])).to.throw('unknown profile "quad"');
         expect(() => parseRehearsalArgs(["unified", "--deploy-seconds", "-1"])).to.throw('unknown or bad argument "--deploy-seconds"');
         expect(() => parseRehearsalArgs(["unified", "--fast"])).to.throw('unknown or bad argument "--fast"');
@@ -32,5 +34,19 @@ describe("npm run rehearse", () => {
         ]);
         expect(flipPlan("split", "essential")).to.deep.equal(["delete App::flower", "delete ServiceImage::flower"]);
         expect(flipPlan("unified", "single")).to.deep.equal(["delete App::celery", "delete ServiceImage::celery", "update App::web"]);
+    });
+
+    it("expects a stack that builds to build, drop or rebuild (a new target) each service's image too", () => {
+        expect(flipPlan("split", "unified", true)).to.deep.equal([
+            "delete App::celerybeat",
+            "delete App::flower",
+            "delete Image::celerybeat",
+            "delete Image::flower",
+            "delete ServiceImage::celerybeat",
+            "delete ServiceImage::flower",
+            "update App::celery",
+            "update Image::celery",
+        ]);
+        expect(flipPlan("split", "essential", true)).to.deep.equal(["delete App::flower", "delete Image::flower", "delete ServiceImage::flower"]);
     });
 });

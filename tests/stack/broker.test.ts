@@ -1,6 +1,6 @@
 /**
  * The broker through the whole program (dev, mocks): the managed redis app beside the site's, and
- * REDIS_URL derived from its password in every site app's environment, a secret; or an external
+ * REDIS_URL derived from its password in every site app's and release task's environment, a secret; or an external
  * broker's URL. No secret in any plain input (serviceUpdateOverride is plain in state).
  */
 import { expect } from "chai";
@@ -47,11 +47,14 @@ describe("the Celery broker through the program (dev, mocks)", () => {
         expect(((await resolve(outputs.accessories)) as { appNames: Record<string, string> }).appNames).to.deep.equal({ redis: "dev-redis" });
     });
 
-    it("gives every site app REDIS_URL derived from the password, as a secret; no plain input carries the password", async () => {
+    it("gives every site app and release task REDIS_URL derived from the password, as a secret; no plain input carries the password", async () => {
         const { resources } = await runSite("dev", ON);
-        for (const name of SITE_APPS) {
-            expect(app(resources, name).inputs.envVars, name).to.deep.equal({ secret: { REDIS_URL: `redis://:${PASSWORD}@srv-captain--dev-redis:6379/0` } });
-        }
+        const url = `redis://:${PASSWORD}@srv-captain--dev-redis:6379/0`;
+        for (const name of SITE_APPS) expect(app(resources, name).inputs.envVars, name).to.deep.equal({ secret: { REDIS_URL: url } });
+        // The release tasks run with web's environment: the broker's URL is part of it.
+        const tasks = resources.filter((r) => r.type === "caprover:index:ReleaseTask");
+        expect(tasks.map((t) => t.name)).to.deep.equal(["release-migrate"]);
+        expect(tasks[0].inputs.envVars).to.deep.equal({ secret: { REDIS_URL: url } });
         for (const r of resources) expect(plainStrings(r.inputs).filter((s) => s.includes(PASSWORD)), r.urn).to.deep.equal([]);
     });
 

@@ -48,20 +48,23 @@ describe("the Celery contract through the program (mocks)", () => {
         expect(outputs.celery).to.deep.include({ removed: ["pages.tasks.old_report"], added: [] });
     });
 
-    it("deploys the workers first when the release adds task names: web, beat and Flower wait for the celery app", async () => {
+    it("deploys the workers first when the release adds task names: web, beat and Flower wait for the celery app, all of them for the release tasks", async () => {
         const running = { tasks: STAND_IN.tasks.filter((t) => t !== "pages.tasks.clear_expired_sessions"), schedule: STAND_IN.schedule };
         const { resources, outputs } = await run("dev", running);
         expect(outputs.celery.added).to.deep.equal(["pages.tasks.clear_expired_sessions"]);
         expect(outputs.celery.deployOrder).to.deep.equal([["celery"], ["web", "celerybeat", "flower"]]);
         const celery = app(resources, "celery").urn;
-        for (const sender of ["web", "celerybeat", "flower"]) expect(app(resources, sender).dependencies, sender).to.include(celery);
-        expect(app(resources, "celery").dependencies.filter((d) => d.includes("caprover:index:App"))).to.deep.equal([]);
+        for (const sender of ["web", "celerybeat", "flower"]) expect(app(resources, sender).dependsOn, sender).to.include(celery);
+        expect(app(resources, "celery").dependsOn.filter((d) => d.includes("caprover:index:App"))).to.deep.equal([]);
+        // The release phase comes first either way: the workers too wait for the migrations.
+        const migrate = resources.find((r) => r.type === "caprover:index:ReleaseTask" && r.name === "release-migrate")!.urn;
+        for (const name of ["celery", "web", "celerybeat", "flower"]) expect(app(resources, name).dependsOn, name).to.include(migrate);
     });
 
     it("deploys every app at once when nothing is added (removals do not need the order)", async () => {
         const { resources, outputs } = await run("dev", STAND_IN);
         expect(outputs.celery.deployOrder).to.deep.equal([["web", "celery", "celerybeat", "flower"]]);
-        expect(app(resources, "web").dependencies).to.not.include(app(resources, "celery").urn);
+        expect(app(resources, "web").dependsOn).to.not.include(app(resources, "celery").urn);
     });
 
     it("unified: the worker with embedded beat deploys before web; single has one app and no order", async () => {

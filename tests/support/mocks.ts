@@ -12,14 +12,27 @@ export interface Registered {
     name: string;
     /** Inputs as the engine received them (secrets unwrapped into their plaintext, marked in `secretKeys`). */
     inputs: Record<string, unknown>;
-    /** URNs it waits for (`dependsOn`, and resources its inputs come from): the engine deploys those first. */
-    dependencies: string[];
+    /** URNs of the resources it waits for (its dependsOn and the resources its inputs come from), as the engine is told. */
+    dependsOn: string[];
     /** A component's registered outputs (empty for other resources). */
     outputs: Record<string, unknown>;
 }
 
-/** Dependencies of each registration of the current run, by URN. */
+/** Dependencies each registration named, by URN (the mocks' newResource is not told them). */
 const dependencies = new Map<string, string[]>();
+
+type MockMonitor = { registerResource(req: any, cb: unknown): unknown; newUrn(parent: string, type: string, name: string): string };
+
+/** Records, for every registration, the URNs the engine is told it depends on. */
+function recordDependencies(): void {
+    dependencies.clear();
+    const monitor = (pulumi.runtime as unknown as { getMonitor(): MockMonitor }).getMonitor();
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) => {
+        dependencies.set(monitor.newUrn(req.getParent(), req.getType(), req.getName()), req.getDependenciesList());
+        return register(req, cb);
+    };
+}
 
 /** Outputs of the stacks a program reads through a StackReference, by stack name (tests set them). */
 export const referencedStacks: Record<string, Record<string, unknown>> = {};
@@ -79,15 +92,7 @@ export async function runProgram<T>(stack: string, program: () => T | Promise<T>
         // What the file backend calls every stack's organisation: a stack reads its own last release as organization/site/<stack>.
         "organization",
     );
-    dependencies.clear();
-    // The mock monitor hands newResource no dependencies: they are read off the request.
-    const monitor = (pulumi.runtime as unknown as { getMonitor(): { registerResource(req: RegisterRequest, cb: (err: unknown, resp?: { getUrn(): string }) => void): void } }).getMonitor();
-    const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req, cb) =>
-        register(req, (err, resp) => {
-            if (resp) dependencies.set(resp.getUrn(), req.getDependenciesList());
-            cb(err, resp);
-        });
+    recordDependencies();
     const outputs = await program();
     // Wait until every registration and output has settled.
     await settle(outputs);
@@ -114,16 +119,12 @@ export function registeredResources(): Registered[] {
             type: parts[2].split("$").pop()!,
             name: parts[3],
             inputs: (state.__inputs ?? {}) as Record<string, unknown>,
-            dependencies: [...(dependencies.get(r.urn) ?? [])].sort(),
+            dependsOn: dependencies.get(r.urn) ?? [],
             outputs: custom ? {} : state,
         };
     });
     resources.sort((a, b) => a.urn.localeCompare(b.urn));
     return resources;
-}
-
-interface RegisterRequest {
-    getDependenciesList(): string[];
 }
 
 /** Resolves every Output inside a value (deeply). */

@@ -24,9 +24,10 @@ export function orderAndLimitProblems(app: AppView): string[] {
             `app ${app.appName} runs Celery beat and is updated ${String(order)} (${orderSource(app)}): old and new beat overlap and periodic tasks due meanwhile run twice; ` +
                 `set UpdateConfig.Order to stop-first in its serviceUpdateOverride`,
         );
-    } else if (app.runs.web && !app.runs.beat && !app.hasPersistentData && order !== "start-first") {
+    } else if (app.runs.web && !app.runs.beat && !app.hasPersistentData && order !== "start-first" && !(order === "stop-first" && app.override.migrations === "breaking")) {
+        // A release declared breaking (site:release.migrations) updates web stop-first on purpose: the outage is declared.
         // With persistent data stop-first is CapRover's own choice (two containers on one volume).
-        problems.push(`app ${app.appName} serves web and is updated ${String(order)} (${orderSource(app)}): every deploy is an outage; set UpdateConfig.Order to start-first in its serviceUpdateOverride`);
+        problems.push(`app ${app.appName} serves web and is updated ${String(order)} (${orderSource(app)}): every deploy is an outage; set UpdateConfig.Order to start-first in its serviceUpdateOverride, or declare the release's migrations breaking (site:release.migrations: breaking; the program labels the service site.release.migrations=breaking)`);
     }
     if (app.runs.worker && app.runs.beat) {
         const nofile = app.override.nofile;
@@ -46,7 +47,7 @@ export const deployOrderAndLimits = resourcePolicy(
     {
         name: "deploy-order-and-limits",
         description:
-            "Apps running Celery beat are updated stop-first (never two beats at once), web apps without persistent data start-first (no outage), and a container running worker and beat together has a nofile limit. " +
+            "Apps running Celery beat are updated stop-first (never two beats at once), web apps without persistent data start-first (no outage) unless the release's migrations are declared breaking (service label site.release.migrations=breaking), and a container running worker and beat together has a nofile limit. " +
             "Fix: set UpdateConfig.Order and TaskTemplate.ContainerSpec.Ulimits in the app's serviceUpdateOverride (the program's own override builder does).",
         enforcementLevel: "mandatory",
     },

@@ -113,7 +113,7 @@ export function update(world: World, body: Body): Answer {
     if (!def.versions.find((v) => v.version === def.deployedVersion)?.deployedImageName) {
         throw new ApiFailure(STATUS.ILLEGAL_PARAMETER, "ImageName for deployed version is not available, this version was probably failed due to an unsuccessful build!");
     }
-    const image = app.containers.at(-1)?.image;
+    const image = app.serviceImage ?? app.containers.at(-1)?.image;
     if (image) startTask(world, app, image, world.options.startMs);
     return [STATUS.OK, "Updated App Definition Saved"];
 }

@@ -187,6 +187,8 @@ export class HttpFront {
                 return registries.updateRegistry(world, body);
             case "POST /user/registries/delete":
                 return registries.deleteRegistry(world, body);
+            case "POST /user/registries/setpush":
+                return registries.setDefaultPushRegistry(world, body);
         }
         const appData = /^\/user\/apps\/appData\/([^/]+)(\/logs)?$/.exec(sub);
         if (appData && method === "GET" && appData[2]) return runtimeLogs(world, decodeURIComponent(appData[1]), url.searchParams.get("encoding") ?? "");

@@ -23,14 +23,14 @@ import type { AppDefinition, Registry } from "../../src/api/types";
 import type { Fault } from "./faults";
 import { HttpFront, SeenRequest } from "./http";
 import { EmulatorOptions, ResolvedOptions, resolveOptions } from "./options";
-import { AppAnswer, EmulatedApp, World } from "./state";
+import { AppAnswer, EmulatedApp, TaskRun, World } from "./state";
 import { serving } from "./tasks";
 
 export type { Fault, FaultMatch } from "./faults";
 export type { SeenRequest } from "./http";
 export { MAX_PASSWORD_LENGTH, PLACEHOLDER_IMAGE } from "./options";
 export type { EmulatorOptions } from "./options";
-export type { AppAnswer } from "./state";
+export type { AppAnswer, TaskRun } from "./state";
 
 export class CapRoverEmulator {
     readonly options: ResolvedOptions;
@@ -160,6 +160,11 @@ export class CapRoverEmulator {
     /** Every HTTP answer the app gave, oldest first, with the image of the task that answered. */
     answers(appName: string): AppAnswer[] {
         return [...(this.apps.get(appName)?.answers ?? [])];
+    }
+
+    /** Every run-once task started (a release task's), oldest first, whether or not its app is still there. */
+    taskRuns(): TaskRun[] {
+        return [...this.world.taskRuns];
     }
 
     /** The app's definition as the API lists it. */

@@ -49,6 +49,12 @@ export interface EmulatorOptions {
      * Django health views: `{"status": "ok"}`); as workers they log their ready line as usual.
      */
     unreportingImages?: string[];
+    /**
+     * Images in which a run-once task (RestartPolicy none, e.g. a release task running migrations)
+     * fails: it logs a migration's traceback, naming the DATABASE_URL it was given, and exits 1.
+     * In other images it logs applied migrations and exits 0; in silentImages it never exits.
+     */
+    failingTaskImages?: string[];
     /** Images that deploy but never answer HTTP (the request hangs); as a worker they log nothing after starting. */
     silentImages?: string[];
     /**
@@ -93,6 +99,7 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
         silentImages: [],
         unreportingImages: [],
         unstartableImages: [],
+        failingTaskImages: [],
         releaseEnvVar: "SITE_RELEASE",
         latencyMs: 0,
         mutationMs: 0,

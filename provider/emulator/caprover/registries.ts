@@ -16,7 +16,7 @@ function registryFields(body: Body): Omit<Registry, "id"> {
 }
 
 export function listRegistries(world: World): Answer {
-    return [STATUS.OK, "All registries retrieved", { registries: [...world.registries.values()], defaultPushRegistryId: undefined }];
+    return [STATUS.OK, "All registries retrieved", { registries: [...world.registries.values()], defaultPushRegistryId: world.defaultPushRegistryId }];
 }
 
 /**
@@ -37,6 +37,8 @@ async function ensureAuthentication(world: World, body: Body): Promise<void> {
 export async function insertRegistry(world: World, body: Body): Promise<Answer> {
     await ensureAuthentication(world, body);
     const id = crypto.randomUUID();
+    // CapRover makes the first registry added the default push registry (DockerRegistryHelper.addRegistry).
+    if (world.registries.size === 0) world.defaultPushRegistryId = id;
     world.registries.set(id, { id, ...registryFields(body) });
     return [STATUS.OK, "Registry is added."];
 }
@@ -51,6 +53,15 @@ export async function updateRegistry(world: World, body: Body): Promise<Answer> 
 
 export function deleteRegistry(world: World, body: Body): Answer {
     const id = `${body.registryId}`;
+    if (id === world.defaultPushRegistryId) throw new ApiFailure(STATUS.ILLEGAL_PARAMETER, "Cannot remove the default push. First change the default push.");
     if (!world.registries.delete(id)) throw new ApiFailure(STATUS.NOT_FOUND, "Registry not found");
     return [STATUS.OK, "Registry deleted"];
+}
+
+/** `POST /user/registries/setpush`: another default push registry, or none (an empty id). */
+export function setDefaultPushRegistry(world: World, body: Body): Answer {
+    const id = `${body.registryId}`;
+    if (id !== "" && !world.registries.has(id)) throw new ApiFailure(STATUS.NOT_FOUND, "Registry not found");
+    world.defaultPushRegistryId = id;
+    return [STATUS.OK, "Push Registry changed"];
 }

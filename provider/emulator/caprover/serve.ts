@@ -26,6 +26,9 @@ export function serveApp(world: World, appName: string, req: http.IncomingMessag
             return answer(401, "401 Authorization Required", { "www-authenticate": 'Basic realm="Restricted"' });
         }
     }
+    // A custom nginx config (customNginxConfig) decides first: a location that returns a fixed answer.
+    const fixed = customAnswer(app.def.customNginxConfig, req.url ?? "/");
+    if (fixed) return answer(fixed.status, fixed.body, { "content-type": "text/html" });
     const running = serving(app);
     app?.answers.push({ at: Date.now(), path: req.url ?? "", status: !running ? 502 : world.options.unhealthyImages.includes(running.image) ? 503 : world.options.silentImages.includes(running.image) ? 0 : 200, image: running?.image });
     if (!running) return answer(502, "502 Bad Gateway");
@@ -41,4 +44,24 @@ export function serveApp(world: World, appName: string, req: http.IncomingMessag
     // The stand-in app's health view: its release when it has one (app/config/health.py).
     if (running.release) return answer(200, JSON.stringify({ status: "ok", release: running.release }), { "content-type": "application/json" });
     return answer(200, `ok ${running.image}\n`);
+}
+
+/**
+ * What CapRover's nginx answers under an app's custom nginx config, as far as the emulator reads
+ * one. The template's `<% if (s.<flag>) { %> ... <% } %>` sections are rendered as for a request
+ * over plain HTTP to a server without TLS (the emulator serves no TLS, and does not enforce
+ * forceSsl on app traffic): every flag false. Then its `location <prefix> { ... }` blocks, the
+ * longest prefix of the path winning: one that `return`s a status with a quoted body answers it,
+ * anything else (proxy_pass) reaches the app.
+ */
+export function customAnswer(template: string | undefined, url: string): { status: number; body: string } | undefined {
+    if (!template) return undefined;
+    const config = template.replace(/<%\s*if\s*\((!?)s\.\w+\)\s*\{\s*%>([\s\S]*?)<%\s*\}\s*%>/g, (_all, not: string, body: string) => (not ? body : ""));
+    const path = url.split("?")[0];
+    let best: { prefix: string; block: string } | undefined;
+    for (const m of config.matchAll(/location\s+(\S+)\s*\{([^}]*)\}/g)) {
+        if (path.startsWith(m[1]) && (!best || m[1].length > best.prefix.length)) best = { prefix: m[1], block: m[2] };
+    }
+    const returned = best && /return\s+(\d{3})\s+'([^']*)'/.exec(best.block);
+    return returned ? { status: Number(returned[1]), body: returned[2] } : undefined;
 }

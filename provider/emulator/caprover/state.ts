@@ -39,6 +39,22 @@ export interface Container {
     release?: string;
     startedAt: number;
     readyAt: number;
+    /**
+     * A run-once task (the service's RestartPolicy is `none` and the override gives its process):
+     * the process and environment it ran with. It exits at `readyAt`, logging its output and, for
+     * `sh -c '...; echo "...$?"'`, that echo with the exit code; nothing restarts it.
+     */
+    oneOff?: { process: string[]; env: Record<string, string>; /** The override disables the image's HEALTHCHECK (`HealthCheck.Test: ["NONE"]`). */ healthCheckOff: boolean };
+}
+
+/** One run of a run-once task, for tests: where, what, when, and how it ended. */
+export interface TaskRun {
+    appName: string;
+    image: string;
+    process: string[];
+    startedAt: number;
+    /** Undefined: it never exits (an image in silentImages). */
+    exitCode?: number;
 }
 
 export interface EmulatedApp {
@@ -56,6 +72,8 @@ export interface EmulatedApp {
      * superseded one was still running (seen on the real server: beat twice for about 2 s).
      */
     overlaps: { at: number; tasks: [string, string] }[];
+    /** The image of the service's spec (what a definition update restarts), whether or not any replica runs it. */
+    serviceImage?: string;
     /** Every HTTP answer the app gave (nginx's 502 included): when, the status, and the image of the task that answered. */
     answers: AppAnswer[];
 }
@@ -94,6 +112,8 @@ export class World {
     readonly apps = new Map<string, EmulatedApp>();
     /** Registries by id. */
     readonly registries = new Map<string, Registry>();
+    /** The registry CapRover pushes its own builds to: the first one added, until changed ("" for none). */
+    defaultPushRegistryId: string | undefined;
     /** Named volumes that exist (kept when an app is deleted without asking to delete them). */
     readonly volumes = new Set<string>();
     /** The end of the build queue (serialBuilds: every app's deploys one after another). */
@@ -105,6 +125,8 @@ export class World {
     outOfSequence = 0;
     /** While set, placeholder deploys do not end until `releasePlaceholders` (tests wait for events, not times). */
     heldPlaceholders?: (() => void)[];
+    /** Every run-once task started, oldest first (their apps may be gone). */
+    readonly taskRuns: TaskRun[] = [];
     /** Set once the emulator is closed: pending deploys end without effect. */
     closed = false;
     private readonly timers = new Set<NodeJS.Timeout>();

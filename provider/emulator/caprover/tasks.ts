@@ -15,6 +15,9 @@ const CONTAINER_HISTORY = 5;
 
 /** Starts a new task of the app's service (a deploy, or a definition change restarting the image). */
 export function startTask(world: World, app: EmulatedApp, image: string, startMs: number): void {
+    app.serviceImage = image;
+    // No replica (instanceCount 0): the service's spec changes, no task starts.
+    if (app.def.instanceCount === 0) return;
     const now = Date.now();
     const previous = app.containers.at(-1);
     const id = crypto.randomBytes(6).toString("hex");
@@ -27,7 +30,9 @@ export function startTask(world: World, app: EmulatedApp, image: string, startMs
     const release = image === PLACEHOLDER_IMAGE ? undefined : app.def.envVars.find((e) => e.key === world.options.releaseEnvVar)?.value || undefined;
     // A task Docker refuses to start never comes up.
     const readyAt = world.options.unstartableImages.includes(image) ? Infinity : now + startMs;
-    app.containers.push({ id, image, release, startedAt: now, readyAt });
+    const oneOff = runOnce(app.def);
+    app.containers.push({ id, image, release, startedAt: now, readyAt, ...(oneOff ? { oneOff } : {}) });
+    if (oneOff) world.taskRuns.push({ appName: app.def.appName, image, process: oneOff.process, startedAt: now, exitCode: exitCode(world, image) });
     if (app.containers.length > CONTAINER_HISTORY) app.containers.shift();
 }
 
@@ -37,6 +42,7 @@ export function startTask(world: World, app: EmulatedApp, image: string, startMs
  * stop-first (mounts, or `UpdateConfig.Order` in serviceUpdateOverride) nothing does.
  */
 export function serving(app: EmulatedApp): Container | undefined {
+    if (app.def.instanceCount === 0) return undefined;
     const now = Date.now();
     const current = app.containers.at(-1);
     if (current && now >= current.readyAt) return current;
@@ -85,9 +91,76 @@ export function runtimeLogs(world: World, appName: string, encoding: string): An
             line(c.readyAt, "ImportError: emulated start-up failure; the task exits", 2);
             continue;
         }
+        if (c.oneOff) {
+            const code = exitCode(world, c.image);
+            // An exited container is pruned, its logs with it: CapRover prunes every stopped container
+            // 5 s after any service update on the server, so that can come at any moment; the
+            // emulator takes the worst case. Only a process that holds after its exit line keeps it.
+            if (code !== undefined && !holds(c.oneOff.process)) continue;
+            // The site's images carry a HEALTHCHECK (web's /health/) a task's process never passes:
+            // Swarm holds such a task in `starting`, and `docker service logs` shows none of its lines.
+            if (!c.oneOff.healthCheckOff) continue;
+            for (const [text, stream] of taskOutput(c, code)) line(c.readyAt, text, stream);
+            continue;
+        }
         if (app.def.notExposeAsWebApp) line(c.readyAt, `celery@${c.id} ready.`);
         if (c.release) line(c.readyAt, `${options.releaseEnvVar}=${c.release} ready`);
     }
     const raw = Buffer.concat(frames);
     return [STATUS.OK, "App runtime logs are retrieved", { logs: raw.toString(encoding === "base64" ? "base64" : "utf8") }];
+}
+
+/** The process of a run-once service: its RestartPolicy is `none` and its override sets the process (Command, then Args). */
+function runOnce(def: AppDefinition): Container["oneOff"] {
+    let spec: { TaskTemplate?: { RestartPolicy?: { Condition?: unknown }; ContainerSpec?: { Command?: unknown; Args?: unknown; HealthCheck?: { Test?: unknown } } } } | null | undefined;
+    try {
+        spec = def.serviceUpdateOverride ? parseYaml(def.serviceUpdateOverride) : undefined;
+    } catch {
+        spec = undefined;
+    }
+    const task = spec?.TaskTemplate;
+    if (task?.RestartPolicy?.Condition !== "none" || !Array.isArray(task.ContainerSpec?.Command)) return undefined;
+    const args = Array.isArray(task.ContainerSpec?.Args) ? task.ContainerSpec.Args : [];
+    const test = task.ContainerSpec.HealthCheck?.Test;
+    return {
+        process: [...task.ContainerSpec.Command, ...args].map(String),
+        env: Object.fromEntries(def.envVars.map((e) => [e.key, e.value])),
+        healthCheckOff: Array.isArray(test) && test[0] === "NONE",
+    };
+}
+
+/** How a run-once task of `image` ends: 1 in failingTaskImages, never in silentImages, else 0. */
+function exitCode(world: World, image: string): number | undefined {
+    if (world.options.silentImages.includes(image)) return undefined;
+    return world.options.failingTaskImages.includes(image) ? 1 : 0;
+}
+
+/** `echo "<text>$?"` in an `sh -c` script, at its end or followed by more commands. */
+const ECHO_EXIT = /echo "([^"$]*)\$\?"\s*(;|$)/;
+
+/** Whether an `sh -c` process holds after its exit echo (`...; echo "...$?"; ... sleep <n> ...`): its container keeps running. */
+function holds(process: string[]): boolean {
+    const [shell, flag, script] = process;
+    if (!shell?.endsWith("sh") || flag !== "-c" || !script) return false;
+    const echo = ECHO_EXIT.exec(script);
+    return !!echo && /\bsleep\s+[1-9]/.test(script.slice(echo.index + echo[0].length));
+}
+
+/**
+ * What a run-once task logs: the stand-in app's migrations (applied, or a traceback naming the
+ * database it was given), then, for `sh -c '<...>; echo "<text>$?"' ...`, the echo with the code
+ * (the only shell the emulator speaks). A task that never exits logs nothing.
+ */
+function taskOutput(c: Container, code: number | undefined): [string, number][] {
+    if (code === undefined) return [];
+    const out: [string, number][] = [["Operations to perform:", 1], ["  Apply all migrations: django_celery_beat, standin", 1], ["Running migrations:", 1]];
+    if (code === 0) out.push(["  Applying standin.0002_release_mark... OK", 1]);
+    else {
+        out.push(["  Applying standin.0002_release_mark...Traceback (most recent call last):", 2]);
+        out.push([`django.db.utils.OperationalError: could not apply standin.0002_release_mark to ${c.oneOff!.env.DATABASE_URL ?? "the database"}: no such column: standin_releasemark.release`, 2]);
+    }
+    const [shell, flag, script] = c.oneOff!.process;
+    const echo = ECHO_EXIT.exec(script ?? "");
+    if (shell?.endsWith("sh") && flag === "-c" && echo) out.push([`${echo[1]}${code}`, 1]);
+    return out;
 }

@@ -148,7 +148,18 @@ export class CapRoverClient extends Transport {
     // ---- registries ---------------------------------------------------------------------------
 
     async listRegistries(): Promise<Registry[]> {
-        return (await this.call<{ registries: Registry[] }>("GET", "/user/registries")).registries ?? [];
+        return (await this.registries()).registries;
+    }
+
+    /** The entries, and the one CapRover pushes its own builds to (none: undefined or ""). */
+    async registries(): Promise<{ registries: Registry[]; defaultPushRegistryId?: string }> {
+        const data = await this.call<{ registries?: Registry[]; defaultPushRegistryId?: string }>("GET", "/user/registries");
+        return { registries: data.registries ?? [], defaultPushRegistryId: data.defaultPushRegistryId };
+    }
+
+    /** Makes `id` the default push registry; "" for none. */
+    setDefaultPushRegistry(id: string): Promise<void> {
+        return this.call("POST", "/user/registries/setpush", { registryId: id });
     }
 
     insertRegistry(fields: RegistryFields): Promise<void> {

@@ -27,6 +27,7 @@ export interface AppInputs {
     enableDeployToken: boolean;
     description: string;
     serviceUpdateOverride: string;
+    customNginxConfig: string;
     healthPath?: string;
     releaseEnvVar: string;
     healthReportsRelease: boolean;
@@ -146,7 +147,9 @@ const DIFFED = [...APP_RULES.inputs, "gate"];
 /** Inputs that differ between the state and the desired inputs (`unknown` values count as changed). */
 export function changedInputs(olds: Partial<AppOutputs>, news: AppInputs): string[] {
     const wanted = { ...news, gate: news.gate ?? gateOf(news) };
-    return DIFFED.filter((k) => !NOT_DIFFED.includes(k) && !sameValue(olds[k as keyof AppInputs], wanted[k as keyof AppInputs]));
+    // An input the state does not have yet (added to the provider since) counts as its default: no diff for nothing.
+    const old = (k: string) => (k in olds ? olds[k as keyof AppInputs] : (APP_RULES.defaults as Partial<AppInputs>)[k as keyof AppInputs]);
+    return DIFFED.filter((k) => !NOT_DIFFED.includes(k) && !sameValue(old(k), wanted[k as keyof AppInputs]));
 }
 
 /** Of the changed inputs, those that replace the app. */
@@ -174,6 +177,7 @@ export function desiredChanges(current: AppDefinition, inputs: AppInputs, marker
         volumes: inputs.volumes,
         description: inputs.description,
         serviceUpdateOverride: inputs.serviceUpdateOverride,
+        customNginxConfig: inputs.customNginxConfig,
         httpAuth: inputs.httpAuth ? { user: inputs.httpAuth.user, password: inputs.httpAuth.password } : undefined,
         // Keeping the token it has: an enabled config without one would make CapRover generate a new one.
         appDeployTokenConfig: inputs.enableDeployToken ? { enabled: true, appDeployToken: token } : { enabled: false },
@@ -219,6 +223,7 @@ export function definitionMatches(current: AppDefinition, inputs: AppInputs, mar
         sameValue(current.volumes, inputs.volumes) &&
         (current.description ?? "") === inputs.description &&
         (current.serviceUpdateOverride ?? "") === inputs.serviceUpdateOverride &&
+        (current.customNginxConfig ?? "") === inputs.customNginxConfig &&
         auth &&
         !!current.appDeployTokenConfig?.enabled === inputs.enableDeployToken &&
         ownedBy(current, marker)
@@ -281,6 +286,7 @@ export function appState(app: AppDefinition, rootDomain: string, serverUrl: stri
         enableDeployToken: !!app.appDeployTokenConfig?.enabled,
         description: app.description ?? "",
         serviceUpdateOverride: app.serviceUpdateOverride ?? "",
+        customNginxConfig: app.customNginxConfig ?? "",
         ...(known.healthPath !== undefined ? { healthPath: known.healthPath } : {}),
         releaseEnvVar: known.releaseEnvVar ?? "",
         healthReportsRelease: known.healthReportsRelease ?? (defaults.healthReportsRelease as boolean),

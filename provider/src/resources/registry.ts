@@ -93,6 +93,13 @@ export const registryHandler: ResourceHandler<RegistryInputs, RegistryOutputs> =
     async delete(ctx, id, olds) {
         const client = clientFor(ctx, olds);
         await describe("delete", `the CapRover registry entry ${id}`, client, async () => {
+            // CapRover makes the first entry added its default push registry and refuses to delete
+            // that one (1110). The site deploys images built elsewhere, so CapRover pushes nothing:
+            // the default is cleared first.
+            if ((await client.registries()).defaultPushRegistryId === id) {
+                await client.setDefaultPushRegistry("");
+                client.log(`registry ${id}: was CapRover's default push registry; cleared before the delete`);
+            }
             if ((await client.deleteRegistry(id)) === "not-found") client.log(`registry ${id}: already gone; counted as deleted`);
         });
     },

@@ -1,7 +1,7 @@
 /**
  * Where the emulator answers otherwise than the real CapRover 1.15.3, and why it may: each entry
  * names a sequence step and the field that differs. Everything else must be equal (the real tier
- * fails on any difference not listed here). The README's difference list is this table.
+ * fails on any difference not listed here). The difference table of docs/real-server.md is this one.
  */
 export interface KnownDifference {
     sequence: string;

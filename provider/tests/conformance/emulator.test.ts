@@ -8,17 +8,18 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { unlistedDifferences } from "./differences";
-import { Answer, SEQUENCES, run } from "./sequences";
+import { Answer, RECORDING_PENDING, SEQUENCES, run } from "./sequences";
 import { PASSWORD, useEmulator } from "../support";
 
 const RECORDED = JSON.parse(fs.readFileSync(path.join(__dirname, "real-transcripts.json"), "utf8")) as Record<string, Answer[]>;
 
-describe("emulator conformance with the recorded answers of CapRover 1.15.3", function () {
-    this.timeout(20_000);
+describe("emulator conformance with the recorded answers of CapRover 1.15.3", () => {
     const emulator = useEmulator({ rootDomain: "captain.localhost", hasRootSsl: false, verifyRegistries: true });
 
     for (const sequence of SEQUENCES) {
-        it(sequence.name, async () => {
+        // Listed as pending recording (and not recorded yet): shown as pending, never as passed.
+        const pending = RECORDING_PENDING.has(sequence.name) && !RECORDED[sequence.name];
+        (pending ? it.skip : it)(sequence.name, async () => {
             const answers = await run({ url: emulator().url, password: PASSWORD }, sequence, { app: `conf-r-${process.pid}`, app2: `conf-r-${process.pid}-missing` }, { pollMs: 5, maxPolls: 2000 });
             const real = RECORDED[sequence.name];
             expect(real, `no recorded answers of "${sequence.name}": run the real tier with SITE_RECORD_CONFORMANCE=1`).to.be.an("array");

@@ -10,6 +10,7 @@ import { parseArgs } from "../../emulator/cli";
 import { CapRoverEmulator, PLACEHOLDER_IMAGE } from "../../emulator/caprover";
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 import { PASSWORD, client, failure, registered, image, useEmulator } from "../support";
+import { useTestClock } from "../clock";
 
 interface Envelope {
     status: number;
@@ -19,6 +20,7 @@ interface Envelope {
 
 describe("CapRover emulator", () => {
     const emulator = useEmulator();
+    const clock = useTestClock();
 
     /** A raw API call; headers as given (no defaults), so header handling itself is tested. */
     async function raw(method: string, apiPath: string, headers: Record<string, string>, body?: unknown): Promise<{ http: number; envelope?: Envelope; text: string }> {
@@ -182,21 +184,27 @@ describe("CapRover emulator", () => {
     });
 
     it("reports build states: building, then deployed; a failing image leaves the old version deployed", async () => {
+        // A build lasts (its 40 ms held) until the test has seen it building.
         emulator().options.deployMs = 40;
         emulator().failDeploysOf(image("f"));
         const c = client(emulator());
         await registered(c, "b");
+        const build = clock.hold((ms) => ms === 40);
+        const built = async () => {
+            while ((await c.buildStatus("b")).isAppBuilding) await new Promise((r) => setTimeout(r, 5));
+        };
         expect(emulator().app("b")!.versions[0].deployedImageName).to.equal(PLACEHOLDER_IMAGE);
         await c.deployImage("b", image("1"));
         expect((await c.buildStatus("b")).isAppBuilding).to.equal(true);
         expect(emulator().app("b")!.isAppBuilding).to.equal(true);
-        await new Promise((r) => setTimeout(r, 80));
+        build.release();
+        await built();
         const done = await c.buildStatus("b");
         expect(done).to.include({ isAppBuilding: false, isBuildFailed: false });
         expect(done.logs.lines.slice(-1)).to.deep.equal(["Deployed successfully!"]);
         expect(done.logs.lines).to.have.length(50);
         await c.deployImage("b", image("f"));
-        await new Promise((r) => setTimeout(r, 80));
+        await built();
         expect(await c.buildStatus("b")).to.include({ isAppBuilding: false, isBuildFailed: true });
         const app = emulator().app("b")!;
         expect(app.versions.map((v) => v.deployedImageName)).to.deep.equal([PLACEHOLDER_IMAGE, image("1"), undefined]);
@@ -214,16 +222,25 @@ describe("CapRover emulator", () => {
     });
 
     it("runs deploys one at a time with serialBuilds, as CapRover's build queue does", async () => {
+        // Builds last (their 40 ms held) until the test lets them end: q2's must not start before q1's has.
         emulator().options.deployMs = 40;
         emulator().options.serialBuilds = true;
+        const builds = clock.hold((ms) => ms === 40);
         const c = client(emulator());
-        await c.registerApp("q1", false);
-        await c.registerApp("q2", false);
-        const started = Date.now();
+        // Their placeholders deployed first, so nothing but the queue holds q2's deploy back.
+        await registered(c, "q1");
+        await registered(c, "q2");
         await c.deployImage("q1", image("1"));
         await c.deployImage("q2", image("2"));
+        await builds.held(1);
+        // Both deploys were accepted; q2 waits in the queue: its pull has not started.
+        expect((await c.buildStatus("q2")).isAppBuilding).to.equal(true);
+        expect(builds.delays).to.have.length(1);
+        expect((await c.buildStatus("q2")).logs.lines.some((l) => l.includes(`Pulling image ${image("2")}`))).to.equal(false);
+        builds.release();
         while ((await c.buildStatus("q2")).isAppBuilding) await new Promise((r) => setTimeout(r, 5));
-        expect(Date.now() - started).to.be.at.least(75);
+        expect(emulator().app("q1")!.versions.at(-1)!.deployedImageName).to.equal(image("1"));
+        expect(emulator().app("q2")!.versions.at(-1)!.deployedImageName).to.equal(image("2"));
     });
 
     it("answers HTTP 404 for routes CapRover does not have", async () => {
@@ -274,8 +291,7 @@ describe("emulator command line", () => {
         expect(() => parseArgs(["--password", "x", "--bogus"])).to.throw(/unknown argument "--bogus"/);
     });
 
-    it("runs standalone on 127.0.0.1 and stops on SIGTERM", async function () {
-        this.timeout(15000);
+    it("runs standalone on 127.0.0.1 and stops on SIGTERM", async () => {
         const child: ChildProcess = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "provider/emulator/cli.ts"), "--port", "0", "--password", PASSWORD, "--quiet"], {
             cwd: ROOT,
             stdio: ["ignore", "pipe", "pipe"],

@@ -6,55 +6,21 @@
  * emulator's loopback port (the CLI only ever talks to port 80/443 of `captain.<domain>`).
  * Where the CLI and the emulator disagree, the emulator is wrong.
  */
-import { execFile } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { expect } from "chai";
-const ROOT = path.resolve(__dirname, "..", "..", "..");
 import { PASSWORD, client, image, useEmulator } from "../support";
+import { CaproverCli } from "../caproverCli";
 
-const CLI = path.join(ROOT, "node_modules/caprover/built/commands/caprover.js");
-const REDIRECT = path.join(ROOT, "provider/emulator/captain-redirect.js");
 const SERVER = "http://captain.emulator.test";
-
-interface CliResult {
-    code: number;
-    output: string;
-}
 
 describe("official caprover CLI against the emulator", function () {
     // Each CLI run starts a Node process (~0.5 s, many times that on a busy machine): the suite's
     // time limit (.mocharc.json), which only a hang reaches, bounds them.
     const emulator = useEmulator();
-    let home: string;
-    beforeEach(() => (home = fs.mkdtempSync(path.join(os.tmpdir(), "caprover-cli-"))));
-    afterEach(() => fs.rmSync(home, { recursive: true, force: true }));
-
-    function caprover(...args: string[]): Promise<CliResult> {
-        const env = {
-            PATH: process.env.PATH,
-            HOME: home,
-            // The CLI stores machines and deployed directories in configstore, under here.
-            XDG_CONFIG_HOME: home,
-            NODE_OPTIONS: `--require ${REDIRECT}`,
-            CAPROVER_EMULATOR_PORT: String(emulator().port),
-            FORCE_COLOR: "0",
-        };
-        return new Promise((resolve) => {
-            execFile(process.execPath, [CLI, ...args], { env, cwd: home }, (err, stdout, stderr) => {
-                resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, output: stdout + stderr });
-            });
-        });
-    }
-
-    /** `caprover api` with the response written to a file; returns the parsed response. */
-    async function api(method: string, apiPath: string, data: unknown): Promise<unknown> {
-        const out = path.join(home, "response.json");
-        const result = await caprover("api", "-u", SERVER, "-p", PASSWORD, "-t", apiPath, "-m", method, "-d", JSON.stringify(data), "-o", out);
-        expect(result.code, result.output).to.equal(0);
-        return JSON.parse(fs.readFileSync(out, "utf8"));
-    }
+    let cli: CaproverCli;
+    beforeEach(() => (cli = new CaproverCli(() => emulator().port, SERVER, PASSWORD)));
+    afterEach(() => cli.dispose());
+    const caprover = (...args: string[]) => cli.run(...args);
+    const api = (method: string, apiPath: string, data: unknown) => cli.api(method, apiPath, data);
 
     it("caprover api: register, update instance count and env vars, list, delete", async () => {
         await api("POST", "/user/apps/appDefinitions/register", { appName: "cli-app", hasPersistentData: false });

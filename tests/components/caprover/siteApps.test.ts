@@ -173,6 +173,6 @@ describe("SiteApps component", () => {
     it("turns volumes into a persistent-data app", () => {
         const settings: CapRoverSettings = { enabled: true, deployTimeoutSeconds: 60, volumes: { celerybeat: [{ volumeName: "beat", containerPath: "/data" }] }, deleteVolumes: false, rollbackOnFailure: true, adoptExistingApps: false, allowReplace: false, forceSsl: true };
         const beat = stackConfig("prod", { topology: "split", build: false, promoteFrom: "", imageDigests: digests("split") }).services.find((s) => s.name === "celerybeat")!;
-        expect(appSpec(beat, settings)).to.include({ hasPersistentData: true, deployTimeoutMs: 60_000, serviceUpdateOverride: '{"UpdateConfig":{"Order":"stop-first"}}' });
+        expect(appSpec(beat, settings, { migrations: "compatible", maintenance: false })).to.include({ hasPersistentData: true, deployTimeoutMs: 60_000, serviceUpdateOverride: '{"UpdateConfig":{"Order":"stop-first"}}' });
     });
 });

@@ -1,0 +1,46 @@
+/**
+ * The `local` stack set up for the real-server tier: the builder and the real CapRover (started if
+ * needed), the stand-in app copied into a build context of its own, and a workspace whose stack
+ * builds into the builder's registry under `namespace` and deploys apps named `<prefix><service>`.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { REPO, Workspace, ensureTools } from "./driver";
+import { Builder, RegistryClient, builderEnv, configureRealBuilds, ensureBuilder, stopBuilder } from "./builder";
+import { CLI_TIMEOUT, STACK, configure, openStack } from "./localStack";
+import { RealCaprover, RealDocker, configureForRealServer, ensureRealCaprover, stopRealCaprover } from "./realCaprover";
+
+export interface RealStack {
+    builder: Builder;
+    real: RealCaprover;
+    docker: RealDocker;
+    registry: RegistryClient;
+    ws: Workspace;
+    /** The build context: a copy of app/ a scenario may change release by release. */
+    context: string;
+}
+
+/** Everything a real-server scenario needs, its stack configured for `commit`'s builds. */
+export async function openRealStack(opts: { namespace: string; prefix: string; commit: string }): Promise<RealStack> {
+    await ensureTools();
+    const builder = await ensureBuilder();
+    const real = await ensureRealCaprover();
+    const context = fs.mkdtempSync(path.join(os.tmpdir(), "real-context-"));
+    fs.cpSync(path.join(REPO, "app"), context, { recursive: true });
+    const ws = await openStack({ url: real.url, probeAddress: real.nginx, password: real.password }, { env: builderEnv(builder) });
+    await configureRealBuilds(ws, builder, opts.namespace, opts.commit);
+    await configure(ws, "set", "site:buildContext", context);
+    await configure(ws, "set", "site:appNamePrefix", opts.prefix);
+    await configureForRealServer(ws);
+    return { builder, real, docker: new RealDocker(real.dockerHost), registry: new RegistryClient(builder.registry), ws, context };
+}
+
+/** Destroys the stack's apps and leaves the machine as found (servers stopped only if this run started them). */
+export async function closeRealStack(s: Partial<RealStack>): Promise<void> {
+    if (s.ws) await s.ws.pulumi(["destroy", "--stack", STACK, "--yes", "--skip-preview"], { timeoutMs: 4 * CLI_TIMEOUT, allowFailure: true });
+    s.ws?.dispose();
+    if (s.context) fs.rmSync(s.context, { recursive: true, force: true });
+    await stopRealCaprover(s.real);
+    await stopBuilder(s.builder);
+}

@@ -1,0 +1,117 @@
+/**
+ * The release phase on the real CapRover 1.15.3, the stand-in app built for real: what is checked
+ * is what Docker says (container events, service specs), not the program's outputs. In order:
+ *
+ *   up (the migration task's container starts and exits before any container of the site starts;
+ *   its service is gone after) -> a re-run up (no task container at all) -> a release whose
+ *   migration fails (up fails with the migration's own words, the secret scrubbed; every service
+ *   keeps the previous release; no task service left) -> the same release fixed (the task runs
+ *   again, then the apps deploy) -> destroy.
+ *
+ * App names start with `rp-` (the prefix this machine's shared server allows tests).
+ */
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import { EngineEvent, RunResult, Workspace } from "../../scripts/engine/driver";
+import { errorsOf, summaryOf } from "../../scripts/engine/events";
+import { CLI_TIMEOUT, STACK, configure } from "../../scripts/engine/localStack";
+import type { RegistryClient } from "../../scripts/engine/builder";
+import { ContainerEvent, RealDocker } from "../../scripts/engine/realCaprover";
+import { RealStack, closeRealStack, openRealStack } from "../../scripts/engine/realStack";
+import { inOrder } from "../engine/scenario";
+
+const COMMITS = ["5eed0000000000000000000000000000000000d1", "5eed0000000000000000000000000000000000d2"];
+const REFUSAL = "refusal-value-that-must-not-leak";
+
+describe("real CapRover: the release phase runs the migrations once, before the apps, and a failing one stops the release", function () {
+    this.timeout(30 * 60_000);
+    let docker: RealDocker;
+    let ws: Workspace;
+    let registry: RegistryClient;
+    let context: string;
+    const run = `${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
+    const prefix = `rp-${run}-`;
+    const namespace = `real-${run}`;
+    const app = (service: string) => `${prefix}${service}`;
+    const TASK = app("release-migrate");
+    const SITE = ["web", "celery"].map(app);
+
+    const up = async (): Promise<{ r: RunResult; events: EngineEvent[] }> => {
+        const { result, events } = await ws.events(["up", "--stack", STACK, "--yes", "--skip-preview"], { timeoutMs: 4 * CLI_TIMEOUT, allowFailure: true });
+        return { r: result, events };
+    };
+    /** `pulumi up` with Docker's container events of this run's services meanwhile. */
+    const watched = async (): Promise<{ r: RunResult; events: EngineEvent[]; docker: ContainerEvent[] }> => {
+        const watch = docker.watch(new RegExp(`^${prefix}`));
+        try {
+            return { ...(await up()), docker: watch.events };
+        } finally {
+            await watch.stop();
+        }
+    };
+    const newRelease = async (commit: string): Promise<void> => {
+        fs.writeFileSync(path.join(context, "release-note.txt"), `${commit}\n`);
+        await configure(ws, "set", "site:commitSha", commit);
+    };
+    /** The digest each site service's running container was created from. */
+    const running = async () => Object.fromEntries(await Promise.all(SITE.map(async (s) => [s, await docker.runningDigest(s)])));
+    const tagged = (service: string, target: string, commit: string) => registry.digest(`${namespace}/site-${service}`, `${target}-${commit}`);
+
+    let stack: Partial<RealStack> = {};
+    before(async function () {
+        this.timeout(60 * 60_000);
+        stack = await openRealStack({ namespace, prefix, commit: COMMITS[0] });
+        ({ docker, registry, ws, context } = stack as RealStack);
+        await configure(ws, "set", "site:topology", "unified");
+        await newRelease(COMMITS[0]);
+    });
+
+    inOrder();
+
+    after(() => closeRealStack(stack));
+
+    it("runs the migration task to its end before any container of the site starts, then removes its app", async () => {
+        const { events, docker: seen } = await watched();
+        expect(errorsOf(events), "error diagnostics").to.deep.equal([]);
+        expect(summaryOf(events)?.result).to.equal("succeeded");
+        const task = seen.filter((e) => e.service === TASK);
+        expect(task.filter((e) => e.action === "start"), "the task's containers").to.have.length(1);
+        const taskDied = Math.max(...task.filter((e) => e.action === "die").map((e) => e.timeNano));
+        const siteStarts = seen.filter((e) => SITE.includes(e.service) && e.action === "start").map((e) => e.timeNano);
+        expect(siteStarts.length, "site containers started").to.be.greaterThan(0);
+        expect(Math.min(...siteStarts), "the first site container starts after the task's exited").to.be.greaterThan(taskDied);
+        expect(await docker.service(TASK), "the task's service").to.equal(undefined);
+        expect(await running()).to.deep.equal({ [app("web")]: await tagged("web", "runtime-full", COMMITS[0]), [app("celery")]: await tagged("celery", "celery-unified", COMMITS[0]) });
+    });
+
+    it("does not run it again on a re-run `up` of the same release", async () => {
+        const { events, docker: seen } = await watched();
+        expect(summaryOf(events)?.result).to.equal("succeeded");
+        expect(seen.filter((e) => e.service === TASK)).to.deep.equal([]);
+    });
+
+    it("fails `up` with the failing migration's own words, the secret scrubbed, and leaves every service on the previous release", async () => {
+        const before = await running();
+        await configure(ws, "set", "--secret", "--path", "site:services.web.env.STANDIN_MIGRATION_FAIL", REFUSAL);
+        await newRelease(COMMITS[1]);
+        const { r, events, docker: seen } = await watched();
+        expect(r.code).to.not.equal(0);
+        const errors = errorsOf(events).join("\n");
+        expect(errors).to.include("exited with code 1");
+        expect(errors).to.include("stand-in migration refused on purpose (STANDIN_MIGRATION_FAIL=[secret])");
+        expect(`${r.stdout}${r.stderr}${errors}`).to.not.include(REFUSAL);
+        expect(seen.filter((e) => e.service === TASK && e.action === "start")).to.have.length(1);
+        expect(seen.filter((e) => SITE.includes(e.service) && e.action === "start"), "no site container started").to.deep.equal([]);
+        expect(await running()).to.deep.equal(before);
+        expect(await docker.service(TASK), "the task's service").to.equal(undefined);
+    });
+
+    it("runs it again on the next `up`, once fixed, and then deploys the release", async () => {
+        await configure(ws, "rm", "--path", "site:services.web.env.STANDIN_MIGRATION_FAIL");
+        const { events, docker: seen } = await watched();
+        expect(errorsOf(events), "error diagnostics").to.deep.equal([]);
+        expect(seen.filter((e) => e.service === TASK && e.action === "start")).to.have.length(1);
+        expect(await running()).to.deep.equal({ [app("web")]: await tagged("web", "runtime-full", COMMITS[1]), [app("celery")]: await tagged("celery", "celery-unified", COMMITS[1]) });
+    });
+});
