@@ -83,6 +83,11 @@ status() {
 run_command "${1:-start}"
 
 mkdir -p "$BK/bin" "$STAMPS" "$RUN" "$BK/logs"
+# One start at a time: the real tier's test files run in parallel, and each ensures the builder.
+if command -v flock >/dev/null; then
+  exec 9>"$BK/.lock"
+  flock 9
+fi
 if command -v flock >/dev/null; then
   exec 9>"$BK/.lock"
   flock 9

@@ -22,7 +22,11 @@ export interface Step {
     login?: "right" | "wrong";
     /** Repeat the request until CapRover no longer builds the app (GET appData only). */
     untilBuilt?: boolean;
-    /** Shape only this field of the data (the rest varies with the server's history). */
+    /**
+     * Shape only this part of the data (the rest varies with the server's history and its other
+     * clients): a field's name; `appDefinitions[{app}]`, this run's app of the list;
+     * `registries[conformance]`, the registries this sequence's user made.
+     */
     pick?: string;
 }
 
@@ -130,9 +134,10 @@ export const SEQUENCES: Sequence[] = [
     {
         name: "private registries",
         steps: [
-            // The list's registries only: `defaultPushRegistryId` is left out until a default push
-            // was ever set (the first registry added sets it; a delete of that one clears it to "").
-            { title: "list registries", method: "GET", path: "/user/registries", pick: "registries" },
+            // This sequence's registries only: `defaultPushRegistryId` is left out until a default push
+            // was ever set (the first registry added sets it; a delete of that one clears it to ""),
+            // and other clients' registries (the real tier's stacks, running beside it) come and go.
+            { title: "list registries", method: "GET", path: "/user/registries", pick: "registries[conformance]" },
             {
                 title: "insert a registry no server answers for",
                 method: "POST",
@@ -223,11 +228,22 @@ export async function run(target: Target, sequence: Sequence, names: Names, opts
             headers = { "x-captain-app-token": app?.appDeployTokenConfig?.appDeployToken ?? "" };
         }
         const payload = step.login ? { password: step.login === "right" ? target.password : "not-the-password" } : body;
-        let answer = await send(step.method, path, payload, headers);
+        // 429: another client's operation holds CapRover's lock (the real tier's other files run
+        // beside this one); a client waits it out, so the answer recorded is the one after.
+        const sent = async () => {
+            let a = await send(step.method, path, payload, headers);
+            for (let polls = 0; a.http === 429; polls++) {
+                if (polls >= (opts.maxPolls ?? 600)) throw new Error(`${sequence.name}: ${step.title}: still 429 (another operation in progress) after ${polls} polls`);
+                await new Promise((r) => setTimeout(r, opts.pollMs ?? 100));
+                a = await send(step.method, path, payload, headers);
+            }
+            return a;
+        };
+        let answer = await sent();
         for (let polls = 0; step.untilBuilt && (answer.json?.data as { isAppBuilding?: boolean } | undefined)?.isAppBuilding; polls++) {
             if (polls >= (opts.maxPolls ?? 600)) throw new Error(`${sequence.name}: ${step.title}: still building after ${polls} polls`);
             await new Promise((r) => setTimeout(r, opts.pollMs ?? 100));
-            answer = await send(step.method, path, payload, headers);
+            answer = await sent();
         }
         answers.push({
             title: step.title,
@@ -243,6 +259,7 @@ export async function run(target: Target, sequence: Sequence, names: Names, opts
 /** `appDefinitions[{app}]`: the one app of a list; another key: that field of the data; none: the whole data. */
 function picked(data: unknown, pick: string | undefined, names: Names): unknown {
     if (!pick || !data) return data;
+    if (pick === "registries[conformance]") return ((data as { registries?: { registryUser?: string }[] }).registries ?? []).filter((r) => r.registryUser === "conformance");
     if (pick !== "appDefinitions[{app}]") return (data as Record<string, unknown>)[pick];
     const list = (data as { appDefinitions?: { appName: string }[] }).appDefinitions ?? [];
     return list.find((a) => a.appName === names.app) ?? null;
