@@ -6,18 +6,21 @@
  *   its service is gone after) -> a re-run up (no task container at all) -> a release whose
  *   migration fails (up fails with the migration's own words, the secret scrubbed; every service
  *   keeps the previous release; no task service left) -> the same release fixed (the task runs
- *   again, then the apps deploy) -> destroy.
+ *   again, then the apps deploy) -> site:maintenance on (captain-nginx itself answers visitors the
+ *   static 503 page, web's health path still reaches the app) and off again -> destroy.
  *
  * App names start with `rp-` (the prefix this machine's shared server allows tests).
  */
 import { expect } from "chai";
 import * as fs from "fs";
+import * as http from "http";
 import * as path from "path";
+import { MAINTENANCE_PAGE } from "../../components/caprover/maintenance";
 import { EngineEvent, RunResult, Workspace } from "../../scripts/engine/driver";
 import { errorsOf, summaryOf } from "../../scripts/engine/events";
 import { CLI_TIMEOUT, STACK, configure } from "../../scripts/engine/localStack";
 import type { RegistryClient } from "../../scripts/engine/builder";
-import { ContainerEvent, RealDocker } from "../../scripts/engine/realCaprover";
+import { ContainerEvent, RealCaprover, RealDocker } from "../../scripts/engine/realCaprover";
 import { RealStack, closeRealStack, openRealStack } from "../../scripts/engine/realStack";
 import { inOrder } from "../engine/scenario";
 
@@ -30,6 +33,7 @@ describe("real CapRover: the release phase runs the migrations once, before the 
     let ws: Workspace;
     let registry: RegistryClient;
     let context: string;
+    let real: RealCaprover;
     const run = `${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
     const prefix = `rp-${run}-`;
     const namespace = `real-${run}`;
@@ -56,13 +60,25 @@ describe("real CapRover: the release phase runs the migrations once, before the 
     };
     /** The digest each site service's running container was created from. */
     const running = async () => Object.fromEntries(await Promise.all(SITE.map(async (s) => [s, await docker.runningDigest(s)])));
+    /** A GET of web through captain-nginx, as a visitor of `<app>.<root domain>` makes it. */
+    const visit = (pathname: string): Promise<{ status: number; retryAfter?: string; body: string }> =>
+        new Promise((resolve, reject) => {
+            const [host, port] = real.nginx.split(":");
+            const req = http.get({ host, port: Number(port), path: pathname, headers: { Host: `${app("web")}.${real.rootDomain}` } }, (res) => {
+                let body = "";
+                res.setEncoding("utf8");
+                res.on("data", (c: string) => (body += c));
+                res.on("end", () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers["retry-after"] as string | undefined, body }));
+            });
+            req.on("error", reject);
+        });
     const tagged = (service: string, target: string, commit: string) => registry.digest(`${namespace}/site-${service}`, `${target}-${commit}`);
 
     let stack: Partial<RealStack> = {};
     before(async function () {
         this.timeout(60 * 60_000);
         stack = await openRealStack({ namespace, prefix, commit: COMMITS[0] });
-        ({ docker, registry, ws, context } = stack as RealStack);
+        ({ docker, registry, ws, context, real } = stack as RealStack);
         await configure(ws, "set", "site:topology", "unified");
         await newRelease(COMMITS[0]);
     });
@@ -113,5 +129,26 @@ describe("real CapRover: the release phase runs the migrations once, before the 
         expect(errorsOf(events), "error diagnostics").to.deep.equal([]);
         expect(seen.filter((e) => e.service === TASK && e.action === "start")).to.have.length(1);
         expect(await running()).to.deep.equal({ [app("web")]: await tagged("web", "runtime-full", COMMITS[1]), [app("celery")]: await tagged("celery", "celery-unified", COMMITS[1]) });
+    });
+
+    it("site:maintenance: captain-nginx answers visitors the static 503 page while web's health path reaches the app; off, the site is back", async () => {
+        const web = await docker.runningDigest(app("web"));
+        await configure(ws, "set", "site:maintenance", "true");
+        const on = await up();
+        expect(errorsOf(on.events), "error diagnostics").to.deep.equal([]);
+        const page = await visit("/");
+        expect(page.status).to.equal(503);
+        expect(page.retryAfter).to.equal("300");
+        expect(page.body).to.include(MAINTENANCE_PAGE);
+        const health = await visit("/health/");
+        expect(health.status, "web's health path").to.equal(200);
+        expect(JSON.parse(health.body).release, "the release web's health answer names").to.include(String(web).replace(/^.*@/, ""));
+        expect(await docker.runningDigest(app("web")), "web not redeployed").to.equal(web);
+        await configure(ws, "set", "site:maintenance", "false");
+        const off = await up();
+        expect(errorsOf(off.events), "error diagnostics").to.deep.equal([]);
+        const back = await visit("/");
+        expect(back.status, "web's own answer").to.not.equal(503);
+        expect(back.body).to.not.include("Down for maintenance");
     });
 });
