@@ -17,6 +17,7 @@ export const TYPES = {
     app: "caprover:index:App",
     caproverProvider: "pulumi:providers:caprover",
     caproverRegistry: "caprover:index:Registry",
+    releaseTask: "caprover:index:ReleaseTask",
     image: "docker-build:index:Image",
     release: "site:image:ImageRelease",
     stackReference: "pulumi:pulumi:StackReference",

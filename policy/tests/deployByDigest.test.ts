@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { deployByDigest } from "../src/policies/deployByDigest";
-import { app, image, secret, unknown } from "./support";
+import { TYPES } from "../src/resources";
+import { app, image, resource, secret, unknown } from "./support";
 
 describe("policy deploy-by-digest", () => {
     it("passes an app whose image is <image>@sha256:<64 hex>, and one whose digest a build computes later (preview)", () => {
@@ -15,5 +16,13 @@ describe("policy deploy-by-digest", () => {
         }
         // Given as a secret, it is judged and not shown.
         expect(deployByDigest.check(app("web", { image: secret("registry.example/private:latest") }))).to.deep.equal(["app dev-web runs image (a secret value), not <image>@sha256:<64 hex digits> without a tag"]);
+    });
+
+    it("holds a release task to the same rule: its migrations run in the release's image by digest", () => {
+        const task = (img: unknown) => resource(TYPES.releaseTask, "release-migrate", { appName: "dev-release-migrate", image: img as string, command: ["python", "manage.py", "migrate", "--noinput"] });
+        expect(deployByDigest.check(task(image("web")))).to.deep.equal([]);
+        expect(deployByDigest.check(task(unknown))).to.deep.equal([]);
+        const tagged = "ghcr.io/aaronspindler/aaronspindler.com-web:latest";
+        expect(deployByDigest.check(task(tagged))).to.deep.equal([`release task dev-release-migrate runs image ${JSON.stringify(tagged)}, not <image>@sha256:<64 hex digits> without a tag`]);
     });
 });

@@ -12,6 +12,8 @@ describe("policy secrets-are-secret", () => {
             // Unknown during a preview without credentials.
             resource(TYPES.caproverProvider, "caprover", { url: unknown, password: secret(unknown) }),
             app("flower"),
+            // What SiteApps gives a release task: web's environment as one secret.
+            resource(TYPES.releaseTask, "release-migrate", { appName: "dev-release-migrate", envVars: secret({ DJANGO_DEBUG: SECRET_VALUE }) }),
             resource(TYPES.caproverRegistry, "caprover-registry", { registryDomain: "ghcr.io", registryUser: "aaronspindler", registryPassword: secret(SECRET_VALUE) }),
             resource(TYPES.actionsSecret, "web-app-token", { repository: "aaronspindler.com", secretName: "CAPROVER_WEB_APP_TOKEN", plaintextValue: secret(SECRET_VALUE) }),
             resource(TYPES.environmentSecret, "web-app-name", { environment: "production", secretName: "CAPROVER_WEB_APP_NAME", value: secret("web") }),
@@ -27,6 +29,7 @@ describe("policy secrets-are-secret", () => {
             [resource(TYPES.caproverProvider, "caprover", { url: "https://x", password: SECRET_VALUE }), "password"],
             [app("flower", { httpAuth: { user: "admin", password: SECRET_VALUE } }), "httpAuth.password"],
             [app("web", { envVars: { DJANGO_DEBUG: SECRET_VALUE } }), "envVars.DJANGO_DEBUG"],
+            [resource(TYPES.releaseTask, "release-migrate", { appName: "dev-release-migrate", envVars: { DJANGO_DEBUG: SECRET_VALUE } }), "envVars.DJANGO_DEBUG"],
             [resource(TYPES.caproverRegistry, "r", { registryPassword: SECRET_VALUE }), "registryPassword"],
             [resource(TYPES.actionsSecret, "s", { secretName: "CAPROVER_WEB_APP_TOKEN", plaintextValue: SECRET_VALUE }), "plaintextValue"],
             [resource(TYPES.environmentSecret, "s", { secretName: "CAPROVER_SERVER", value: SECRET_VALUE }), "value"],

@@ -6,7 +6,7 @@
 import * as http from "http";
 import * as path from "path";
 import { REPO, exportedValue, run } from "./driver";
-import { configure } from "./localStack";
+import { configureAll } from "./localStack";
 import type { Workspace } from "./driver";
 
 const SCRIPT = path.join(REPO, "scripts", "ensure-builder.sh");
@@ -86,15 +86,16 @@ export function builderEnv(b: Builder): Record<string, string> {
  */
 export async function configureRealBuilds(ws: Workspace, b: Builder, namespace: string, commitSha: string): Promise<string> {
     const prefix = `${b.registry}/${namespace}/site`;
-    const set = (...args: string[]) => configure(ws, "set", ...args);
-    await set("site:build", "true");
-    await set("site:imagePrefix", prefix);
-    await set("site:builder", b.builder);
-    await set("site:buildContext", path.join(REPO, "app"));
-    await set("site:commitSha", commitSha);
-    await set("site:cacheScope", namespace);
-    await set("--path", "site:buildArgs.BASE_IMAGE", b.baseImage);
-    await set("--path", "site:buildArgs.REQUIREMENTS_FROM", "base");
+    await configureAll(ws, [
+        { key: "site:build", value: "true" },
+        { key: "site:imagePrefix", value: prefix },
+        { key: "site:builder", value: b.builder },
+        { key: "site:buildContext", value: path.join(REPO, "app") },
+        { key: "site:commitSha", value: commitSha },
+        { key: "site:cacheScope", value: namespace },
+        { key: "site:buildArgs.BASE_IMAGE", value: b.baseImage, path: true },
+        { key: "site:buildArgs.REQUIREMENTS_FROM", value: "base", path: true },
+    ]);
     return prefix;
 }
 

@@ -43,13 +43,14 @@ export interface StackServer {
 export async function openStack(server: StackServer, opts: Omit<LocalStackOptions, "emulator"> = {}): Promise<Workspace> {
     const ws = await Workspace.create({ main: opts.main, project: opts.project, env: opts.env });
     fs.copyFileSync(path.join(opts.stackFileFrom ?? opts.main ?? REPO, STACK_FILE), path.join(ws.project, STACK_FILE));
-    const config = (...args: string[]) => configure(ws, ...args);
     await ws.pulumi(["stack", "init", STACK, "--secrets-provider", "passphrase"], { timeoutMs: CLI_TIMEOUT });
     // Point the copy at this run's server; the tracked stack file keeps its defaults.
-    await config("set", "site:caproverUrl", server.url);
-    await config("set", "site:caproverProbeAddress", server.probeAddress);
-    await config("set", "--secret", "site:caproverPassword", server.password);
-    await config("set", "--secret", "site:flowerPassword", FLOWER_PASSWORD);
+    await configureAll(ws, [
+        { key: "site:caproverUrl", value: server.url },
+        { key: "site:caproverProbeAddress", value: server.probeAddress },
+        { key: "site:caproverPassword", value: server.password, secret: true },
+        { key: "site:flowerPassword", value: FLOWER_PASSWORD, secret: true },
+    ]);
     return ws;
 }
 
@@ -69,6 +70,28 @@ export async function openLocalStack(opts: LocalStackOptions = {}): Promise<{ em
 /** `pulumi config <args>` on the local stack. */
 export function configure(ws: Workspace, ...args: string[]): Promise<RunResult> {
     return ws.pulumi(["config", ...args, "--stack", STACK], { timeoutMs: CLI_TIMEOUT });
+}
+
+/** One value `pulumi config set` would set: `path` as its `--path`, `secret` as its `--secret`. */
+export interface ConfigValue {
+    key: string;
+    value: string;
+    secret?: boolean;
+    path?: boolean;
+}
+
+/**
+ * Sets every value as `pulumi config set` would, in one `pulumi config set-all` per kind (plain
+ * keys, then paths): each CLI run costs a start and, on a passphrase stack, a key derivation
+ * (PBKDF2, a million rounds), which the engine tier paid once per value before.
+ */
+export async function configureAll(ws: Workspace, values: ConfigValue[]): Promise<void> {
+    for (const path of [false, true]) {
+        const group = values.filter((v) => (v.path ?? false) === path);
+        if (group.length === 0) continue;
+        const pairs = group.flatMap((v) => [v.secret ? "--secret" : "--plaintext", `${v.key}=${v.value}`]);
+        await configure(ws, "set-all", ...(path ? ["--path"] : []), ...pairs);
+    }
 }
 
 /**

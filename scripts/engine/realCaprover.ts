@@ -6,7 +6,7 @@
 import { spawn } from "child_process";
 import * as path from "path";
 import { REPO, Workspace, exportedValue, run } from "./driver";
-import { configure } from "./localStack";
+import { ConfigValue, configureAll } from "./localStack";
 
 const SCRIPT = path.join(REPO, "scripts", "ensure-caprover.sh");
 const DOCKER = "/usr/bin/docker";
@@ -202,20 +202,22 @@ export const NOFILE = 16384;
  * at it: openStack). Each line is a fact of this machine, not of CapRover: a real host needs none.
  */
 export async function configureForRealServer(ws: Workspace): Promise<void> {
-    const set = (...args: string[]) => configure(ws, "set", ...args);
-    // A web release is served only once its HEALTHCHECK passed (Swarm's start-first waits for it:
-    // the first check runs an interval, 30 s, after the start) and nginx's resolver dropped the old
-    // address (10 s): well over the local stack's 60 s on 2 busy cores.
-    await set("site:caproverDeployTimeout", "300");
-    // No certificate on the root domain here (Let's Encrypt is out of reach).
-    await set("site:forceSsl", "false");
-    // No IPVS on this kernel: nginx reaches web and Flower through DNS round robin.
-    for (const service of ["web", "flower"]) await set("--path", `site:services.${service}.serviceUpdateOverride.EndpointSpec.Mode`, "dnsrr");
-    // The in-process broker: workers start and announce their release without a Redis.
-    for (const service of ["web", "celery", "celerybeat", "flower"]) await set("--path", `site:services.${service}.env.REDIS_URL`, "memory://");
-    // ... where no other process can ping a worker: its image's HEALTHCHECK (celery inspect ping)
-    // would fail, and Swarm would replace a healthy worker in the middle of a run.
-    await set("--path", "site:services.celery.serviceUpdateOverride.TaskTemplate.ContainerSpec.HealthCheck.Test[0]", "NONE");
-    await set("--path", "site:services.celery.limits.nofile.soft", String(NOFILE));
-    await set("--path", "site:services.celery.limits.nofile.hard", String(NOFILE));
+    const setting = (key: string, value: string): ConfigValue => ({ key, value, path: key.includes(".") });
+    await configureAll(ws, [
+        // A web release is served only once its HEALTHCHECK passed (Swarm's start-first waits for it:
+        // the first check runs an interval, 30 s, after the start) and nginx's resolver dropped the old
+        // address (10 s): well over the local stack's 60 s on 2 busy cores.
+        setting("site:caproverDeployTimeout", "300"),
+        // No certificate on the root domain here (Let's Encrypt is out of reach).
+        setting("site:forceSsl", "false"),
+        // No IPVS on this kernel: nginx reaches web and Flower through DNS round robin.
+        ...["web", "flower"].map((service) => setting(`site:services.${service}.serviceUpdateOverride.EndpointSpec.Mode`, "dnsrr")),
+        // The in-process broker: workers start and announce their release without a Redis.
+        ...["web", "celery", "celerybeat", "flower"].map((service) => setting(`site:services.${service}.env.REDIS_URL`, "memory://")),
+        // ... where no other process can ping a worker: its image's HEALTHCHECK (celery inspect ping)
+        // would fail, and Swarm would replace a healthy worker in the middle of a run.
+        setting("site:services.celery.serviceUpdateOverride.TaskTemplate.ContainerSpec.HealthCheck.Test[0]", "NONE"),
+        setting("site:services.celery.limits.nofile.soft", String(NOFILE)),
+        setting("site:services.celery.limits.nofile.hard", String(NOFILE)),
+    ]);
 }

@@ -11,6 +11,8 @@ import { Leaf, UNKNOWN, leaves, showPath } from "../wire";
 export const SECRET_INPUTS: Record<string, string[][]> = {
     [TYPES.caproverProvider]: [["password"]],
     [TYPES.app]: [["httpAuth", "password"], ["envVars", "*"]],
+    // The release task runs with web's environment: every value as secret as on the app.
+    [TYPES.releaseTask]: [["envVars", "*"]],
     [TYPES.caproverRegistry]: [["registryPassword"]],
     [TYPES.actionsSecret]: [["value"], ["plaintextValue"], ["encryptedValue"], ["valueEncrypted"]],
     [TYPES.environmentSecret]: [["value"], ["plaintextValue"], ["encryptedValue"], ["valueEncrypted"]],
