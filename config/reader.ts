@@ -114,12 +114,12 @@ export class ConfigReader {
         return value as T;
     }
 
-    /** An integer no smaller than `min`. */
-    integer(key: string, min = 1): number {
+    /** An integer no smaller than `min` (and, when given, no larger than `opts.max`); `opts.accepted` says what is valid. */
+    integer(key: string, min = 1, opts: { max?: number; accepted?: string } = {}): number {
         const fallback = this.fallback(key, "integer") as number;
         if (!this.has(key)) return fallback;
         const value = this.decode(key);
-        if (!isInteger(value, min)) return this.reject(key, this.raw[key], integerAccepted(min)) ?? fallback;
+        if (!isInteger(value, min) || (opts.max !== undefined && value > opts.max)) return this.reject(key, this.raw[key], opts.accepted ?? integerAccepted(min)) ?? fallback;
         return value as number;
     }
 

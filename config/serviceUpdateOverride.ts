@@ -5,11 +5,13 @@
  * spec (objects key by key, arrays and scalars replace), so an override can undo what the program
  * owns; those fields are refused here, each naming what to set instead.
  */
-import { ConfigReader, isPlainObject, show } from "./reader";
+import { ConfigReader, isInteger, isPlainObject, show } from "./reader";
 import type { ActiveService } from "./topology";
 
 /** Docker's ServiceSpec fields: CapRover merges the override over a spec of these. */
 export const SERVICE_SPEC_FIELDS = ["Name", "Labels", "TaskTemplate", "Mode", "UpdateConfig", "RollbackConfig", "Networks", "EndpointSpec"] as const;
+/** The prefix of the service labels the program writes (the policy pack reads them). */
+const PROGRAM_LABELS = "site.";
 /** Docker's update orders. */
 const ORDERS = ["start-first", "stop-first"];
 
@@ -49,7 +51,7 @@ export function readServiceUpdateOverride(r: ConfigReader, at: string, service: 
         }
     }
     // A scalar or list where the program writes an object would replace all it sets below it.
-    for (const path of ["TaskTemplate", "TaskTemplate.ContainerSpec", "TaskTemplate.Resources", "TaskTemplate.Resources.Limits", "UpdateConfig"]) {
+    for (const path of ["Labels", "TaskTemplate", "TaskTemplate.ContainerSpec", "TaskTemplate.Resources", "TaskTemplate.Resources.Limits", "UpdateConfig"]) {
         const v = valueAt(value, path);
         if (v !== undefined && !isPlainObject(v)) {
             r.fail(`${at}.${path}`, v, "an object (CapRover merges it key by key over the program's)");
@@ -73,6 +75,15 @@ export function readServiceUpdateOverride(r: ConfigReader, at: string, service: 
                 }
             });
         }
+    }
+    const labels = valueAt(value, "Labels");
+    for (const label of isPlainObject(labels) ? Object.keys(labels).filter((l) => l.startsWith(PROGRAM_LABELS)) : []) {
+        refuse(`Labels.${label}`, `service labels under ${PROGRAM_LABELS} are the program's: they declare to the policy pack what the release and the workers are (site:release.migrations, site:celeryTaskTimeLimit); set those instead`);
+    }
+    const grace = valueAt(value, "TaskTemplate.ContainerSpec.StopGracePeriod");
+    if (grace !== undefined && !isInteger(grace, 0)) {
+        r.fail(`${at}.TaskTemplate.ContainerSpec.StopGracePeriod`, grace, "a whole number of nanoseconds (Docker's unit), e.g. 600000000000 for 600 s");
+        ok = false;
     }
     const order = valueAt(value, "UpdateConfig.Order");
     if (order !== undefined && !ORDERS.includes(order as string)) {

@@ -10,6 +10,7 @@ import { ACCESSORY_SECRET_KEYS, AccessorySettings, readAccessories } from "./acc
 import { CAPROVER_SECRET_KEYS, CapRoverSettings, readCapRoverSettings } from "./caprover";
 import { CeleryContractSettings, readCeleryContract } from "./celeryContract";
 import { declarations } from "./declarations";
+import { DrainSettings, readDrain } from "./drain";
 import type { ProgramEnv } from "./env";
 import { GITHUB_SECRET_KEYS, GithubSettings, readGithubSettings } from "./github";
 import { BuildSettings, RegistrySettings, isLoopbackRegistry, readBuild, readRegistry } from "./images";
@@ -50,6 +51,8 @@ export interface SiteConfig {
     accessories: AccessorySettings;
     /** The release's Celery contract (task names, beat's schedule) from the committed file (`site:celeryContract`). */
     celery: CeleryContractSettings;
+    /** `site:celeryTaskTimeLimit`: how long a Celery task may run, so how long a worker's container may take to stop (config/drain.ts). */
+    drain: DrainSettings;
     /** `site:release`, the one release being deployed: its tasks (run once before any app is deployed), whether its migrations are compatible, the Celery task names it removes; and `site:maintenance`. */
     release: ReleaseSettings;
     /** Settings kept but ignored because the profile does not run their service, e.g. `site:services.flower`. */
@@ -124,6 +127,7 @@ function readSiteConfig(r: ConfigReader, stack: string, env: ProgramEnv): Omit<S
         githubSide: { ...readGithubSettings(r, env), ...(env.GITHUB_TOKEN ? { token: env.GITHUB_TOKEN } : {}) },
         caprover,
         release: readRelease(r, appNamePrefix, services.map((s) => s.appName)),
+        drain: readDrain(r, services),
         accessories: readAccessories(r, { appNamePrefix, services, caprover: caprover.enabled }, env),
         celery: readCeleryContract(r, { context: build.context, fromCheckout }),
         // Only a preview may leave parts out: `pulumi up` must never silently drop resources.

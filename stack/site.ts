@@ -106,6 +106,7 @@ export function deploySite(config: SiteConfig, source?: unknown, running?: Celer
               settings: config.caprover,
               images: refs,
               release: config.release,
+              drain: config.drain,
               registry: config.caprover.pullToken
                   ? { server: config.registry.server, username: config.registry.username, password: config.caprover.pullToken, imagePrefix: config.github.owner.toLowerCase() }
                   : undefined,

@@ -17,3 +17,10 @@ CELERY_BEAT_SCHEDULE = {
     "nightly-sitemap": {"task": "pages.tasks.rebuild_sitemap", "schedule": 24 * 3600.0},
     "daily-digest": {"task": "notifications.tasks.send_digest", "schedule": 24 * 3600.0},
 }
+# Drain (site:celeryTaskTimeLimit): the workers get CELERY_TASK_TIME_LIMIT, the longest a task may
+# run, and Docker waits that plus a margin for their warm shutdown before it kills them. A task is
+# acknowledged once it ends, and given back to the broker if its worker dies under it, so one
+# killed mid-deploy is run again rather than lost. Without the variable (web, beat), no limit.
+CELERY_TASK_TIME_LIMIT = int(os.environ["CELERY_TASK_TIME_LIMIT"]) if os.environ.get("CELERY_TASK_TIME_LIMIT") else None
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -4,6 +4,7 @@
  * on every deploy and definition update (caprover/caprover `DockerApi.updateService`: objects
  * merge key by key, arrays and scalars replace), so each part here wins over CapRover's own.
  */
+import { ServiceDrain, TASK_TIME_LIMIT_LABEL } from "../../config/drain";
 import type { Limits } from "../../config/limits";
 
 /** What the override is derived from. */
@@ -14,6 +15,11 @@ export interface OverrideInput {
     hasMounts: boolean;
     /** Container limits (the role's, then the service's). */
     limits: Limits;
+    /**
+     * How its containers stop (config/drain.ts): Docker's stop grace period, and for a worker the
+     * task time limit it fits, declared in a service label (TASK_TIME_LIMIT_LABEL) the policy pack reads.
+     */
+    drain?: ServiceDrain;
     /** The container's command, replacing the image's entrypoint and command (accessories: how generated configuration reaches them). */
     command?: string[];
     /** The container's arguments, replacing the image's command (after its entrypoint). */
@@ -50,7 +56,7 @@ export function updateOrder(input: Pick<OverrideInput, "scheduler" | "hasMounts"
  */
 export const BREAKING_RELEASE_LABEL = "site.release.migrations";
 
-/** Docker's NanoCPUs per CPU. */
+/** Docker's NanoCPUs per CPU, and nanoseconds per second (its unit of durations). */
 const NANO = 1e9;
 const MIB = 1024 * 1024;
 
@@ -60,9 +66,14 @@ const MIB = 1024 * 1024;
  */
 export function serviceUpdateOverride(input: OverrideInput): string {
     const { nofile, memoryMiB, cpus } = input.limits;
+    const { stopGraceSeconds, taskTimeLimitSeconds } = input.drain ?? {};
     const process = { ...(input.command ? { Command: input.command } : {}), ...(input.args ? { Args: input.args } : {}) };
-    const containerSpec = nofile || input.command || input.args
-        ? { ...process, ...(nofile ? { Ulimits: [{ Name: "nofile", Soft: nofile.soft, Hard: nofile.hard }] } : {}) }
+    const containerSpec = nofile || input.command || input.args || stopGraceSeconds !== undefined
+        ? {
+              ...process,
+              ...(nofile ? { Ulimits: [{ Name: "nofile", Soft: nofile.soft, Hard: nofile.hard }] } : {}),
+              ...(stopGraceSeconds !== undefined ? { StopGracePeriod: stopGraceSeconds * NANO } : {}),
+          }
         : undefined;
     const resourceLimits = memoryMiB !== undefined || cpus !== undefined
         ? { ...(cpus !== undefined ? { NanoCPUs: Math.round(cpus * NANO) } : {}), ...(memoryMiB !== undefined ? { MemoryBytes: memoryMiB * MIB } : {}) }
@@ -70,7 +81,11 @@ export function serviceUpdateOverride(input: OverrideInput): string {
     const taskTemplate = containerSpec || resourceLimits
         ? { ...(containerSpec ? { ContainerSpec: containerSpec } : {}), ...(resourceLimits ? { Resources: { Limits: resourceLimits } } : {}) }
         : undefined;
-    const labels = input.breakingRelease ? { Labels: { [BREAKING_RELEASE_LABEL]: "breaking" } } : {};
+    const labelled = {
+        ...(input.breakingRelease ? { [BREAKING_RELEASE_LABEL]: "breaking" } : {}),
+        ...(taskTimeLimitSeconds !== undefined ? { [TASK_TIME_LIMIT_LABEL]: String(taskTimeLimitSeconds) } : {}),
+    };
+    const labels = Object.keys(labelled).length > 0 ? { Labels: labelled } : {};
     const program = { ...labels, ...(taskTemplate ? { TaskTemplate: taskTemplate } : {}), UpdateConfig: { Order: updateOrder(input) } };
     const merged = mergeOverride(program, input.custom ?? {}) as typeof program;
     // CapRover replaces arrays: the program's open-file limit is kept beside the stack's other ulimits.

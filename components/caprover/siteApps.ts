@@ -3,6 +3,7 @@ import * as caprover from "../../provider/sdk";
 import { maintenanceNginxConfig } from "./maintenance";
 import { serviceUpdateOverride } from "./serviceOverride";
 import type { CapRoverSettings } from "../../config/caprover";
+import { DrainSettings, TASK_TIME_LIMIT_ENV_VAR, serviceDrain } from "../../config/drain";
 import type { ReleaseSettings } from "../../config/release";
 import type { ActiveService } from "../../config/topology";
 
@@ -29,6 +30,8 @@ export interface SiteAppsArgs {
     registry?: PullCredentials;
     /** The release phase: tasks run in web's new image before any app is deployed, the migrations' compatibility, the maintenance switch. */
     release: Pick<ReleaseSettings, "tasks" | "migrations" | "maintenance">;
+    /** `site:celeryTaskTimeLimit`: each worker's task time limit and every service's stop grace period derive from it. */
+    drain: DrainSettings;
     /** Deploy the worker apps before the others (web, beat, Flower): the release adds task names they may send. */
     workersFirst?: boolean;
     /** The Celery broker's URL every app gets as `REDIS_URL` (a secret): the managed broker's or an external one. */
@@ -61,9 +64,9 @@ export type AppSpec = Omit<caprover.AppArgs, "image">;
  * health path and force SSL (Flower's basic-auth credentials must never cross plain HTTP) unless the
  * stack turns it off (`site:forceSsl`: a server whose root domain has no certificate); Flower sits
  * behind HTTP basic auth. Every app gets a deploy token for CI, and the Docker service settings
- * CapRover has no field for (limits, update order) through its `serviceUpdateOverride`.
+ * CapRover has no field for (limits, update order, stop grace period) through its `serviceUpdateOverride`.
  */
-export function appSpec(service: ActiveService, settings: CapRoverSettings, release: Pick<ReleaseSettings, "migrations" | "maintenance">): AppSpec {
+export function appSpec(service: ActiveService, settings: CapRoverSettings, release: Pick<ReleaseSettings, "migrations" | "maintenance">, drain: DrainSettings): AppSpec {
     const exposed = service.exposure !== "internal";
     const volumes = settings.volumes[service.name] ?? [];
     return {
@@ -95,6 +98,8 @@ export function appSpec(service: ActiveService, settings: CapRoverSettings, rele
             hasMounts: volumes.length > 0,
             limits: service.limits,
             custom: service.serviceUpdateOverride,
+            // A deploy stops a worker's old container no sooner than its tasks may run (and tells the policy pack so).
+            drain: serviceDrain(service, drain),
             breakingRelease: release.migrations === "breaking" && service.name === "web",
         }),
         // The maintenance switch: nginx answers web's visitors a 503 page; its health path still reaches it.
@@ -182,25 +187,27 @@ export class SiteApps extends pulumi.ComponentResource {
     private app(service: ActiveService, args: SiteAppsArgs, after: pulumi.Resource[]): caprover.App {
         const image = args.images[service.name];
         if (image === undefined) throw new Error(`no image for service ${service.name}`);
-        const spec = appSpec(service, args.settings, args.release);
+        const spec = appSpec(service, args.settings, args.release, args.drain);
         // An app behind HTTP auth without a password can only be a preview (`up` refuses to
         // start without one): its auth is not known yet, rather than absent (which the policy
         // pack's flower-protected refuses).
         const httpAuth = spec.httpAuth ?? (service.exposure === "http-auth" ? (pulumi.output(pulumi.unknown) as pulumi.Output<never>) : undefined);
         return new caprover.App(
             service.name,
-            { ...spec, image, envVars: appEnv(service, args.brokerUrl), httpAuth: httpAuth && pulumi.secret(httpAuth) },
+            { ...spec, image, envVars: appEnv(service, args), httpAuth: httpAuth && pulumi.secret(httpAuth) },
             { parent: this, provider: this.provider, dependsOn: after },
         );
     }
 }
 
 /**
- * A service's environment, as a secret: the stack's own (config refuses a REDIS_URL there when a
- * broker is configured), then the broker's URL.
+ * A service's environment, as a secret: the stack's own (config refuses a REDIS_URL or a
+ * CELERY_TASK_TIME_LIMIT there when derived), a worker's task time limit, then the broker's URL.
  */
-function appEnv(service: ActiveService, brokerUrl: pulumi.Input<string> | undefined): pulumi.Output<Record<string, string>> {
-    const env = brokerUrl === undefined ? (pulumi.output(service.env) as pulumi.Output<Record<string, string>>) : pulumi.output(brokerUrl).apply((url): Record<string, string> => ({ ...service.env, [BROKER_ENV_VAR]: url }));
+function appEnv(service: ActiveService, args: Pick<SiteAppsArgs, "brokerUrl" | "drain">): pulumi.Output<Record<string, string>> {
+    const limit = serviceDrain(service, args.drain).taskTimeLimitSeconds;
+    const own = limit === undefined ? service.env : { ...service.env, [TASK_TIME_LIMIT_ENV_VAR]: String(limit) };
+    const env = args.brokerUrl === undefined ? (pulumi.output(own) as pulumi.Output<Record<string, string>>) : pulumi.output(args.brokerUrl).apply((url): Record<string, string> => ({ ...own, [BROKER_ENV_VAR]: url }));
     return pulumi.secret(env);
 }
 
@@ -221,7 +228,7 @@ function releaseTasks(args: SiteAppsArgs, children: pulumi.CustomResourceOptions
                 appName: task.appName,
                 image: args.images.web,
                 command: task.command,
-                envVars: appEnv(web, args.brokerUrl),
+                envVars: appEnv(web, args),
                 deployTimeoutMs: args.settings.deployTimeoutSeconds * 1000,
             },
             { ...children, dependsOn: previous },

@@ -35,10 +35,16 @@ export interface Override {
     nofile?: { soft: unknown; hard: unknown };
     /** The service label `site.release.migrations` (the program's BREAKING_RELEASE_LABEL): "breaking" declares a stop-first release. */
     migrations?: unknown;
+    /** `TaskTemplate.ContainerSpec.StopGracePeriod` (nanoseconds), if set: Docker's default is 10 s. */
+    stopGracePeriod?: unknown;
+    /** The service label `site.celery.task-time-limit` (the program's TASK_TIME_LIMIT_LABEL): the seconds the app's Celery tasks may run. */
+    taskTimeLimit?: unknown;
 }
 
 export interface AppView {
     urn: string;
+    /** The resource's name: the program names each app's resource after its service. */
+    service: string;
     /** The CapRover app name (or the resource name while unknown). */
     appName: string;
     image: unknown;
@@ -84,7 +90,7 @@ export function readOverride(value: unknown): Override | typeof UNKNOWN {
         return { empty: false, problem: "is neither JSON nor YAML" };
     }
     if (typeof spec !== "object" || spec === null || Array.isArray(spec)) return { empty: false, problem: "is not an object" };
-    const s = spec as { UpdateConfig?: { Order?: unknown }; TaskTemplate?: { ContainerSpec?: { Ulimits?: unknown } }; Labels?: Record<string, unknown> };
+    const s = spec as { UpdateConfig?: { Order?: unknown }; TaskTemplate?: { ContainerSpec?: { Ulimits?: unknown; StopGracePeriod?: unknown } }; Labels?: Record<string, unknown> };
     const ulimits = s.TaskTemplate?.ContainerSpec?.Ulimits;
     const nofile = Array.isArray(ulimits) ? (ulimits as { Name?: unknown; Soft?: unknown; Hard?: unknown }[]).find((u) => u?.Name === "nofile") : undefined;
     return {
@@ -92,6 +98,8 @@ export function readOverride(value: unknown): Override | typeof UNKNOWN {
         order: typeof s.UpdateConfig?.Order === "string" ? s.UpdateConfig.Order : undefined,
         nofile: nofile && { soft: nofile.Soft, hard: nofile.Hard },
         migrations: s.Labels?.["site.release.migrations"],
+        stopGracePeriod: s.TaskTemplate?.ContainerSpec?.StopGracePeriod,
+        taskTimeLimit: s.Labels?.["site.celery.task-time-limit"],
     };
 }
 
@@ -107,6 +115,7 @@ export function appView(r: SiteResource): AppView {
     const auth = inputs.httpAuth;
     return {
         urn: r.urn,
+        service: r.name,
         appName: typeof inputs.appName === "string" ? inputs.appName : r.name,
         image: inputs.image,
         instanceCount: inputs.instanceCount,

@@ -1,9 +1,10 @@
-/** The policy pack: its name and every policy, in the order of issue 14's list. */
+/** The policy pack: its name and every policy, in the order of issue 14's list, then those added since. */
 import type { PolicyPackArgs } from "@pulumi/policy";
 import { celeryTaskNames } from "./policies/celeryTaskNames";
 import { cleanupKeepsWhatRuns } from "./policies/cleanupKeepsWhatRuns";
 import { deployByDigest } from "./policies/deployByDigest";
 import { deployOrderAndLimits } from "./policies/deployOrderAndLimits";
+import { drainFitsWorkers } from "./policies/drainFitsWorkers";
 import { flowerProtected } from "./policies/flowerProtected";
 import { oneCeleryBeat } from "./policies/oneCeleryBeat";
 import { prodBuildsNothing } from "./policies/prodBuildsNothing";
@@ -27,6 +28,7 @@ export const POLICIES = [
     workflowsLeastPrivilege,
     cleanupKeepsWhatRuns,
     celeryTaskNames,
+    drainFitsWorkers,
 ];
 
 export const PACK_ARGS: PolicyPackArgs = {

@@ -82,6 +82,7 @@ describe("the pack through @pulumi/policy's request handlers", () => {
             ["flower-protected", "mandatory", app("flower", { forceSsl: false })],
             ["secrets-are-secret", "mandatory", resource(TYPES.caproverRegistry, "r", { registryPassword: SECRET_VALUE })],
             ["web-keeps-serving", "mandatory", app("web", { instanceCount: 0 })],
+            ["drain-fits-workers", "mandatory", app("worker", { serviceUpdateOverride: JSON.stringify({ Labels: { "site.celery.task-time-limit": "300" }, UpdateConfig: { Order: "start-first" } }) })],
             ["workflows-least-privilege", "mandatory", resource(TYPES.repositoryFile, "codeql", { file: ".github/workflows/codeql.yml", content: "on: push\njobs: {}\n" })],
         ];
         for (const [policy, level, r] of cases) {

@@ -26,10 +26,18 @@ export const PROCESS = {
     allInOne: `web (all-in-one): gunicorn config.wsgi + ${WORKER} --beat ${SCHEDULER}`,
 };
 
+/** A worker's drain as the program declares it: tasks of up to 300 s, stopped within 330 s. */
+const DRAIN = { Labels: { "site.celery.task-time-limit": "300" }, StopGracePeriod: 330_000_000_000 };
+
 export const OVERRIDE = {
     startFirst: JSON.stringify({ UpdateConfig: { Order: "start-first" } }),
     stopFirst: JSON.stringify({ UpdateConfig: { Order: "stop-first" } }),
-    consolidated: JSON.stringify({ UpdateConfig: { Order: "stop-first" }, TaskTemplate: { ContainerSpec: { Ulimits: [{ Name: "nofile", Soft: 65536, Hard: 65536 }] } } }),
+    worker: JSON.stringify({ Labels: DRAIN.Labels, TaskTemplate: { ContainerSpec: { StopGracePeriod: DRAIN.StopGracePeriod } }, UpdateConfig: { Order: "start-first" } }),
+    consolidated: JSON.stringify({
+        Labels: DRAIN.Labels,
+        UpdateConfig: { Order: "stop-first" },
+        TaskTemplate: { ContainerSpec: { Ulimits: [{ Name: "nofile", Soft: 65536, Hard: 65536 }], StopGracePeriod: DRAIN.StopGracePeriod } },
+    }),
 };
 
 export function urnOf(stack: string, type: string, name: string, parent = "site:caprover:SiteApps"): string {
@@ -44,7 +52,7 @@ type Role = keyof typeof PROCESS;
 const EXPOSED: Partial<Record<Role, string>> = { web: "/health/", allInOne: "/health/", flower: "/healthcheck" };
 const SAFE_OVERRIDE: Record<Role, string> = {
     web: OVERRIDE.startFirst,
-    worker: OVERRIDE.startFirst,
+    worker: OVERRIDE.worker,
     beat: OVERRIDE.stopFirst,
     unified: OVERRIDE.consolidated,
     flower: OVERRIDE.startFirst,

@@ -74,11 +74,12 @@ export async function stopRealCaprover(c: RealCaprover | undefined): Promise<voi
 export interface ServiceSpec {
     Name: string;
     TaskTemplate: {
-        ContainerSpec: { Image: string; Env?: string[]; Ulimits?: { Name: string; Soft: number; Hard: number }[] };
+        ContainerSpec: { Image: string; Env?: string[]; Ulimits?: { Name: string; Soft: number; Hard: number }[]; StopGracePeriod?: number };
         RestartPolicy?: { Condition?: string };
     };
     UpdateConfig?: { Order?: string };
     EndpointSpec?: { Mode?: string };
+    Labels?: Record<string, string>;
 }
 
 /** One container event of `docker events`: what happened to which container of which service. */

@@ -110,7 +110,7 @@ describe("real CapRover: the local stack, built for real, deployed and checked t
         expect(mostAtOnce(watch.events, app("web"), running.web), "web containers at once (start-first)").to.be.at.least(2);
     });
 
-    it("the flip to unified removes beat and Flower and raises the open-file limit inside the running worker", async () => {
+    it("the flip to unified removes beat and Flower, raises the open-file limit inside the running worker and gives it its drain", async () => {
         await configure(ws, "set", "site:topology", "unified");
         await upOk();
         expect(await docker.service(app("celerybeat")), "beat's service").to.equal(undefined);
@@ -119,6 +119,9 @@ describe("real CapRover: the local stack, built for real, deployed and checked t
         const spec = (await docker.service(app("celery")))!;
         expect(spec.TaskTemplate.ContainerSpec.Ulimits).to.deep.equal([{ Name: "nofile", Soft: NOFILE, Hard: NOFILE }]);
         expect(spec.UpdateConfig?.Order, "celery carries beat").to.equal("stop-first");
+        // Drain: Docker waits the task time limit (site:celeryTaskTimeLimit, 300 s) plus the margin before it kills the worker.
+        expect(spec.TaskTemplate.ContainerSpec.StopGracePeriod, "celery's stop grace period").to.equal(330_000_000_000);
+        expect(spec.Labels?.["site.celery.task-time-limit"], "celery's declared time limit").to.equal("300");
         const [container] = await docker.containers(app("celery"));
         expect((await docker.exec(container, ["sh", "-c", "ulimit -n"])).trim(), "open files inside the container").to.equal(String(NOFILE));
     });

@@ -19,6 +19,13 @@ describe("site:services.<service>.serviceUpdateOverride", () => {
         expect(serviceOf(config, "flower").serviceUpdateOverride).to.deep.equal(DNSRR);
     });
 
+    it("accepts a stop grace period in whole nanoseconds and labels of the stack's own (the policy pack judges a worker's grace period against its time limit)", () => {
+        const override = { Labels: { "com.example.team": "web" }, TaskTemplate: { ContainerSpec: { StopGracePeriod: 900_000_000_000 } } };
+        expect(serviceOf(stackConfig("prod", { topology: "split", services: { celery: { serviceUpdateOverride: override } } }), "celery").serviceUpdateOverride).to.deep.equal(override);
+        // Shorter than the time limit passes here: policy drain-fits-workers refuses it, naming the limit.
+        expect(() => stackConfig("prod", { topology: "split", services: { celery: { serviceUpdateOverride: { TaskTemplate: { ContainerSpec: { StopGracePeriod: 0 } } } } } })).not.to.throw();
+    });
+
     it("accepts an update order that agrees with the role's: beat stop-first, any order for a worker, start-first for web", () => {
         expect(serviceOf(stackConfig("prod", { topology: "unified", services: { celery: { serviceUpdateOverride: { UpdateConfig: { Order: "stop-first" } } } } }), "celery").serviceUpdateOverride).to.deep.equal({ UpdateConfig: { Order: "stop-first" } });
         expect(serviceOf(stackConfig("prod", { topology: "split", services: { celery: { serviceUpdateOverride: { UpdateConfig: { Order: "stop-first" } } } } }), "celery").serviceUpdateOverride).to.deep.equal({ UpdateConfig: { Order: "stop-first" } });
@@ -62,6 +69,18 @@ describe("site:services.<service>.serviceUpdateOverride", () => {
             refused("Name", "set site:services.celery.appName instead", { Name: "other" });
             refused("TaskTemplate.Resources.Limits.MemoryBytes", "set site:services.celery.limits.memoryMiB instead", { TaskTemplate: { Resources: { Limits: { MemoryBytes: 1 } } } });
             refused("TaskTemplate.Resources.Limits.NanoCPUs", "set site:services.celery.limits.cpus instead", { TaskTemplate: { Resources: { Limits: { NanoCPUs: 1 } } } });
+        });
+
+        it("a stop grace period that is not whole nanoseconds, labels that are not a map, and the program's own labels (site.*, read by the policy pack)", () => {
+            const grace = (v: unknown) => at("celery", { TaskTemplate: { ContainerSpec: { StopGracePeriod: v } } });
+            expect(grace("600s")).to.include('site:services.celery.serviceUpdateOverride.TaskTemplate.ContainerSpec.StopGracePeriod: "600s" is not accepted; expected a whole number of nanoseconds (Docker\'s unit), e.g. 600000000000 for 600 s');
+            expect(grace(-1)).to.include("TaskTemplate.ContainerSpec.StopGracePeriod: -1 is not accepted");
+            expect(grace(1.5e9 + 0.5)).to.include("TaskTemplate.ContainerSpec.StopGracePeriod: 1500000000.5 is not accepted");
+            expect(at("celery", { Labels: ["a=b"] })).to.include('site:services.celery.serviceUpdateOverride.Labels: ["a=b"] is not accepted; expected an object');
+            expect(at("celery", { Labels: { "site.celery.task-time-limit": "3600" } })).to.include(
+                "site:services.celery.serviceUpdateOverride.Labels.site.celery.task-time-limit: is not accepted here: service labels under site. are the program's: they declare to the policy pack what the release and the workers are (site:release.migrations, site:celeryTaskTimeLimit); set those instead",
+            );
+            expect(at("web", { Labels: { "site.release.migrations": "breaking" } })).to.include("site:services.web.serviceUpdateOverride.Labels.site.release.migrations: is not accepted here");
         });
 
         it("a field Docker's service spec does not have, a scalar where the program writes an object, and an override that is not an object", () => {

@@ -35,8 +35,14 @@ const app = (service: string) => `${PREFIX}${service}`;
 /** What the emulator stored as an app's serviceUpdateOverride, parsed. */
 const OVERRIDE = {
     startFirst: { UpdateConfig: { Order: "start-first" } },
-    stopFirst: { UpdateConfig: { Order: "stop-first" } },
-    unified: { TaskTemplate: { ContainerSpec: { Ulimits: [{ Name: "nofile", Soft: 65536, Hard: 65536 }] } }, UpdateConfig: { Order: "stop-first" } },
+    /** A worker's drain (site:celeryTaskTimeLimit's default, 300 s): the label, the limit plus the margin. */
+    worker: { Labels: { "site.celery.task-time-limit": "300" }, TaskTemplate: { ContainerSpec: { StopGracePeriod: 330_000_000_000 } }, UpdateConfig: { Order: "start-first" } },
+    beat: { TaskTemplate: { ContainerSpec: { StopGracePeriod: 15_000_000_000 } }, UpdateConfig: { Order: "stop-first" } },
+    unified: {
+        Labels: { "site.celery.task-time-limit": "300" },
+        TaskTemplate: { ContainerSpec: { Ulimits: [{ Name: "nofile", Soft: 65536, Hard: 65536 }], StopGracePeriod: 330_000_000_000 } },
+        UpdateConfig: { Order: "stop-first" },
+    },
 };
 
 describe("engine: the local stack against the CapRover emulator", function () {
@@ -98,15 +104,16 @@ describe("engine: the local stack against the CapRover emulator", function () {
         // The configured variables, and the release the provider wrote once the image ran (the gate's).
         expect(def("celery").envVars).to.deep.equal([
             { key: "CELERY_LOG_LEVEL", value: "info" },
+            { key: "CELERY_TASK_TIME_LIMIT", value: "300" },
             { key: "SITE_RELEASE", value: SPLIT_DIGESTS.celery.slice(SPLIT_DIGESTS.celery.indexOf("@") + 1) },
         ]);
         expect(def("celerybeat").notExposeAsWebApp).to.equal(true);
         expect(def("flower").httpAuth?.user).to.equal("admin");
-        // Beat never runs twice: its service updates stop-first; the others start-first.
+        // Beat never runs twice: its service updates stop-first; the others start-first. The worker and beat drain.
         expect(Object.fromEntries(["web", "celery", "celerybeat", "flower"].map((s) => [s, override(s)]))).to.deep.equal({
             web: OVERRIDE.startFirst,
-            celery: OVERRIDE.startFirst,
-            celerybeat: OVERRIDE.stopFirst,
+            celery: OVERRIDE.worker,
+            celerybeat: OVERRIDE.beat,
             flower: OVERRIDE.startFirst,
         });
         noteTokens();
@@ -226,8 +233,8 @@ describe("engine: the local stack against the CapRover emulator", function () {
         for (const service of ["web", "celery", "celerybeat", "flower"]) expect(deployedImage(def(service)), service).to.equal(SPLIT_DIGESTS[service]);
         expect(def("web").instanceCount).to.equal(1);
         expect(def("web").description).not.to.equal("scaled by hand");
-        expect(override("celery")).to.deep.equal(OVERRIDE.startFirst);
-        expect(override("celerybeat")).to.deep.equal(OVERRIDE.stopFirst);
+        expect(override("celery")).to.deep.equal(OVERRIDE.worker);
+        expect(override("celerybeat")).to.deep.equal(OVERRIDE.beat);
         noteTokens();
     });
 

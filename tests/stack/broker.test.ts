@@ -11,6 +11,8 @@ const PIN = `ghcr.io/aaronspindler/redis@sha256:${"b".repeat(64)}`;
 const PASSWORD = "test-only-broker-pw-0123";
 const ON = { accessories: ["broker"], accessoryImages: { redis: PIN }, brokerPassword: PASSWORD };
 const SITE_APPS = ["web", "celery", "celerybeat", "flower"];
+/** What a site app's environment holds beside REDIS_URL: the worker's task time limit (site:celeryTaskTimeLimit's default). */
+const OWN: Record<string, Record<string, string>> = { celery: { CELERY_TASK_TIME_LIMIT: "300" } };
 const app = (resources: Registered[], name: string) => resources.find((r) => r.type === "caprover:index:App" && r.name === name)!;
 
 /** Every plain (non-secret) string among the inputs. */
@@ -50,7 +52,7 @@ describe("the Celery broker through the program (dev, mocks)", () => {
     it("gives every site app and release task REDIS_URL derived from the password, as a secret; no plain input carries the password", async () => {
         const { resources } = await runSite("dev", ON);
         const url = `redis://:${PASSWORD}@srv-captain--dev-redis:6379/0`;
-        for (const name of SITE_APPS) expect(app(resources, name).inputs.envVars, name).to.deep.equal({ secret: { REDIS_URL: url } });
+        for (const name of SITE_APPS) expect(app(resources, name).inputs.envVars, name).to.deep.equal({ secret: { ...OWN[name], REDIS_URL: url } });
         // The release tasks run with web's environment: the broker's URL is part of it.
         const tasks = resources.filter((r) => r.type === "caprover:index:ReleaseTask");
         expect(tasks.map((t) => t.name)).to.deep.equal(["release-migrate"]);
@@ -62,7 +64,7 @@ describe("the Celery broker through the program (dev, mocks)", () => {
         const url = "redis://:test-only-external@redis.internal.example.test:6379/0";
         const { resources } = await runSite("dev", { brokerUrl: url });
         expect(app(resources, "redis")).to.equal(undefined);
-        for (const name of SITE_APPS) expect(app(resources, name).inputs.envVars, name).to.deep.equal({ secret: { REDIS_URL: url } });
+        for (const name of SITE_APPS) expect(app(resources, name).inputs.envVars, name).to.deep.equal({ secret: { ...OWN[name], REDIS_URL: url } });
     });
 
     it("no broker configured: the apps' environment is the stack's own, no REDIS_URL added", async () => {

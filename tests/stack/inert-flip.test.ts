@@ -40,10 +40,11 @@ describe("one-line flips with inactive settings (local stack)", () => {
         expect(Object.fromEntries(Object.entries(diff.changed).map(([urn, keys]) => [short(urn), keys]))).to.deep.equal({
             "caprover:index:App::celery": ["description", "image", "serviceUpdateOverride"],
         });
-        // The pinned celery-unified image, and the role's open-file limit beside the service's memory limit.
+        // The pinned celery-unified image, and the role's open-file limit beside the service's memory limit, with the worker's drain.
         expect(input(unified, "celery", "image")).to.match(/-celery@sha256:5{64}$/);
         expect(JSON.parse(String(input(unified, "celery", "serviceUpdateOverride")))).to.deep.equal({
-            TaskTemplate: { ContainerSpec: { Ulimits: [{ Name: "nofile", Soft: 65536, Hard: 65536 }] }, Resources: { Limits: { MemoryBytes: 1024 * 1024 * 1024 } } },
+            Labels: { "site.celery.task-time-limit": "300" },
+            TaskTemplate: { ContainerSpec: { Ulimits: [{ Name: "nofile", Soft: 65536, Hard: 65536 }], StopGracePeriod: 330_000_000_000 }, Resources: { Limits: { MemoryBytes: 1024 * 1024 * 1024 } } },
             UpdateConfig: { Order: "stop-first" },
         });
     });

@@ -102,6 +102,19 @@ describe("the program against its policy pack (mocks)", () => {
         }
     });
 
+    it("catches a worker's stop grace period overridden below its task time limit (drain-fits-workers), and passes one that raises it", async () => {
+        const grace = (service: string, ns: number) => ({ services: { [service]: { serviceUpdateOverride: { TaskTemplate: { ContainerSpec: { StopGracePeriod: ns } } } } } });
+        expect(mandatory(await findings("prod", { topology: "split", ...grace("celery", 60_000_000_000) }))).to.deep.equal([
+            "drain-fits-workers: app celery (service celery) runs a Celery worker whose tasks may run 300 s (its task time limit, site:celeryTaskTimeLimit) with a stop grace period of 60 s (TaskTemplate.ContainerSpec.StopGracePeriod 60000000000): " +
+                "a deploy would kill the tasks still running after 60 s; raise site:services.celery.serviceUpdateOverride.TaskTemplate.ContainerSpec.StopGracePeriod to at least 300000000000 (300 s), or remove it (the program's is the time limit plus a margin), or lower site:celeryTaskTimeLimit",
+        ]);
+        // A longer time limit makes the program's own grace period longer: never caught.
+        expect(mandatory(await findings("prod", { topology: "unified", ...PROD_BUILDS, celeryTaskTimeLimit: 3600 }))).to.deep.equal([]);
+        expect(mandatory(await findings("prod", { topology: "unified", ...PROD_BUILDS, ...grace("celery", 900_000_000_000) }))).to.deep.equal([]);
+        // Under single the worker is web's container.
+        expect(policiesOf(await findings("prod", { topology: "single", singleTarget: "all-in-one", ...PROD_BUILDS, ...grace("web", 299_000_000_000) }))).to.include("drain-fits-workers");
+    });
+
     it("catches what the pack exists for: no beat, a short retention, a replacement allowed on prod, prod building", async () => {
         const { celerybeat: _, ...digests } = stackRaw("local").imageDigests as Record<string, string>;
         expect(policiesOf(await findings("local", { services: { celerybeat: { off: true } }, imageDigests: digests }))).to.deep.equal(["one-celery-beat"]);

@@ -38,6 +38,18 @@ describe("serviceUpdateOverride builder", () => {
         expect(updateOrder({ scheduler: false, hasMounts: false })).to.equal("start-first");
     });
 
+    it("sets a service's stop grace period in nanoseconds, and labels a worker with the task time limit it fits", () => {
+        const worker = serviceUpdateOverride({ scheduler: false, hasMounts: false, limits: {}, drain: { stopGraceSeconds: 330, taskTimeLimitSeconds: 300 } });
+        expect(worker).to.equal('{"Labels":{"site.celery.task-time-limit":"300"},"TaskTemplate":{"ContainerSpec":{"StopGracePeriod":330000000000}},"UpdateConfig":{"Order":"start-first"}}');
+        // Beat alone: a grace period, no time limit; beside a breaking release's label and the limits.
+        const beat = serviceUpdateOverride({ scheduler: true, hasMounts: false, limits: { nofile: { soft: 1, hard: 2 } }, drain: { stopGraceSeconds: 15 } });
+        expect(JSON.parse(beat)).to.deep.equal({ TaskTemplate: { ContainerSpec: { Ulimits: [{ Name: "nofile", Soft: 1, Hard: 2 }], StopGracePeriod: 15_000_000_000 } }, UpdateConfig: { Order: "stop-first" } });
+        const both = serviceUpdateOverride({ scheduler: true, hasMounts: false, limits: {}, breakingRelease: true, drain: { stopGraceSeconds: 330, taskTimeLimitSeconds: 300 } });
+        expect(JSON.parse(both).Labels).to.deep.equal({ "site.release.migrations": "breaking", "site.celery.task-time-limit": "300" });
+        // No drain (web, Flower, accessories): Docker's default, no label: the text as before.
+        expect(serviceUpdateOverride({ scheduler: false, hasMounts: false, limits: {}, drain: {} })).to.equal('{"UpdateConfig":{"Order":"start-first"}}');
+    });
+
     it("gives the same text for the same inputs whatever order the limits were written in", () => {
         const a = serviceUpdateOverride({ scheduler: false, hasMounts: false, limits: { memoryMiB: 64, cpus: 1, nofile: { soft: 1, hard: 2 } } });
         const b = serviceUpdateOverride({ hasMounts: false, limits: { nofile: { hard: 2, soft: 1 }, cpus: 1, memoryMiB: 64 }, scheduler: false });
@@ -87,6 +99,11 @@ describe("serviceUpdateOverride builder", () => {
             // Without a program limit the stack's list stands alone.
             const alone = serviceUpdateOverride({ scheduler: false, hasMounts: false, limits: {}, custom: { TaskTemplate: { ContainerSpec: { Ulimits: [{ Name: "nproc", Soft: 1, Hard: 2 }] } } } });
             expect(JSON.parse(alone).TaskTemplate.ContainerSpec.Ulimits).to.deep.equal([{ Name: "nproc", Soft: 1, Hard: 2 }]);
+        });
+
+        it("lets the stack's stop grace period replace the program's (raising a worker's; the policy pack refuses one below its time limit), the time limit label kept", () => {
+            const text = serviceUpdateOverride({ scheduler: false, hasMounts: false, limits: {}, drain: { stopGraceSeconds: 330, taskTimeLimitSeconds: 300 }, custom: { TaskTemplate: { ContainerSpec: { StopGracePeriod: 900_000_000_000 } } } });
+            expect(JSON.parse(text)).to.deep.equal({ Labels: { "site.celery.task-time-limit": "300" }, TaskTemplate: { ContainerSpec: { StopGracePeriod: 900_000_000_000 } }, UpdateConfig: { Order: "start-first" } });
         });
 
         it("is the program's alone by default (no settings: the same text as before)", () => {

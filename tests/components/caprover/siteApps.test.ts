@@ -33,6 +33,8 @@ const apps = (resources: Registered[]) => resources.filter((r) => r.type === APP
 const urnOf = (service: string) => `urn:pulumi:prod::site::site:caprover:SiteApps$${APP_TYPE}::${service}`;
 const secret = (value: unknown) => (value as { secret: unknown }).secret;
 const override = (app: Registered) => JSON.parse(String(app.inputs.serviceUpdateOverride)) as unknown;
+/** A worker's drain under the default site:celeryTaskTimeLimit (300 s): its label, and the limit plus the 30 s margin. */
+const WORKER_DRAIN = { Labels: { "site.celery.task-time-limit": "300" }, StopGracePeriod: 330_000_000_000 };
 
 describe("SiteApps component", () => {
     let split: Registered[];
@@ -110,19 +112,20 @@ describe("SiteApps component", () => {
         expect(celery.inputs.appName).to.equal(split.find((r) => r.urn === urnOf("celery"))!.inputs.appName);
     });
 
-    it("gives the unified celery app the raised open-file limit and a stop-first update in its override", () => {
+    it("gives the unified celery app the raised open-file limit, a stop-first update and its worker's drain in its override", () => {
         const celery = unified.find((r) => r.urn === urnOf("celery"))!;
         expect(override(celery)).to.deep.equal({
-            TaskTemplate: { ContainerSpec: { Ulimits: [{ Name: "nofile", Soft: 65536, Hard: 65536 }] } },
+            Labels: WORKER_DRAIN.Labels,
+            TaskTemplate: { ContainerSpec: { Ulimits: [{ Name: "nofile", Soft: 65536, Hard: 65536 }], StopGracePeriod: WORKER_DRAIN.StopGracePeriod } },
             UpdateConfig: { Order: "stop-first" },
         });
         expect(override(unified.find((r) => r.urn === urnOf("web"))!)).to.deep.equal({ UpdateConfig: { Order: "start-first" } });
     });
 
-    it("gives split's apps theirs: beat stop-first, the others start-first, no limit unless configured", () => {
+    it("gives split's apps theirs: beat stop-first, the others start-first, no limit unless configured, the worker's and beat's drain", () => {
         expect(Object.fromEntries(apps(split).map((r) => [r.name, override(r)]))).to.deep.equal({
-            celery: { UpdateConfig: { Order: "start-first" } },
-            celerybeat: { UpdateConfig: { Order: "stop-first" } },
+            celery: { Labels: WORKER_DRAIN.Labels, TaskTemplate: { ContainerSpec: { StopGracePeriod: WORKER_DRAIN.StopGracePeriod } }, UpdateConfig: { Order: "start-first" } },
+            celerybeat: { TaskTemplate: { ContainerSpec: { StopGracePeriod: 15_000_000_000 } }, UpdateConfig: { Order: "stop-first" } },
             flower: { UpdateConfig: { Order: "start-first" } },
             web: { UpdateConfig: { Order: "start-first" } },
         });
@@ -131,8 +134,9 @@ describe("SiteApps component", () => {
     it("carries a service's configured limits into its override", async () => {
         const resources = await prodUnder("split", { services: { celery: { limits: { nofile: { soft: 8192, hard: 16384 }, memoryMiB: 2048, cpus: 2 } } } });
         expect(override(apps(resources).find((r) => r.name === "celery")!)).to.deep.equal({
+            Labels: WORKER_DRAIN.Labels,
             TaskTemplate: {
-                ContainerSpec: { Ulimits: [{ Name: "nofile", Soft: 8192, Hard: 16384 }] },
+                ContainerSpec: { Ulimits: [{ Name: "nofile", Soft: 8192, Hard: 16384 }], StopGracePeriod: WORKER_DRAIN.StopGracePeriod },
                 Resources: { Limits: { NanoCPUs: 2_000_000_000, MemoryBytes: 2048 * 1024 * 1024 } },
             },
             UpdateConfig: { Order: "start-first" },
@@ -173,6 +177,10 @@ describe("SiteApps component", () => {
     it("turns volumes into a persistent-data app", () => {
         const settings: CapRoverSettings = { enabled: true, deployTimeoutSeconds: 60, volumes: { celerybeat: [{ volumeName: "beat", containerPath: "/data" }] }, deleteVolumes: false, rollbackOnFailure: true, adoptExistingApps: false, allowReplace: false, forceSsl: true };
         const beat = stackConfig("prod", { topology: "split", build: false, promoteFrom: "", imageDigests: digests("split") }).services.find((s) => s.name === "celerybeat")!;
-        expect(appSpec(beat, settings, { migrations: "compatible", maintenance: false })).to.include({ hasPersistentData: true, deployTimeoutMs: 60_000, serviceUpdateOverride: '{"UpdateConfig":{"Order":"stop-first"}}' });
+        expect(appSpec(beat, settings, { migrations: "compatible", maintenance: false }, { taskTimeLimitSeconds: 300 })).to.include({
+            hasPersistentData: true,
+            deployTimeoutMs: 60_000,
+            serviceUpdateOverride: '{"TaskTemplate":{"ContainerSpec":{"StopGracePeriod":15000000000}},"UpdateConfig":{"Order":"stop-first"}}',
+        });
     });
 });
