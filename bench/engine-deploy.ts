@@ -1,9 +1,9 @@
 /**
  * Benchmark (not a test) of goal 2 (bench/goals.ts): `pulumi up --skip-preview` of the local stack
  * (4 apps, profile split) through the real engine against the CapRover emulator, where every deploy
- * takes D seconds, against the same up with instant deploys. Targets: at most D + 2 s, and the
- * deploys add at most D + 0.3 s (the engine runs the four independent creates in parallel, and the
- * provider sees a deploy done soon after it is).
+ * takes D seconds, against the same up with instant deploys. Target: the deploys add at most
+ * D + 0.3 s (the engine runs the four independent creates in parallel, and the provider sees a
+ * deploy done soon after it is); the wall time is printed beside it.
  *
  *   npm run bench:engine-deploy -- [--seconds D] [--runs N]
  *
@@ -55,7 +55,6 @@ async function main(): Promise<void> {
         console.log(`pulumi up --skip-preview of 4 CapRover apps (local stack, split) against the emulator, ${runs} alternating runs each (medians):`);
         console.log(`  D = ${d} s per deploy: ${wall.toFixed(2)} s  [${list(walls)}]; one after the other would take 4×D = ${4 * d} s`);
         console.log(`  instant deploys: ${median(fixed).toFixed(2)} s  [${list(fixed)}] (CLI, program, provider, API calls)`);
-        console.log(goalLine(2, `wall ${wall.toFixed(2)} s at D = ${d} s`, `<= D + 2 = ${(d + 2).toFixed(1)} s`, wall <= d + 2));
         console.log(goalLine(2, `the deploys added ${added.toFixed(2)} s`, `<= D + 0.3 = ${(d + 0.3).toFixed(1)} s`, added <= d + 0.3));
     } finally {
         ws.dispose();

@@ -65,6 +65,16 @@ export function filesBelow(dir: string): string[] {
         .map((e) => path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name));
 }
 
+/**
+ * After a killed CLI: a kill can land inside the file backend's write of a blob's `.attrs` sidecar
+ * (gocloud's fileblob truncates it, then writes it), leaving it empty, and the backend then cannot
+ * read the checkpoint at all ("failed to load checkpoint: EOF"). A hazard of the file backend, not
+ * of the provider; a missing sidecar reads as default attributes, so torn ones go.
+ */
+export function removeTornSidecars(stateDir: string): void {
+    for (const f of filesBelow(stateDir)) if (f.endsWith(".attrs") && fs.statSync(f).size === 0) fs.rmSync(f);
+}
+
 /** The result line of an operation's summary event. */
 export function summaryOf(events: EngineEvent[]): { resourceChanges: Record<string, number>; result?: string } | undefined {
     return events.map((e) => e.summaryEvent).find((s) => s !== undefined);

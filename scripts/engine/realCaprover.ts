@@ -150,8 +150,23 @@ export class RealDocker {
      * Records container events of the services whose names match, from now until `stop()`: Docker's
      * own event stream, so what overlapped is read from events, not from samples taken in time.
      */
-    watch(services: RegExp): { events: ContainerEvent[]; stop: () => Promise<void> } {
+    watch(services: RegExp): { events: ContainerEvent[]; when: (match: (e: ContainerEvent) => boolean) => Promise<ContainerEvent>; stop: () => Promise<void> } {
         const events: ContainerEvent[] = [];
+        const waiting: { match: (e: ContainerEvent) => boolean; resolve: (e: ContainerEvent) => void }[] = [];
+        /** The first event that matches, already seen or still to come. */
+        const when = (match: (e: ContainerEvent) => boolean) =>
+            new Promise<ContainerEvent>((resolve) => {
+                const seen = events.find(match);
+                if (seen) resolve(seen);
+                else waiting.push({ match, resolve });
+            });
+        const record = (e: ContainerEvent) => {
+            events.push(e);
+            for (const w of waiting.filter((x) => x.match(e))) {
+                waiting.splice(waiting.indexOf(w), 1);
+                w.resolve(e);
+            }
+        };
         const child = spawn(DOCKER, ["-H", this.host, "events", "--filter", "type=container", "--format", "{{json .}}"], { stdio: ["ignore", "pipe", "ignore"] });
         let buffer = "";
         child.stdout.on("data", (chunk: Buffer) => {
@@ -163,7 +178,7 @@ export class RealDocker {
                 try {
                     const e = JSON.parse(line) as { Action: string; id: string; timeNano: number; Actor: { Attributes: Record<string, string> } };
                     const service = e.Actor?.Attributes?.["com.docker.swarm.service.name"] ?? "";
-                    if (services.test(service)) events.push({ action: e.Action, id: e.id, service, timeNano: e.timeNano });
+                    if (services.test(service)) record({ action: e.Action, id: e.id, service, timeNano: e.timeNano });
                 } catch {
                     // not an event line
                 }
@@ -175,7 +190,7 @@ export class RealDocker {
                 child.once("exit", () => resolve());
                 child.kill();
             });
-        return { events, stop };
+        return { events, when, stop };
     }
 }
 

@@ -6,7 +6,8 @@
  *   its service is gone after) -> a re-run up (no task container at all) -> a release whose
  *   migration fails (up fails with the migration's own words, the secret scrubbed; every service
  *   keeps the previous release; no task service left) -> the same release fixed (the task runs
- *   again, then the apps deploy) -> site:maintenance on (captain-nginx itself answers visitors the
+ *   again, then the apps deploy) -> an `up` killed (SIGKILL) while the task runs (its app is left;
+ *   the next `up` removes it, runs the task again and deploys; nothing is left) -> site:maintenance on (captain-nginx itself answers visitors the
  *   static 503 page, web's health path still reaches the app) and off again -> destroy.
  *
  * App names start with `rp-` (the prefix this machine's shared server allows tests).
@@ -16,15 +17,15 @@ import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
 import { MAINTENANCE_PAGE } from "../../components/caprover/maintenance";
-import { EngineEvent, RunResult, Workspace } from "../../scripts/engine/driver";
-import { errorsOf, summaryOf } from "../../scripts/engine/events";
+import { EngineEvent, RunResult, Workspace, killAll } from "../../scripts/engine/driver";
+import { errorsOf, removeTornSidecars, summaryOf } from "../../scripts/engine/events";
 import { CLI_TIMEOUT, STACK, configure } from "../../scripts/engine/localStack";
 import type { RegistryClient } from "../../scripts/engine/builder";
 import { ContainerEvent, RealCaprover, RealDocker } from "../../scripts/engine/realCaprover";
 import { RealStack, closeRealStack, openRealStack } from "../../scripts/engine/realStack";
 import { inOrder } from "../engine/scenario";
 
-const COMMITS = ["5eed0000000000000000000000000000000000d1", "5eed0000000000000000000000000000000000d2"];
+const COMMITS = ["5eed0000000000000000000000000000000000d1", "5eed0000000000000000000000000000000000d2", "5eed0000000000000000000000000000000000d3"];
 const REFUSAL = "refusal-value-that-must-not-leak";
 
 describe("real CapRover: the release phase runs the migrations once, before the apps, and a failing one stops the release", function () {
@@ -129,6 +130,29 @@ describe("real CapRover: the release phase runs the migrations once, before the 
         expect(errorsOf(events), "error diagnostics").to.deep.equal([]);
         expect(seen.filter((e) => e.service === TASK && e.action === "start")).to.have.length(1);
         expect(await running()).to.deep.equal({ [app("web")]: await tagged("web", "runtime-full", COMMITS[1]), [app("celery")]: await tagged("celery", "celery-unified", COMMITS[1]) });
+    });
+
+    it("an `up` killed (SIGKILL) while the task runs leaves its app; the next `up` removes it, runs the task again and deploys, leaving nothing", async () => {
+        await newRelease(COMMITS[2]);
+        const watch = docker.watch(new RegExp(`^${prefix}`));
+        try {
+            const killed = up();
+            await watch.when((e) => e.service === TASK && e.action === "start");
+            killAll();
+            expect((await killed).r.code, "the killed up").to.not.equal(0);
+        } finally {
+            await watch.stop();
+        }
+        expect(await docker.service(TASK), "the killed run's task app").to.not.equal(undefined);
+        removeTornSidecars(ws.state);
+        await ws.pulumi(["cancel", "--stack", STACK, "--yes"], { timeoutMs: CLI_TIMEOUT, allowFailure: true });
+        const { events, docker: seen } = await watched();
+        expect(errorsOf(events), "error diagnostics").to.deep.equal([]);
+        const warnings = events.map((e) => e.diagnosticEvent).filter((d) => d?.severity === "warning").map((d) => d!.message);
+        expect(warnings.join("\n")).to.include(`removing ${TASK}, a release task app left by an interrupted run`);
+        expect(seen.filter((e) => e.service === TASK && e.action === "start"), "the task ran again").to.have.length(1);
+        expect(await docker.service(TASK), "the task's service").to.equal(undefined);
+        expect(await running()).to.deep.equal({ [app("web")]: await tagged("web", "runtime-full", COMMITS[2]), [app("celery")]: await tagged("celery", "celery-unified", COMMITS[2]) });
     });
 
     it("site:maintenance: captain-nginx answers visitors the static 503 page while web's health path reaches the app; off, the site is back", async () => {

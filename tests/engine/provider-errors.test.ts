@@ -5,14 +5,13 @@
  * `pulumi cancel` and one more `up`. One scenario, in order, against an emulator on 127.0.0.1.
  */
 import { expect } from "chai";
-import * as fs from "fs";
 import { CapRoverClient } from "../../provider/src/api/client";
 import { clearTokenCache, sleep } from "../../provider/src/api/transport";
 import { useTestClock } from "../../provider/tests/clock";
 import { whenRequest } from "../../provider/tests/support";
 import { CapRoverEmulator } from "../../provider/emulator/caprover";
 import { PreviewJson, Workspace, ensureTools, killAll, orphanedPlugins } from "../../scripts/engine/driver";
-import { filesBelow, isChange, shortName } from "../../scripts/engine/events";
+import { isChange, removeTornSidecars, shortName } from "../../scripts/engine/events";
 import { CLI_TIMEOUT, EMULATOR_PASSWORD, STACK, openLocalStack } from "../../scripts/engine/localStack";
 import { errorLines, inOrder } from "./scenario";
 
@@ -104,11 +103,7 @@ describe("engine: what the CapRover provider says when things go wrong", functio
         while (orphanedPlugins().length > 0) await sleep(250);
         expect(orphanedPlugins(), "plugins outliving the killed engine").to.deep.equal([]);
         builds.release();
-        // The kill can land inside the file backend's write of a blob's `.attrs` sidecar (gocloud's
-        // fileblob truncates it, then writes it), leaving it empty: the backend then cannot read the
-        // checkpoint at all ("failed to load checkpoint: EOF"). A hazard of the file backend, not of
-        // the provider; a missing sidecar reads as default attributes, so torn ones go.
-        for (const f of filesBelow(ws.state)) if (f.endsWith(".attrs") && fs.statSync(f).size === 0) fs.rmSync(f);
+        removeTornSidecars(ws.state);
         expect(apps().filter((a) => a.startsWith("local-")).length, "apps left by the killed run").to.be.greaterThan(0);
         emulator.options.deployMs = 0;
         await ws.pulumi(["cancel", ...stack, "--yes"], { timeoutMs: CLI_TIMEOUT, allowFailure: true });
