@@ -13,6 +13,11 @@ const ROOT = path.resolve(__dirname, "..", "..");
 const CLI = path.join(ROOT, "node_modules/caprover/built/commands/caprover.js");
 const REDIRECT = path.join(ROOT, "provider/emulator/captain-redirect.js");
 
+/** The CLI's words for CapRover's 429: `429 - "Another operation still in progress... please wait..."`. */
+const BUSY = /\b429\b.*Another operation still in progress/;
+const BUSY_ATTEMPTS = 120;
+const BUSY_PAUSE_MS = 500;
+
 export interface CliResult {
     code: number;
     output: string;
@@ -29,8 +34,21 @@ export class CaproverCli {
         private readonly password: string,
     ) {}
 
-    /** `caprover <args>`: exit code and both streams. */
-    run(...args: string[]): Promise<CliResult> {
+    /**
+     * `caprover <args>`: exit code and both streams. A command CapRover refused with 429 (another
+     * client's operation holds its lock: the real tier's files run beside each other) is run again,
+     * as its message asks ("please wait"); a 429 comes before CapRover does anything, so the
+     * command is not done twice. Bounded: BUSY_ATTEMPTS runs, BUSY_PAUSE_MS apart.
+     */
+    async run(...args: string[]): Promise<CliResult> {
+        for (let attempt = 1; ; attempt++) {
+            const result = await this.once(args);
+            if (result.code === 0 || !BUSY.test(result.output) || attempt >= BUSY_ATTEMPTS) return result;
+            await new Promise((r) => setTimeout(r, BUSY_PAUSE_MS));
+        }
+    }
+
+    private once(args: string[]): Promise<CliResult> {
         const env = {
             PATH: process.env.PATH,
             HOME: this.home,

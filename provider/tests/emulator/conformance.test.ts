@@ -7,8 +7,9 @@
  * Where the CLI and the emulator disagree, the emulator is wrong.
  */
 import { expect } from "chai";
-import { PASSWORD, client, image, useEmulator } from "../support";
+import { PASSWORD, client, image, useEmulator, whenRequest } from "../support";
 import { CaproverCli } from "../caproverCli";
+import { useTestClock } from "../clock";
 
 const SERVER = "http://captain.emulator.test";
 
@@ -16,6 +17,7 @@ describe("official caprover CLI against the emulator", function () {
     // Each CLI run starts a Node process (~0.5 s, many times that on a busy machine): the suite's
     // time limit (.mocharc.json), which only a hang reaches, bounds them.
     const emulator = useEmulator();
+    const clock = useTestClock();
     let cli: CaproverCli;
     beforeEach(() => (cli = new CaproverCli(() => emulator().port, SERVER, PASSWORD)));
     afterEach(() => cli.dispose());
@@ -75,5 +77,26 @@ describe("official caprover CLI against the emulator", function () {
         expect(failed.code).to.not.equal(0);
         expect(failed.output).to.include("pull access denied").and.include("Something bad happened. Cannot deploy cli-token");
         expect(emulator().servingImage("cli-token")).to.equal(ref);
+    });
+
+    it("a command CapRover refuses with 429 (another client's change holds its lock) is run again once the lock is free, as the real tier's files need", async () => {
+        const c = client(emulator());
+        await c.registerApp("cli-busy", false);
+        // Another client's change holds the namespace lock until the CLI has been refused once.
+        emulator().options.mutationMs = 1234;
+        const lock = clock.hold((ms) => ms === 1234);
+        const holding = c.updateApp((await c.getApp("cli-busy"))!, { instanceCount: 2 });
+        await lock.held();
+        emulator().options.mutationMs = 0;
+        const refused = whenRequest(emulator(), (r) => r.path === "/user/apps/appData/cli-busy" && r.outcome === "http 429");
+        const deploying = caprover("deploy", "-u", SERVER, "-p", PASSWORD, "-a", "cli-busy", "-i", image("b"));
+        await refused;
+        lock.release();
+        await holding;
+        const result = await deploying;
+        expect(result.code, result.output).to.equal(0);
+        const posts = emulator().requests.filter((r) => r.path === "/user/apps/appData/cli-busy" && r.method === "POST").map((r) => r.outcome);
+        expect(posts[0]).to.equal("http 429");
+        expect(posts.at(-1)).to.equal("101");
     });
 });
