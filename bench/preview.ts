@@ -29,14 +29,17 @@ import { Timed, fitLine, goalLine, median, seconds, timed } from "./goals";
 interface Options {
     runs: number;
     goals: number[];
+    /** Goal 3 also without the policy pack (site and floor alike): how much of the cost per service is the pack's. */
+    withoutPack: boolean;
 }
 
 function parse(argv: string[]): Options {
-    const out: Options = { runs: 5, goals: [1, 3] };
+    const out: Options = { runs: 5, goals: [1, 3], withoutPack: false };
     for (let i = 0; i < argv.length; i++) {
         if (argv[i] === "--runs") out.runs = Math.max(1, Math.round(Number(argv[++i])) || 0);
         else if (argv[i] === "--goal" && ["1", "3"].includes(argv[i + 1])) out.goals = [Number(argv[++i])];
-        else throw new Error(`unknown argument ${argv[i]}; usage: bench:preview -- [--runs N] [--goal 1|3]`);
+        else if (argv[i] === "--without-pack") out.withoutPack = true;
+        else throw new Error(`unknown argument ${argv[i]}; usage: bench:preview -- [--runs N] [--goal 1|3] [--without-pack]`);
     }
     return out;
 }
@@ -45,7 +48,8 @@ function parse(argv: string[]): Options {
 const planned = (r: RunResult): number => Number(/Resources:\s*\n\s*\+ (\d+) to create/.exec(r.stdout)?.[1] ?? NaN);
 
 /** `pulumi preview` in a workspace, with the policy pack, as Workspace.pulumi runs it. */
-const preview = (ws: Workspace, stack: string) => () => timed("pulumi", ["preview", "--stack", stack, "--policy-pack", POLICY_PACK, "--non-interactive"], { cwd: ws.project, env: ws.env });
+const preview = (ws: Workspace, stack: string, pack = true) => () =>
+    timed("pulumi", ["preview", "--stack", stack, ...(pack ? ["--policy-pack", POLICY_PACK] : []), "--non-interactive"], { cwd: ws.project, env: ws.env });
 
 /** Runs each variant once per round, `runs` rounds after one untimed round; wall and CPU times per variant. */
 async function alternate(runs: number, variants: Record<string, () => Promise<Timed>>): Promise<Record<string, { ms: number[]; cpu: number[]; last: Timed }>> {
@@ -145,8 +149,13 @@ async function goal3(o: Options, missing: string[], scratch: string): Promise<vo
             fs.writeFileSync(path.join(ws.project, `Pulumi.${p.profile}.yaml`), dev.replace(/^ {2}site:topology: split$/m, `  site:topology: ${p.profile}\n${p.extra ?? ""}`.trimEnd()));
             await ws.pulumi(["stack", "init", p.profile, "--secrets-provider", "passphrase"]);
         }
-        const t = await alternate(o.runs, { ...Object.fromEntries(PROFILES.map((p) => [p.profile, preview(ws, p.profile)])), "floor none": preview(floor, "none"), "floor some": preview(floor, "some") });
-        console.log(`goal 3: pulumi preview of dev's stack under each profile, ${o.runs} alternating runs each (medians; CPU: every process, user + system):`);
+        const pack = !o.withoutPack;
+        const t = await alternate(o.runs, {
+            ...Object.fromEntries(PROFILES.map((p) => [p.profile, preview(ws, p.profile, pack)])),
+            "floor none": preview(floor, "none", pack),
+            "floor some": preview(floor, "some", pack),
+        });
+        console.log(`goal 3: pulumi preview of dev's stack under each profile, ${pack ? "with" : "WITHOUT"} the policy pack, ${o.runs} alternating runs each (medians; CPU: every process, user + system):`);
         const points = PROFILES.map((p) => ({ ...p, ms: median(t[p.profile].ms), cpu: median(t[p.profile].cpu), resources: planned(t[p.profile].last) }));
         for (const p of points) console.log(`  ${p.profile} (${p.services} service${p.services > 1 ? "s" : ""}, ${p.resources} resources to create): ${shown(t[p.profile])}`);
         const slope = (y: (p: (typeof points)[number]) => number, x: (p: (typeof points)[number]) => number) => fitLine(points.map((p) => ({ x: x(p), y: y(p) }))).slope;
@@ -162,7 +171,7 @@ async function goal3(o: Options, missing: string[], scratch: string): Promise<vo
         const floorCpu = (median(t["floor some"].cpu) - median(t["floor none"].cpu)) / FLOOR_RESOURCES;
         const resourcesPerService = slope((p) => p.resources, (p) => p.services);
         console.log(
-            `  the engine's floor: ${FLOOR_RESOURCES} bare component resources cost CPU ${floorCpu.toFixed(1)} ms each (an empty JavaScript program with the same plugins and policy pack: ` +
+            `  the engine's floor: ${FLOOR_RESOURCES} bare component resources cost CPU ${floorCpu.toFixed(1)} ms each (an empty JavaScript program with the same plugins${pack ? " and policy pack" : ""}: ` +
                 `${shown(t["floor none"])}; with them: ${shown(t["floor some"])}), so ${resourcesPerService.toFixed(1)} resources per service cost at least ${(floorCpu * resourcesPerService).toFixed(1)} ms`,
         );
         // The verdict takes the CPU slope: on a loaded machine the wall times' noise is larger than the slope itself.
