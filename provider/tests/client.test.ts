@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { CapRoverClient, logLines, mergedUpdate } from "../src/api/client";
 import { CapRoverError } from "../src/api/transport";
 import { STATUS } from "../src/api/types";
-import { FAST, PASSWORD, client, failure, registered, image, useEmulator, whenRequest } from "./support";
+import { FAST, HANG_TIMEOUT_MS, PASSWORD, client, failure, registered, image, useEmulator, whenRequest } from "./support";
 import { useTestClock } from "./clock";
 
 describe("CapRover client", () => {
@@ -54,9 +54,9 @@ describe("CapRover client", () => {
         it("a request that never gets an answer (client timeout)", async () => {
             emulator().inject({ kind: "hang", match: { path: "/user/system/info" } });
             const lines: string[] = [];
-            await client(emulator(), lines).systemInfo();
+            await client(emulator(), lines, PASSWORD, HANG_TIMEOUT_MS).systemInfo();
             // Given up on after the client's own request timeout, then retried once.
-            expect(lines.filter((l) => l.includes("retry"))).to.deep.equal([lines.find((l) => new RegExp(`^GET /user/system/info: no answer within ${FAST.requestTimeoutMs} ms; retry 1/3 in \\d+ ms$`).test(l))]);
+            expect(lines.filter((l) => l.includes("retry"))).to.deep.equal([lines.find((l) => new RegExp(`^GET /user/system/info: no answer within ${HANG_TIMEOUT_MS} ms; retry 1/3 in \\d+ ms$`).test(l))]);
             expect(calls("/user/system/info")).to.equal(2);
         });
 

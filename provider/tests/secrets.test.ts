@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { CapRoverClient } from "../src/api/client";
 import { CapRoverEmulator } from "../emulator/caprover";
-import { TestAppInputs as AppInputs, TestAppProvider as CapRoverAppProvider, TestRegistryProvider as RegistryCredentialsProvider, AUTH_SECRET, ENV_SECRET, FAST, PASSWORD, client, connection, expectNoSecrets, failure, image, probeOf, webInputs, whenRequest } from "./support";
+import { TestAppInputs as AppInputs, TestAppProvider as CapRoverAppProvider, TestRegistryProvider as RegistryCredentialsProvider, AUTH_SECRET, ENV_SECRET, FAST, HANG_TIMEOUT_MS, PASSWORD, client, connection, expectNoSecrets, failure, image, probeOf, webInputs, whenRequest } from "./support";
 import { useTestClock } from "./clock";
 import { clearTokenCache } from "../src/api/transport";
 
@@ -43,7 +43,7 @@ describe("no secret in any error text or log line", () => {
         emulator.inject({ kind: "http", status: 502 });
         emulator.inject({ kind: "reset" });
         emulator.inject({ kind: "hang" });
-        await provider.update("flower", fl, flower({ instanceCount: 2 }));
+        await provider.update("flower", fl, flower({ instanceCount: 2, connection: { ...connection(emulator), requestTimeoutMs: HANG_TIMEOUT_MS } }));
         emulator.expireTokens();
         await provider.read("web", web);
 

@@ -19,11 +19,17 @@ export const AUTH_SECRET = "flower-pw-that-must-not-leak";
 
 /**
  * Short backoff and polls (milliseconds), so every retry and poll loop ends quickly; but limits
- * that only a hang reaches: a request to the emulator takes a few ms, so its timeout (1 s) is met
- * only by a request the emulator leaves hanging on purpose, and a build is waited for (lock wait)
- * until it ends, not for a time a busy machine may need.
+ * that only a hang reaches: a request's timeout is far beyond what any answer takes on a busy
+ * machine (a test that holds a request on purpose, e.g. to keep CapRover's lock, must not see it cut
+ * by the timeout), and a build is waited for (lock wait) until it ends, not for a time.
  */
-export const FAST = { requestTimeoutMs: 1000, retry: { attempts: 4, baseMs: 5, maxMs: 20, lockWaitMs: 60_000, lockPollMs: 5 }, pollMs: 5 };
+/**
+ * The request timeout of a test whose server leaves a request unanswered on purpose: the timeout is
+ * the event such a test waits for, and however late a busy machine fires it, the outcome is the same.
+ */
+export const HANG_TIMEOUT_MS = 1000;
+
+export const FAST = { requestTimeoutMs: 120_000, retry: { attempts: 4, baseMs: 5, maxMs: 20, lockWaitMs: 60_000, lockPollMs: 5 }, pollMs: 5 };
 
 /** An image by digest; `c` is the hex digit repeated. */
 export function image(c: string, name = "ghcr.io/example/site-web"): string {
@@ -54,8 +60,8 @@ export function connection(emulator: CapRoverEmulator, password = PASSWORD): Con
 }
 
 /** A client of an emulator (or any server URL) with fast settings; `lines` collects its log. */
-export function client(server: { url: string }, lines: string[] = [], password = PASSWORD): CapRoverClient {
-    return new CapRoverClient({ url: server.url, password, timeoutMs: FAST.requestTimeoutMs, retry: FAST.retry, log: (l) => lines.push(l) });
+export function client(server: { url: string }, lines: string[] = [], password = PASSWORD, timeoutMs = FAST.requestTimeoutMs): CapRoverClient {
+    return new CapRoverClient({ url: server.url, password, timeoutMs, retry: FAST.retry, log: (l) => lines.push(l) });
 }
 
 /** App inputs as tests write them: the connection (the provider's configuration) beside the app's inputs. */

@@ -9,7 +9,7 @@ import { httpRequest } from "../../src/api/transport";
 import { parseArgs } from "../../emulator/cli";
 import { CapRoverEmulator, PLACEHOLDER_IMAGE } from "../../emulator/caprover";
 const ROOT = path.resolve(__dirname, "..", "..", "..");
-import { PASSWORD, client, failure, registered, image, useEmulator } from "../support";
+import { FAST, PASSWORD, client, failure, registered, image, useEmulator } from "../support";
 import { useTestClock } from "../clock";
 
 interface Envelope {
@@ -29,7 +29,7 @@ describe("CapRover emulator", () => {
             method,
             headers: payload ? { ...headers, "content-type": "application/json" } : headers,
             body: payload,
-            timeoutMs: 1000,
+            timeoutMs: FAST.requestTimeoutMs,
         });
         let envelope: Envelope | undefined;
         try {
