@@ -42,7 +42,10 @@ BUILDKIT_MODULE=github.com/moby/buildkit
 BUILDER=site-local
 BASE_REPO=site-local/python
 BASE_TAG=bookworm
-BASE_PACKAGES=python3,python-is-python3,python3-django,python3-celery,celery,python3-django-celery-beat,python3-redis,gunicorn
+BASE_PACKAGES=python3,python-is-python3,python3-django,python3-celery,celery,python3-django-celery-beat,python3-redis,gunicorn,redis-server
+# The stand-in broker (site:accessories: [broker]): Debian's redis-server on the same base, as no
+# image can be pulled here; the local stacks and the real tier name it by digest.
+BROKER_REPO=site-local/redis
 APT_PACKAGES=(runc docker-registry debootstrap)
 SOCK="$RUN/buildkitd.sock"
 
@@ -64,6 +67,7 @@ print_env() {
   printf 'export SITE_REGISTRY=%q\n' "$REGISTRY"
   printf 'export SITE_BUILDER=%q\n' "$BUILDER"
   printf 'export SITE_BASE_IMAGE=%q\n' "$REGISTRY/$BASE_REPO:$BASE_TAG"
+  printf 'export SITE_BROKER_IMAGE=%q\n' "$REGISTRY/$BROKER_REPO:$BASE_TAG"
   printf 'export DOCKER_CONFIG=%q\n' "$BK/docker-config"
   printf 'export PATH=%q:"$PATH"\n' "$BK/bin"
 }
@@ -225,6 +229,22 @@ CMD ["python3"]
 EOF
   push_dir "$BK/base" "$REGISTRY/$BASE_REPO:$BASE_TAG"
   say "pushed the base image $REGISTRY/$BASE_REPO:$BASE_TAG"
+fi
+
+# The broker image: the base's redis-server as an unprivileged user, its data in /data (the
+# accessory mounts its volume there; Docker fills a new volume with the image's ownership).
+if [ -n "${base_rebuilt:-}" ] || ! has_tag "$BROKER_REPO" "$BASE_TAG"; then
+  dir=$(mktemp -d)
+  cat >"$dir/Dockerfile" <<EOF
+FROM $REGISTRY/$BASE_REPO:$BASE_TAG
+RUN mkdir -p /data && chown redis:redis /data
+USER redis
+EXPOSE 6379
+CMD ["redis-server", "--dir", "/data", "--protected-mode", "no"]
+EOF
+  push_dir "$dir" "$REGISTRY/$BROKER_REPO:$BASE_TAG"
+  rm -rf "$dir"
+  say "pushed the broker image $REGISTRY/$BROKER_REPO:$BASE_TAG"
 fi
 
 # --- 6. the buildx builder instance ------------------------------------------------------------

@@ -10,12 +10,23 @@ INSTALLED_APPS = ["django_celery_beat", "standin"]
 # file of each container's own, which the image build migrates.
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ.get("DATABASE_PATH", "/tmp/db.sqlite3")}}
 CELERY_BROKER_URL = os.environ.get("REDIS_URL", "redis://localhost:6379/0")
+# Results (the canary's answer, config/canary.py) come back through the same redis; an in-process
+# broker (memory://) has nowhere to keep them.
+CELERY_RESULT_BACKEND = CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else None
+CELERY_RESULT_EXPIRES = 3600
 USE_TZ = True
 # Beat's schedule, declared here so the build can record it (config/celery_contract.py): the
 # DatabaseScheduler copies these entries into its tables, where they keep sending their task.
 CELERY_BEAT_SCHEDULE = {
     "nightly-sitemap": {"task": "pages.tasks.rebuild_sitemap", "schedule": 24 * 3600.0},
     "daily-digest": {"task": "notifications.tasks.send_digest", "schedule": 24 * 3600.0},
+    # Beat's heartbeat (config/tasks.py): the canary reports its age, and the deploy fails when it
+    # is stale. It carries the release of the beat that sent it.
+    "site-heartbeat": {
+        "task": "site.heartbeat",
+        "schedule": float(os.environ.get("SITE_HEARTBEAT_SECONDS", "30")),
+        "kwargs": {"beat_release": os.environ.get("SITE_RELEASE", "")},
+    },
 }
 # Drain (site:celeryTaskTimeLimit): the workers get CELERY_TASK_TIME_LIMIT, the longest a task may
 # run, and Docker waits that plus a margin for their warm shutdown before it kills them. A task is

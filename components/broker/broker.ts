@@ -25,6 +25,13 @@ export function brokerUrl(app: Pick<AccessoryApp, "appName" | "port">, password:
     return `redis://:${password}@${internalAddress(app.appName, app.port)}/0`;
 }
 
+/**
+ * The broker's address resolves to its one task (DNS round robin), not to a Swarm virtual IP: the
+ * clients hold long connections and reconnect by name after a redeploy, and a virtual IP needs
+ * IPVS in the host's kernel, which some hosts lack (REAL-CAPROVER.md: this machine's).
+ */
+export const BROKER_ENDPOINT = { EndpointSpec: { Mode: "dnsrr" } };
+
 export interface BrokerArgs {
     /** The redis app of the accessory catalogue (image, port, volume). */
     app: AccessoryApp;
@@ -44,7 +51,7 @@ export class Broker extends pulumi.ComponentResource {
 
     constructor(name: string, args: BrokerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("site:broker:Broker", name, {}, opts);
-        const spec = accessorySpec(args.app, args.settings, { command: REDIS_COMMAND });
+        const spec = accessorySpec(args.app, args.settings, { command: REDIS_COMMAND, custom: BROKER_ENDPOINT });
         const envVars = pulumi.secret(pulumi.output(args.password).apply((p) => ({ [PASSWORD_ENV]: p })));
         this.app = new caprover.App(args.app.name, { ...spec, envVars }, { parent: this, provider: args.provider });
         this.appName = args.app.appName;

@@ -17,7 +17,7 @@ export function internalAddress(appName: string, port: number): string {
 /** One accessory's app and image: plain values (its environment is added by its component, as a secret). */
 export type AccessorySpec = AppSpec & { image: string };
 
-export function accessorySpec(app: AccessoryApp, settings: CapRoverSettings, process: Pick<OverrideInput, "command" | "args">): AccessorySpec {
+export function accessorySpec(app: AccessoryApp, settings: CapRoverSettings, process: Pick<OverrideInput, "command" | "args" | "custom">): AccessorySpec {
     const exposed = app.exposure === "login";
     const hasMounts = app.volumes.length > 0;
     return {

@@ -172,6 +172,16 @@ describe("CapRoverApp provider", () => {
             expect(emulator().app("web")!.description).to.equal("after the build");
         });
 
+        it("a persistent-data app's first change, refused until Swarm placed its service on a node (1000 'No NodeId was found. Try again in a minute...'), is sent again", async () => {
+            const c = client(emulator(), lines);
+            await c.registerApp("broker", true);
+            await c.updateApp((await c.getApp("broker"))!, { volumes: [{ volumeName: "broker-data", containerPath: "/data" }] });
+            // After the placeholder's deploy (1108 meanwhile), as on the real server.
+            expect(outcomes("/user/apps/appDefinitions/update")).to.deep.equal(["1108", "1000", "100"]);
+            expect(lines.some((l) => l.includes("No NodeId was found") && l.includes("not placed on a node yet, trying again"))).to.equal(true);
+            expect(emulator().app("broker")!.volumes).to.deep.equal([{ volumeName: "broker-data", containerPath: "/data" }]);
+        });
+
         it("a placeholder that failed (offline server: 1110 on update) is coped with: the definition is saved, the deploy applies it", async () => {
             emulator().options.placeholderFails = true;
             const outs = await create(workerInputs(emulator()));

@@ -21,6 +21,8 @@ export interface Builder {
     builder: string;
     /** The base image the stand-in Dockerfile builds from. */
     baseImage: string;
+    /** The stand-in broker image (Debian's redis-server on the base), by tag: `<registry>/<repository>:<tag>`. */
+    brokerImage: string;
     /** DOCKER_CONFIG holding the builder instance. */
     dockerConfig: string;
     /** PATH entry of buildctl. */
@@ -37,6 +39,7 @@ export function builderFromExports(text: string, started: boolean): Builder {
         registry: value("SITE_REGISTRY"),
         builder: value("SITE_BUILDER"),
         baseImage: value("SITE_BASE_IMAGE"),
+        brokerImage: value("SITE_BROKER_IMAGE"),
         dockerConfig: value("DOCKER_CONFIG"),
         bin: value("PATH"),
         started,
@@ -149,6 +152,13 @@ export class RegistryClient {
     }
 
     /** The digest a tag (or digest) names, as the registry reports it. */
+    /** `<registry>/<repository>:<tag>` by digest: `<registry>/<repository>@sha256:...`, what a stack pins. */
+    async pinned(tagged: string): Promise<string> {
+        const [, repository, tag] = /^[^/]+\/(.+):([^:/]+)$/.exec(tagged) ?? [];
+        if (!repository) throw new Error(`${tagged} is not <registry>/<repository>:<tag>`);
+        return `${tagged.slice(0, tagged.indexOf("/"))}/${repository}@${await this.digest(repository, tag)}`;
+    }
+
     async digest(repository: string, reference: string): Promise<string> {
         const { headers } = await this.json<unknown>(`/v2/${repository}/manifests/${reference}`);
         return String(headers["docker-content-digest"]);

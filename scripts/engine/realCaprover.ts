@@ -3,6 +3,7 @@
  * its Docker says. The real-server tier reads Docker itself (service specs, containers, events), never
  * only the program's outputs.
  */
+import { randomBytes } from "crypto";
 import { spawn } from "child_process";
 import * as path from "path";
 import { REPO, Workspace, exportedValue, run } from "./driver";
@@ -216,8 +217,11 @@ export const NOFILE = 16384;
 /**
  * What the `local` stack needs to run on the real CapRover of this machine (the stack already points
  * at it: openStack). Each line is a fact of this machine, not of CapRover: a real host needs none.
+ * `broker`: the stand-in broker image by digest (Builder.brokerImage, pinned), run as the managed
+ * broker (`site:accessories: [broker]`) with a password of this run; without it the apps use an
+ * in-process broker, so workers start and announce their release, but nothing crosses containers.
  */
-export async function configureForRealServer(ws: Workspace): Promise<void> {
+export async function configureForRealServer(ws: Workspace, opts: { broker?: string } = {}): Promise<void> {
     const setting = (key: string, value: string): ConfigValue => ({ key, value, path: key.includes(".") });
     await configureAll(ws, [
         // A web release is served only once its HEALTHCHECK passed (Swarm's start-first waits for it:
@@ -226,12 +230,22 @@ export async function configureForRealServer(ws: Workspace): Promise<void> {
         setting("site:caproverDeployTimeout", "300"),
         // No certificate on the root domain here (Let's Encrypt is out of reach).
         setting("site:forceSsl", "false"),
-        // No IPVS on this kernel: nginx reaches web and Flower through DNS round robin.
+        // No IPVS on this kernel: nginx reaches web and Flower through DNS round robin (the managed
+        // broker always is: components/broker/broker.ts).
         ...["web", "flower"].map((service) => setting(`site:services.${service}.serviceUpdateOverride.EndpointSpec.Mode`, "dnsrr")),
-        // The in-process broker: workers start and announce their release without a Redis.
-        ...["web", "celery", "celerybeat", "flower"].map((service) => setting(`site:services.${service}.env.REDIS_URL`, "memory://")),
-        // ... where no other process can ping a worker: its image's HEALTHCHECK (celery inspect ping)
-        // would fail, and Swarm would replace a healthy worker in the middle of a run.
+        ...(opts.broker
+            ? [
+                  { key: "site:accessories[0]", value: "broker", path: true },
+                  setting("site:accessoryImages.redis", opts.broker),
+                  // Redis's password alphabet (config/accessories.ts): base64url letters.
+                  { key: "site:brokerPassword", value: randomBytes(18).toString("base64url"), secret: true },
+              ]
+            : // The in-process broker: workers start and announce their release without a Redis.
+              ["web", "celery", "celerybeat", "flower"].map((service) => setting(`site:services.${service}.env.REDIS_URL`, "memory://"))),
+        // The worker image's HEALTHCHECK (celery inspect ping) first runs an interval, 60 s, after the
+        // start, and Swarm shows no log line of a task until it is healthy, so the gate would wait that
+        // long for the ready line; with memory:// it would never pass, and Swarm would replace a
+        // healthy worker in the middle of a run.
         setting("site:services.celery.serviceUpdateOverride.TaskTemplate.ContainerSpec.HealthCheck.Test[0]", "NONE"),
         setting("site:services.celery.limits.nofile.soft", String(NOFILE)),
         setting("site:services.celery.limits.nofile.hard", String(NOFILE)),

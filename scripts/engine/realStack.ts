@@ -32,7 +32,7 @@ export async function openRealStack(opts: { namespace: string; prefix: string; c
     await configureRealBuilds(ws, builder, opts.namespace, opts.commit);
     await configure(ws, "set", "site:buildContext", context);
     await configure(ws, "set", "site:appNamePrefix", opts.prefix);
-    await configureForRealServer(ws);
+    await configureForRealServer(ws, { broker: await new RegistryClient(builder.registry).pinned(builder.brokerImage) });
     return { builder, real, docker: new RealDocker(real.dockerHost), registry: new RegistryClient(builder.registry), ws, context };
 }
 

@@ -81,8 +81,8 @@ export async function realServer(progress: (line: string) => void): Promise<Rehe
         const commit = Date.now().toString(16).padEnd(40, "0");
         await configureRealBuilds(ws, builder, namespace, commit);
         await configure(ws, "set", "site:appNamePrefix", appPrefix);
-        await configureForRealServer(ws);
         const registry = new RegistryClient(builder.registry);
+        await configureForRealServer(ws, { broker: await registry.pinned(builder.brokerImage) });
         const [server, opened] = [real, ws];
         return {
             description: `the real CapRover 1.15.3 at ${server.url} (nginx ${server.nginx}), images built by BuildKit into ${builder.registry}/${namespace}`,

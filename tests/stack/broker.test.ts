@@ -46,6 +46,8 @@ describe("the Celery broker through the program (dev, mocks)", () => {
         expect(override.TaskTemplate.ContainerSpec.Command).to.deep.equal(["sh", "-c", 'exec redis-server --requirepass "$REDIS_PASSWORD" --appendonly yes --dir /data']);
         // A volume: updated stop-first (two redis on one append-only file would corrupt it).
         expect(override.UpdateConfig.Order).to.equal("stop-first");
+        // Reached by DNS round robin, not a virtual IP (which needs IPVS in the host's kernel).
+        expect(override.EndpointSpec).to.deep.equal({ Mode: "dnsrr" });
         expect(((await resolve(outputs.accessories)) as { appNames: Record<string, string> }).appNames).to.deep.equal({ redis: "dev-redis" });
     });
 

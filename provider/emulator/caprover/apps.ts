@@ -53,7 +53,7 @@ export function register(world: World, body: Body): Answer {
         tags: [],
         networks: ["captain-overlay-network"],
     };
-    const app: EmulatedApp = { def, log: new BuildLog(), pending: 0, chain: Promise.resolve(), containers: [], overlaps: [], answers: [] };
+    const app: EmulatedApp = { def, log: new BuildLog(), pending: 0, chain: Promise.resolve(), containers: [], overlaps: [], answers: [], placed: false };
     world.apps.set(appName, app);
     // As CapRover's registerAppDefinition: a deploy of the placeholder is scheduled, and the
     // answer does not wait for it (detached, or not: this emulator always answers at once).
@@ -66,6 +66,12 @@ export function update(world: World, body: Body): Answer {
     const app = world.mustGet(body.appName);
     world.ensureNotBuilding(String(body.appName), app);
     const def = app.def;
+    // As ServiceManager.updateAppDefinition: a persistent-data app's node is that of its running task.
+    if (def.hasPersistentData && !body.nodeId && !def.nodeId && !app.placed) {
+        app.placed = true;
+        throw new ApiFailure(STATUS.GENERIC, "No NodeId was found. Try again in a minute...");
+    }
+    app.placed = true;
     const forceSsl = !!body.forceSsl;
     if (forceSsl && !def.hasDefaultSubDomainSsl && !(def.customDomain ?? []).some((d) => d.hasSsl)) {
         throw new ApiFailure(STATUS.ILLEGAL_OPERATION, "Cannot force SSL without at least one SSL-enabled domain!");

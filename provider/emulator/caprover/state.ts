@@ -76,6 +76,12 @@ export interface EmulatedApp {
     serviceImage?: string;
     /** Every HTTP answer the app gave (nginx's 502 included): when, the status, and the image of the task that answered. */
     answers: AppAnswer[];
+    /**
+     * Whether Swarm has placed the service's task on a node. A persistent-data app's change before
+     * that is refused ("No NodeId was found. Try again in a minute...": CapRover keeps its volumes on
+     * that node); here the refusal comes once, the first change, and the task is placed meanwhile.
+     */
+    placed: boolean;
 }
 
 /** One HTTP answer of an app. */

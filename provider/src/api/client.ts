@@ -74,12 +74,29 @@ export class CapRoverClient extends Transport {
      * Runs `change`; while CapRover answers 1108 "Build in-progress for <app>" (it refuses changes to
      * an app while a build or deploy of it is active or queued: ServiceManager.ensureNotBuilding,
      * e.g. the placeholder deploy register schedules), waits for the build to end and tries again.
+     * While it answers "… Try again in a minute..." (a persistent-data app whose service has no
+     * running task yet: CapRover places its volumes on that task's node), tries again after a pause,
+     * bounded like the wait for a build.
      */
     async whenNotBuilding<T>(appName: string, operation: string, change: () => Promise<T>): Promise<T> {
-        for (;;) {
+        let until: number | undefined;
+        for (let tries = 1; ; tries++) {
             try {
                 return await change();
             } catch (e) {
+                if (isServiceNotPlaced(e)) {
+                    until ??= this.deadline?.at ?? Date.now() + (this.retry.lockWaitMs ?? 0);
+                    const left = until - Date.now();
+                    const last = `${operation}: status ${e.code}: ${e.description}`;
+                    if (left <= 0) {
+                        if (this.deadline) throw new CapRoverError(operation, 0, this.redact(new DeadlineError(this.deadline, last).message), false);
+                        throw e;
+                    }
+                    this.log(`${last}; the service of ${appName} is not placed on a node yet, trying again`);
+                    const longest = this.retry.lockPollMs ?? this.retry.baseMs;
+                    await sleep(Math.min(rampingPause(Math.min(LOCK_FIRST_PAUSE_MS, longest), longest, tries), left));
+                    continue;
+                }
                 if (!isBuildInProgress(e)) throw e;
                 this.log(`${operation}: CapRover ${e.code}: ${e.description}; waiting for the build of ${appName} to end`);
                 await this.waitForBuild(appName, operation, e);
@@ -218,6 +235,15 @@ export function mergedUpdate(current: AppDefinition, changes: AppChanges): AppUp
 /** CapRover's 1108 "Build in-progress for <app>. Please wait...": a change refused while the app builds. */
 export function isBuildInProgress(e: unknown): e is CapRoverError {
     return e instanceof CapRoverError && e.code === STATUS.ILLEGAL_OPERATION && /build in-progress/i.test(e.description);
+}
+
+/**
+ * CapRover's 1000 "No NodeId was found. Try again in a minute..." (or "Cannot find the service. Try
+ * again in a minute..."): a change of a persistent-data app before its service runs a task
+ * (ServiceManager.updateAppDefinition looks up the node of the running task).
+ */
+export function isServiceNotPlaced(e: unknown): e is CapRoverError {
+    return e instanceof CapRoverError && e.code === STATUS.GENERIC && /try again in a minute/i.test(e.description);
 }
 
 /** The image the app's deployed version runs, if any. */
