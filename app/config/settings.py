@@ -15,6 +15,13 @@ CELERY_BROKER_URL = os.environ.get("REDIS_URL", "redis://localhost:6379/0")
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else None
 CELERY_RESULT_EXPIRES = 3600
 USE_TZ = True
+# One time zone for Django and Celery: django-celery-beat's interval entries compare times taken in
+# both (celery/django-celery-beat#67, #227), and Django's default is America/Chicago beside Celery's UTC.
+TIME_ZONE = "UTC"
+CELERY_TIMEZONE = TIME_ZONE
+# The queue a task goes to when nobody names one (beat's entries, the site's .delay() calls): one the
+# workers consume (-Q default,notifications,heavy), not Celery's own default, "celery".
+CELERY_TASK_DEFAULT_QUEUE = "default"
 # Beat's schedule, declared here so the build can record it (config/celery_contract.py): the
 # DatabaseScheduler copies these entries into its tables, where they keep sending their task.
 CELERY_BEAT_SCHEDULE = {

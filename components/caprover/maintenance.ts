@@ -1,8 +1,8 @@
 /**
  * The maintenance switch (`site:maintenance`): web's custom nginx config (CapRover's
  * `customNginxConfig`, an EJS template it renders in place of its own server block) answers every
- * request with a static 503 page, except the health path, which still reaches the app so that a
- * deploy made meanwhile is gated as always. Taken from CapRover 1.15.3's template
+ * request with a static 503 page, except the paths the deploy gates ask (the health path, the
+ * canary's), which still reach the app so that a deploy made meanwhile is gated as always. Taken from CapRover 1.15.3's template
  * (template/server-block-conf.ejs): the same listeners, certificates, ACME and identifier paths.
  */
 
@@ -14,8 +14,8 @@ export const MAINTENANCE_PAGE =
 /** Seconds a client is told to wait before trying again (Retry-After). */
 const RETRY_AFTER_SECONDS = 300;
 
-/** The custom nginx config of web while the switch is on; `healthPath` (e.g. /health/) still reaches the app. */
-export function maintenanceNginxConfig(healthPath: string | undefined): string {
+/** The custom nginx config of web while the switch is on; `gatePaths` (e.g. /health/, /canary/) still reach the app. */
+export function maintenanceNginxConfig(gatePaths: string[]): string {
     const wellKnown = [
         "    location /.well-known/acme-challenge/ {",
         "        root <%-s.staticWebRoot%>;",
@@ -24,18 +24,16 @@ export function maintenanceNginxConfig(healthPath: string | undefined): string {
         "        root <%-s.staticWebRoot%>;",
         "    }",
     ];
-    const health = healthPath
-        ? [
-              `    location ${healthPath} {`,
-              "        resolver 127.0.0.11 valid=10s;",
-              "        set $upstream http://<%-s.localDomain%>:<%-s.containerHttpPort%>;",
-              "        proxy_pass $upstream;",
-              "        proxy_set_header Host $host;",
-              "    }",
-          ]
-        : [];
+    const gates = gatePaths.flatMap((path) => [
+        `    location ${path} {`,
+        "        resolver 127.0.0.11 valid=10s;",
+        "        set $upstream http://<%-s.localDomain%>:<%-s.containerHttpPort%>;",
+        "        proxy_pass $upstream;",
+        "        proxy_set_header Host $host;",
+        "    }",
+    ]);
     return [
-        "# site:maintenance: a static 503 page for every path but the health check (set and cleared by the Pulumi program)",
+        "# site:maintenance: a static 503 page for every path but the deploy gates' (set and cleared by the Pulumi program)",
         "<% if (s.forceSsl) { %>",
         "server {",
         "    listen 80;",
@@ -58,7 +56,7 @@ export function maintenanceNginxConfig(healthPath: string | undefined): string {
         "<% } %>",
         "    server_name <%-s.publicDomain%>;",
         ...wellKnown,
-        ...health,
+        ...gates,
         "    location / {",
         "        default_type text/html;",
         `        add_header Retry-After ${RETRY_AFTER_SECONDS} always;`,

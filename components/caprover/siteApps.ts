@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as caprover from "../../provider/sdk";
 import { maintenanceNginxConfig } from "./maintenance";
 import { serviceUpdateOverride } from "./serviceOverride";
+import type { CanarySettings } from "../../config/canary";
 import type { CapRoverSettings } from "../../config/caprover";
 import { DrainSettings, TASK_TIME_LIMIT_ENV_VAR, serviceDrain } from "../../config/drain";
 import type { ReleaseSettings } from "../../config/release";
@@ -36,6 +37,8 @@ export interface SiteAppsArgs {
     workersFirst?: boolean;
     /** The Celery broker's URL every app gets as `REDIS_URL` (a secret): the managed broker's or an external one. */
     brokerUrl?: pulumi.Input<string>;
+    /** The canary through the broker (`site:canary`), asked once every app of the release runs. */
+    canary?: CanarySettings;
 }
 
 /** The environment variable the app reads its Celery broker from (app/config/settings.py). */
@@ -66,7 +69,7 @@ export type AppSpec = Omit<caprover.AppArgs, "image">;
  * behind HTTP basic auth. Every app gets a deploy token for CI, and the Docker service settings
  * CapRover has no field for (limits, update order, stop grace period) through its `serviceUpdateOverride`.
  */
-export function appSpec(service: ActiveService, settings: CapRoverSettings, release: Pick<ReleaseSettings, "migrations" | "maintenance">, drain: DrainSettings): AppSpec {
+export function appSpec(service: ActiveService, settings: CapRoverSettings, release: Pick<ReleaseSettings, "migrations" | "maintenance">, drain: DrainSettings, canary?: Pick<CanarySettings, "active" | "path">): AppSpec {
     const exposed = service.exposure !== "internal";
     const volumes = settings.volumes[service.name] ?? [];
     return {
@@ -102,11 +105,16 @@ export function appSpec(service: ActiveService, settings: CapRoverSettings, rele
             drain: serviceDrain(service, drain),
             breakingRelease: release.migrations === "breaking" && service.name === "web",
         }),
-        // The maintenance switch: nginx answers web's visitors a 503 page; its health path still reaches it.
-        customNginxConfig: release.maintenance && service.name === "web" ? maintenanceNginxConfig(service.health?.path) : "",
+        // The maintenance switch: nginx answers web's visitors a 503 page; the paths its gates ask still reach it.
+        customNginxConfig: release.maintenance && service.name === "web" ? maintenanceNginxConfig(gatePaths(service, canary)) : "",
         adopt: settings.adoptExistingApps,
         allowReplace: settings.allowReplace,
     };
+}
+
+/** The paths of a service the deploy asks: its health path, and web's canary path where the canary runs. */
+function gatePaths(service: ActiveService, canary: Pick<CanarySettings, "active" | "path"> | undefined): string[] {
+    return [...(service.health ? [service.health.path] : []), ...(canary?.active && service.name === "web" ? [canary.path] : [])];
 }
 
 /**
@@ -187,7 +195,7 @@ export class SiteApps extends pulumi.ComponentResource {
     private app(service: ActiveService, args: SiteAppsArgs, after: pulumi.Resource[]): caprover.App {
         const image = args.images[service.name];
         if (image === undefined) throw new Error(`no image for service ${service.name}`);
-        const spec = appSpec(service, args.settings, args.release, args.drain);
+        const spec = appSpec(service, args.settings, args.release, args.drain, args.canary);
         // An app behind HTTP auth without a password can only be a preview (`up` refuses to
         // start without one): its auth is not known yet, rather than absent (which the policy
         // pack's flower-protected refuses).

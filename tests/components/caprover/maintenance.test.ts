@@ -18,13 +18,15 @@ describe("the maintenance page (web's custom nginx config)", () => {
         return answer;
     };
 
-    it("answers 503 with the page for every path but the health path, which passes the deploy's gate; cleared, the site serves again", async () => {
-        const inputs = webInputs(emulator(), { forceSsl: false, customNginxConfig: maintenanceNginxConfig("/health/") });
+    it("answers 503 with the page for every path but the gates' (health, canary), so the deploy's gates pass; cleared, the site serves again", async () => {
+        const inputs = webInputs(emulator(), { forceSsl: false, customNginxConfig: maintenanceNginxConfig(["/health/", "/canary/"]) });
         const { outs } = await provider.create(inputs);
         expect(emulator().app("web")!.customNginxConfig).to.equal(inputs.customNginxConfig);
         expect(await get("/")).to.include({ status: 503, body: MAINTENANCE_PAGE });
         expect((await get("/blog/post?x=1")).status).to.equal(503);
         expect((await get("/health/")).status).to.equal(200);
+        // The emulator's web answers no canary unless told (404 from the app, not nginx's 503).
+        expect((await get("/canary/")).status).to.not.equal(503);
         await provider.update("web", outs, { ...inputs, customNginxConfig: "" });
         expect(emulator().app("web")!.customNginxConfig).to.equal("");
         expect((await get("/")).status).to.equal(200);
