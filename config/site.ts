@@ -7,6 +7,7 @@
  * anything changes.
  */
 import { ACCESSORY_SECRET_KEYS, AccessorySettings, readAccessories } from "./accessories";
+import { CanarySettings, readCanary } from "./canary";
 import { CAPROVER_SECRET_KEYS, CapRoverSettings, readCapRoverSettings } from "./caprover";
 import { CeleryContractSettings, readCeleryContract } from "./celeryContract";
 import { declarations } from "./declarations";
@@ -55,6 +56,8 @@ export interface SiteConfig {
     drain: DrainSettings;
     /** `site:release`, the one release being deployed: its tasks (run once before any app is deployed), whether its migrations are compatible, the Celery task names it removes; and `site:maintenance`. */
     release: ReleaseSettings;
+    /** `site:canary`: the canary through the broker the deploy asks once the release's apps run (config/canary.ts). */
+    canary: CanarySettings;
     /** Settings kept but ignored because the profile does not run their service, e.g. `site:services.flower`. */
     inactive: string[];
 }
@@ -128,6 +131,7 @@ function readSiteConfig(r: ConfigReader, stack: string, env: ProgramEnv): Omit<S
         caprover,
         release: readRelease(r, appNamePrefix, services.map((s) => s.appName)),
         drain: readDrain(r, services),
+        canary: readCanary(r, services, caprover.enabled),
         accessories: readAccessories(r, { appNamePrefix, services, caprover: caprover.enabled }, env),
         celery: readCeleryContract(r, { context: build.context, fromCheckout }),
         // Only a preview may leave parts out: `pulumi up` must never silently drop resources.
