@@ -10,6 +10,11 @@ INSTALLED_APPS = ["django_celery_beat", "standin"]
 # file of each container's own, which the image build migrates.
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ.get("DATABASE_PATH", "/tmp/db.sqlite3")}}
 CELERY_BROKER_URL = os.environ.get("REDIS_URL", "redis://localhost:6379/0")
+# STANDIN_BROKER_DB (a stand-in knob, like STANDIN_MIGRATION_FAIL): this container uses another
+# database of the same redis, so a worker given it starts and announces its release but never
+# receives what web sends (the canary's "delivery" link, broken on purpose by the real-server tier).
+if os.environ.get("STANDIN_BROKER_DB") and CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_URL = CELERY_BROKER_URL.rsplit("/", 1)[0] + "/" + os.environ["STANDIN_BROKER_DB"]
 # Results (the canary's answer, config/canary.py) come back through the same redis; an in-process
 # broker (memory://) has nowhere to keep them.
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else None

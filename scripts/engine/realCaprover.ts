@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "crypto";
 import { spawn } from "child_process";
+import * as http from "http";
 import * as path from "path";
 import { REPO, Workspace, exportedValue, run } from "./driver";
 import { ConfigValue, configureAll } from "./localStack";
@@ -209,6 +210,27 @@ export function mostAtOnce(events: ContainerEvent[], service: string, running: s
         most = Math.max(most, up.size);
     }
     return most;
+}
+
+/** An answer of an app through captain-nginx. */
+export interface Visit {
+    status: number;
+    retryAfter?: string;
+    body: string;
+}
+
+/** A GET of an app through captain-nginx, as a visitor of `<app>.<root domain>` makes it. */
+export function visitApp(real: Pick<RealCaprover, "nginx" | "rootDomain">, appName: string, pathname: string): Promise<Visit> {
+    return new Promise((resolve, reject) => {
+        const [host, port] = real.nginx.split(":");
+        const req = http.get({ host, port: Number(port), path: pathname, headers: { Host: `${appName}.${real.rootDomain}` } }, (res) => {
+            let body = "";
+            res.setEncoding("utf8");
+            res.on("data", (c: string) => (body += c));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers["retry-after"] as string | undefined, body }));
+        });
+        req.on("error", reject);
+    });
 }
 
 /** This machine cannot grant a container more open files than 20000 (REAL-CAPROVER.md): stacks here ask for less. */

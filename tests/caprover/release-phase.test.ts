@@ -14,14 +14,13 @@
  */
 import { expect } from "chai";
 import * as fs from "fs";
-import * as http from "http";
 import * as path from "path";
 import { MAINTENANCE_PAGE } from "../../components/caprover/maintenance";
 import { EngineEvent, RunResult, Workspace, killAll } from "../../scripts/engine/driver";
 import { errorsOf, removeTornSidecars, summaryOf } from "../../scripts/engine/events";
 import { CLI_TIMEOUT, STACK, configure } from "../../scripts/engine/localStack";
 import type { RegistryClient } from "../../scripts/engine/builder";
-import { ContainerEvent, RealCaprover, RealDocker } from "../../scripts/engine/realCaprover";
+import { ContainerEvent, RealCaprover, RealDocker, visitApp } from "../../scripts/engine/realCaprover";
 import { RealStack, closeRealStack, openRealStack } from "../../scripts/engine/realStack";
 import { inOrder } from "../engine/scenario";
 
@@ -62,17 +61,7 @@ describe("real CapRover: the release phase runs the migrations once, before the 
     /** The digest each site service's running container was created from. */
     const running = async () => Object.fromEntries(await Promise.all(SITE.map(async (s) => [s, await docker.runningDigest(s)])));
     /** A GET of web through captain-nginx, as a visitor of `<app>.<root domain>` makes it. */
-    const visit = (pathname: string): Promise<{ status: number; retryAfter?: string; body: string }> =>
-        new Promise((resolve, reject) => {
-            const [host, port] = real.nginx.split(":");
-            const req = http.get({ host, port: Number(port), path: pathname, headers: { Host: `${app("web")}.${real.rootDomain}` } }, (res) => {
-                let body = "";
-                res.setEncoding("utf8");
-                res.on("data", (c: string) => (body += c));
-                res.on("end", () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers["retry-after"] as string | undefined, body }));
-            });
-            req.on("error", reject);
-        });
+    const visit = (pathname: string) => visitApp(real, app("web"), pathname);
     const tagged = (service: string, target: string, commit: string) => registry.digest(`${namespace}/site-${service}`, `${target}-${commit}`);
 
     let stack: Partial<RealStack> = {};
