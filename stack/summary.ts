@@ -99,7 +99,7 @@ export function summarize(config: SiteConfig): Summary {
     };
 }
 
-/** E.g. "celery: task names from deployment/celery-contract.json, compared with the running release's; broker: managed redis app dev-redis". */
+/** E.g. "celery: task names from deployment/celery-contract.json, compared with the running release's; broker: managed redis app dev-redis; canary: GET /canary/ on web ...". */
 function celeryLine(config: SiteConfig): string {
     const { release } = config.build;
     const names = !config.caprover.enabled
@@ -112,7 +112,11 @@ function celeryLine(config: SiteConfig): string {
     const broker = config.accessories.broker;
     const redis = config.accessories.apps.find((a) => a.accessory === "broker");
     const where = broker.kind === "managed" && redis ? `managed redis app ${redis.appName}` : broker.kind === "external" ? "external (site:brokerUrl)" : "as the apps' own REDIS_URL says";
-    return `celery: ${names}; broker: ${where}`;
+    const { canary } = config;
+    const check = !canary.active
+        ? "canary: off"
+        : `canary: GET ${canary.path} on web once the release's apps run, a worker of the new release must answer${canary.beatMaxAgeSeconds > 0 ? `, beat's heartbeat at most ${canary.beatMaxAgeSeconds} s old` : ""}`;
+    return `celery: ${names}; broker: ${where}; ${check}`;
 }
 
 /** The accessories' own row: apps and pinned images, built by nobody, deployed by `pulumi up` only. */

@@ -82,10 +82,11 @@ describe("summary", () => {
 
 describe("summary: Celery across releases", () => {
     it("says where the release's task names come from and which broker the apps get", () => {
-        expect(summarize(stackConfig("dev")).celery.line).to.equal("celery: task names from deployment/celery-contract.json, compared with the running release's; broker: as the apps' own REDIS_URL says");
-        expect(summarize(stackConfig("prod")).celery.line).to.equal("celery: task names from stack dev's release, compared with the running release's; broker: as the apps' own REDIS_URL says");
+        expect(summarize(stackConfig("dev")).celery.line).to.equal("celery: task names from deployment/celery-contract.json, compared with the running release's; broker: as the apps' own REDIS_URL says; canary: GET /canary/ on web once the release's apps run, a worker of the new release must answer, beat's heartbeat at most 120 s old");
+        expect(summarize(stackConfig("prod")).celery.line).to.equal("celery: task names from stack dev's release, compared with the running release's; broker: as the apps' own REDIS_URL says; canary: GET /canary/ on web once the release's apps run, a worker of the new release must answer, beat's heartbeat at most 120 s old");
+        expect(summarize(stackConfig("prod", { canary: { enabled: false } })).celery.line).to.match(/; canary: off$/);
         const broker = { accessories: ["broker"], accessoryImages: { redis: `ghcr.io/aaronspindler/redis@sha256:${"b".repeat(64)}` }, brokerPassword: "test-only-broker-pw-0123" };
-        expect(summarize(stackConfig("dev", broker)).celery.line).to.match(/; broker: managed redis app dev-redis$/);
+        expect(summarize(stackConfig("dev", broker)).celery.line).to.match(/; broker: managed redis app dev-redis; canary: GET \/canary\/ on web/);
         expect(summarize(stackConfig("prod", { releaseTag: "abc1234" })).celery.line).to.include("not known before the release runs (rollback by tag)");
     });
 });
