@@ -3,9 +3,12 @@
  *
  *   npm run caprover:emulator -- --port 3000 --password <password> [--deploy-seconds 2] \
  *     [--start-seconds 0] [--placeholder-ms 20] [--offline] [--serial-builds] [--fail-image <image>]... [--unhealthy-image <image>]... [--silent-image <image>]... \
- *     [--latency-ms 0] [--token-ttl-seconds 3600] [--root-domain emulator.test] [--no-root-ssl] [--quiet]
+ *     [--latency-ms 0] [--token-ttl-seconds 3600] [--root-domain emulator.test] [--no-root-ssl] \
+ *     [--canary-worker-app <app> [--canary-beat-app <app>]] [--quiet]
  *
  * --no-root-ssl: a server whose root domain has no certificate (a stack then sets site:forceSsl false).
+ * --canary-worker-app: web apps serve the site's canary view (/canary/), its task taken by that
+ * app's worker; --canary-beat-app: the app that runs beat (default: beat runs in the worker app).
  *
  * The password can also come from $CAPROVER_PASSWORD, so it stays out of shell history.
  *
@@ -20,7 +23,7 @@ import { CapRoverEmulator, EmulatorOptions } from "./caprover";
 const USAGE =
     "usage: caprover:emulator -- --port <port> --password <password> [--deploy-seconds n] [--start-seconds n] [--placeholder-ms n] [--offline] " +
     "[--serial-builds] [--fail-image image]... [--unhealthy-image image]... [--silent-image image]... [--latency-ms n] [--token-ttl-seconds n] " +
-    "[--root-domain domain] [--no-root-ssl] [--quiet]";
+    "[--root-domain domain] [--no-root-ssl] [--canary-worker-app app [--canary-beat-app app]] [--quiet]";
 
 /** Parses the command line; throws with the usage on anything it does not accept. */
 export function parseArgs(argv: string[], env: Record<string, string | undefined> = {}): EmulatorOptions & { quiet: boolean } {
@@ -54,11 +57,14 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
             case "--silent-image": out.silentImages!.push(take()); break;
             case "--serial-builds": out.serialBuilds = true; break;
             case "--no-root-ssl": out.hasRootSsl = false; break;
+            case "--canary-worker-app": out.canary = { ...out.canary, workerApp: take() }; break;
+            case "--canary-beat-app": out.canary = { workerApp: "", ...out.canary, beatApp: take() }; break;
             case "--quiet": out.quiet = true; break;
             default: throw new Error(`unknown argument ${JSON.stringify(flag)}\n${USAGE}`);
         }
     }
     if (!out.password) throw new Error(`--password (or $CAPROVER_PASSWORD) is required\n${USAGE}`);
+    if (out.canary && !out.canary.workerApp) throw new Error(`--canary-beat-app needs --canary-worker-app\n${USAGE}`);
     return out;
 }
 

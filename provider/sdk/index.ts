@@ -244,3 +244,54 @@ export class ReleaseTask extends pulumi.CustomResource {
         super("caprover:index:ReleaseTask", name, props, { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "envVars"] });
     }
 }
+
+/** Arguments of Canary. */
+export interface CanaryArgs {
+    /** Web's CapRover app, which serves the canary view (1 to 49 of a-z, 0-9 and '-'). */
+    appName: pulumi.Input<string>;
+    /** Path of the canary view on web (starts with /); asked through CapRover's nginx at <appName>.<rootDomain>, connecting to the provider's probeAddress when set. Default: "/canary/". */
+    path?: pulumi.Input<string>;
+    /** Web's image, by digest (<image>@sha256:<64 hex>): the answer's web_release must be its release (the digest). */
+    webImage: pulumi.Input<string>;
+    /** The Celery worker's image, by digest: the answer's release (the release of the worker that ran the task) must be its release (the digest). */
+    workerImage: pulumi.Input<string>;
+    /** Beat's image, by digest, when beat runs as an app of its own; empty when beat runs inside the worker (or the stack runs no beat: set beatHeartbeatMaxAgeS 0). Part of the release the canary is run for: a new beat image runs it again. Default: "". */
+    beatImage?: pulumi.Input<string>;
+    /** Oldest accepted beat heartbeat, in seconds (the answer's beat.age_s); 0: beat is not checked. Default: 120. */
+    beatHeartbeatMaxAgeS?: pulumi.Input<number>;
+    /** Time the canary may take to pass, in ms; it keeps asking until then. Default: 600000. */
+    deployTimeoutMs?: pulumi.Input<number>;
+    /** HTTP basic auth in front of web, if it has any. */
+    httpAuth?: pulumi.Input<HttpAuthArgs>;
+}
+
+/** A canary run once per release (the web, worker and beat images), after the apps deploy: GET <path> on the web app, through CapRover's nginx as the deploy gate asks its health path, makes web send a canary task through the broker and wait for its result. It passes when the answer is HTTP 200 from web of the new release (JSON web_release), the task ran on a worker of the new release (JSON release) and beat's heartbeat is fresh (JSON beat.age_s within beatHeartbeatMaxAgeS). Until then it keeps asking (web or a worker of the previous release still answering, beat just starting, a broken link), and at the deploy timeout it fails with the last answer, naming the link that broke: enqueue (web to the broker), delivery (the broker to a worker), result (the result back to web). The state is the record of the run: the same images do not run it again; a failed run leaves the state as it was, so the next `up` runs it again. */
+export class Canary extends pulumi.CustomResource {
+    /** Web's CapRover app. */
+    declare public readonly appName: pulumi.Output<string>;
+    /** Path of the canary view. */
+    declare public readonly path: pulumi.Output<string | undefined>;
+    /** Web's image the canary passed for. */
+    declare public readonly webImage: pulumi.Output<string>;
+    /** The worker's image the canary passed for. */
+    declare public readonly workerImage: pulumi.Output<string>;
+    /** Beat's image the canary passed for (empty: beat runs inside the worker). */
+    declare public readonly beatImage: pulumi.Output<string | undefined>;
+    /** Oldest accepted beat heartbeat, in seconds (0: not checked). */
+    declare public readonly beatHeartbeatMaxAgeS: pulumi.Output<number | undefined>;
+    /** Canary timeout, in ms. */
+    declare public readonly deployTimeoutMs: pulumi.Output<number | undefined>;
+    /** HTTP basic auth. */
+    declare public readonly httpAuth: pulumi.Output<HttpAuth | undefined>;
+    /** What the run is keyed by: the releases (digests) of the web, worker and beat images it passed for. New images run the canary again; nothing else does. */
+    declare public readonly release: pulumi.Output<string>;
+    /** The Celery node that ran the passing canary task (the answer's worker). */
+    declare public readonly worker: pulumi.Output<string>;
+    /** Age of beat's heartbeat in the passing answer, in seconds (absent when beat reported none and is not checked). */
+    declare public readonly beatAgeS: pulumi.Output<number | undefined>;
+
+    constructor(name: string, args: CanaryArgs, opts?: pulumi.CustomResourceOptions) {
+        const props: Record<string, unknown> = { ...args, release: undefined, worker: undefined, beatAgeS: undefined };
+        super("caprover:index:Canary", name, props, { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "httpAuth"] });
+    }
+}

@@ -13,6 +13,7 @@ import { Connection, connect } from "./api/client";
 import { DEFAULT_RETRY } from "./api/transport";
 import { APP_TYPE } from "./app/definition";
 import { appHandler } from "./resources/app";
+import { CANARY_TYPE, canaryHandler } from "./resources/canary";
 import { Context, PartialFailure, Preflight, ResourceHandler } from "./resources/handler";
 import { REGISTRY_TYPE, registryHandler } from "./resources/registry";
 import { RELEASE_TASK_TYPE, releaseTaskHandler } from "./resources/releaseTask";
@@ -36,7 +37,7 @@ const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 /** An output value (what the engine may send for provider configuration): known or not, maybe secret. */
 const OUTPUT_VALUE = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
 
-const HANDLERS: Record<string, ResourceHandler<any, any>> = { [APP_TYPE]: appHandler, [REGISTRY_TYPE]: registryHandler, [RELEASE_TASK_TYPE]: releaseTaskHandler };
+const HANDLERS: Record<string, ResourceHandler<any, any>> = { [APP_TYPE]: appHandler, [REGISTRY_TYPE]: registryHandler, [RELEASE_TASK_TYPE]: releaseTaskHandler, [CANARY_TYPE]: canaryHandler };
 
 /** Removes the secret and output wrappers, deeply; an output without a value is unknown. */
 export function unwrap(value: unknown): unknown {

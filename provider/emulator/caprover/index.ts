@@ -14,8 +14,8 @@
  *
  * One module per job: options.ts (settings), state.ts (what the server holds), http.ts (routing,
  * envelope, lock), auth.ts (logins, sessions), apps.ts (definitions), deploys.ts (builds),
- * tasks.ts (the service's tasks and their logs), serve.ts (the apps' own HTTP), registries.ts,
- * faults.ts. This file is the public face: the server's lifecycle and what tests look at.
+ * tasks.ts (the service's tasks and their logs), serve.ts (the apps' own HTTP), canary.ts (the
+ * site's canary view), registries.ts, faults.ts. This file is the public face: the server's lifecycle and what tests look at.
  */
 import * as http from "http";
 import type { AddressInfo, Socket } from "net";
@@ -29,7 +29,7 @@ import { serving } from "./tasks";
 export type { Fault, FaultMatch } from "./faults";
 export type { SeenRequest } from "./http";
 export { MAX_PASSWORD_LENGTH, PLACEHOLDER_IMAGE } from "./options";
-export type { EmulatorOptions } from "./options";
+export type { CanaryOptions, EmulatorOptions } from "./options";
 export type { AppAnswer, TaskRun } from "./state";
 
 export class CapRoverEmulator {

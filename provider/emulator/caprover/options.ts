@@ -62,6 +62,14 @@ export interface EmulatorOptions {
      * (`{"status": "ok", "release": ...}`) and, as a worker or beat, in a `<name>=<value> ready` log line.
      */
     releaseEnvVar?: string;
+    /**
+     * The site's canary view (`GET /canary/` on web: a task sent through the broker to a Celery
+     * worker and its result awaited; what the Canary resource asks), answered from the emulator's own
+     * apps. Unset: the site serves no canary, and its path answers 404 (Django's answer for a path it
+     * does not route). Tests may change it between requests (`emulator.options.canary.fault = ...`;
+     * each emulator has its own copy).
+     */
+    canary?: CanaryOptions;
     /** Delay added to every API request, in ms. */
     latencyMs?: number;
     /** How long a change holds the namespace lock, in ms (a parallel change meanwhile gets HTTP 429). */
@@ -78,7 +86,43 @@ export interface EmulatorOptions {
     log?: (line: string) => void;
 }
 
-export type ResolvedOptions = Required<Omit<EmulatorOptions, "log">> & Pick<EmulatorOptions, "log">;
+/**
+ * Where the canary view finds the Celery side, and the links a test breaks. The view answers per
+ * the site's contract: HTTP 200 `{"link": "ok", "web_release", "release", "worker", "beat": {"age_s"}}`,
+ * or HTTP 503 `{"link": "enqueue" | "delivery" | "result", "web_release", "error"}`.
+ */
+export interface CanaryOptions {
+    /** Path of the view on every web-exposed app; default `/canary/`. */
+    path?: string;
+    /**
+     * The app whose worker takes the canary task: the task of it that is up (start-first: the
+     * previous one until the new one is; serving() in tasks.ts) answers with its release (the
+     * release variable it started with) as `release` and `celery@<task id>` as `worker`. None up, or
+     * an unhealthy image (it crashes on start): no worker takes the task (`delivery`). A silent image
+     * (hung) takes it and never returns the result (`result`).
+     */
+    workerApp: string;
+    /**
+     * The app that runs beat; absent: beat runs inside workerApp. Its task that is up records a
+     * heartbeat when it comes up and every heartbeatMs after, so `beat.age_s` is the time since the
+     * last one by the emulator's clock (Date.now: a test holding the clock holds the age). No task of
+     * it up (or an unhealthy image): no heartbeat, `beat` null. A silent image (hung) recorded only
+     * the first one, so its age grows with the clock.
+     */
+    beatApp?: string;
+    /** Interval of beat's heartbeat, in ms; default 30 000. */
+    heartbeatMs?: number;
+    /** Beat recorded a heartbeat when it came up and none since (as a silent image): its age grows with the clock. */
+    beatStalled?: boolean;
+    /**
+     * A broken link, answered 503 naming it: `enqueue` web cannot send to the broker, `delivery` no
+     * worker takes the task within the view's wait, `result` a worker takes it and the result never
+     * comes back.
+     */
+    fault?: "enqueue" | "delivery" | "result";
+}
+
+export type ResolvedOptions = Required<Omit<EmulatorOptions, "log" | "canary">> & Pick<EmulatorOptions, "log" | "canary">;
 
 /** The options with the emulator's defaults; refuses a password CapRover would not accept. */
 export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
@@ -108,5 +152,7 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
         hasRootSsl: true,
         verifyRegistries: false,
         ...options,
+        // Its own copy: a test changing it (a fault) changes this emulator only.
+        canary: options.canary && { ...options.canary },
     };
 }

@@ -1,9 +1,11 @@
 /**
  * The apps' own HTTP, as CapRover's nginx serves them by Host header (`<app>.<rootDomain>`):
- * basic auth, the task that answers (per update order), and the stand-in app's health view.
+ * basic auth, the task that answers (per update order), the stand-in app's health view and the
+ * site's canary view (canary.ts).
  */
 import type * as http from "http";
 import { apr1Matches } from "../../src/app/apr1";
+import { canaryAnswer } from "./canary";
 import { PLACEHOLDER_IMAGE } from "./options";
 import { World } from "./state";
 import { serving } from "./tasks";
@@ -30,15 +32,20 @@ export function serveApp(world: World, appName: string, req: http.IncomingMessag
     const fixed = customAnswer(app.def.customNginxConfig, req.url ?? "/");
     if (fixed) return answer(fixed.status, fixed.body, { "content-type": "text/html" });
     const running = serving(app);
-    app?.answers.push({ at: Date.now(), path: req.url ?? "", status: !running ? 502 : world.options.unhealthyImages.includes(running.image) ? 503 : world.options.silentImages.includes(running.image) ? 0 : 200, image: running?.image });
+    const { unhealthyImages, silentImages } = world.options;
+    // The site's own views (not CapRover's placeholder page): the canary's path answers per its contract (canary.ts).
+    const site = running && !unhealthyImages.includes(running.image) && !silentImages.includes(running.image) && running.image !== PLACEHOLDER_IMAGE;
+    const canary = site ? canaryAnswer(world, req.url ?? "/", running) : undefined;
+    app?.answers.push({ at: Date.now(), path: req.url ?? "", status: !running ? 502 : unhealthyImages.includes(running.image) ? 503 : silentImages.includes(running.image) ? 0 : canary?.status ?? 200, image: running?.image });
     if (!running) return answer(502, "502 Bad Gateway");
-    if (world.options.unhealthyImages.includes(running.image)) return answer(503, "503 Service Unavailable");
-    if (world.options.silentImages.includes(running.image)) {
+    if (unhealthyImages.includes(running.image)) return answer(503, "503 Service Unavailable");
+    if (silentImages.includes(running.image)) {
         // Accepted and never answered; close() destroys the socket.
         note(req.method ?? "GET", `app ${appName}${req.url ?? ""}`, "no answer (silent image)");
         return;
     }
     if (running.image === PLACEHOLDER_IMAGE) return answer(200, "<!DOCTYPE html><title>CapRover placeholder</title><p>Your app is deployed, waiting for an image.</p>\n", { "content-type": "text/html" });
+    if (canary) return answer(canary.status, canary.body, { "content-type": canary.type });
     // A health view that does not report the release (most Django ones).
     if (world.options.unreportingImages.includes(running.image)) return answer(200, JSON.stringify({ status: "ok" }), { "content-type": "application/json" });
     // The stand-in app's health view: its release when it has one (app/config/health.py).

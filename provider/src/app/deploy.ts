@@ -38,8 +38,8 @@ function isOutOfSequence(status: BuildStatus): boolean {
     return logTail(status).some((l) => /update out of sequence/i.test(l));
 }
 
-/** The pause before check number `n` + 1 of the new release (health answer or ready line), within `deadline`. */
-const checkPause = (n: number, deadline: number) => Math.min(rampingPause(RETRY_CHECK_FIRST_MS, RETRY_CHECK_MS, n), Math.max(0, deadline - Date.now()));
+/** The pause before check number `n` + 1 of the new release (health answer, ready line or canary), within `deadline`. */
+export const checkPause = (n: number, deadline: number) => Math.min(rampingPause(RETRY_CHECK_FIRST_MS, RETRY_CHECK_MS, n), Math.max(0, deadline - Date.now()));
 
 /** A deploy that did not end well: what was awaited, CapRover's build log tail, whether the old version still serves. */
 export class DeployError extends Error {
@@ -198,8 +198,7 @@ async function waitHealthy(
         );
     let unreportedStatus = 0;
     awaiting(`GET ${inputs.healthPath} to answer ${answering}`);
-    const { rootDomain } = await client.listApps();
-    const url = appUrl(connection.url, inputs.appName, rootDomain) + inputs.healthPath;
+    const url = await urlOnApp(client, connection, inputs.appName, inputs.healthPath ?? "");
     let last = "no answer yet";
     for (let probes = 1; ; probes++) {
         const left = deadline - Date.now();
@@ -209,9 +208,7 @@ async function waitHealthy(
             // CapRover has already switched to the new image: it is what runs now, unverified.
             throw failure(client, inputs, `health check GET ${inputs.healthPath} did not answer ${answering} within the deploy timeout of ${inputs.deployTimeoutMs} ms (last: ${last})`, status, UNHEALTHY, true);
         }
-        const probeMs = connection.requestTimeoutMs ?? 10_000;
-        const cutShort = left < probeMs;
-        const answer = await probe(url, { timeoutMs: Math.min(probeMs, left), connectTo: connection.probeAddress, basicAuth: inputs.httpAuth });
+        const { answer, cutShort } = await probeWithin(url, connection, left, inputs.httpAuth);
         if ("status" in answer && answer.status >= 200 && answer.status < 300) {
             const reported = reportedRelease(answer.body);
             if (reported === release) {
@@ -247,8 +244,7 @@ async function waitHealthy(
 async function waitAnswering(client: CapRoverClient, connection: Connection, inputs: AppInputs, deadline: number, status: BuildStatus, awaiting: (what: string) => void): Promise<void> {
     const wanted = `2xx ${ANSWER_STREAK} times in a row after CapRover reported ${inputs.image} deployed`;
     awaiting(`GET ${inputs.healthPath} to answer ${wanted}`);
-    const { rootDomain } = await client.listApps();
-    const url = appUrl(connection.url, inputs.appName, rootDomain) + inputs.healthPath;
+    const url = await urlOnApp(client, connection, inputs.appName, inputs.healthPath ?? "");
     let last = "no answer yet";
     let streak = 0;
     for (let probes = 1; ; probes++) {
@@ -257,9 +253,7 @@ async function waitAnswering(client: CapRoverClient, connection: Connection, inp
             const count = streak > 0 ? `, ${streak} in a row` : "";
             throw failure(client, inputs, `health check GET ${inputs.healthPath} did not answer ${wanted} within the deploy timeout of ${inputs.deployTimeoutMs} ms (last: ${last}${count}); the answer names no release (healthReportsRelease false)`, status, UNHEALTHY, true);
         }
-        const probeMs = connection.requestTimeoutMs ?? 10_000;
-        const cutShort = left < probeMs;
-        const answer = await probe(url, { timeoutMs: Math.min(probeMs, left), connectTo: connection.probeAddress, basicAuth: inputs.httpAuth });
+        const { answer, cutShort } = await probeWithin(url, connection, left, inputs.httpAuth);
         if ("status" in answer && answer.status >= 200 && answer.status < 300) {
             streak++;
             last = `HTTP ${answer.status}`;
@@ -277,6 +271,28 @@ async function waitAnswering(client: CapRoverClient, connection: Connection, inp
         }
         await sleep(checkPause(probes, deadline));
     }
+}
+
+/** The URL of `path` on the app as captain-nginx serves it: `<scheme>://<appName>.<rootDomain><path>` (the root domain asked of CapRover). */
+export async function urlOnApp(client: CapRoverClient, connection: Connection, appName: string, path: string): Promise<string> {
+    const { rootDomain } = await client.listApps();
+    return appUrl(connection.url, appName, rootDomain) + path;
+}
+
+/**
+ * One probe of `url` through captain-nginx (the provider's probeAddress), its timeout the request
+ * timeout or the time `left` before the deadline (ms), whichever is shorter; `cutShort` says the
+ * deadline shortened it (a failure then says nothing new about the app).
+ */
+export async function probeWithin(
+    url: string,
+    connection: Connection,
+    left: number,
+    basicAuth?: { user: string; password: string },
+): Promise<{ answer: Awaited<ReturnType<typeof probe>>; cutShort: boolean }> {
+    const probeMs = connection.requestTimeoutMs ?? 10_000;
+    const answer = await probe(url, { timeoutMs: Math.min(probeMs, left), connectTo: connection.probeAddress, basicAuth });
+    return { answer, cutShort: left < probeMs };
 }
 
 /** True if `body` is a JSON object: an app's own answer (CapRover's placeholder serves an HTML page). */

@@ -5,9 +5,9 @@
 import { ChildProcess, spawn } from "child_process";
 import * as path from "path";
 import { expect } from "chai";
-import { httpRequest } from "../../src/api/transport";
+import { httpRequest, probe } from "../../src/api/transport";
 import { parseArgs } from "../../emulator/cli";
-import { CapRoverEmulator, PLACEHOLDER_IMAGE } from "../../emulator/caprover";
+import { CanaryOptions, CapRoverEmulator, PLACEHOLDER_IMAGE } from "../../emulator/caprover";
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 import { FAST, PASSWORD, client, failure, registered, image, useEmulator } from "../support";
 import { useTestClock } from "../clock";
@@ -243,6 +243,49 @@ describe("CapRover emulator", () => {
         expect(emulator().app("q2")!.versions.at(-1)!.deployedImageName).to.equal(image("2"));
     });
 
+    it("serves the site's canary view on web apps from its own apps (options.canary), each link breakable; without it the path answers 404", async () => {
+        clock.freeze();
+        const c = client(emulator());
+        const app = async (appName: string, img: string, web: boolean) => {
+            await registered(c, appName);
+            await c.updateApp((await c.getApp(appName))!, { notExposeAsWebApp: !web, envVars: [{ key: "SITE_RELEASE", value: img.split("@")[1] }] });
+            await c.deployImage(appName, img);
+            await c.waitForBuild(appName, "test");
+        };
+        await app("web", image("a"), true);
+        await app("celery", image("c"), false);
+        const view = async (path = "/canary/") => {
+            const answer = await probe(`http://web.emulator.test${path}`, { timeoutMs: FAST.requestTimeoutMs, connectTo: `127.0.0.1:${emulator().port}` });
+            if (!("status" in answer)) throw new Error(answer.error);
+            return { status: answer.status, body: JSON.parse(answer.body.startsWith("<") ? "null" : answer.body) as Record<string, unknown> | null };
+        };
+        expect(await view()).to.deep.equal({ status: 404, body: null });
+        // Beat inside the worker: its heartbeat every 30 s since the worker's task came up.
+        const canary: CanaryOptions = { workerApp: "celery" };
+        emulator().options.canary = canary;
+        clock.advance(31_000);
+        const worker = `celery@${emulator().apps.get("celery")!.containers.at(-1)!.id}`;
+        expect(await view()).to.deep.equal({ status: 200, body: { link: "ok", web_release: `sha256:${"a".repeat(64)}`, release: `sha256:${"c".repeat(64)}`, worker, beat: { age_s: 1 } } });
+        expect((await view("/health/")).body).to.deep.equal({ status: "ok", release: `sha256:${"a".repeat(64)}` });
+        canary.beatStalled = true;
+        expect((await view()).body!.beat).to.deep.equal({ age_s: 31 });
+        canary.beatApp = "beat";
+        expect((await view()).body!.beat).to.equal(null);
+        for (const link of ["enqueue", "delivery", "result"] as const) {
+            canary.fault = link;
+            const broken = await view();
+            expect(broken.status).to.equal(503);
+            expect(broken.body).to.include({ link, web_release: `sha256:${"a".repeat(64)}` }).and.have.property("error").that.is.a("string");
+        }
+        delete canary.fault;
+        // A hung worker takes the task and never answers; none up: nobody takes it.
+        emulator().options.silentImages.push(image("c"));
+        expect((await view()).body!.link).to.equal("result");
+        await c.updateApp((await c.getApp("celery"))!, { instanceCount: 0 });
+        expect((await view()).body!.link).to.equal("delivery");
+        expect(emulator().answers("web").map((a) => a.status)).to.deep.equal([404, 200, 200, 200, 200, 503, 503, 503, 503, 503]);
+    });
+
     it("answers HTTP 404 for routes CapRover does not have", async () => {
         const answer = await raw("GET", "/user/nothing-here", await session());
         expect(answer.http).to.equal(404);
@@ -286,6 +329,8 @@ describe("emulator command line", () => {
         });
         expect(parseArgs(["--port", "0"], { CAPROVER_PASSWORD: "from-env" }).password).to.equal("from-env");
         expect(parseArgs(["--password", "pw", "--no-root-ssl"]).hasRootSsl).to.equal(false);
+        expect(parseArgs(["--password", "pw", "--canary-beat-app", "beat", "--canary-worker-app", "celery"]).canary).to.deep.equal({ workerApp: "celery", beatApp: "beat" });
+        expect(() => parseArgs(["--password", "pw", "--canary-beat-app", "beat"])).to.throw(/--canary-beat-app needs --canary-worker-app/);
         expect(() => parseArgs(["--port", "1"])).to.throw(/--password .* is required/);
         expect(() => parseArgs(["--password", "x", "--port", "-1"])).to.throw(/--port needs a number/);
         expect(() => parseArgs(["--password", "x", "--bogus"])).to.throw(/unknown argument "--bogus"/);
