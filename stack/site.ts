@@ -112,6 +112,7 @@ export function deploySite(config: SiteConfig, source?: unknown, running?: Celer
                   : undefined,
               workersFirst: contract?.change.workersFirst,
               brokerUrl: broker?.url,
+              canary: config.canary,
           })
         : undefined;
     const managedBroker = apps && broker?.app

@@ -142,6 +142,8 @@ export class SiteApps extends pulumi.ComponentResource {
     public readonly deployOrder: string[][];
     /** The release tasks, in the order they run; every app's deploy waits for all of them. */
     public readonly releaseTasks: caprover.ReleaseTask[];
+    /** The canary through the broker, after every app (absent where site:canary is off). */
+    public readonly canary?: caprover.Canary;
 
     constructor(name: string, args: SiteAppsArgs, opts?: pulumi.ComponentResourceOptions) {
         // Formerly CapRoverApps: the alias keeps the running apps (its children) under their URNs.
@@ -184,6 +186,8 @@ export class SiteApps extends pulumi.ComponentResource {
             const earlier = this.deployOrder.slice(0, i).flat().map((s) => this.apps[s]);
             for (const name of group) this.apps[name] = this.app(services.find((s) => s.name === name)!, args, [...(this.registry ? [this.registry] : []), ...this.releaseTasks, ...earlier]);
         }
+        // The release is done once the pieces work together: a canary through the broker, after every app.
+        this.canary = args.canary?.active ? canaryOf(args, args.canary, children, Object.values(this.apps)) : undefined;
         this.appNames = Object.fromEntries(services.map((s) => [s.name, s.appName]));
         this.appUrls = mapValues(this.apps, (a) => a.appUrl);
         this.deployedImages = mapValues(this.apps, (a) => a.deployedImage);
@@ -206,6 +210,30 @@ export class SiteApps extends pulumi.ComponentResource {
             { parent: this, provider: this.provider, dependsOn: after },
         );
     }
+}
+
+/**
+ * The canary (config/canary.ts): web's canary path asked once every app of the release runs; the
+ * worker's image is the release that must answer, beat's (its own app's, else the worker's it runs
+ * in) the one whose heartbeat must be fresh.
+ */
+function canaryOf(args: SiteAppsArgs, canary: CanarySettings, children: pulumi.CustomResourceOptions, after: pulumi.Resource[]): caprover.Canary {
+    const web = args.services.find((s) => s.name === "web")!;
+    const worker = args.services.find((s) => s.worker)!;
+    const beat = args.services.find((s) => s.scheduler && !s.worker);
+    return new caprover.Canary(
+        "canary",
+        {
+            appName: web.appName,
+            path: canary.path,
+            webImage: args.images.web,
+            workerImage: args.images[worker.name],
+            beatImage: beat ? args.images[beat.name] : "",
+            beatHeartbeatMaxAgeS: canary.beatMaxAgeSeconds,
+            deployTimeoutMs: args.settings.deployTimeoutSeconds * 1000,
+        },
+        { ...children, dependsOn: after },
+    );
 }
 
 /**

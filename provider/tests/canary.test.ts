@@ -216,6 +216,15 @@ describe("Canary provider", () => {
             expect((await create(inputs())).beatAgeS).to.equal(29);
         });
 
+        it("does not take the old beat's heartbeat for the new one's: a heartbeat names the beat that sent it", async () => {
+            await site();
+            const next = image("f", "ghcr.io/example/site-beat");
+            // Beat's update to `next` has not come up yet: the heartbeat is fresh, but the old beat's.
+            await updating("beat", next);
+            const e = await failsAtDeadline("http 200", { beatImage: next });
+            expect(e.message).to.include(`beat's last heartbeat came from beat of release ${releaseOf(BEAT)}, not of release ${releaseOf(next)} (the new beat has not sent one yet)`);
+        });
+
         it("fails when no heartbeat was ever recorded (no beat running); beat not checked, the record has no age", async () => {
             await site({ beat: false });
             const e = await failsAtDeadline("http 200");

@@ -55,8 +55,12 @@ export async function openStack(server: StackServer, opts: Omit<LocalStackOption
 }
 
 /** A started emulator and a workspace whose `local` stack deploys to it. */
+/** The local stack's worker and beat apps (its site:appNamePrefix, local-): beat alone (split), else in the worker (unified). */
+export const LOCAL_CANARY = { workerApp: "local-celery", beatApp: ["local-celerybeat", "local-celery"] };
+
 export async function openLocalStack(opts: LocalStackOptions = {}): Promise<{ emulator: CapRoverEmulator; ws: Workspace }> {
-    const emulator = new CapRoverEmulator({ ...opts.emulator, password: EMULATOR_PASSWORD });
+    // The emulator answers the stand-in's canary (site:canary is on by default) from the local stack's apps.
+    const emulator = new CapRoverEmulator({ canary: LOCAL_CANARY, ...opts.emulator, password: EMULATOR_PASSWORD });
     await emulator.start();
     const ws = await openStack({ url: emulator.url, probeAddress: `127.0.0.1:${emulator.port}`, password: EMULATOR_PASSWORD }, opts);
     // SSL as this run's server allows: forced where its root domain has a certificate (the emulator's

@@ -90,6 +90,8 @@ describe("engine: the fault matrix (real CLI, misbehaving CapRover on 127.0.0.1)
         // The matrix is about the apps' requests and gates: no release task runs before them (its
         // own faults: provider/tests/releaseTask.test.ts, tests/engine/release-phase.test.ts).
         setStackValue(ws, "site:release", { tasks: [] });
+        // Nor the canary after them (its own faults: provider/tests/canary.test.ts).
+        setStackValue(ws, "site:canary", { enabled: false });
     });
 
     inOrder(async () => {

@@ -39,6 +39,8 @@ describe("one-line flips with inactive settings (local stack)", () => {
         expect(diff.added).to.deep.equal([]);
         expect(Object.fromEntries(Object.entries(diff.changed).map(([urn, keys]) => [short(urn), keys]))).to.deep.equal({
             "caprover:index:App::celery": ["description", "image", "serviceUpdateOverride"],
+            // The canary's worker is celery's new image, and beat runs in it (no image of its own).
+            "caprover:index:Canary::canary": ["beatImage", "workerImage"],
         });
         // The pinned celery-unified image, and the role's open-file limit beside the service's memory limit, with the worker's drain.
         expect(input(unified, "celery", "image")).to.match(/-celery@sha256:5{64}$/);

@@ -51,6 +51,8 @@ describe("split to unified and back (prod)", () => {
             // The app stays (same URN), with the new image, the description naming its new process and
             // the override of a container running beat (raised open-file limit, stop-first updates).
             "urn:pulumi:prod::site::site:caprover:SiteApps$caprover:index:App::celery": ["description", "image", "serviceUpdateOverride"],
+            // The canary's worker is celery's new image, and beat runs in it (no image of its own).
+            "urn:pulumi:prod::site::site:caprover:SiteApps$caprover:index:Canary::canary": ["beatImage", "workerImage"],
             // The target, and the tag naming the exact build of that target.
             "urn:pulumi:prod::site::site:image:ServiceImage$docker-build:index:Image::celery": ["tags", "target"],
             // The container cleanup's matrix loses the two packages (tests/github/flip.test.ts has the detail).
@@ -105,6 +107,7 @@ describe("split to unified, the committed prod (promoting dev's images)", () => 
             expect(diff.added).to.deep.equal([]);
             expect(Object.fromEntries(Object.entries(diff.changed).map(([urn, keys]) => [short(urn), keys]))).to.deep.equal({
                 "caprover:index:App::celery": ["description", "image", "serviceUpdateOverride"],
+                "caprover:index:Canary::canary": ["beatImage", "workerImage"],
                 "github:index/repositoryFile:RepositoryFile::cleanup-containers": ["content"],
                 "command:local:Command::celery-retag": ["environment"],
             });

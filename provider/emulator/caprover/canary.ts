@@ -39,11 +39,13 @@ function taskUp(world: World, appName: string): Container | undefined {
     return task && task.image !== PLACEHOLDER_IMAGE && !world.options.unhealthyImages.includes(task.image) ? task : undefined;
 }
 
-/** Beat's heartbeat: the time since its last one, by the emulator's clock; null when no beat task is up. */
-function heartbeat(world: World, canary: CanaryOptions): { age_s: number } | null {
-    const beat = taskUp(world, canary.beatApp ?? canary.workerApp);
+/** Beat's heartbeat: the time since its last one, by the emulator's clock, and the release of the beat that sent it; null when no beat task is up. */
+function heartbeat(world: World, canary: CanaryOptions): { age_s: number; release: string } | null {
+    // Candidates: the first that exists runs beat (a stack flipping between beat alone and beat in the worker).
+    const beatApp = Array.isArray(canary.beatApp) ? (canary.beatApp.find((a) => world.apps.has(a)) ?? canary.beatApp[0]) : canary.beatApp;
+    const beat = taskUp(world, beatApp ?? canary.workerApp);
     if (!beat) return null;
     const since = Math.max(0, Date.now() - beat.readyAt);
     const stalled = canary.beatStalled === true || world.options.silentImages.includes(beat.image);
-    return { age_s: (stalled ? since : since % (canary.heartbeatMs ?? HEARTBEAT_MS)) / 1000 };
+    return { age_s: (stalled ? since : since % (canary.heartbeatMs ?? HEARTBEAT_MS)) / 1000, release: beat.release ?? "" };
 }

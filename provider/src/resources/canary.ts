@@ -11,9 +11,9 @@
  * or the previous release's), so the next `up` asks again. Nothing lives on the server.
  *
  * The view's contract (`GET <path>`, JSON):
- * - HTTP 200 `{"link": "ok", "web_release", "release", "worker", "beat": {"age_s"} | null}`: web's
- *   release, the release and node name of the worker that ran the task, the age of beat's last
- *   heartbeat in seconds (null: none ever recorded);
+ * - HTTP 200 `{"link": "ok", "web_release", "release", "worker", "beat": {"age_s", "release"} | null}`:
+ *   web's release, the release and node name of the worker that ran the task, the age of beat's
+ *   last heartbeat in seconds and the release of the beat that sent it (null: none ever recorded);
  * - HTTP 503 `{"link": "enqueue" | "delivery" | "result", "web_release", "error"}`: web could not
  *   send to the broker; no worker took the task within the view's wait; a worker took it and the
  *   result did not come back.
@@ -94,11 +94,17 @@ export function judge(answer: { status: number; body: string }, inputs: CanaryIn
         if (typeof said.release !== "string") return failed(`the answer names no release of the worker that ran the canary (${node}; no JSON field "release")`);
         return failed(`a worker of release ${said.release || "(none)"} answered (${node}), not one of release ${worker} (an old worker still consumes the queue)`);
     }
-    const beat = said.beat as { age_s?: unknown } | null | undefined;
+    const beat = said.beat as { age_s?: unknown; release?: unknown } | null | undefined;
     const age = typeof beat?.age_s === "number" ? beat.age_s : undefined;
     const bound = inputs.beatHeartbeatMaxAgeS;
     if (bound > 0 && age === undefined) return failed(`beat's heartbeat was never recorded (bound ${bound} s): beat has not run, or does not record its heartbeat`);
     if (bound > 0 && age! > bound) return failed(`beat's heartbeat is ${Math.round(age! * 10) / 10} s old (bound ${bound} s): beat has stopped, or has not started yet`);
+    // A heartbeat naming its beat's release must be the new beat's (beat's own image, or the worker's
+    // it runs in): the old beat's last one may still be fresh right after beat's update.
+    const beatRelease = inputs.beatImage ? releaseOf(inputs.beatImage) : worker;
+    if (bound > 0 && typeof beat?.release === "string" && beat.release !== beatRelease) {
+        return failed(`beat's last heartbeat came from beat of release ${beat.release || "(none)"}, not of release ${beatRelease} (the new beat has not sent one yet)`);
+    }
     return { passed: true, worker: node, ...(age !== undefined ? { beatAgeS: age } : {}) };
 }
 

@@ -265,10 +265,10 @@ describe("CapRover emulator", () => {
         emulator().options.canary = canary;
         clock.advance(31_000);
         const worker = `celery@${emulator().apps.get("celery")!.containers.at(-1)!.id}`;
-        expect(await view()).to.deep.equal({ status: 200, body: { link: "ok", web_release: `sha256:${"a".repeat(64)}`, release: `sha256:${"c".repeat(64)}`, worker, beat: { age_s: 1 } } });
+        expect(await view()).to.deep.equal({ status: 200, body: { link: "ok", web_release: `sha256:${"a".repeat(64)}`, release: `sha256:${"c".repeat(64)}`, worker, beat: { age_s: 1, release: `sha256:${"c".repeat(64)}` } } });
         expect((await view("/health/")).body).to.deep.equal({ status: "ok", release: `sha256:${"a".repeat(64)}` });
         canary.beatStalled = true;
-        expect((await view()).body!.beat).to.deep.equal({ age_s: 31 });
+        expect((await view()).body!.beat).to.deep.equal({ age_s: 31, release: `sha256:${"c".repeat(64)}` });
         canary.beatApp = "beat";
         expect((await view()).body!.beat).to.equal(null);
         for (const link of ["enqueue", "delivery", "result"] as const) {
