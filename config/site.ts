@@ -216,7 +216,7 @@ function readEnv(r: ConfigReader, at: string, value: Record<string, unknown>): R
     const env: Record<string, string> = {};
     for (const [name, v] of Object.entries(value)) {
         if (!ENV_NAME.test(name)) r.complain(at, `key ${show(name)} is not accepted; expected an environment variable name (letters, digits, '_', not starting with a digit)`);
-        else if (typeof v !== "string") r.complain(`${at}.${name}`, "is not accepted; expected a string (quote numbers and booleans)");
+        else if (typeof v !== "string") r.complain(`${at}.${name}`, "is not accepted; expected a string (quote numbers and booleans; `pulumi config set --path` stores 1 or true as a number or a boolean unless given `--type string`)");
         else env[name] = v;
     }
     return env;

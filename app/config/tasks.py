@@ -35,6 +35,16 @@ def canary(self):
     return {"release": os.environ.get("SITE_RELEASE", ""), "worker": self.request.hostname or ""}
 
 
+@app.task(name="standin.tasks.hold", bind=True)
+def hold(self, seconds, token):
+    """A task that runs `seconds` (the drain's proof on the real server: a worker deploy starts while
+    it runs), marking in the broker's redis on which worker it started and ended, and when it ended."""
+    client = _redis()
+    client.set(f"standin:hold:{token}:started", self.request.hostname or "")
+    time.sleep(float(seconds))
+    client.set(f"standin:hold:{token}:done", f"{self.request.hostname or ''} {time.time():.3f}")
+
+
 def _redis():
     import redis  # noqa: PLC0415 (only where a redis broker is configured)
 

@@ -262,8 +262,12 @@ export async function configureForRealServer(ws: Workspace, opts: { broker?: str
                   // Redis's password alphabet (config/accessories.ts): base64url letters.
                   { key: "site:brokerPassword", value: randomBytes(18).toString("base64url"), secret: true },
               ]
-            : // The in-process broker: workers start and announce their release without a Redis.
-              ["web", "celery", "celerybeat", "flower"].map((service) => setting(`site:services.${service}.env.REDIS_URL`, "memory://"))),
+            : [
+                  // The in-process broker: workers start and announce their release without a Redis.
+                  ...["web", "celery", "celerybeat", "flower"].map((service) => setting(`site:services.${service}.env.REDIS_URL`, "memory://")),
+                  // ... and nothing crosses containers, so no canary can pass.
+                  { key: "site:canary.enabled", value: "false", path: true },
+              ]),
         // The worker image's HEALTHCHECK (celery inspect ping) first runs an interval, 60 s, after the
         // start, and Swarm shows no log line of a task until it is healthy, so the gate would wait that
         // long for the ready line; with memory:// it would never pass, and Swarm would replace a

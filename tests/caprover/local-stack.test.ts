@@ -84,7 +84,9 @@ describe("real CapRover: the local stack, built for real, deployed and checked t
 
     it("pulumi up under split creates the four apps in one run, each running its digest with its update order", async () => {
         const events = await upOk();
-        expect(changedSteps(events).filter((s) => s.startsWith("create App::")).sort()).to.deep.equal(["celery", "celerybeat", "flower", "web"].map((s) => `create App::${s}`));
+        // The four site apps, and the managed broker's redis app beside them.
+        expect(changedSteps(events).filter((s) => s.startsWith("create App::")).sort()).to.deep.equal(["celery", "celerybeat", "flower", "redis", "web"].map((s) => `create App::${s}`));
+        expect(changedSteps(events), "the canary after them").to.include("create Canary::canary");
         await runsItsRelease("split", COMMITS[0]);
         expect((await docker.service(app("web")))!.UpdateConfig?.Order, "web").to.equal("start-first");
         expect((await docker.service(app("celerybeat")))!.UpdateConfig?.Order, "celerybeat").to.equal("stop-first");

@@ -24,13 +24,13 @@ describe("the Celery contract (site:celeryContract, site:release.removedTasks)",
         expect(stackConfig("dev").celery).to.deep.equal({
             file: "deployment/celery-contract.json",
             fromFile: {
-                tasks: ["notifications.tasks.send_digest", "pages.tasks.clear_expired_sessions", "pages.tasks.rebuild_sitemap", "site.canary", "site.heartbeat"],
+                tasks: ["notifications.tasks.send_digest", "pages.tasks.clear_expired_sessions", "pages.tasks.rebuild_sitemap", "site.canary", "site.heartbeat", "standin.tasks.hold"],
                 schedule: { "daily-digest": "notifications.tasks.send_digest", "nightly-sitemap": "pages.tasks.rebuild_sitemap", "site-heartbeat": "site.heartbeat" },
             },
         });
         expect(stackConfig("dev").release.removedTasks).to.deep.equal([]);
         // Local deploys pinned digests of this checkout: the same file.
-        expect(stackConfig("local").celery.fromFile?.tasks).to.have.length(5);
+        expect(stackConfig("local").celery.fromFile?.tasks).to.have.length(6);
     });
 
     it("prod reads no file: a promoted release brings its source's record (stack/contract.ts)", () => {

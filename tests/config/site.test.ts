@@ -38,6 +38,12 @@ describe("site configuration", () => {
         expect(c.services.map((s) => s.name)).to.deep.equal(["web", "celery", "celerybeat"]);
     });
 
+    it("refuses an environment value that is not a string, saying how `pulumi config set --path` keeps one a string (never showing the value)", () => {
+        expect(problems({ services: { celery: { env: { STANDIN_BROKER_DB: 1 } } } })).to.include(
+            "site:services.celery.env.STANDIN_BROKER_DB: is not accepted; expected a string (quote numbers and booleans; `pulumi config set --path` stores 1 or true as a number or a boolean unless given `--type string`)",
+        );
+    });
+
     it("keeps overrides of services the profile does not run, ignores them, and names them in one warning", () => {
         const services = { flower: { env: { FLOWER_PERSISTENT: "1" } }, celerybeat: { env: { TZ: "UTC" } }, web: { instanceCount: 2 } };
         const unified = stackConfig("prod", { topology: "unified", services });

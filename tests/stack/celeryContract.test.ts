@@ -13,7 +13,7 @@ import { runSite } from "../support/site";
 const SELF = (stack: string) => `organization/site/${stack}`;
 /** The stand-in's committed contract (app/deployment/celery-contract.json). */
 const STAND_IN = {
-    tasks: ["notifications.tasks.send_digest", "pages.tasks.clear_expired_sessions", "pages.tasks.rebuild_sitemap", "site.canary", "site.heartbeat"],
+    tasks: ["notifications.tasks.send_digest", "pages.tasks.clear_expired_sessions", "pages.tasks.rebuild_sitemap", "site.canary", "site.heartbeat", "standin.tasks.hold"],
     schedule: { "daily-digest": "notifications.tasks.send_digest", "nightly-sitemap": "pages.tasks.rebuild_sitemap", "site-heartbeat": "site.heartbeat" },
 };
 const app = (resources: Registered[], name: string) => resources.find((r) => r.type === "caprover:index:App" && r.name === name)!;
