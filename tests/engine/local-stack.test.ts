@@ -159,8 +159,12 @@ describe("engine: the local stack against the CapRover emulator", function () {
             "delete ServiceImage::celerybeat",
             "delete ServiceImage::flower",
             "update App::celery",
+            // The canary asks for the unified worker, beat inside it.
+            "update Canary::canary",
         ]);
         expect(preview.steps.filter((s) => shortName(s.urn).endsWith("::web") && s.op !== "same")).to.deep.equal([]);
+        const canary = preview.steps.find((s) => shortName(s.urn) === "Canary::canary")!;
+        expect(differingKeys(canary.oldState?.inputs, canary.newState?.inputs)).to.deep.equal(["beatImage", "workerImage"]);
         const celery = preview.steps.find((s) => shortName(s.urn) === "App::celery")!;
         expect(celery.replaceReasons ?? [], "celery replace reasons").to.deep.equal([]);
         // The worker gains beat: a new image, the description naming the new process, and the override
@@ -173,7 +177,7 @@ describe("engine: the local stack against the CapRover emulator", function () {
             'profile "unified" runs web (runtime-full), celery (celery-unified); these settings are for services or targets it does not run, kept and ignored until a profile runs them: ' +
                 "site:imageDigests.celery.celery-worker, site:imageDigests.celerybeat, site:imageDigests.flower, site:imageDigests.web.all-in-one",
         ]);
-        expect(preview.changeSummary).to.include({ delete: 4, update: 1 });
+        expect(preview.changeSummary).to.include({ delete: 4, update: 2 });
         expect(preview.changeSummary).not.to.have.any.keys("create", "replace", "create-replacement", "delete-replaced");
     });
 
@@ -223,7 +227,7 @@ describe("engine: the local stack against the CapRover emulator", function () {
         await config("set", "site:topology", "split");
         const preview = await ws.json<PreviewJson>(["preview", ...stack, "--diff"], { timeoutMs: CLI_TIMEOUT });
         // Web too: the drift above is put back.
-        const back = [...["celerybeat", "flower"].flatMap((s) => [`create App::${s}`, `create ServiceImage::${s}`]), "update App::celery", "update App::web"].sort();
+        const back = [...["celerybeat", "flower"].flatMap((s) => [`create App::${s}`, `create ServiceImage::${s}`]), "update App::celery", "update App::web", "update Canary::canary"].sort();
         expect(plannedSteps(preview)).to.deep.equal(back);
         const celery = preview.steps.find((s) => shortName(s.urn) === "App::celery")!;
         expect(differingKeys(celery.oldState?.inputs, celery.newState?.inputs)).to.deep.equal(["description", "image", "serviceUpdateOverride"]);
