@@ -39,13 +39,22 @@ function taskUp(world: World, appName: string): Container | undefined {
     return task && task.image !== PLACEHOLDER_IMAGE && !world.options.unhealthyImages.includes(task.image) ? task : undefined;
 }
 
-/** Beat's heartbeat: the time since its last one, by the emulator's clock, and the release of the beat that sent it; null when no beat task is up. */
+/**
+ * Beat's heartbeat: the time since the last one, by the emulator's clock, and the release of the beat
+ * that sent it; null when no beat task is up. With candidates (beat alone, or in the worker), every
+ * one whose task is up beats, and the last heartbeat wins, as in the site's one redis key (during a
+ * flip the old beat runs until its app is removed, beside the new one).
+ */
 function heartbeat(world: World, canary: CanaryOptions): { age_s: number; release: string } | null {
-    // Candidates: the first that exists runs beat (a stack flipping between beat alone and beat in the worker).
-    const beatApp = Array.isArray(canary.beatApp) ? (canary.beatApp.find((a) => world.apps.has(a)) ?? canary.beatApp[0]) : canary.beatApp;
-    const beat = taskUp(world, beatApp ?? canary.workerApp);
-    if (!beat) return null;
-    const since = Math.max(0, Date.now() - beat.readyAt);
-    const stalled = canary.beatStalled === true || world.options.silentImages.includes(beat.image);
-    return { age_s: (stalled ? since : since % (canary.heartbeatMs ?? HEARTBEAT_MS)) / 1000, release: beat.release ?? "" };
+    const candidates = Array.isArray(canary.beatApp) ? canary.beatApp : [canary.beatApp ?? canary.workerApp];
+    const now = Date.now();
+    const interval = canary.heartbeatMs ?? HEARTBEAT_MS;
+    let last: { at: number; release: string } | undefined;
+    for (const beat of candidates.map((a) => taskUp(world, a)).filter((t): t is Container => t !== undefined)) {
+        const since = Math.max(0, now - beat.readyAt);
+        const stalled = canary.beatStalled === true || world.options.silentImages.includes(beat.image);
+        const at = now - (stalled ? since : since % interval);
+        if (!last || at > last.at) last = { at, release: beat.release ?? "" };
+    }
+    return last ? { age_s: (now - last.at) / 1000, release: last.release } : null;
 }

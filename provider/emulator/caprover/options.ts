@@ -103,8 +103,9 @@ export interface CanaryOptions {
      */
     workerApp: string;
     /**
-     * The app that runs beat; absent: beat runs inside workerApp; a list: the first of them that
-     * exists (a stack whose profile flips between beat alone and beat in the worker). Its task that is up records a
+     * The app that runs beat; absent: beat runs inside workerApp; a list: each of them that runs
+     * beats, the last heartbeat wins (a stack whose profile flips between beat alone and beat in the
+     * worker: the old beat runs until its app is removed). Its task that is up records a
      * heartbeat when it comes up and every heartbeatMs after, so `beat.age_s` is the time since the
      * last one by the emulator's clock (Date.now: a test holding the clock holds the age). No task of
      * it up (or an unhealthy image): no heartbeat, `beat` null. A silent image (hung) recorded only
