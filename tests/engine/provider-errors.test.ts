@@ -120,7 +120,8 @@ describe("engine: what the CapRover provider says when things go wrong", functio
         expect(errorLines(r).join("\n")).to.include("CapRover app local-web would be replaced by local-web-2 (appName changed)").and.include("site:allowReplace");
         await config("set", "site:allowReplace", "true");
         const allowed = await ws.json<PreviewJson>(["preview", ...stack], { timeoutMs: CLI_TIMEOUT });
-        expect(allowed.steps.filter((s) => isChange(s.op)).map((s) => `${s.op} ${shortName(s.urn)}`)).to.deep.equal(["replace App::web"]);
+        // The canary asks web under its new name.
+        expect(allowed.steps.filter((s) => isChange(s.op)).map((s) => `${s.op} ${shortName(s.urn)}`)).to.deep.equal(["replace App::web", "update Canary::canary"]);
         await config("rm", "--path", "site:services.web.appName");
         await config("rm", "site:allowReplace");
     });
