@@ -61,6 +61,13 @@ export interface RunOptions {
 
 const running = new Set<ChildProcess>();
 
+/**
+ * SITE_ENGINE_TIMING=<file>: every command run here appends a line to that file, JSON
+ * `{start, ms, code, command}` (start in epoch ms): where a tier or a bench spends its time, by
+ * command (docs/testing.md).
+ */
+const TIMING_LOG = process.env.SITE_ENGINE_TIMING;
+
 /** Sends `signal` to each running command itself (not its group), as a terminal's Ctrl-C reaches the CLI. */
 export function signalAll(signal: NodeJS.Signals): void {
     for (const child of running) if (child.pid !== undefined && child.exitCode === null) child.kill(signal);
@@ -142,6 +149,7 @@ export function run(command: string, args: string[], opts: RunOptions = {}): Pro
             clearTimeout(timer);
             running.delete(child);
             const result: RunResult = { code: code ?? -1, stdout, stderr, ms: Date.now() - started };
+            if (TIMING_LOG) fs.appendFileSync(TIMING_LOG, `${JSON.stringify({ start: started, ms: result.ms, code: result.code, command: [command, ...args].join(" ") })}\n`);
             const shown = `${command} ${args.join(" ")}`;
             if (timedOut) return reject(new Error(`${shown}: no result within ${timeoutMs} ms, killed\n${tail(result)}`));
             if (result.code !== 0 && !opts.allowFailure) return reject(new Error(`${shown}: exit ${result.code}\n${tail(result)}`));
