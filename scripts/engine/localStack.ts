@@ -29,6 +29,12 @@ export interface LocalStackOptions {
     emulator?: Partial<EmulatorOptions>;
     /** Further environment of every command (e.g. DOCKER_CONFIG of a builder). */
     env?: Record<string, string>;
+    /**
+     * Run the policy pack on every `preview` and `up` (default: yes, as CI and `npm run preview` do).
+     * A scenario that checks no policy may leave it out: the pack costs about 0.8 s of every
+     * operation (its start, then the analysis of each resource, which the engine waits for).
+     */
+    policyPack?: boolean;
 }
 
 /** The CapRover server a stack deploys to: the emulator, or the real one (scripts/engine/realCaprover.ts). */
@@ -41,7 +47,7 @@ export interface StackServer {
 
 /** A workspace whose `local` stack deploys to `server`. */
 export async function openStack(server: StackServer, opts: Omit<LocalStackOptions, "emulator"> = {}): Promise<Workspace> {
-    const ws = await Workspace.create({ main: opts.main, project: opts.project, env: opts.env });
+    const ws = await Workspace.create({ main: opts.main, project: opts.project, env: opts.env, policyPack: opts.policyPack });
     fs.copyFileSync(path.join(opts.stackFileFrom ?? opts.main ?? REPO, STACK_FILE), path.join(ws.project, STACK_FILE));
     await ws.pulumi(["stack", "init", STACK, "--secrets-provider", "passphrase"], { timeoutMs: CLI_TIMEOUT });
     // Point the copy at this run's server; the tracked stack file keeps its defaults.

@@ -81,7 +81,9 @@ describe("engine: the fault matrix (real CLI, misbehaving CapRover on 127.0.0.1)
         this.timeout(45 * 60_000);
         await ensureTools();
         clock.freeze();
-        ({ emulator, ws } = await openLocalStack({ env: clock.env }));
+        // No row is about a policy (the pack's verdicts on these stacks: policy-pack.test.ts and the
+        // previews' tests), so the pack stays out: about 0.8 s of each of the matrix's 38 operations.
+        ({ emulator, ws } = await openLocalStack({ env: clock.env, policyPack: false }));
         await configure(ws, "set", "site:topology", "unified");
         await configure(ws, "set", "site:caproverDeployTimeout", String(DEPLOY_TIMEOUT_S));
         // The rows below show what a failed gate says and leaves without a rollback (the opt-out);
