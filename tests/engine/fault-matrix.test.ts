@@ -48,13 +48,9 @@ describe("engine: the fault matrix (real CLI, misbehaving CapRover on 127.0.0.1)
     const up = (opts: { allowFailure?: boolean; onOutput?: (text: string) => void } = {}) => ws.pulumi(["up", ...stack, "--yes", "--skip-preview"], { timeoutMs: CLI_TIMEOUT, ...opts });
     const setWeb = (c: string) => configure(ws, "set", "--path", "site:imageDigests.web.runtime-full", webImage(c));
     const setCelery = (c: string) => configure(ws, "set", "--path", "site:imageDigests.celery.celery-unified", celeryImage(c));
-    /** The App resources' outputs in the state, by app name. */
-    const state = async (): Promise<Record<string, Record<string, unknown>>> => {
-        const exported = JSON.parse((await ws.pulumi(["stack", "export", ...stack], { timeoutMs: CLI_TIMEOUT })).stdout) as {
-            deployment: { resources: { type: string; outputs?: Record<string, unknown> }[] };
-        };
-        return Object.fromEntries(exported.deployment.resources.filter((r) => r.type === "caprover:index:App").map((r) => [String(r.outputs?.appName), r.outputs ?? {}]));
-    };
+    /** The App resources' outputs in the state (what `pulumi stack export` prints, read from its file), by app name. */
+    const state = async (): Promise<Record<string, Record<string, unknown>>> =>
+        Object.fromEntries(ws.deployment(STACK).resources.filter((r) => r.type === "caprover:index:App").map((r) => [String(r.outputs?.appName), r.outputs ?? {}]));
     /** A failing up: exit code not 0; returns its output (a partial failure's message spans lines). */
     const failingUp = async (): Promise<string> => {
         const r = await up({ allowFailure: true });
