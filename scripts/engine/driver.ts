@@ -351,6 +351,11 @@ export function engineEnv(t: Tools, extra: Record<string, string>, opts: { isola
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
         // Type checking is `tsc --noEmit`'s job (npm run build, .ci/run); the engine only needs the program to run.
         PULUMI_NODEJS_TRANSPILE_ONLY: env.PULUMI_NODEJS_TRANSPILE_ONLY ?? "true",
+        // Every CLI call starts the program, the CapRover provider and the policy pack anew, each
+        // compiling the same modules (@pulumi/pulumi, gRPC): Node.js's compile cache keeps V8's code
+        // for them between processes, in Node's own default folder, checked against each file's
+        // content. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+        ...(env.NODE_DISABLE_COMPILE_CACHE ? {} : { NODE_COMPILE_CACHE: env.NODE_COMPILE_CACHE ?? path.join(os.tmpdir(), "node-compile-cache") }),
         ...extra,
     };
 }
