@@ -35,6 +35,11 @@ export interface LocalStackOptions {
      * operation (its start, then the analysis of each resource, which the engine waits for).
      */
     policyPack?: boolean;
+    /**
+     * Further values the stack starts with, set with the server's in the same `config set-all` per
+     * kind (configureAll): each `pulumi config set` of its own costs a CLI start.
+     */
+    config?: ConfigValue[];
 }
 
 /** The CapRover server a stack deploys to: the emulator, or the real one (scripts/engine/realCaprover.ts). */
@@ -56,6 +61,7 @@ export async function openStack(server: StackServer, opts: Omit<LocalStackOption
         { key: "site:caproverProbeAddress", value: server.probeAddress },
         { key: "site:caproverPassword", value: server.password, secret: true },
         { key: "site:flowerPassword", value: FLOWER_PASSWORD, secret: true },
+        ...(opts.config ?? []),
     ]);
     return ws;
 }
@@ -64,12 +70,12 @@ export async function openStack(server: StackServer, opts: Omit<LocalStackOption
 export async function openLocalStack(opts: LocalStackOptions = {}): Promise<{ emulator: CapRoverEmulator; ws: Workspace }> {
     const emulator = new CapRoverEmulator({ ...opts.emulator, password: EMULATOR_PASSWORD });
     await emulator.start();
-    const ws = await openStack({ url: emulator.url, probeAddress: `127.0.0.1:${emulator.port}`, password: EMULATOR_PASSWORD }, opts);
     // SSL as this run's server allows: forced where its root domain has a certificate (the emulator's
     // default), off where it has none (the stack file's false is for a real server on this machine).
     // An older program (opts.project) may not know the key.
     const declared = (opts.project?.config as Record<string, unknown> | undefined) ?? Object.fromEntries(Object.keys(declarations()).map((k) => [`site:${k}`, true]));
-    if ("site:forceSsl" in declared) await configure(ws, "set", "site:forceSsl", String(emulator.options.hasRootSsl));
+    const ssl: ConfigValue[] = "site:forceSsl" in declared ? [{ key: "site:forceSsl", value: String(emulator.options.hasRootSsl) }] : [];
+    const ws = await openStack({ url: emulator.url, probeAddress: `127.0.0.1:${emulator.port}`, password: EMULATOR_PASSWORD }, { ...opts, config: [...ssl, ...(opts.config ?? [])] });
     return { emulator, ws };
 }
 

@@ -79,12 +79,14 @@ describe("engine: the fault matrix (real CLI, misbehaving CapRover on 127.0.0.1)
         clock.freeze();
         // No row is about a policy (the pack's verdicts on these stacks: policy-pack.test.ts and the
         // previews' tests), so the pack stays out: about 0.8 s of each of the matrix's 38 operations.
-        ({ emulator, ws } = await openLocalStack({ env: clock.env, policyPack: false }));
-        await configure(ws, "set", "site:topology", "unified");
-        await configure(ws, "set", "site:caproverDeployTimeout", String(DEPLOY_TIMEOUT_S));
-        // The rows below show what a failed gate says and leaves without a rollback (the opt-out);
-        // the rollback itself, the default, has its own row.
-        await configure(ws, "set", "site:rollbackOnFailure", "false");
+        const config = [
+            { key: "site:topology", value: "unified" },
+            { key: "site:caproverDeployTimeout", value: String(DEPLOY_TIMEOUT_S) },
+            // The rows below show what a failed gate says and leaves without a rollback (the opt-out);
+            // the rollback itself, the default, has its own row.
+            { key: "site:rollbackOnFailure", value: "false" },
+        ];
+        ({ emulator, ws } = await openLocalStack({ env: clock.env, policyPack: false, config }));
         // The matrix is about the apps' requests and gates: no release task runs before them (its
         // own faults: provider/tests/releaseTask.test.ts, tests/engine/release-phase.test.ts).
         setStackValue(ws, "site:release", { tasks: [] });
