@@ -61,6 +61,13 @@ export interface RunOptions {
 
 const running = new Set<ChildProcess>();
 
+/**
+ * SITE_ENGINE_TIMING=<file>: every command run here appends a line to that file, JSON
+ * `{start, ms, code, command}` (start in epoch ms): where a tier or a bench spends its time, by
+ * command (docs/testing.md).
+ */
+const TIMING_LOG = process.env.SITE_ENGINE_TIMING;
+
 /** Sends `signal` to each running command itself (not its group), as a terminal's Ctrl-C reaches the CLI. */
 export function signalAll(signal: NodeJS.Signals): void {
     for (const child of running) if (child.pid !== undefined && child.exitCode === null) child.kill(signal);
@@ -142,6 +149,7 @@ export function run(command: string, args: string[], opts: RunOptions = {}): Pro
             clearTimeout(timer);
             running.delete(child);
             const result: RunResult = { code: code ?? -1, stdout, stderr, ms: Date.now() - started };
+            if (TIMING_LOG) fs.appendFileSync(TIMING_LOG, `${JSON.stringify({ start: started, ms: result.ms, code: result.code, command: [command, ...args].join(" ") })}\n`);
             const shown = `${command} ${args.join(" ")}`;
             if (timedOut) return reject(new Error(`${shown}: no result within ${timeoutMs} ms, killed\n${tail(result)}`));
             if (result.code !== 0 && !opts.allowFailure) return reject(new Error(`${shown}: exit ${result.code}\n${tail(result)}`));
@@ -343,6 +351,11 @@ export function engineEnv(t: Tools, extra: Record<string, string>, opts: { isola
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
         // Type checking is `tsc --noEmit`'s job (npm run build, .ci/run); the engine only needs the program to run.
         PULUMI_NODEJS_TRANSPILE_ONLY: env.PULUMI_NODEJS_TRANSPILE_ONLY ?? "true",
+        // Every CLI call starts the program, the CapRover provider and the policy pack anew, each
+        // compiling the same modules (@pulumi/pulumi, gRPC): Node.js's compile cache keeps V8's code
+        // for them between processes, in Node's own default folder, checked against each file's
+        // content. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+        ...(env.NODE_DISABLE_COMPILE_CACHE ? {} : { NODE_COMPILE_CACHE: env.NODE_COMPILE_CACHE ?? path.join(os.tmpdir(), "node-compile-cache") }),
         ...extra,
     };
 }
@@ -378,6 +391,11 @@ export interface PreviewJson {
     steps: PreviewStep[];
     changeSummary: Record<string, number>;
     diagnostics?: { severity: string; message: string }[];
+}
+
+/** A stack's state as `pulumi stack export` prints it under `deployment` (the fields the tests read). */
+export interface Deployment {
+    resources: { urn: string; type: string; id?: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }[];
 }
 
 export interface WorkspaceOptions {
@@ -481,10 +499,7 @@ export class Workspace {
         const file = `Pulumi.${stack}.yaml`;
         if (fs.existsSync(path.join(REPO, file))) this.copyStackFile(file);
         // The file backend keeps one checkpoint per stack: no CLI call needed to know it exists.
-        // The copy is YAML.stringify's output: a project name (letters, digits, `-`, `_`, `.`) stands unquoted on its line.
-        const project = /^name: (\S+)$/m.exec(fs.readFileSync(path.join(this.project, "Pulumi.yaml"), "utf8"))?.[1];
-        if (!project) throw new Error(`no project name in ${path.join(this.project, "Pulumi.yaml")}`);
-        if (fs.existsSync(path.join(this.state, ".pulumi", "stacks", project, `${stack}.json`))) return;
+        if (fs.existsSync(this.checkpointFile(stack))) return;
         onCreate?.();
         await this.pulumi(["stack", "init", stack, "--secrets-provider", "passphrase"]);
         const written = fs.existsSync(path.join(this.project, file)) ? fs.readFileSync(path.join(this.project, file), "utf8") : "";
@@ -493,6 +508,25 @@ export class Workspace {
             fs.writeFileSync(this.saltFile(file), salt);
             this.copyStackFile(file);
         }
+    }
+
+    /** The file backend's checkpoint of `stack`: one file per stack, rewritten by every operation. */
+    private checkpointFile(stack: string): string {
+        // The copy is YAML.stringify's output: a project name (letters, digits, `-`, `_`, `.`) stands unquoted on its line.
+        const project = /^name: (\S+)$/m.exec(fs.readFileSync(path.join(this.project, "Pulumi.yaml"), "utf8"))?.[1];
+        if (!project) throw new Error(`no project name in ${path.join(this.project, "Pulumi.yaml")}`);
+        return path.join(this.state, ".pulumi", "stacks", project, `${stack}.json`);
+    }
+
+    /**
+     * The stack's state as `pulumi stack export` prints it (its `deployment`: manifest, secrets
+     * providers, resources with secrets encrypted), read from the checkpoint that command reads,
+     * without a CLI start (about 0.3 s each) for a test that reads the state after every step.
+     */
+    deployment(stack: string): Deployment {
+        const file = this.checkpointFile(stack);
+        if (!fs.existsSync(file)) throw new Error(`stack ${stack} has no checkpoint in ${this.state}`);
+        return (JSON.parse(fs.readFileSync(file, "utf8")) as { checkpoint: { latest: Deployment } }).checkpoint.latest;
     }
 
     private saltFile(stackFile: string): string {

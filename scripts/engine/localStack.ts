@@ -29,6 +29,17 @@ export interface LocalStackOptions {
     emulator?: Partial<EmulatorOptions>;
     /** Further environment of every command (e.g. DOCKER_CONFIG of a builder). */
     env?: Record<string, string>;
+    /**
+     * Run the policy pack on every `preview` and `up` (default: yes, as CI and `npm run preview` do).
+     * A scenario that checks no policy may leave it out: the pack costs about 0.8 s of every
+     * operation (its start, then the analysis of each resource, which the engine waits for).
+     */
+    policyPack?: boolean;
+    /**
+     * Further values the stack starts with, set with the server's in the same `config set-all` per
+     * kind (configureAll): each `pulumi config set` of its own costs a CLI start.
+     */
+    config?: ConfigValue[];
 }
 
 /** The CapRover server a stack deploys to: the emulator, or the real one (scripts/engine/realCaprover.ts). */
@@ -41,7 +52,7 @@ export interface StackServer {
 
 /** A workspace whose `local` stack deploys to `server`. */
 export async function openStack(server: StackServer, opts: Omit<LocalStackOptions, "emulator"> = {}): Promise<Workspace> {
-    const ws = await Workspace.create({ main: opts.main, project: opts.project, env: opts.env });
+    const ws = await Workspace.create({ main: opts.main, project: opts.project, env: opts.env, policyPack: opts.policyPack });
     fs.copyFileSync(path.join(opts.stackFileFrom ?? opts.main ?? REPO, STACK_FILE), path.join(ws.project, STACK_FILE));
     await ws.pulumi(["stack", "init", STACK, "--secrets-provider", "passphrase"], { timeoutMs: CLI_TIMEOUT });
     // Point the copy at this run's server; the tracked stack file keeps its defaults.
@@ -50,6 +61,7 @@ export async function openStack(server: StackServer, opts: Omit<LocalStackOption
         { key: "site:caproverProbeAddress", value: server.probeAddress },
         { key: "site:caproverPassword", value: server.password, secret: true },
         { key: "site:flowerPassword", value: FLOWER_PASSWORD, secret: true },
+        ...(opts.config ?? []),
     ]);
     return ws;
 }
@@ -62,12 +74,12 @@ export async function openLocalStack(opts: LocalStackOptions = {}): Promise<{ em
     // The emulator answers the stand-in's canary (site:canary is on by default) from the local stack's apps.
     const emulator = new CapRoverEmulator({ canary: LOCAL_CANARY, ...opts.emulator, password: EMULATOR_PASSWORD });
     await emulator.start();
-    const ws = await openStack({ url: emulator.url, probeAddress: `127.0.0.1:${emulator.port}`, password: EMULATOR_PASSWORD }, opts);
     // SSL as this run's server allows: forced where its root domain has a certificate (the emulator's
     // default), off where it has none (the stack file's false is for a real server on this machine).
     // An older program (opts.project) may not know the key.
     const declared = (opts.project?.config as Record<string, unknown> | undefined) ?? Object.fromEntries(Object.keys(declarations()).map((k) => [`site:${k}`, true]));
-    if ("site:forceSsl" in declared) await configure(ws, "set", "site:forceSsl", String(emulator.options.hasRootSsl));
+    const ssl: ConfigValue[] = "site:forceSsl" in declared ? [{ key: "site:forceSsl", value: String(emulator.options.hasRootSsl) }] : [];
+    const ws = await openStack({ url: emulator.url, probeAddress: `127.0.0.1:${emulator.port}`, password: EMULATOR_PASSWORD }, { ...opts, config: [...ssl, ...(opts.config ?? [])] });
     return { emulator, ws };
 }
 

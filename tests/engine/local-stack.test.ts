@@ -74,10 +74,13 @@ describe("engine: the local stack against the CapRover emulator", function () {
     before(async function () {
         this.timeout(45 * 60_000);
         await ensureTools();
-        ({ emulator, ws } = await openLocalStack());
-        // An app setting stored as a secret leaf inside a plain object, and a plain one beside it.
-        await config("set", "--secret", "--path", "site:services.web.env.DJANGO_SECRET_KEY", SECRET_ENV_VALUE);
-        await config("set", "--path", "site:services.celery.env.CELERY_LOG_LEVEL", "info");
+        ({ emulator, ws } = await openLocalStack({
+            // An app setting stored as a secret leaf inside a plain object, and a plain one beside it.
+            config: [
+                { key: "site:services.web.env.DJANGO_SECRET_KEY", value: SECRET_ENV_VALUE, secret: true, path: true },
+                { key: "site:services.celery.env.CELERY_LOG_LEVEL", value: "info", path: true },
+            ],
+        }));
     });
 
     inOrder();

@@ -39,9 +39,8 @@ describe("engine: Flower on demand on the local stack (rehearsal)", function () 
     before(async function () {
         this.timeout(45 * 60_000);
         await ensureTools();
-        ({ emulator, ws } = await openLocalStack());
         // Phase 1 of the seed documents: Flower out of the profile (its digest stays in the stack file, for on demand).
-        await config("set", "site:topology", "essential");
+        ({ emulator, ws } = await openLocalStack({ config: [{ key: "site:topology", value: "essential" }] }));
     });
 
     inOrder(async () => {
