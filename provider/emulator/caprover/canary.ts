@@ -47,10 +47,13 @@ function taskUp(world: World, appName: string): Container | undefined {
  */
 function heartbeat(world: World, canary: CanaryOptions): { age_s: number; release: string } | null {
     const candidates = Array.isArray(canary.beatApp) ? canary.beatApp : [canary.beatApp ?? canary.workerApp];
+    // Among candidates, the worker app beats only where its process runs beat (the program's
+    // description names it: `celery ... --beat`); a lone candidate always does.
+    const runsBeat = (appName: string) => candidates.length === 1 || appName !== canary.workerApp || /\s--beat\b/.test(world.apps.get(appName)?.def.description ?? "");
     const now = Date.now();
     const interval = canary.heartbeatMs ?? HEARTBEAT_MS;
     let last: { at: number; release: string } | undefined;
-    for (const beat of candidates.map((a) => taskUp(world, a)).filter((t): t is Container => t !== undefined)) {
+    for (const beat of candidates.filter(runsBeat).map((a) => taskUp(world, a)).filter((t): t is Container => t !== undefined)) {
         const since = Math.max(0, now - beat.readyAt);
         const stalled = canary.beatStalled === true || world.options.silentImages.includes(beat.image);
         const at = now - (stalled ? since : since % interval);

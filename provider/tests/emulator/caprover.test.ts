@@ -271,6 +271,13 @@ describe("CapRover emulator", () => {
         expect((await view()).body!.beat).to.deep.equal({ age_s: 31, release: `sha256:${"c".repeat(64)}` });
         canary.beatApp = "beat";
         expect((await view()).body!.beat).to.equal(null);
+        // Candidates (a stack flipping between beat alone and beat in the worker): the worker beats
+        // only where its process runs beat, as its description says.
+        canary.beatApp = ["beat", "celery"];
+        expect((await view()).body!.beat, "a worker without --beat").to.equal(null);
+        await c.updateApp((await c.getApp("celery"))!, { description: "celery (celery-unified): celery --app config.celery worker --beat" });
+        expect((await view()).body!.beat).to.deep.include({ release: `sha256:${"c".repeat(64)}` });
+        canary.beatApp = "beat";
         for (const link of ["enqueue", "delivery", "result"] as const) {
             canary.fault = link;
             const broken = await view();
@@ -283,7 +290,7 @@ describe("CapRover emulator", () => {
         expect((await view()).body!.link).to.equal("result");
         await c.updateApp((await c.getApp("celery"))!, { instanceCount: 0 });
         expect((await view()).body!.link).to.equal("delivery");
-        expect(emulator().answers("web").map((a) => a.status)).to.deep.equal([404, 200, 200, 200, 200, 503, 503, 503, 503, 503]);
+        expect(emulator().answers("web").map((a) => a.status)).to.deep.equal([404, 200, 200, 200, 200, 200, 200, 503, 503, 503, 503, 503]);
     });
 
     it("answers HTTP 404 for routes CapRover does not have", async () => {
