@@ -194,6 +194,8 @@ describe("engine: the local stack against the CapRover emulator", function () {
             "delete ServiceImage::celerybeat",
             "delete ServiceImage::flower",
             "update App::celery",
+            // Asked again: its worker (and beat) is celery's new image.
+            "update Canary::canary",
         ]);
         expect(appNames()).to.deep.equal(["celery", "web"].map(app));
         expect(deployedImage(def("celery"))).to.equal(UNIFIED_CELERY);
