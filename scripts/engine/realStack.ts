@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { REPO, Workspace, ensureTools } from "./driver";
+import { EngineEvent, REPO, RunResult, Workspace, ensureTools } from "./driver";
 import { Builder, RegistryClient, builderEnv, configureRealBuilds, ensureBuilder, stopBuilder } from "./builder";
 import { CLI_TIMEOUT, STACK, configure, openStack } from "./localStack";
 import { RealCaprover, RealDocker, configureForRealServer, ensureRealCaprover, stopRealCaprover } from "./realCaprover";
@@ -34,6 +34,12 @@ export async function openRealStack(opts: { namespace: string; prefix: string; c
     await configure(ws, "set", "site:appNamePrefix", opts.prefix);
     await configureForRealServer(ws, { broker: await new RegistryClient(builder.registry).pinned(builder.brokerImage) });
     return { builder, real, docker: new RealDocker(real.dockerHost), registry: new RegistryClient(builder.registry), ws, context };
+}
+
+/** `pulumi up` of the stack, failing or not: its result and engine events (a real server's deploys take minutes). */
+export async function upOnRealServer(ws: Workspace): Promise<{ r: RunResult; events: EngineEvent[] }> {
+    const { result, events } = await ws.events(["up", "--stack", STACK, "--yes", "--skip-preview"], { timeoutMs: 4 * CLI_TIMEOUT, allowFailure: true });
+    return { r: result, events };
 }
 
 /** Destroys the stack's apps and leaves the machine as found (servers stopped only if this run started them). */

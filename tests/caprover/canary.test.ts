@@ -13,12 +13,12 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { EngineEvent, RunResult, Workspace } from "../../scripts/engine/driver";
+import { Workspace } from "../../scripts/engine/driver";
 import { errorsOf, summaryOf } from "../../scripts/engine/events";
 import { CLI_TIMEOUT, STACK, configure } from "../../scripts/engine/localStack";
 import type { RegistryClient } from "../../scripts/engine/builder";
 import { RealCaprover, RealDocker, visitApp } from "../../scripts/engine/realCaprover";
-import { RealStack, closeRealStack, openRealStack } from "../../scripts/engine/realStack";
+import { RealStack, closeRealStack, openRealStack, upOnRealServer } from "../../scripts/engine/realStack";
 import { inOrder } from "../engine/scenario";
 
 const COMMITS = ["5eed0000000000000000000000000000000000c1", "5eed0000000000000000000000000000000000c2"];
@@ -39,10 +39,7 @@ describe("real CapRover: the canary through the broker", function () {
     /** The old worker this scenario starts by hand (a Swarm service of its own, not a CapRover app). */
     const OLD_WORKER = app("oldworker");
 
-    const up = async (): Promise<{ r: RunResult; events: EngineEvent[] }> => {
-        const { result, events } = await ws.events(["up", "--stack", STACK, "--yes", "--skip-preview"], { timeoutMs: 4 * CLI_TIMEOUT, allowFailure: true });
-        return { r: result, events };
-    };
+    const up = () => upOnRealServer(ws);
     const newRelease = async (commit: string): Promise<void> => {
         fs.writeFileSync(path.join(context, "release-note.txt"), `${commit}\n`);
         await configure(ws, "set", "site:commitSha", commit);

@@ -12,12 +12,12 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { EngineEvent, REPO, RunResult, Workspace } from "../../scripts/engine/driver";
+import { EngineEvent, REPO, Workspace } from "../../scripts/engine/driver";
 import { changedSteps, errorsOf, summaryOf } from "../../scripts/engine/events";
 import { CLI_TIMEOUT, STACK, configure, openStack } from "../../scripts/engine/localStack";
 import { RegistryClient, builderEnv } from "../../scripts/engine/builder";
 import { NOFILE, RealDocker, adminPort, configureForRealServer, mostAtOnce } from "../../scripts/engine/realCaprover";
-import { RealStack, closeRealStack, openRealStack } from "../../scripts/engine/realStack";
+import { RealStack, closeRealStack, openRealStack, upOnRealServer } from "../../scripts/engine/realStack";
 import { PROFILES, ProfileName, ROLES, Role, RoleName } from "../../config/topology";
 import { stackFileConfig } from "../../config/stackFile";
 import { AppList } from "../../provider/src/api/types";
@@ -38,10 +38,7 @@ describe("real CapRover: the local stack, built for real, deployed and checked t
     const app = (service: string) => `${prefix}${service}`;
 
     /** `pulumi up`, as a user runs it; the result and the engine's events. */
-    const up = async (): Promise<{ r: RunResult; events: EngineEvent[] }> => {
-        const { result, events } = await ws.events(["up", "--stack", STACK, "--yes", "--skip-preview"], { timeoutMs: 4 * CLI_TIMEOUT, allowFailure: true });
-        return { r: result, events };
-    };
+    const up = () => upOnRealServer(ws);
     const upOk = async (): Promise<EngineEvent[]> => {
         const { events } = await up();
         expect(errorsOf(events), "error diagnostics").to.deep.equal([]);

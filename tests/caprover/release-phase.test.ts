@@ -21,7 +21,7 @@ import { errorsOf, removeTornSidecars, summaryOf } from "../../scripts/engine/ev
 import { CLI_TIMEOUT, STACK, configure } from "../../scripts/engine/localStack";
 import type { RegistryClient } from "../../scripts/engine/builder";
 import { ContainerEvent, RealCaprover, RealDocker, visitApp } from "../../scripts/engine/realCaprover";
-import { RealStack, closeRealStack, openRealStack } from "../../scripts/engine/realStack";
+import { RealStack, closeRealStack, openRealStack, upOnRealServer } from "../../scripts/engine/realStack";
 import { inOrder } from "../engine/scenario";
 
 const COMMITS = ["5eed0000000000000000000000000000000000d1", "5eed0000000000000000000000000000000000d2", "5eed0000000000000000000000000000000000d3"];
@@ -41,10 +41,7 @@ describe("real CapRover: the release phase runs the migrations once, before the 
     const TASK = app("release-migrate");
     const SITE = ["web", "celery"].map(app);
 
-    const up = async (): Promise<{ r: RunResult; events: EngineEvent[] }> => {
-        const { result, events } = await ws.events(["up", "--stack", STACK, "--yes", "--skip-preview"], { timeoutMs: 4 * CLI_TIMEOUT, allowFailure: true });
-        return { r: result, events };
-    };
+    const up = () => upOnRealServer(ws);
     /** `pulumi up` with Docker's container events of this run's services meanwhile. */
     const watched = async (): Promise<{ r: RunResult; events: EngineEvent[]; docker: ContainerEvent[] }> => {
         const watch = docker.watch(new RegExp(`^${prefix}`));
