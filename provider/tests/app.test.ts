@@ -376,6 +376,23 @@ describe("CapRoverApp provider", () => {
             expect(e.message).to.include("ImportError: emulated start-up failure");
         });
 
+        it("a crashing worker whose stopped containers were pruned before the last read still fails with the lines it logged, not as one that never started", async () => {
+            const outs = await create(workerInputs(emulator()));
+            const crashing = image("9", "ghcr.io/example/site-celery");
+            emulator().options.unhealthyImages.push(crashing);
+            // Once the gate has read the crash, CapRover prunes the stopped containers (5 s after any
+            // service update): the next read, the last before the deadline, shows none of their lines.
+            clock.freeze();
+            void afterDeploy("celery", logsOf("celery"))
+                .then(() => emulator().options.unstartableImages.push(crashing))
+                .then(() => clock.advance(1000))
+                .then(() => whenRequest(emulator(), logsOf("celery")))
+                .then(() => clock.advance(DEADLINE_MS));
+            const e = await failure(() => provider.update("celery", outs, workerInputs(emulator(), { image: crashing, deployTimeoutMs: DEADLINE_MS })));
+            expect(e.message, e.message).to.include(`the new release never logged "SITE_RELEASE=${releaseOf(crashing)} ready"`).and.include("ImportError: emulated start-up failure");
+            expect(e.message).to.not.include("no log line at all");
+        });
+
         it("never overlaps two updates of a stop-first service: the release is published only once the deploy's own task is up", async () => {
             const beat = (c: string) => workerInputs(emulator(), { appName: "beat", image: image(c, "ghcr.io/example/site-beat"), serviceUpdateOverride: BEAT_OVERRIDE });
             const outs = await create(beat("1"));

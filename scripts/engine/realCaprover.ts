@@ -89,6 +89,8 @@ export interface ContainerEvent {
     action: string;
     id: string;
     service: string;
+    /** The image the container was created from, as Swarm names it (`<repo>:<tag>@sha256:...`). */
+    image: string;
     /** Nanoseconds since the epoch, as Docker stamps it. */
     timeNano: number;
 }
@@ -180,7 +182,7 @@ export class RealDocker {
                 try {
                     const e = JSON.parse(line) as { Action: string; id: string; timeNano: number; Actor: { Attributes: Record<string, string> } };
                     const service = e.Actor?.Attributes?.["com.docker.swarm.service.name"] ?? "";
-                    if (services.test(service)) record({ action: e.Action, id: e.id, service, timeNano: e.timeNano });
+                    if (services.test(service)) record({ action: e.Action, id: e.id, service, image: e.Actor.Attributes.image ?? "", timeNano: e.timeNano });
                 } catch {
                     // not an event line
                 }

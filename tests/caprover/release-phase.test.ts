@@ -55,6 +55,17 @@ describe("real CapRover: the release phase runs the migrations once, before the 
         fs.writeFileSync(path.join(context, "release-note.txt"), `${commit}\n`);
         await configure(ws, "set", "site:commitSha", commit);
     };
+    /**
+     * Containers of the task's app started from the release's image: the runs of the task. Register
+     * deploys CapRover's placeholder into the app first, and Swarm may start its container before the
+     * task's definition scales the app to 0 (more often on a busy machine); that one runs no task.
+     */
+    const taskRuns = async (seen: ContainerEvent[], commit: string) => {
+        const image = await tagged("web", "runtime-full", commit);
+        return seen.filter((e) => e.service === TASK && e.action === "start" && e.image.endsWith(`@${image}`));
+    };
+    /** The task app's container events, for a failure's message. */
+    const taskEvents = (seen: ContainerEvent[]) => seen.filter((e) => e.service === TASK).map((e) => `${e.action} ${e.id.slice(0, 12)} ${e.image}`).join("\n");
     /** The digest each site service's running container was created from. */
     const running = async () => Object.fromEntries(await Promise.all(SITE.map(async (s) => [s, await docker.runningDigest(s)])));
     /** A GET of web through captain-nginx, as a visitor of `<app>.<root domain>` makes it. */
@@ -79,7 +90,7 @@ describe("real CapRover: the release phase runs the migrations once, before the 
         expect(errorsOf(events), "error diagnostics").to.deep.equal([]);
         expect(summaryOf(events)?.result).to.equal("succeeded");
         const task = seen.filter((e) => e.service === TASK);
-        expect(task.filter((e) => e.action === "start"), "the task's containers").to.have.length(1);
+        expect(await taskRuns(seen, COMMITS[0]), `the task's runs; its app's containers:\n${taskEvents(seen)}`).to.have.length(1);
         const taskDied = Math.max(...task.filter((e) => e.action === "die").map((e) => e.timeNano));
         const siteStarts = seen.filter((e) => SITE.includes(e.service) && e.action === "start").map((e) => e.timeNano);
         expect(siteStarts.length, "site containers started").to.be.greaterThan(0);
@@ -104,7 +115,7 @@ describe("real CapRover: the release phase runs the migrations once, before the 
         expect(errors).to.include("exited with code 1");
         expect(errors).to.include("stand-in migration refused on purpose (STANDIN_MIGRATION_FAIL=[secret])");
         expect(`${r.stdout}${r.stderr}${errors}`).to.not.include(REFUSAL);
-        expect(seen.filter((e) => e.service === TASK && e.action === "start")).to.have.length(1);
+        expect(await taskRuns(seen, COMMITS[1]), `the task's runs; its app's containers:\n${taskEvents(seen)}`).to.have.length(1);
         expect(seen.filter((e) => SITE.includes(e.service) && e.action === "start"), "no site container started").to.deep.equal([]);
         expect(await running()).to.deep.equal(before);
         expect(await docker.service(TASK), "the task's service").to.equal(undefined);
@@ -114,7 +125,7 @@ describe("real CapRover: the release phase runs the migrations once, before the 
         await configure(ws, "rm", "--path", "site:services.web.env.STANDIN_MIGRATION_FAIL");
         const { events, docker: seen } = await watched();
         expect(errorsOf(events), "error diagnostics").to.deep.equal([]);
-        expect(seen.filter((e) => e.service === TASK && e.action === "start")).to.have.length(1);
+        expect(await taskRuns(seen, COMMITS[1]), `the task's runs; its app's containers:\n${taskEvents(seen)}`).to.have.length(1);
         expect(await running()).to.deep.equal({ [app("web")]: await tagged("web", "runtime-full", COMMITS[1]), [app("celery")]: await tagged("celery", "celery-unified", COMMITS[1]) });
     });
 
@@ -123,7 +134,8 @@ describe("real CapRover: the release phase runs the migrations once, before the 
         const watch = docker.watch(new RegExp(`^${prefix}`));
         try {
             const killed = up();
-            await watch.when((e) => e.service === TASK && e.action === "start");
+            const image = await tagged("web", "runtime-full", COMMITS[2]);
+            await watch.when((e) => e.service === TASK && e.action === "start" && e.image.endsWith(`@${image}`));
             killAll();
             expect((await killed).r.code, "the killed up").to.not.equal(0);
         } finally {
@@ -136,7 +148,7 @@ describe("real CapRover: the release phase runs the migrations once, before the 
         expect(errorsOf(events), "error diagnostics").to.deep.equal([]);
         const warnings = events.map((e) => e.diagnosticEvent).filter((d) => d?.severity === "warning").map((d) => d!.message);
         expect(warnings.join("\n")).to.include(`removing ${TASK}, a release task app left by an interrupted run`);
-        expect(seen.filter((e) => e.service === TASK && e.action === "start"), "the task ran again").to.have.length(1);
+        expect(await taskRuns(seen, COMMITS[2]), `the task ran again; its app's containers:\n${taskEvents(seen)}`).to.have.length(1);
         expect(await docker.service(TASK), "the task's service").to.equal(undefined);
         expect(await running()).to.deep.equal({ [app("web")]: await tagged("web", "runtime-full", COMMITS[2]), [app("celery")]: await tagged("celery", "celery-unified", COMMITS[2]) });
     });

@@ -323,8 +323,8 @@ export function readyLine(releaseEnvVar: string, release: string): string {
 /**
  * Apps without an HTTP health check: waits until CapRover's app logs show a line `accept` takes (a
  * ready line not among `earlier`, the lines logged before the deploy). At the deadline it fails
- * saying that the new release never logged `marker`, with the logs' last lines; or, where no line
- * at all came since the deploy, that the container may never have started (Docker refuses to
+ * saying that the new release never logged `marker`, with the last lines any read showed; or, where
+ * no read showed a line since the deploy, that the container may never have started (Docker refuses to
  * start a task, e.g. an open-file limit above what dockerd may grant, and CapRover's logs show
  * nothing of it).
  */
@@ -340,12 +340,12 @@ async function waitReady(
 ): Promise<void> {
     awaiting(what);
     let tail: string[] = [];
-    let fresh = 0;
+    let fresh = false;
     for (let checks = 1; ; checks++) {
         if (Date.now() >= deadline) {
             const shown = tail.length ? `\nlast lines of its logs:\n  ${tail.join("\n  ")}` : "";
             const silent =
-                fresh === 0
+                !fresh
                     ? ` There was no log line at all since the deploy: the container may not have started; look at \`docker service ps --no-trunc ${inputs.appName}\` ` +
                       `on the server (srv-captain--${inputs.appName} for apps made before CapRover 1.15); a host must allow the open-file limit the service asks for (nofile in its serviceUpdateOverride).`
                     : "";
@@ -371,8 +371,12 @@ async function waitReady(
             client.log(`${inputs.appName}: logged ${found.replace(/^\S+\s/, "")}`);
             return;
         }
-        fresh = lines.filter((l) => !earlier.has(l)).length;
-        tail = lines.slice(-5);
+        // The tail is that of the last read with lines since the deploy: CapRover prunes stopped
+        // containers (their logs with them) 5 s after any service update, so a crash-looping
+        // worker's last read before the deadline can show none of its lines.
+        const fromNow = lines.some((l) => !earlier.has(l));
+        if (fromNow || !fresh) tail = lines.slice(-5);
+        fresh ||= fromNow;
         await sleep(checkPause(checks, deadline));
     }
 }
