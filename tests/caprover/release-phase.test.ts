@@ -134,8 +134,8 @@ describe("real CapRover: the release phase runs the migrations once, before the 
         const watch = docker.watch(new RegExp(`^${prefix}`));
         try {
             const killed = up();
-            const image = await tagged("web", "runtime-full", COMMITS[2]);
-            await watch.when((e) => e.service === TASK && e.action === "start" && e.image.endsWith(`@${image}`));
+            // The image is built by this up: known by its repository until then.
+            await watch.when((e) => e.service === TASK && e.action === "start" && e.image.includes(`/${namespace}/site-web`));
             killAll();
             expect((await killed).r.code, "the killed up").to.not.equal(0);
         } finally {
