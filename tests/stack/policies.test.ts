@@ -108,9 +108,14 @@ describe("the program against its policy pack (mocks)", () => {
             "drain-fits-workers: app celery (service celery) runs a Celery worker whose tasks may run 300 s (its task time limit, site:celeryTaskTimeLimit) with a stop grace period of 60 s (TaskTemplate.ContainerSpec.StopGracePeriod 60000000000): " +
                 "a deploy would kill the tasks still running after 60 s; raise site:services.celery.serviceUpdateOverride.TaskTemplate.ContainerSpec.StopGracePeriod to at least 300000000000 (300 s), or remove it (the program's is the time limit plus a margin), or lower site:celeryTaskTimeLimit",
         ]);
-        // A longer time limit makes the program's own grace period longer: never caught.
-        expect(mandatory(await findings("prod", { topology: "unified", ...PROD_BUILDS, celeryTaskTimeLimit: 3600 }))).to.deep.equal([]);
-        expect(mandatory(await findings("prod", { topology: "unified", ...PROD_BUILDS, ...grace("celery", 900_000_000_000) }))).to.deep.equal([]);
+        // A longer time limit makes the program's own grace period longer: never caught by this
+        // policy; a stop-first worker's deploy timeout must outlast it (prod-safety-settings).
+        expect(mandatory(await findings("prod", { topology: "unified", ...PROD_BUILDS, celeryTaskTimeLimit: 3600, caproverDeployTimeout: 3700 }))).to.deep.equal([]);
+        expect(mandatory(await findings("prod", { topology: "unified", ...PROD_BUILDS, celeryTaskTimeLimit: 3600 }))).to.deep.equal([
+            "prod-safety-settings: stack prod: app celery runs a Celery worker updated stop-first, so a deploy starts its new container only once the old one has stopped, which may take its stop grace period of 3630 s while a task finishes; " +
+                "its deploy timeout of 600 s (deployTimeoutMs) would give up meanwhile: raise site:caproverDeployTimeout above 3630 s, or shorten the grace period (lower site:celeryTaskTimeLimit, or site:services.celery.serviceUpdateOverride.TaskTemplate.ContainerSpec.StopGracePeriod where the stack sets it)",
+        ]);
+        expect(mandatory(await findings("prod", { topology: "unified", ...PROD_BUILDS, caproverDeployTimeout: 1000, ...grace("celery", 900_000_000_000) }))).to.deep.equal([]);
         // Under single the worker is web's container.
         expect(policiesOf(await findings("prod", { topology: "single", singleTarget: "all-in-one", ...PROD_BUILDS, ...grace("web", 299_000_000_000) }))).to.include("drain-fits-workers");
     });
