@@ -237,8 +237,6 @@ export function visitApp(real: Pick<RealCaprover, "nginx" | "rootDomain">, appNa
 
 /** This machine cannot grant a container more open files than 20000 (REAL-CAPROVER.md): stacks here ask for less. */
 export const NOFILE = 16384;
-/** How often the real tier's services run their image's HEALTHCHECK: 2 s, in Docker's nanoseconds. */
-const HEALTH_INTERVAL_NS = 2_000_000_000;
 
 /**
  * What the `local` stack needs to run on the real CapRover of this machine (the stack already points
@@ -277,10 +275,6 @@ export async function configureForRealServer(ws: Workspace, opts: { broker?: str
         // long for the ready line; with memory:// it would never pass, and Swarm would replace a
         // healthy worker in the middle of a run.
         setting("site:services.celery.serviceUpdateOverride.TaskTemplate.ContainerSpec.HealthCheck.Test[0]", "NONE"),
-        // The tier's own pace, not a fact of the machine: Swarm ends a start-first update (web, Flower)
-        // and shows a task's lines (beat) only once its HEALTHCHECK passed, and the image's first
-        // check comes an interval (30 or 60 s) after the start. The image's checks every 2 s instead.
-        ...["web", "flower", "celerybeat"].map((service) => setting(`site:services.${service}.serviceUpdateOverride.TaskTemplate.ContainerSpec.HealthCheck.Interval`, String(HEALTH_INTERVAL_NS))),
         setting("site:services.celery.limits.nofile.soft", String(NOFILE)),
         setting("site:services.celery.limits.nofile.hard", String(NOFILE)),
     ]);
