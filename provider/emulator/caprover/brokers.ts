@@ -60,6 +60,11 @@ export class Brokers {
         return { endpoint: { host: "127.0.0.1", port: (await server).port, named }, ...credentials };
     }
 
+    /** The port of the redis-server standing for a broker app's task, once a client has reached it. */
+    async portOf(appName: string): Promise<number | undefined> {
+        return (await this.byApp.get(appName)?.server)?.port;
+    }
+
     /** Stops every redis-server it started. */
     async close(): Promise<void> {
         const servers = [...[...this.byApp.values()].map((b) => b.server), ...(this.host ? [this.host] : [])];

@@ -169,6 +169,11 @@ export class CapRoverEmulator {
         return [...this.world.taskRuns];
     }
 
+    /** The port on 127.0.0.1 of the redis-server standing for a broker app (srv-captain--<app>), once the canary has reached it. */
+    brokerPort(appName: string): Promise<number | undefined> {
+        return this.world.brokers.portOf(appName);
+    }
+
     /** The app's definition as the API lists it. */
     app(appName: string): AppDefinition | undefined {
         const app = this.apps.get(appName);
