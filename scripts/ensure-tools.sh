@@ -7,8 +7,9 @@
 #   bash scripts/ensure-tools.sh          # build what is missing into .tools/, print env lines
 #   eval "$(bash scripts/ensure-tools.sh)"  # ... and put them into the current shell
 #   source scripts/tools-env.sh           # same environment, without checking or building
-#   eval "$(bash scripts/ensure-tools.sh node)"  # only Node.js (seconds, no Go needed): what .ci/run
-#                                                # does before `npm ci`, so npm runs on Node.js 24 too
+#   eval "$(bash scripts/ensure-tools.sh node)"  # only Node.js and redis-server (seconds, no Go needed):
+#                                                # what .ci/run does before `npm ci`, so npm runs on
+#                                                # Node.js 24 too and the unit tier finds redis-server
 #
 # stdout carries only the final `export ...` lines; progress and diagnostics go to stderr.
 #
@@ -169,6 +170,14 @@ if [ "$(readlink "$BIN/node" 2>/dev/null)" != "$NODE" ]; then
   ln -sfn "$NODE" "$BIN/node.tmp" && mv -Tf "$BIN/node.tmp" "$BIN/node"
   say "linked ${BIN#"$ROOT"/}/node to $NODE"
 fi
+# --- redis-server: the CapRover emulator's brokers (provider/emulator/redis/server.ts) ----------
+# Debian's package, with the Node.js step too: the unit tier (npm test, right after it in .ci/run)
+# runs the emulator's canary through real redis. Where it cannot be installed (no root, no apt),
+# the tools still come; the tests that need it name the missing program.
+# shellcheck source=scripts/processes.sh
+source "$ROOT/scripts/processes.sh"
+( ensure_apt_packages redis-server ) || warn "redis-server is missing: the emulator's canary (unit and engine tiers) needs it"
+
 if [ "$ONLY" = node ]; then
   say "node $("$BIN/node" --version) (${BIN#"$ROOT"/}/node)"
   printf 'export PATH=%q:"$PATH"\n' "$BIN"

@@ -2,7 +2,10 @@
  * The Canary provider against the emulator's canary view: web, worker and beat deployed by the App
  * provider, the view asked through captain-nginx until it passes; once per release; every broken
  * link, an old web or worker answering, a stale or absent beat heartbeat and a site without the view
- * failing at the deadline with the last answer in plain words, never a secret. The clock stands
+ * failing at the deadline with the last answer in plain words, never a secret. The view's task
+ * goes through real redis (the emulator's brokers): apps without REDIS_URL share the emulator's
+ * default one; a link breaks by the apps' REDIS_URL (an external broker this file starts: a wrong
+ * password, another database) or a worker that crashes or hangs. The clock stands
  * still in every test (apps come up at once, beat's heartbeat keeps its age) and moves only at the
  * event a test waits for.
  */
@@ -16,6 +19,7 @@ import { useTestClock } from "./clock";
 import { AUTH_SECRET, ENV_SECRET, PASSWORD, TestAppOutputs, TestAppProvider, client, connection, expectNoSecrets, failure, image, probeOf, useEmulator, webInputs, whenRequest, workerInputs } from "./support";
 import type { Context } from "../src/resources/handler";
 import type { CapRoverEmulator } from "../emulator/caprover";
+import { RedisServer } from "../emulator/redis/server";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const provproto = require("@pulumi/pulumi/proto/provider_pb");
@@ -26,6 +30,8 @@ const WEB_NEXT = image("b");
 const WORKER = image("c", "ghcr.io/example/site-celery");
 const WORKER_NEXT = image("e", "ghcr.io/example/site-celery");
 const BEAT = image("d", "ghcr.io/example/site-beat");
+/** The password of the external broker this file starts. */
+const BROKER_PW = "broker-pw-that-must-not-leak";
 /** Requests of the canary view on web, as the emulator noted them (by Host: through captain-nginx). */
 const asked = (e: CapRoverEmulator) => e.requests.filter(probeOf("web", "/canary/")).length;
 
@@ -37,6 +43,11 @@ function inputs(overrides: Partial<CanaryInputs> = {}): CanaryInputs {
 
 describe("Canary provider", () => {
     const emulator = useEmulator({ canary: { workerApp: "celery", beatApp: "beat" } });
+    /** An external broker (site:brokerUrl's kind), one for the file: each test's canaries have their own ids. */
+    let broker: RedisServer;
+    before(async () => (broker = await RedisServer.start({ password: BROKER_PW })));
+    after(() => broker?.stop());
+    const brokerUrl = (password = BROKER_PW, db = 0) => `redis://:${password}@127.0.0.1:${broker.port}/${db}`;
     const clock = useTestClock();
     const lines: string[] = [];
     const apps = new TestAppProvider({ log: (l) => lines.push(l) });
@@ -54,10 +65,14 @@ describe("Canary provider", () => {
     };
     const subject = `canary of release ${releaseOf(WEB)} (app web) on 127.0.0.1:`;
 
-    /** The site: web, a worker and beat, each deployed by the App provider (the release variable set). */
-    async function site(opts: { beat?: boolean; web?: Parameters<typeof webInputs>[1] } = {}): Promise<{ celery: TestAppOutputs }> {
-        await apps.create(webInputs(emulator(), { ...opts.web }));
-        const celery = (await apps.create(workerInputs(emulator(), { image: WORKER }))).outs;
+    /**
+     * The site: web, a worker and beat, each deployed by the App provider (the release variable set);
+     * `redis`: web's and the worker's REDIS_URL (none: the emulator's default broker).
+     */
+    async function site(opts: { beat?: boolean; web?: Parameters<typeof webInputs>[1]; redis?: { web: string; worker: string } } = {}): Promise<{ celery: TestAppOutputs }> {
+        const env = (url?: string) => (url ? { envVars: { ...webInputs(emulator()).envVars, REDIS_URL: url } } : {});
+        await apps.create(webInputs(emulator(), { ...opts.web, ...env(opts.redis?.web) }));
+        const celery = (await apps.create(workerInputs(emulator(), { image: WORKER, ...env(opts.redis?.worker) }))).outs;
         if (opts.beat !== false) await apps.create(workerInputs(emulator(), { appName: "beat", image: BEAT }));
         return { celery };
     }
@@ -123,31 +138,50 @@ describe("Canary provider", () => {
 
     describe("fails at the deadline with the last answer, naming the link that broke", () => {
         const cases = [
-            { link: "enqueue", words: "web could not enqueue the canary (enqueue): Error 111 connecting to redis:6379. Connection refused; that was" },
-            { link: "delivery", words: "the broker did not deliver the canary to any worker (delivery): no worker took the canary task within 10 s" },
-            { link: "result", words: "a worker took the canary, but its result did not come back to web (result): celery@" },
+            {
+                link: "enqueue",
+                redis: () => ({ web: brokerUrl("wrong-pw"), worker: brokerUrl() }),
+                words: "web could not enqueue the canary (enqueue): AuthenticationError: invalid username-password pair or user is disabled; that was",
+            },
+            {
+                link: "delivery",
+                redis: () => ({ web: brokerUrl(), worker: brokerUrl(BROKER_PW, 1) }),
+                words: "the broker did not deliver the canary to any worker (delivery): no worker took the canary within 5 s",
+            },
+            // A worker that hangs (a silent image) takes it and writes no result.
+            {
+                link: "result",
+                redis: () => ({ web: brokerUrl(), worker: brokerUrl() }),
+                words: "a worker took the canary, but its result did not come back to web (result): a worker took the canary (state STARTED) but no result came back within 5 s",
+            },
         ] as const;
-        for (const { link, words } of cases) {
+        for (const { link, redis, words } of cases) {
             it(`${link}: ${words.split(" (")[0]}`, async () => {
-                await site();
-                emulator().options.canary!.fault = link;
+                await site({ redis: redis() });
+                if (link === "result") emulator().options.silentImages.push(WORKER);
                 const e = await failsAtDeadline("http 503");
                 expect(e.message).to.include(subject).and.include(words);
                 expect(e.message).to.match(/; that was the only answer of GET \/canary\/ within the deploy timeout of 1000 ms$/);
+                expectNoSecrets([e.message, ...lines], [BROKER_PW]);
             });
         }
 
         it("keeps asking while a link fails; the last answer is the one the failure names", async () => {
             await site();
-            emulator().options.canary!.fault = "delivery";
+            // The worker crashes on start (nobody takes the task), then hangs (takes it, no result).
+            const { unhealthyImages, silentImages } = emulator().options;
+            unhealthyImages.push(WORKER);
             void whenRequest(emulator(), probeOf("web", "/canary/", "http 503"))
-                .then(() => (emulator().options.canary!.fault = "result"))
+                .then(() => {
+                    unhealthyImages.splice(unhealthyImages.indexOf(WORKER), 1);
+                    silentImages.push(WORKER);
+                })
                 .then(() => whenRequest(emulator(), probeOf("web", "/canary/", "http 503")))
                 .then(() => clock.advance(600_001));
             const e = await failure(() => create(inputs()));
             expect(e.message).to.include("(result)").and.not.include("(delivery)");
             expect(e.message).to.match(/; that was the last of 2 answers of GET \/canary\/ within the deploy timeout of 600000 ms, none passing$/);
-            expect(lines.join("\n")).to.include("the broker did not deliver the canary to any worker (delivery): no worker took the canary task within 10 s; asking again");
+            expect(lines.join("\n")).to.include("the broker did not deliver the canary to any worker (delivery): no worker took the canary within 5 s; asking again");
         });
 
         it("delivery: no worker up at all (the worker app scaled to 0)", async () => {
@@ -162,11 +196,11 @@ describe("Canary provider", () => {
             const { celery } = await site();
             const outs = await create(inputs());
             await nextWorker(celery);
-            emulator().options.canary!.fault = "result";
+            emulator().options.silentImages.push(WORKER_NEXT);
             void whenRequest(emulator(), probeOf("web", "/canary/", "http 503")).then(() => clock.advance(1001));
             const e = await failure(() => canaryHandler.update(ctx(), "web", outs, inputs({ workerImage: WORKER_NEXT, deployTimeoutMs: 1000 })));
             expect(e.message).to.include("(result)");
-            delete emulator().options.canary!.fault;
+            emulator().options.silentImages.pop();
             // The engine keeps `outs` (the failed update changed nothing): the next run asks again.
             const next = await canaryHandler.update(ctx(), "web", outs, inputs({ workerImage: WORKER_NEXT }));
             expect(next.release).to.include(`worker=${releaseOf(WORKER_NEXT)}`);
@@ -242,15 +276,18 @@ describe("Canary provider", () => {
     });
 
     it("asks through web's basic auth; no secret in any error or log line", async () => {
-        await site({ web: { httpAuth: { user: "admin", password: AUTH_SECRET } } });
+        await site({ web: { httpAuth: { user: "admin", password: AUTH_SECRET } }, redis: { web: brokerUrl(), worker: brokerUrl() } });
         const auth = { user: "admin", password: AUTH_SECRET };
         expect((await create(inputs({ httpAuth: auth }))).worker).to.match(/^celery@/);
-        emulator().options.canary!.fault = "delivery";
+        // The worker moved to another database of the broker: nobody takes the task.
+        const c = client(emulator());
+        const worker = (await c.getApp("celery"))!;
+        await c.updateApp(worker, { envVars: worker.envVars.map((e) => (e.key === "REDIS_URL" ? { key: e.key, value: brokerUrl(BROKER_PW, 1) } : e)) });
         const refused = await failsAtDeadline("http 401", { httpAuth: { user: "admin", password: "wrong-pw-that-must-not-leak" } });
         expect(refused.message).to.include("web answered HTTP 401 (its basic auth refused the canary; set the canary's httpAuth to web's user and password)");
         const broken = await failsAtDeadline("http 503", { httpAuth: auth });
         expect(broken.message).to.include("(delivery)");
-        expectNoSecrets([refused.message, broken.message, ...lines], [AUTH_SECRET, "wrong-pw-that-must-not-leak", PASSWORD, ENV_SECRET]);
+        expectNoSecrets([refused.message, broken.message, ...lines], [AUTH_SECRET, "wrong-pw-that-must-not-leak", PASSWORD, ENV_SECRET, BROKER_PW]);
     });
 
     it("refuses bad inputs naming the input and what is accepted", () => {

@@ -3,7 +3,7 @@ import { expect } from "chai";
 import type { CapRoverEmulator } from "../../provider/emulator/caprover";
 import { EngineEvent, RunResult, Workspace, ensureTools } from "../../scripts/engine/driver";
 import { errorsOf, summaryOf } from "../../scripts/engine/events";
-import { CLI_TIMEOUT, STACK, openLocalStack } from "../../scripts/engine/localStack";
+import { CLI_TIMEOUT, LocalStackOptions, STACK, openLocalStack } from "../../scripts/engine/localStack";
 
 /**
  * Makes a describe block one scenario in order: each step builds on the state the previous one
@@ -32,13 +32,14 @@ export async function operation(ws: Workspace, args: string[]): Promise<EngineEv
 /**
  * One local-stack scenario for a describe block: tools, emulator and stack before it, steps in
  * order, everything closed after it. Returns the live emulator and workspace (set once `before` ran).
+ * `options`: the stack's, read when `before` runs (after the describe's own earlier hooks).
  */
-export function useLocalStack(): { readonly emulator: CapRoverEmulator; readonly ws: Workspace } {
+export function useLocalStack(options: () => LocalStackOptions = () => ({})): { readonly emulator: CapRoverEmulator; readonly ws: Workspace } {
     const scenario = {} as { emulator: CapRoverEmulator; ws: Workspace };
     before(async function () {
         this.timeout(45 * 60_000);
         await ensureTools();
-        Object.assign(scenario, await openLocalStack());
+        Object.assign(scenario, await openLocalStack(options()));
     });
     inOrder(async () => {
         scenario.ws?.dispose();

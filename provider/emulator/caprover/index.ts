@@ -15,7 +15,8 @@
  * One module per job: options.ts (settings), state.ts (what the server holds), http.ts (routing,
  * envelope, lock), auth.ts (logins, sessions), apps.ts (definitions), deploys.ts (builds),
  * tasks.ts (the service's tasks and their logs), serve.ts (the apps' own HTTP), canary.ts (the
- * site's canary view), registries.ts, faults.ts. This file is the public face: the server's lifecycle and what tests look at.
+ * site's canary view), brokers.ts (the apps' REDIS_URL onto redis-servers on 127.0.0.1),
+ * registries.ts, faults.ts. This file is the public face: the server's lifecycle and what tests look at.
  */
 import * as http from "http";
 import type { AddressInfo, Socket } from "net";
@@ -96,6 +97,7 @@ export class CapRoverEmulator {
         this.world.close();
         for (const s of this.sockets) s.destroy();
         await new Promise<void>((resolve) => this.server.close(() => resolve()));
+        await this.world.brokers.close();
     }
 
     /** Injects a fault into the next matching requests. */
@@ -165,6 +167,11 @@ export class CapRoverEmulator {
     /** Every run-once task started (a release task's), oldest first, whether or not its app is still there. */
     taskRuns(): TaskRun[] {
         return [...this.world.taskRuns];
+    }
+
+    /** The port on 127.0.0.1 of the redis-server standing for a broker app (srv-captain--<app>), once the canary has reached it. */
+    brokerPort(appName: string): Promise<number | undefined> {
+        return this.world.brokers.portOf(appName);
     }
 
     /** The app's definition as the API lists it. */

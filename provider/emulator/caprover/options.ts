@@ -64,10 +64,10 @@ export interface EmulatorOptions {
     releaseEnvVar?: string;
     /**
      * The site's canary view (`GET /canary/` on web: a task sent through the broker to a Celery
-     * worker and its result awaited; what the Canary resource asks), answered from the emulator's own
-     * apps. Unset: the site serves no canary, and its path answers 404 (Django's answer for a path it
-     * does not route). Tests may change it between requests (`emulator.options.canary.fault = ...`;
-     * each emulator has its own copy).
+     * worker and its result awaited; what the Canary resource asks), answered through real
+     * redis-servers on 127.0.0.1 that the apps' REDIS_URL names (canary.ts, brokers.ts). Unset: the
+     * site serves no canary, and its path answers 404 (Django's answer for a path it does not
+     * route). Tests may change it between requests (each emulator has its own copy).
      */
     canary?: CanaryOptions;
     /** Delay added to every API request, in ms. */
@@ -96,10 +96,11 @@ export interface CanaryOptions {
     path?: string;
     /**
      * The app whose worker takes the canary task: the task of it that is up (start-first: the
-     * previous one until the new one is; serving() in tasks.ts) answers with its release (the
-     * release variable it started with) as `release` and `celery@<task id>` as `worker`. None up, or
-     * an unhealthy image (it crashes on start): no worker takes the task (`delivery`). A silent image
-     * (hung) takes it and never returns the result (`result`).
+     * previous one until the new one is; serving() in tasks.ts) takes it from the broker its own
+     * REDIS_URL names and answers with its release (the release variable it started with) as
+     * `release` and `celery@<task id>` as `worker`. None up, an unhealthy image (it crashes on
+     * start), or another broker, database or password than web's: nobody takes it (`delivery`). A
+     * silent image (hung) takes it and never writes the result (`result`).
      */
     workerApp: string;
     /**
@@ -116,12 +117,6 @@ export interface CanaryOptions {
     heartbeatMs?: number;
     /** Beat recorded a heartbeat when it came up and none since (as a silent image): its age grows with the clock. */
     beatStalled?: boolean;
-    /**
-     * A broken link, answered 503 naming it: `enqueue` web cannot send to the broker, `delivery` no
-     * worker takes the task within the view's wait, `result` a worker takes it and the result never
-     * comes back.
-     */
-    fault?: "enqueue" | "delivery" | "result";
 }
 
 export type ResolvedOptions = Required<Omit<EmulatorOptions, "log" | "canary">> & Pick<EmulatorOptions, "log" | "canary">;
@@ -154,7 +149,7 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
         hasRootSsl: true,
         verifyRegistries: false,
         ...options,
-        // Its own copy: a test changing it (a fault) changes this emulator only.
+        // Its own copy: a test changing it changes this emulator only.
         canary: options.canary && { ...options.canary },
     };
 }

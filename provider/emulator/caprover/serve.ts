@@ -13,7 +13,7 @@ import { serving } from "./tasks";
 /** Records one request (method, path, outcome). */
 export type Note = (method: string, path: string, outcome: string) => void;
 
-export function serveApp(world: World, appName: string, req: http.IncomingMessage, res: http.ServerResponse, note: Note): void {
+export async function serveApp(world: World, appName: string, req: http.IncomingMessage, res: http.ServerResponse, note: Note): Promise<void> {
     const app = world.apps.get(appName);
     const answer = (status: number, text: string, headers: Record<string, string> = {}) => {
         note(req.method ?? "GET", `app ${appName}${req.url ?? ""}`, `http ${status}`);
@@ -35,7 +35,7 @@ export function serveApp(world: World, appName: string, req: http.IncomingMessag
     const { unhealthyImages, silentImages } = world.options;
     // The site's own views (not CapRover's placeholder page): the canary's path answers per its contract (canary.ts).
     const site = running && !unhealthyImages.includes(running.image) && !silentImages.includes(running.image) && running.image !== PLACEHOLDER_IMAGE;
-    const canary = site ? canaryAnswer(world, req.url ?? "/", running) : undefined;
+    const canary = site ? await canaryAnswer(world, req.url ?? "/", running) : undefined;
     app?.answers.push({ at: Date.now(), path: req.url ?? "", status: !running ? 502 : unhealthyImages.includes(running.image) ? 503 : silentImages.includes(running.image) ? 0 : canary?.status ?? 200, image: running?.image });
     if (!running) return answer(502, "502 Bad Gateway");
     if (unhealthyImages.includes(running.image)) return answer(503, "503 Service Unavailable");

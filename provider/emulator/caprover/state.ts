@@ -5,6 +5,7 @@
  */
 import type { AppDefinition, Registry } from "../../src/api/types";
 import { STATUS } from "../../src/api/types";
+import { Brokers } from "./brokers";
 import type { ResolvedOptions } from "./options";
 
 const BUILD_LOG_SIZE = 50;
@@ -37,6 +38,10 @@ export interface Container {
     id: string;
     image: string;
     release?: string;
+    /** The environment it started with (the app's envVars then: REDIS_URL names its broker). */
+    env: Record<string, string>;
+    /** The process the override gave it (Command, then Args); undefined: the image's own. */
+    process?: string[];
     startedAt: number;
     readyAt: number;
     /**
@@ -133,6 +138,8 @@ export class World {
     heldPlaceholders?: (() => void)[];
     /** Every run-once task started, oldest first (their apps may be gone). */
     readonly taskRuns: TaskRun[] = [];
+    /** The redis-servers standing for the apps' brokers (brokers.ts); the canary's traffic goes through them. */
+    readonly brokers = new Brokers();
     /** Set once the emulator is closed: pending deploys end without effect. */
     closed = false;
     private readonly timers = new Set<NodeJS.Timeout>();

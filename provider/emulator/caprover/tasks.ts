@@ -31,7 +31,8 @@ export function startTask(world: World, app: EmulatedApp, image: string, startMs
     // A task Docker refuses to start never comes up.
     const readyAt = world.options.unstartableImages.includes(image) ? Infinity : now + startMs;
     const oneOff = runOnce(app.def);
-    app.containers.push({ id, image, release, startedAt: now, readyAt, ...(oneOff ? { oneOff } : {}) });
+    const env = Object.fromEntries(app.def.envVars.map((e) => [e.key, e.value]));
+    app.containers.push({ id, image, release, env, process: processOf(app.def), startedAt: now, readyAt, ...(oneOff ? { oneOff } : {}) });
     if (oneOff) world.taskRuns.push({ appName: app.def.appName, image, process: oneOff.process, startedAt: now, exitCode: exitCode(world, image) });
     if (app.containers.length > CONTAINER_HISTORY) app.containers.shift();
 }
@@ -110,20 +111,32 @@ export function runtimeLogs(world: World, appName: string, encoding: string): An
     return [STATUS.OK, "App runtime logs are retrieved", { logs: raw.toString(encoding === "base64" ? "base64" : "utf8") }];
 }
 
+type TaskSpec = { RestartPolicy?: { Condition?: unknown }; ContainerSpec?: { Command?: unknown; Args?: unknown; HealthCheck?: { Test?: unknown } } };
+
+/** The override's task template, if it parses. */
+function taskSpec(def: AppDefinition): TaskSpec | undefined {
+    try {
+        return def.serviceUpdateOverride ? (parseYaml(def.serviceUpdateOverride) as { TaskTemplate?: TaskSpec } | null)?.TaskTemplate : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+/** The process the override gives the service's tasks (Command, then Args); undefined: the image's own. */
+function processOf(def: AppDefinition): string[] | undefined {
+    const spec = taskSpec(def)?.ContainerSpec;
+    if (!Array.isArray(spec?.Command)) return undefined;
+    return [...spec.Command, ...(Array.isArray(spec.Args) ? spec.Args : [])].map(String);
+}
+
 /** The process of a run-once service: its RestartPolicy is `none` and its override sets the process (Command, then Args). */
 function runOnce(def: AppDefinition): Container["oneOff"] {
-    let spec: { TaskTemplate?: { RestartPolicy?: { Condition?: unknown }; ContainerSpec?: { Command?: unknown; Args?: unknown; HealthCheck?: { Test?: unknown } } } } | null | undefined;
-    try {
-        spec = def.serviceUpdateOverride ? parseYaml(def.serviceUpdateOverride) : undefined;
-    } catch {
-        spec = undefined;
-    }
-    const task = spec?.TaskTemplate;
-    if (task?.RestartPolicy?.Condition !== "none" || !Array.isArray(task.ContainerSpec?.Command)) return undefined;
-    const args = Array.isArray(task.ContainerSpec?.Args) ? task.ContainerSpec.Args : [];
-    const test = task.ContainerSpec.HealthCheck?.Test;
+    const task = taskSpec(def);
+    const process = processOf(def);
+    if (task?.RestartPolicy?.Condition !== "none" || !process) return undefined;
+    const test = task.ContainerSpec?.HealthCheck?.Test;
     return {
-        process: [...task.ContainerSpec.Command, ...args].map(String),
+        process,
         env: Object.fromEntries(def.envVars.map((e) => [e.key, e.value])),
         healthCheckOff: Array.isArray(test) && test[0] === "NONE",
     };

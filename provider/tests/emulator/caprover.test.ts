@@ -243,7 +243,7 @@ describe("CapRover emulator", () => {
         expect(emulator().app("q2")!.versions.at(-1)!.deployedImageName).to.equal(image("2"));
     });
 
-    it("serves the site's canary view on web apps from its own apps (options.canary), each link breakable; without it the path answers 404", async () => {
+    it("serves the site's canary view on web apps (options.canary) through the brokers the apps' REDIS_URL names; without it the path answers 404", async () => {
         clock.freeze();
         const c = client(emulator());
         const app = async (appName: string, img: string, web: boolean) => {
@@ -260,12 +260,13 @@ describe("CapRover emulator", () => {
             return { status: answer.status, body: JSON.parse(answer.body.startsWith("<") ? "null" : answer.body) as Record<string, unknown> | null };
         };
         expect(await view()).to.deep.equal({ status: 404, body: null });
-        // Beat inside the worker: its heartbeat every 30 s since the worker's task came up.
+        // Beat inside the worker: its heartbeat every 30 s since the worker's task came up. Neither
+        // app has REDIS_URL: both reach the stand-in's default broker, one redis on the emulator's host.
         const canary: CanaryOptions = { workerApp: "celery" };
         emulator().options.canary = canary;
         clock.advance(31_000);
-        const worker = `celery@${emulator().apps.get("celery")!.containers.at(-1)!.id}`;
-        expect(await view()).to.deep.equal({ status: 200, body: { link: "ok", web_release: `sha256:${"a".repeat(64)}`, release: `sha256:${"c".repeat(64)}`, worker, beat: { age_s: 1, release: `sha256:${"c".repeat(64)}` } } });
+        const worker = () => `celery@${emulator().apps.get("celery")!.containers.at(-1)!.id}`;
+        expect(await view()).to.deep.equal({ status: 200, body: { link: "ok", web_release: `sha256:${"a".repeat(64)}`, release: `sha256:${"c".repeat(64)}`, worker: worker(), beat: { age_s: 1, release: `sha256:${"c".repeat(64)}` } } });
         expect((await view("/health/")).body).to.deep.equal({ status: "ok", release: `sha256:${"a".repeat(64)}` });
         canary.beatStalled = true;
         expect((await view()).body!.beat).to.deep.equal({ age_s: 31, release: `sha256:${"c".repeat(64)}` });
@@ -278,19 +279,47 @@ describe("CapRover emulator", () => {
         await c.updateApp((await c.getApp("celery"))!, { description: "celery (celery-unified): celery --app config.celery worker --beat" });
         expect((await view()).body!.beat).to.deep.include({ release: `sha256:${"c".repeat(64)}` });
         canary.beatApp = "beat";
-        for (const link of ["enqueue", "delivery", "result"] as const) {
-            canary.fault = link;
-            const broken = await view();
-            expect(broken.status).to.equal(503);
-            expect(broken.body).to.include({ link, web_release: `sha256:${"a".repeat(64)}` }).and.have.property("error").that.is.a("string");
-        }
-        delete canary.fault;
-        // A hung worker takes the task and never answers; none up: nobody takes it.
+
+        // Each link follows from the apps' REDIS_URL. The managed broker (a redis-server process, its
+        // password from its environment) answers at srv-captain--redis:6379 once its task is up.
+        const redisUrl = (password: string, db = 0) => `redis://:${password}@srv-captain--redis:6379/${db}`;
+        const setEnv = async (appName: string, env: Record<string, string>) => {
+            const def = (await c.getApp(appName))!;
+            await c.updateApp(def, { envVars: [...def.envVars.filter((e) => !(e.key in env)), ...Object.entries(env).map(([key, value]) => ({ key, value }))] });
+        };
+        const link = async () => {
+            const { status, body } = await view();
+            expect(body).to.include({ web_release: `sha256:${"a".repeat(64)}` });
+            return { status, link: body!.link, ...(body!.error ? { error: body!.error } : {}) };
+        };
+        await setEnv("web", { REDIS_URL: redisUrl("broker-pw-1") });
+        expect(await link(), "no broker app yet").to.deep.equal({ status: 503, link: "enqueue", error: "ConnectionError: Error -2 connecting to srv-captain--redis:6379. Name or service not known." });
+        await registered(c, "redis");
+        const command = ["sh", "-c", 'exec redis-server --requirepass "$REDIS_PASSWORD" --appendonly yes --dir /data'];
+        await c.updateApp((await c.getApp("redis"))!, { notExposeAsWebApp: true, envVars: [{ key: "REDIS_PASSWORD", value: "broker-pw-1" }], serviceUpdateOverride: JSON.stringify({ TaskTemplate: { ContainerSpec: { Command: command } } }) });
+        await c.deployImage("redis", image("9", "redis"));
+        await c.waitForBuild("redis", "test");
+        expect(await link(), "the worker still on the default broker").to.deep.include({ status: 503, link: "delivery" });
+        await setEnv("celery", { REDIS_URL: redisUrl("broker-pw-1") });
+        expect(await link()).to.deep.equal({ status: 200, link: "ok" });
+        await setEnv("web", { REDIS_URL: redisUrl("wrong-pw") });
+        expect(await link()).to.deep.equal({ status: 503, link: "enqueue", error: "AuthenticationError: invalid username-password pair or user is disabled." });
+        await setEnv("web", { REDIS_URL: redisUrl("broker-pw-1") });
+        await setEnv("celery", { REDIS_URL: redisUrl("broker-pw-1", 1) });
+        expect(await link(), "the worker on another database").to.deep.equal({ status: 503, link: "delivery", error: "no worker took the canary within 5 s" });
+        await setEnv("celery", { REDIS_URL: redisUrl("wrong-pw") });
+        expect((await link()).link, "the worker refused by the broker").to.equal("delivery");
+        await setEnv("celery", { REDIS_URL: redisUrl("broker-pw-1") });
+        expect((await link()).link).to.equal("ok");
+        // A hung worker takes the task and never writes its result; none up: nobody takes it.
         emulator().options.silentImages.push(image("c"));
-        expect((await view()).body!.link).to.equal("result");
+        expect(await link()).to.deep.equal({ status: 503, link: "result", error: "a worker took the canary (state STARTED) but no result came back within 5 s" });
         await c.updateApp((await c.getApp("celery"))!, { instanceCount: 0 });
-        expect((await view()).body!.link).to.equal("delivery");
-        expect(emulator().answers("web").map((a) => a.status)).to.deep.equal([404, 200, 200, 200, 200, 200, 200, 503, 503, 503, 503, 503]);
+        expect((await link()).link).to.equal("delivery");
+        // The broker app gone: its name no longer resolves.
+        await c.updateApp((await c.getApp("redis"))!, { instanceCount: 0 });
+        expect((await link()).error).to.equal("ConnectionError: Error -2 connecting to srv-captain--redis:6379. Name or service not known.");
+        expect(emulator().answers("web").map((a) => a.status)).to.deep.equal([404, 200, 200, 200, 200, 200, 200, 503, 503, 200, 503, 503, 503, 200, 503, 503, 503]);
     });
 
     it("answers HTTP 404 for routes CapRover does not have", async () => {
