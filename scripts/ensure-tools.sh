@@ -10,6 +10,7 @@
 #   eval "$(bash scripts/ensure-tools.sh node)"  # only Node.js and redis-server (seconds, no Go needed):
 #                                                # what .ci/run does before `npm ci`, so npm runs on
 #                                                # Node.js 24 too and the unit tier finds redis-server
+#   bash scripts/ensure-tools.sh redis           # only redis-server: what `npm test` does first (pretest)
 #
 # stdout carries only the final `export ...` lines; progress and diagnostics go to stderr.
 #
@@ -52,9 +53,22 @@ warn() { printf '[ensure-tools] %s\n' "$*" >&2; }
 die() { warn "error: $*"; exit 1; }
 
 ONLY=${1:-}
-case "$ONLY" in "" | node) ;; *) die "usage: ensure-tools.sh [node]" ;; esac
-[ "$ONLY" = node ] || command -v go >/dev/null || die "go is not installed (needed to build the Pulumi tools); install Go >= 1.25"
+case "$ONLY" in "" | node | redis) ;; *) die "usage: ensure-tools.sh [node|redis]" ;; esac
+[ "$ONLY" = node ] || [ "$ONLY" = redis ] || command -v go >/dev/null || die "go is not installed (needed to build the Pulumi tools); install Go >= 1.25"
 command -v node >/dev/null || die "node is not installed (any version: it runs npm, which fetches Node.js 24)"
+# --- redis-server: the CapRover emulator's brokers (provider/emulator/redis/server.ts) ----------
+# Debian's package, with the Node.js step and alone before `npm test` (pretest): the unit tier runs
+# the emulator's canary through real redis. Where it cannot be installed (no root, no apt), the rest
+# still comes; the tests that need it name the missing program.
+ensure_redis() {
+  # shellcheck source=scripts/processes.sh
+  source "$ROOT/scripts/processes.sh"
+  ( ensure_apt_packages redis-server ) || warn "redis-server is missing: the emulator's canary (unit and engine tiers) needs it"
+}
+if [ "$ONLY" = redis ]; then
+  ensure_redis
+  exit 0
+fi
 
 # One run at a time (npm run preview and the engine tests may start together).
 if command -v flock >/dev/null; then
@@ -170,13 +184,7 @@ if [ "$(readlink "$BIN/node" 2>/dev/null)" != "$NODE" ]; then
   ln -sfn "$NODE" "$BIN/node.tmp" && mv -Tf "$BIN/node.tmp" "$BIN/node"
   say "linked ${BIN#"$ROOT"/}/node to $NODE"
 fi
-# --- redis-server: the CapRover emulator's brokers (provider/emulator/redis/server.ts) ----------
-# Debian's package, with the Node.js step too: the unit tier (npm test, right after it in .ci/run)
-# runs the emulator's canary through real redis. Where it cannot be installed (no root, no apt),
-# the tools still come; the tests that need it name the missing program.
-# shellcheck source=scripts/processes.sh
-source "$ROOT/scripts/processes.sh"
-( ensure_apt_packages redis-server ) || warn "redis-server is missing: the emulator's canary (unit and engine tiers) needs it"
+ensure_redis
 
 if [ "$ONLY" = node ]; then
   say "node $("$BIN/node" --version) (${BIN#"$ROOT"/}/node)"
