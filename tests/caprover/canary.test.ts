@@ -104,7 +104,7 @@ describe("real CapRover: the canary through the broker", function () {
         const { r, events } = await up();
         expect(r.code, "the up's exit code").to.not.equal(0);
         const errors = errorsOf(events).join("\n");
-        expect(errors).to.include("the broker did not deliver the canary to any worker (delivery)");
+        expect(errors, errors).to.include("the broker did not deliver the canary to any worker (delivery)");
         expect(errors).to.include(`${FAILING_TIMEOUT_S * 1000} ms`);
         // Every app passed its own gate: the new worker runs and announced its release.
         expect(await docker.runningDigest(app("celery"))).to.equal(release(await workerImage(COMMITS[1])));
@@ -117,7 +117,8 @@ describe("real CapRover: the canary through the broker", function () {
         await docker.docker(["service", "create", "--detach", "--name", OLD_WORKER, "--network", "captain-overlay-network", "--env", `REDIS_URL=${url}`, "--env", `SITE_RELEASE=${release(old)}`, old], 120_000);
         const { r, events } = await up();
         expect(r.code, "the up's exit code").to.not.equal(0);
-        expect(errorsOf(events).join("\n")).to.include(`a worker of release ${release(old)} answered`).and.include(`not one of release ${release(await workerImage(COMMITS[1]))}`);
+        const errors = errorsOf(events).join("\n");
+        expect(errors, errors).to.include(`a worker of release ${release(old)} answered`).and.include(`not one of release ${release(await workerImage(COMMITS[1]))}`);
     });
 
     it("fixed (the old worker gone, the worker back on web's database), the next up passes", async () => {
