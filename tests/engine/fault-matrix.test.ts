@@ -45,6 +45,12 @@ describe("engine: the fault matrix (real CLI, misbehaving CapRover on 127.0.0.1)
     /** The first request matching `match` after the app's next deploy request. */
     const afterDeploy = (app: string, match: (r: SeenRequest) => boolean) =>
         whenRequest(emulator, (r) => r.method === "POST" && r.path === `/user/apps/appData/${app}`).then(() => whenRequest(emulator, match));
+    /**
+     * A read of celery's logs once its task of `image` runs. The emulator starts the task a timer
+     * after the deploy's request, so a read right after that request can come first (on a busy
+     * machine) and show none of the new task's lines.
+     */
+    const newWorkerLogs = (image: string) => (r: SeenRequest) => r.path === "/user/apps/appData/local-celery/logs" && emulator.currentImage("local-celery") === image;
     const up = (opts: { allowFailure?: boolean; onOutput?: (text: string) => void } = {}) => ws.pulumi(["up", ...stack, "--yes", "--skip-preview"], { timeoutMs: CLI_TIMEOUT, ...opts });
     const setWeb = (c: string) => configure(ws, "set", "--path", "site:imageDigests.web.runtime-full", webImage(c));
     const setCelery = (c: string) => configure(ws, "set", "--path", "site:imageDigests.celery.celery-unified", celeryImage(c));
@@ -223,9 +229,9 @@ describe("engine: the fault matrix (real CLI, misbehaving CapRover on 127.0.0.1)
         const before = emulator.currentImage("local-celery");
         emulator.options.unhealthyImages.push(celeryImage("a"));
         await setCelery("a");
-        // The deadline passes once the gate has read the new worker's logs; the rollback's own gate
-        // (the previous, healthy release) then passes on its ready line.
-        void afterDeploy("local-celery", (r) => r.path === "/user/apps/appData/local-celery/logs").then(() => clock.advance(DEPLOY_TIMEOUT_S * 1000));
+        // The deadline passes once the gate has read the new worker's logs (its task started); the
+        // rollback's own gate (the previous, healthy release) then passes on its ready line.
+        void afterDeploy("local-celery", newWorkerLogs(celeryImage("a"))).then(() => clock.advance(DEPLOY_TIMEOUT_S * 1000));
         const errors = await failingUp();
         expect(errors).to.include(`never logged "SITE_RELEASE=${digest("a")} ready"`).and.include("Rolled back").and.include(before!);
         expect(emulator.currentImage("local-celery"), "the previous release runs again").to.equal(before);
@@ -247,8 +253,8 @@ describe("engine: the fault matrix (real CLI, misbehaving CapRover on 127.0.0.1)
         emulator.options.unhealthyImages.push(celeryImage("9"));
         const line = `SITE_RELEASE=${digest("9")} ready`;
         await gateFails(setCelery, "local-celery", "9", "4", new RegExp(`CapRover app local-celery on 127\\.0\\.0\\.1:\\d+: the new release never logged "${line}" within the deploy timeout of ${DEPLOY_TIMEOUT_S * 1000} ms[^]*ImportError: emulated start-up failure`), () =>
-            // The deadline passes once the gate has read the new worker's logs.
-            void afterDeploy("local-celery", (r) => r.path === "/user/apps/appData/local-celery/logs").then(() => clock.advance(DEPLOY_TIMEOUT_S * 1000)),
+            // The deadline passes once the gate has read the new worker's logs (its task started).
+            void afterDeploy("local-celery", newWorkerLogs(celeryImage("9"))).then(() => clock.advance(DEPLOY_TIMEOUT_S * 1000)),
         );
     });
 
