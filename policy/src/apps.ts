@@ -20,6 +20,11 @@ export interface Runs {
     flower: boolean;
 }
 
+/** Nanoseconds per second: Docker's unit of durations. */
+export const NANO = 1e9;
+/** Docker's stop grace period when a service sets none, in ns. */
+export const DOCKER_DEFAULT_GRACE_NS = 10 * NANO;
+
 /** Docker update order: CapRover's default ("auto") is start-first, stop-first for apps with persistent data. */
 export type UpdateOrder = "start-first" | "stop-first";
 

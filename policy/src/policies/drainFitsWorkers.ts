@@ -5,16 +5,13 @@
  * limit in the app's service label `site.celery.task-time-limit` (from site:celeryTaskTimeLimit) and
  * sets the grace period beside it (the limit plus a margin); a stack's override may raise it.
  */
-import { AppView, appView } from "../apps";
+import { AppView, DOCKER_DEFAULT_GRACE_NS, NANO, appView } from "../apps";
 import { resourcePolicy } from "../define";
 import { TYPES } from "../resources";
 import { UNKNOWN } from "../wire";
 
 const LABEL = "site.celery.task-time-limit";
 const GRACE = "TaskTemplate.ContainerSpec.StopGracePeriod";
-const NANO = 1e9;
-/** Docker's stop grace period when a service sets none. */
-const DOCKER_DEFAULT_NS = 10 * NANO;
 
 const seconds = (ns: number) => `${ns / NANO} s`;
 
@@ -32,7 +29,7 @@ export function drainProblems(app: AppView): string[] {
     if (grace !== undefined && !(typeof grace === "number" && Number.isInteger(grace) && grace >= 0)) {
         return [`${who} with a stop grace period that is not a whole number of nanoseconds (${GRACE} ${JSON.stringify(grace)}); set ${key} to at least ${limit * NANO} (${limit} s, its task time limit), or remove it`];
     }
-    const ns = grace ?? DOCKER_DEFAULT_NS;
+    const ns = grace ?? DOCKER_DEFAULT_GRACE_NS;
     if (ns >= limit * NANO) return [];
     const shown = grace === undefined ? `${seconds(ns)} (Docker's default: no ${GRACE})` : `${seconds(ns)} (${GRACE} ${grace})`;
     return [

@@ -1,9 +1,10 @@
 /**
  * 8. The deploy-safety settings every app keeps: a deploy timeout (longer than a stop-first worker's
- * drain), a health path for apps that serve HTTP (web, Flower), and replacement refused. The same checks twice: mandatory on production
- * stacks, advisory elsewhere (a dev stack may allow a replacement on purpose).
+ * drain), a health path for apps that serve HTTP (web, Flower), and replacement refused. The same
+ * checks twice: mandatory on production stacks, advisory elsewhere (a dev stack may allow a
+ * replacement on purpose).
  */
-import { AppView, appView, effectiveOrder } from "../apps";
+import { AppView, DOCKER_DEFAULT_GRACE_NS, NANO, appView, effectiveOrder } from "../apps";
 import { ConfigSpec, Violation, stackPolicy } from "../define";
 import { StackView, TYPES, isProduction, ofType } from "../resources";
 import { UNKNOWN } from "../wire";
@@ -40,10 +41,6 @@ export function safetyProblems(app: AppView): string[] {
     return problems;
 }
 
-const NANO = 1e9;
-/** Docker's stop grace period when a service sets none, in ns. */
-const DOCKER_DEFAULT_GRACE_NS = 10 * NANO;
-
 /**
  * A worker updated stop-first (it carries beat) starts its new container only once the old one has
  * stopped, which may take the whole stop grace period while a task finishes; the gate's deadline
@@ -53,7 +50,7 @@ function drainOutlasting(app: AppView): string | undefined {
     const timeout = app.deployTimeoutMs;
     if (!app.runs.worker || effectiveOrder(app) !== "stop-first" || app.override === UNKNOWN || app.override.problem) return undefined;
     const grace = app.override.stopGracePeriod ?? DOCKER_DEFAULT_GRACE_NS;
-    if (typeof timeout !== "number" || timeout <= 0 || typeof grace !== "number" || grace / 1e6 < timeout) return undefined;
+    if (typeof timeout !== "number" || timeout <= 0 || typeof grace !== "number" || (grace / NANO) * 1000 < timeout) return undefined;
     const s = grace / NANO;
     return (
         `app ${app.appName} runs a Celery worker updated stop-first, so a deploy starts its new container only once the old one has stopped, which may take its stop grace period of ${s} s while a task finishes; ` +
