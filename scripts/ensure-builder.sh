@@ -92,10 +92,6 @@ if command -v flock >/dev/null; then
   exec 9>"$BK/.lock"
   flock 9
 fi
-if command -v flock >/dev/null; then
-  exec 9>"$BK/.lock"
-  flock 9
-fi
 
 # --- 1. Debian packages ----------------------------------------------------------------------
 

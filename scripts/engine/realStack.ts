@@ -21,6 +21,35 @@ export interface RealStack {
     context: string;
 }
 
+/** A scenario's run on the shared server: its apps' names and its images' registry namespace, apart from every other run's. */
+export interface RealRun {
+    /** The run's own part of every name (this process and the time). */
+    id: string;
+    /** App names start with it: `<head><id>-`. */
+    prefix: string;
+    /** The registry namespace of its images: `real-<id>`. */
+    namespace: string;
+    /** The app of a service: `<prefix><service>`. */
+    app(service: string): string;
+}
+
+/** A new run's names; `head` starts its app names (each scenario file has its own). */
+export function realRun(head: string): RealRun {
+    const id = `${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
+    const prefix = `${head}${id}-`;
+    return { id, prefix, namespace: `real-${id}`, app: (service) => `${prefix}${service}` };
+}
+
+/**
+ * A new release of every image: the build context's release note changes (and each file of
+ * `files`, by path in the context), so every target's digest does; the stack builds it as `commit`.
+ */
+export async function newRelease(s: Pick<RealStack, "ws" | "context">, commit: string, files: Record<string, string> = {}): Promise<void> {
+    fs.writeFileSync(path.join(s.context, "release-note.txt"), `${commit}\n`);
+    for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(s.context, file), text);
+    await configure(s.ws, "set", "site:commitSha", commit);
+}
+
 /** Everything a real-server scenario needs, its stack configured for `commit`'s builds. */
 export async function openRealStack(opts: { namespace: string; prefix: string; commit: string }): Promise<RealStack> {
     await ensureTools();

@@ -11,14 +11,12 @@
  * within its stop grace period.
  */
 import { expect } from "chai";
-import * as fs from "fs";
-import * as path from "path";
 import { Workspace } from "../../scripts/engine/driver";
 import { errorsOf, summaryOf } from "../../scripts/engine/events";
 import { CLI_TIMEOUT, STACK, configure } from "../../scripts/engine/localStack";
 import type { RegistryClient } from "../../scripts/engine/builder";
 import { RealCaprover, RealDocker, visitApp } from "../../scripts/engine/realCaprover";
-import { RealStack, closeRealStack, openRealStack, upOnRealServer } from "../../scripts/engine/realStack";
+import { RealStack, closeRealStack, newRelease, openRealStack, realRun, upOnRealServer } from "../../scripts/engine/realStack";
 import { inOrder } from "../engine/scenario";
 
 const COMMITS = ["5eed0000000000000000000000000000000000c1", "5eed0000000000000000000000000000000000c2"];
@@ -32,18 +30,11 @@ describe("real CapRover: the canary through the broker", function () {
     let registry: RegistryClient;
     let context: string;
     let real: RealCaprover;
-    const run = `${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
-    const prefix = `cn-${run}-`;
-    const namespace = `real-${run}`;
-    const app = (service: string) => `${prefix}${service}`;
+    const { prefix, namespace, app } = realRun("cn-");
     /** The old worker this scenario starts by hand (a Swarm service of its own, not a CapRover app). */
     const OLD_WORKER = app("oldworker");
 
     const up = () => upOnRealServer(ws);
-    const newRelease = async (commit: string): Promise<void> => {
-        fs.writeFileSync(path.join(context, "release-note.txt"), `${commit}\n`);
-        await configure(ws, "set", "site:commitSha", commit);
-    };
     const workerImage = async (commit: string) => `${registry.address}/${namespace}/site-celery@${await registry.digest(`${namespace}/site-celery`, `celery-worker-${commit}`)}`;
     /** The Canary resource's outputs in the state. */
     const canaryRecord = async (): Promise<Record<string, unknown> | undefined> => {
@@ -74,7 +65,7 @@ describe("real CapRover: the canary through the broker", function () {
         stack = await openRealStack({ namespace, prefix, commit: COMMITS[0] });
         ({ docker, registry, ws, context, real } = stack as RealStack);
         await configure(ws, "set", "site:topology", "split");
-        await newRelease(COMMITS[0]);
+        await newRelease({ ws, context }, COMMITS[0]);
     });
 
     inOrder();
@@ -98,7 +89,7 @@ describe("real CapRover: the canary through the broker", function () {
     });
 
     it("a worker that does not get web's messages (another redis database) fails the up, naming the delivery link", async () => {
-        await newRelease(COMMITS[1]);
+        await newRelease({ ws, context }, COMMITS[1]);
         await configure(ws, "set", "site:caproverDeployTimeout", String(FAILING_TIMEOUT_S));
         await configure(ws, "set", "--path", "--type", "string", "site:services.celery.env.STANDIN_BROKER_DB", "1");
         const { r, events } = await up();

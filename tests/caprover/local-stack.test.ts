@@ -17,7 +17,7 @@ import { changedSteps, errorsOf, summaryOf } from "../../scripts/engine/events";
 import { CLI_TIMEOUT, STACK, configure, openStack } from "../../scripts/engine/localStack";
 import { RegistryClient, builderEnv } from "../../scripts/engine/builder";
 import { NOFILE, RealDocker, adminPort, configureForRealServer, mostAtOnce } from "../../scripts/engine/realCaprover";
-import { RealStack, closeRealStack, openRealStack, upOnRealServer } from "../../scripts/engine/realStack";
+import { RealStack, closeRealStack, newRelease, openRealStack, realRun, upOnRealServer } from "../../scripts/engine/realStack";
 import { PROFILES, ProfileName, ROLES, Role, RoleName } from "../../config/topology";
 import { stackFileConfig } from "../../config/stackFile";
 import { AppList } from "../../provider/src/api/types";
@@ -32,10 +32,7 @@ describe("real CapRover: the local stack, built for real, deployed and checked t
     let ws: Workspace;
     let registry: RegistryClient;
     let context: string;
-    const run = `${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
-    const prefix = `r${run}-`;
-    const namespace = `real-${run}`;
-    const app = (service: string) => `${prefix}${service}`;
+    const { id, prefix, namespace, app } = realRun("r");
 
     /** `pulumi up`, as a user runs it; the result and the engine's events. */
     const up = () => upOnRealServer(ws);
@@ -45,12 +42,8 @@ describe("real CapRover: the local stack, built for real, deployed and checked t
         expect(summaryOf(events)?.result, "pulumi up").to.equal("succeeded");
         return events;
     };
-    /** A new release of every image: the build context changes, so every target's digest does. */
-    const newRelease = async (commit: string, extra = ""): Promise<void> => {
-        fs.writeFileSync(path.join(context, "release-note.txt"), `${commit}\n`);
-        fs.writeFileSync(path.join(context, "config", "crash.py"), extra);
-        await configure(ws, "set", "site:commitSha", commit);
-    };
+    /** A new release of every image; `crash`: what config/crash.py holds (the stand-in imports it at start). */
+    const release = (commit: string, crash = "") => newRelease({ ws, context }, commit, { [path.join("config", "crash.py")]: crash });
     /** Every service of the profile runs, as Docker says, the digest its `<target>-<sha>` tag names. */
     const runsItsRelease = async (profile: ProfileName, commit: string): Promise<Record<string, string>> => {
         const out: Record<string, string> = {};
@@ -72,7 +65,7 @@ describe("real CapRover: the local stack, built for real, deployed and checked t
         this.timeout(60 * 60_000);
         stack = await openRealStack({ namespace, prefix, commit: COMMITS[0] });
         ({ docker, registry, ws, context } = stack as RealStack);
-        await newRelease(COMMITS[0]);
+        await release(COMMITS[0]);
     });
 
     inOrder();
@@ -96,7 +89,7 @@ describe("real CapRover: the local stack, built for real, deployed and checked t
     });
 
     it("a new release of every image: beat never runs two containers, web's old and new run together", async () => {
-        await newRelease(COMMITS[1]);
+        await release(COMMITS[1]);
         const running = { beat: await docker.containers(app("celerybeat")), web: await docker.containers(app("web")) };
         const watch = docker.watch(new RegExp(`^${prefix}`));
         try {
@@ -133,7 +126,7 @@ describe("real CapRover: the local stack, built for real, deployed and checked t
 
     it("a worker release that crashes on start fails the up with its own words and leaves the previous release running", async () => {
         const before = await runsItsRelease("split", COMMITS[1]);
-        await newRelease(COMMITS[2], 'import sys\nif "worker" in sys.argv:\n    raise ImportError("stand-in: this release\'s worker cannot start")\n');
+        await release(COMMITS[2], 'import sys\nif "worker" in sys.argv:\n    raise ImportError("stand-in: this release\'s worker cannot start")\n');
         const celery = path.join(context, "config", "celery.py");
         fs.appendFileSync(celery, "\nfrom config import crash  # noqa: E402,F401\n");
         // The worker never logs its ready line, so its gate takes the whole deploy timeout: the
@@ -152,7 +145,7 @@ describe("real CapRover: the local stack, built for real, deployed and checked t
     });
     it("apps made with the official caprover CLI are adopted by another stack's pulumi up, none redeployed, and its next preview is empty", async () => {
         const { builder, real } = stack as RealStack;
-        const adopter = `a${run}-`;
+        const adopter = `a${id}-`;
         const cli = new CaproverCli(() => adminPort(real), `http://captain.${real.rootDomain}`, real.password);
         const images: Record<string, string> = {};
         let other: Workspace | undefined;

@@ -13,15 +13,13 @@
  * App names start with `rp-` (the prefix this machine's shared server allows tests).
  */
 import { expect } from "chai";
-import * as fs from "fs";
-import * as path from "path";
 import { MAINTENANCE_PAGE } from "../../components/caprover/maintenance";
 import { EngineEvent, RunResult, Workspace, killAll } from "../../scripts/engine/driver";
 import { errorsOf, removeTornSidecars, summaryOf } from "../../scripts/engine/events";
 import { CLI_TIMEOUT, STACK, configure } from "../../scripts/engine/localStack";
 import type { RegistryClient } from "../../scripts/engine/builder";
 import { ContainerEvent, RealCaprover, RealDocker, visitApp } from "../../scripts/engine/realCaprover";
-import { RealStack, closeRealStack, openRealStack, upOnRealServer } from "../../scripts/engine/realStack";
+import { RealStack, closeRealStack, newRelease, openRealStack, realRun, upOnRealServer } from "../../scripts/engine/realStack";
 import { inOrder } from "../engine/scenario";
 
 const COMMITS = ["5eed0000000000000000000000000000000000d1", "5eed0000000000000000000000000000000000d2", "5eed0000000000000000000000000000000000d3"];
@@ -34,10 +32,7 @@ describe("real CapRover: the release phase runs the migrations once, before the 
     let registry: RegistryClient;
     let context: string;
     let real: RealCaprover;
-    const run = `${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
-    const prefix = `rp-${run}-`;
-    const namespace = `real-${run}`;
-    const app = (service: string) => `${prefix}${service}`;
+    const { prefix, namespace, app } = realRun("rp-");
     const TASK = app("release-migrate");
     const SITE = ["web", "celery"].map(app);
 
@@ -50,10 +45,6 @@ describe("real CapRover: the release phase runs the migrations once, before the 
         } finally {
             await watch.stop();
         }
-    };
-    const newRelease = async (commit: string): Promise<void> => {
-        fs.writeFileSync(path.join(context, "release-note.txt"), `${commit}\n`);
-        await configure(ws, "set", "site:commitSha", commit);
     };
     /**
      * Containers of the task's app started from the release's image: the runs of the task. Register
@@ -78,7 +69,7 @@ describe("real CapRover: the release phase runs the migrations once, before the 
         stack = await openRealStack({ namespace, prefix, commit: COMMITS[0] });
         ({ docker, registry, ws, context, real } = stack as RealStack);
         await configure(ws, "set", "site:topology", "unified");
-        await newRelease(COMMITS[0]);
+        await newRelease({ ws, context }, COMMITS[0]);
     });
 
     inOrder();
@@ -108,7 +99,7 @@ describe("real CapRover: the release phase runs the migrations once, before the 
     it("fails `up` with the failing migration's own words, the secret scrubbed, and leaves every service on the previous release", async () => {
         const before = await running();
         await configure(ws, "set", "--secret", "--path", "site:services.web.env.STANDIN_MIGRATION_FAIL", REFUSAL);
-        await newRelease(COMMITS[1]);
+        await newRelease({ ws, context }, COMMITS[1]);
         const { r, events, docker: seen } = await watched();
         expect(r.code).to.not.equal(0);
         const errors = errorsOf(events).join("\n");
@@ -130,7 +121,7 @@ describe("real CapRover: the release phase runs the migrations once, before the 
     });
 
     it("an `up` killed (SIGKILL) while the task runs leaves its app; the next `up` removes it, runs the task again and deploys, leaving nothing", async () => {
-        await newRelease(COMMITS[2]);
+        await newRelease({ ws, context }, COMMITS[2]);
         const watch = docker.watch(new RegExp(`^${prefix}`));
         try {
             const killed = up();
