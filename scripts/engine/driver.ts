@@ -405,7 +405,7 @@ export interface WorkspaceOptions {
     passphrase?: string;
     /** Stack files copied from the repository, e.g. `Pulumi.local.yaml` (a persistent workspace refreshes them with `stackFile`). */
     stackFiles?: string[];
-    /** Program directory (default: this repository). */
+    /** Program directory (default: this repository, linked into the project copy's folder: linkRepository). */
     main?: string;
     /** Project settings (default: the program's Pulumi.yaml); `main` is set from the option above. */
     project?: Record<string, unknown>;
@@ -582,22 +582,43 @@ const projectSource = (main: string): string => (fs.existsSync(path.join(main, "
  * folder and settings, from the same Pulumi.yaml (size and time), as recorded beside the copy.
  */
 export function writeProjectCopy(file: string, project: Record<string, unknown> | undefined, main: string): void {
+    if (main === REPO) linkRepository(path.dirname(file));
     const from = path.join(projectSource(main), "Pulumi.yaml");
     const st = fs.statSync(from);
-    const key = JSON.stringify({ main, project, from, size: st.size, mtimeMs: st.mtimeMs });
+    const key = JSON.stringify({ main, linked: main === REPO, project, from, size: st.size, mtimeMs: st.mtimeMs });
     if (fs.existsSync(file) && fs.existsSync(`${file}.key`) && fs.readFileSync(`${file}.key`, "utf8") === key) return;
     writeIfChanged(file, projectText(project, main));
     fs.writeFileSync(`${file}.key`, key);
 }
 
 /**
+ * This repository's program seen from a project copy's folder, which is then the program's folder:
+ * each entry of the repository linked there, but the hidden ones (.git, .tools) and the project and
+ * stack files (the copy has its own). The Node.js language host searches every folder under the
+ * program's, on every preview and update, for the plugins its packages declare; from the
+ * repository itself that search crosses .tools/ (BuildKit's and dockerd's data roots, the running
+ * containers' filesystems: tens of thousands of folders, 1.4 s of a 3.5 s preview here). A relative
+ * path (site:buildContext `app`) names what it names from the repository.
+ */
+function linkRepository(dir: string): void {
+    for (const entry of fs.readdirSync(REPO)) {
+        if (entry.startsWith(".") || /^Pulumi(\..+)?\.yaml$/.test(entry)) continue;
+        const link = path.join(dir, entry);
+        if (!fs.lstatSync(link, { throwIfNoEntry: false })) fs.symlinkSync(path.join(REPO, entry), link);
+    }
+}
+
+/**
  * The project file of a copy: the program's own Pulumi.yaml (else this repository's, e.g. for a
- * compiled copy of the program), or `project`, with `main` set and the plugin folders made absolute
- * (they are relative to the project file; the copy lives elsewhere).
+ * compiled copy of the program), or `project`, with `main` set (none for this repository's program:
+ * the copy's folder links it, linkRepository) and the plugin folders made absolute (they are
+ * relative to the project file; the copy lives elsewhere).
  */
 function projectText(project: Record<string, unknown> | undefined, main: string): string {
     const from = projectSource(main);
-    const p: Record<string, unknown> = { ...(project ?? (YAML().parse(fs.readFileSync(path.join(from, "Pulumi.yaml"), "utf8")) as Record<string, unknown>)), main };
+    const p: Record<string, unknown> = { ...(project ?? (YAML().parse(fs.readFileSync(path.join(from, "Pulumi.yaml"), "utf8")) as Record<string, unknown>)) };
+    if (main === REPO) delete p.main;
+    else p.main = main;
     const plugins = p.plugins as { providers?: { name: string; path: string }[] } | undefined;
     if (plugins?.providers) p.plugins = { ...plugins, providers: plugins.providers.map((x) => ({ ...x, path: path.resolve(from, x.path) })) };
     return YAML().stringify(p);

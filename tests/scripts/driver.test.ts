@@ -83,7 +83,17 @@ describe("project copies: written again only when what they derive from changed"
         expect(fs.readFileSync(copy, "utf8")).to.include("description: second").and.not.include("# kept");
         writeProjectCopy(copy, { name: "other", runtime: "nodejs" }, program);
         expect(fs.readFileSync(copy, "utf8")).to.include("name: other");
+    });
+
+    it("runs this repository's program from the copy's folder, which links the repository but its hidden folders and project files", () => {
         writeProjectCopy(copy, { name: "other", runtime: "nodejs" }, REPO);
-        expect(fs.readFileSync(copy, "utf8")).to.include(`main: ${REPO}`);
+        // No main: the program's folder is the copy's, where the language host's plugin search
+        // finds node_modules and never .tools/ (BuildKit's and dockerd's data roots).
+        expect(fs.readFileSync(copy, "utf8")).to.not.include("main:");
+        const project = path.dirname(copy);
+        for (const entry of ["node_modules", "package.json", "build", "app"]) expect(fs.realpathSync(path.join(project, entry)), entry).to.equal(path.join(REPO, entry));
+        const linked = fs.readdirSync(project).filter((e) => fs.lstatSync(path.join(project, e)).isSymbolicLink());
+        expect(linked.filter((e) => e.startsWith(".") || /^Pulumi/.test(e)), "hidden folders and project files").to.deep.equal([]);
+        expect(fs.readFileSync(copy, "utf8")).to.include("name: other");
     });
 });
