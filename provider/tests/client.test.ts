@@ -3,7 +3,7 @@
  * retries of each transient fault class, no retries of permanent errors, and the merged update.
  */
 import { expect } from "chai";
-import { CapRoverClient, logLines, mergedUpdate } from "../src/api/client";
+import { CapRoverClient, inTimeOrder, logLines, mergedUpdate } from "../src/api/client";
 import { CapRoverError } from "../src/api/transport";
 import { STATUS } from "../src/api/types";
 import { FAST, HANG_TIMEOUT_MS, PASSWORD, client, failure, registered, image, useEmulator, whenRequest } from "./support";
@@ -281,6 +281,16 @@ describe("CapRover client", () => {
             const raw = Buffer.concat([frame(1, "2026-01-01T00:00:00Z celery@abc ready.\n"), frame(2, "2026-01-01T00:00:01Z Traceback\n")]);
             expect(logLines(raw)).to.deep.equal(["2026-01-01T00:00:00Z celery@abc ready.", "2026-01-01T00:00:01Z Traceback"]);
             expect(logLines(Buffer.from("a\n\nb\n"))).to.deep.equal(["a", "b"]);
+        });
+
+        it("puts the lines of a service's tasks in time order: Docker gives each task's lines in turn", () => {
+            // The crashing release's lines first, those of the release it replaced after them (as
+            // `docker service logs` gave them on the real server); Docker trims a fraction's trailing zeros.
+            const crashing = ["2026-12-07T03:19:05.1Z Traceback (most recent call last):", "2026-12-07T03:19:05.12Z ImportError: stand-in"];
+            const replaced = ["2026-12-07T03:16:27.579941954Z  .> heavy", "2026-12-07T03:16:40.804722929Z SITE_RELEASE=sha256:1db ready"];
+            expect(inTimeOrder([...crashing, ...replaced])).to.deep.equal([...replaced, ...crashing]);
+            // A line without a timestamp stays after the one before it.
+            expect(inTimeOrder(["2026-12-07T03:19:06Z b", "  continued", "2026-12-07T03:19:05Z a"])).to.deep.equal(["2026-12-07T03:19:05Z a", "2026-12-07T03:19:06Z b", "  continued"]);
         });
 
         it("reads an app's runtime logs through the API (base64), the stand-in worker's ready line included", async () => {

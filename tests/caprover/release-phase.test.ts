@@ -18,7 +18,7 @@ import { EngineEvent, RunResult, Workspace, killAll } from "../../scripts/engine
 import { errorsOf, removeTornSidecars, summaryOf } from "../../scripts/engine/events";
 import { CLI_TIMEOUT, STACK, configure } from "../../scripts/engine/localStack";
 import type { RegistryClient } from "../../scripts/engine/builder";
-import { ContainerEvent, RealCaprover, RealDocker, visitApp } from "../../scripts/engine/realCaprover";
+import { ContainerEvent, RealCaprover, RealDocker, Visit, visitApp } from "../../scripts/engine/realCaprover";
 import { RealStack, closeRealStack, newRelease, openRealStack, realRun, upOnRealServer } from "../../scripts/engine/realStack";
 import { inOrder } from "../engine/scenario";
 
@@ -61,6 +61,20 @@ describe("real CapRover: the release phase runs the migrations once, before the 
     const running = async () => Object.fromEntries(await Promise.all(SITE.map(async (s) => [s, await docker.runningDigest(s)])));
     /** A GET of web through captain-nginx, as a visitor of `<app>.<root domain>` makes it. */
     const visit = (pathname: string) => visitApp(real, app("web"), pathname);
+    /**
+     * The first answer to `pathname` that `ok` takes, read once a second, at most 60 times. CapRover
+     * answers a definition update once it has signalled captain-nginx to reload, and nginx loads the
+     * new configuration after that (seconds on a busy machine): the up may end first.
+     */
+    const visitUntil = async (pathname: string, ok: (v: Visit) => boolean): Promise<Visit> => {
+        let last: Visit | undefined;
+        for (let i = 0; i < 60; i++) {
+            last = await visit(pathname);
+            if (ok(last)) return last;
+            await new Promise((r) => setTimeout(r, 1000));
+        }
+        return last!;
+    };
     const tagged = (service: string, target: string, commit: string) => registry.digest(`${namespace}/site-${service}`, `${target}-${commit}`);
 
     let stack: Partial<RealStack> = {};
@@ -149,8 +163,8 @@ describe("real CapRover: the release phase runs the migrations once, before the 
         await configure(ws, "set", "site:maintenance", "true");
         const on = await up();
         expect(errorsOf(on.events), "error diagnostics").to.deep.equal([]);
-        const page = await visit("/");
-        expect(page.status).to.equal(503);
+        const page = await visitUntil("/", (v) => v.status === 503);
+        expect(page.status, "after 60 reads, 1 s apart").to.equal(503);
         expect(page.retryAfter).to.equal("300");
         expect(page.body).to.include(MAINTENANCE_PAGE);
         const health = await visit("/health/");
@@ -160,8 +174,8 @@ describe("real CapRover: the release phase runs the migrations once, before the 
         await configure(ws, "set", "site:maintenance", "false");
         const off = await up();
         expect(errorsOf(off.events), "error diagnostics").to.deep.equal([]);
-        const back = await visit("/");
-        expect(back.status, "web's own answer").to.not.equal(503);
+        const back = await visitUntil("/", (v) => v.status !== 503);
+        expect(back.status, "web's own answer, after 60 reads, 1 s apart").to.not.equal(503);
         expect(back.body).to.not.include("Down for maintenance");
     });
 });

@@ -82,7 +82,10 @@ export function runtimeLogs(world: World, appName: string, encoding: string): An
         header.writeUInt32BE(payload.length, 4);
         frames.push(header, payload);
     };
-    for (const c of app.containers) {
+    // Task by task, newest first: `docker service logs` gives each task's lines in turn, not the
+    // service's in time (the real server gave a crash-looping release's lines before those of the
+    // release it replaced), so readers must order them (the provider's appLogs does).
+    for (const c of [...app.containers].reverse()) {
         // Docker refused to create its container: nothing logged, the reason only in `docker service ps`.
         if (options.unstartableImages.includes(c.image)) continue;
         line(c.startedAt, `emulated task ${c.id} of ${appName} starting ${c.image}`);

@@ -159,7 +159,7 @@ export class CapRoverClient extends Transport {
     /** The app's runtime log lines (every task of its service, with Docker's timestamps), oldest first. */
     async appLogs(appName: string): Promise<string[]> {
         const data = await this.call<{ logs?: string }>("GET", `/user/apps/appData/${encodeURIComponent(appName)}/logs?encoding=base64`);
-        return logLines(Buffer.from(data.logs ?? "", "base64"));
+        return inTimeOrder(logLines(Buffer.from(data.logs ?? "", "base64")));
     }
 
     // ---- registries ---------------------------------------------------------------------------
@@ -270,6 +270,25 @@ export function logLines(raw: Buffer): string[] {
     }
     if (i < raw.length) parts.push(raw.subarray(i));
     return Buffer.concat(parts).toString("utf8").split("\n").filter((l) => l.trim() !== "");
+}
+
+/** Docker's timestamp of a log line as text that sorts in time (its fraction padded to nanoseconds); none: undefined. */
+function logTime(line: string): string | undefined {
+    const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z\s/.exec(line);
+    return m ? `${m[1]}.${(m[2] ?? "").padEnd(9, "0")}` : undefined;
+}
+
+/**
+ * Log lines oldest first. `docker service logs` gives each task's lines in turn, not the service's
+ * in time: an older task's lines may come last (a crash-looping release's lines before those of
+ * the release it replaced). A line without a timestamp stays after the line before it.
+ */
+export function inTimeOrder(lines: string[]): string[] {
+    let last = "";
+    return lines
+        .map((line, i) => ({ line, i, at: (last = logTime(line) ?? last) }))
+        .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.i - b.i))
+        .map((x) => x.line);
 }
 
 /** The last `n` non-empty lines of a build log. */

@@ -371,12 +371,12 @@ async function waitReady(
             client.log(`${inputs.appName}: logged ${found.replace(/^\S+\s/, "")}`);
             return;
         }
-        // The tail is that of the last read with lines since the deploy: CapRover prunes stopped
-        // containers (their logs with them) 5 s after any service update, so a crash-looping
-        // worker's last read before the deadline can show none of its lines.
-        const fromNow = lines.some((l) => !earlier.has(l));
-        if (fromNow || !fresh) tail = lines.slice(-5);
-        fresh ||= fromNow;
+        // The tail is the newest lines since the deploy of the last read that had any: CapRover
+        // prunes stopped containers (their logs with them) 5 s after any service update, so a
+        // crash-looping worker's last read before the deadline can show none of its lines.
+        const since = lines.filter((l) => !earlier.has(l));
+        if (since.length || !fresh) tail = (since.length ? since : lines).slice(-5);
+        fresh ||= since.length > 0;
         await sleep(checkPause(checks, deadline));
     }
 }
