@@ -1,7 +1,7 @@
 /**
- * The real tier's files run three at a time, longest first (.mocharc.caprover.json lists them: its
- * scenarios mostly wait for Swarm, so the longest file bounds the tier). A listed order must still
- * run every file of the folder, once.
+ * The real tier's files run two at a time, in the order .mocharc.caprover.json lists them: the
+ * longest first, so that the two workers end close together (its scenarios mostly wait for Swarm).
+ * A listed order must still run every file of the folder, once.
  */
 import { expect } from "chai";
 import * as fs from "fs";
