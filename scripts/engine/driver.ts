@@ -604,7 +604,13 @@ function linkRepository(dir: string): void {
     for (const entry of fs.readdirSync(REPO)) {
         if (entry.startsWith(".") || /^Pulumi(\..+)?\.yaml$/.test(entry)) continue;
         const link = path.join(dir, entry);
-        if (!fs.lstatSync(link, { throwIfNoEntry: false })) fs.symlinkSync(path.join(REPO, entry), link);
+        if (fs.lstatSync(link, { throwIfNoEntry: false })) continue;
+        try {
+            fs.symlinkSync(path.join(REPO, entry), link);
+        } catch (e) {
+            // Another run linking the same persistent copy got there first.
+            if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+        }
     }
 }
 
