@@ -221,6 +221,20 @@ export interface Visit {
     body: string;
 }
 
+/**
+ * Reads once a second until `ok` takes what `read` gave, at most `tries` times; returns the last
+ * answer read (the caller checks it and says what it waited for). For what the server does after
+ * it has answered (nginx's reload, a task's own write), where the event itself cannot be awaited.
+ */
+export async function readUntil<T>(read: () => Promise<T>, ok: (value: T) => boolean, tries: number): Promise<T> {
+    let last = await read();
+    for (let i = 1; i < tries && !ok(last); i++) {
+        await new Promise((r) => setTimeout(r, 1000));
+        last = await read();
+    }
+    return last;
+}
+
 /** A GET of an app through captain-nginx, as a visitor of `<app>.<root domain>` makes it. */
 export function visitApp(real: Pick<RealCaprover, "nginx" | "rootDomain">, appName: string, pathname: string): Promise<Visit> {
     return new Promise((resolve, reject) => {

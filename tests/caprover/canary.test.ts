@@ -15,7 +15,7 @@ import { Workspace } from "../../scripts/engine/driver";
 import { errorsOf, summaryOf } from "../../scripts/engine/events";
 import { CLI_TIMEOUT, STACK, configure } from "../../scripts/engine/localStack";
 import type { RegistryClient } from "../../scripts/engine/builder";
-import { RealCaprover, RealDocker, visitApp } from "../../scripts/engine/realCaprover";
+import { RealCaprover, RealDocker, readUntil, visitApp } from "../../scripts/engine/realCaprover";
 import { RealStack, closeRealStack, newRelease, openRealStack, realRun, upOnRealServer } from "../../scripts/engine/realStack";
 import { inOrder } from "../engine/scenario";
 
@@ -51,12 +51,9 @@ describe("real CapRover: the canary through the broker", function () {
     };
     /** Waits for a key to be set (a bounded poll of the broker: the event is the task's own write). */
     const whenSet = async (key: string, tries = 120): Promise<string> => {
-        for (let i = 0; i < tries; i++) {
-            const value = await redisGet(key);
-            if (value) return value;
-            await new Promise((r) => setTimeout(r, 1000));
-        }
-        throw new Error(`${key} was not set after ${tries} reads, 1 s apart`);
+        const value = await readUntil(() => redisGet(key), (v) => v !== "", tries);
+        if (!value) throw new Error(`${key} was not set after ${tries} reads, 1 s apart`);
+        return value;
     };
 
     let stack: Partial<RealStack> = {};

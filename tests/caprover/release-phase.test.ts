@@ -18,7 +18,7 @@ import { EngineEvent, RunResult, Workspace, killAll } from "../../scripts/engine
 import { errorsOf, removeTornSidecars, summaryOf } from "../../scripts/engine/events";
 import { CLI_TIMEOUT, STACK, configure } from "../../scripts/engine/localStack";
 import type { RegistryClient } from "../../scripts/engine/builder";
-import { ContainerEvent, RealCaprover, RealDocker, Visit, visitApp } from "../../scripts/engine/realCaprover";
+import { ContainerEvent, RealCaprover, RealDocker, Visit, readUntil, visitApp } from "../../scripts/engine/realCaprover";
 import { RealStack, closeRealStack, newRelease, openRealStack, realRun, upOnRealServer } from "../../scripts/engine/realStack";
 import { inOrder } from "../engine/scenario";
 
@@ -66,15 +66,7 @@ describe("real CapRover: the release phase runs the migrations once, before the 
      * answers a definition update once it has signalled captain-nginx to reload, and nginx loads the
      * new configuration after that (seconds on a busy machine): the up may end first.
      */
-    const visitUntil = async (pathname: string, ok: (v: Visit) => boolean): Promise<Visit> => {
-        let last: Visit | undefined;
-        for (let i = 0; i < 60; i++) {
-            last = await visit(pathname);
-            if (ok(last)) return last;
-            await new Promise((r) => setTimeout(r, 1000));
-        }
-        return last!;
-    };
+    const visitUntil = (pathname: string, ok: (v: Visit) => boolean): Promise<Visit> => readUntil(() => visit(pathname), ok, 60);
     const tagged = (service: string, target: string, commit: string) => registry.digest(`${namespace}/site-${service}`, `${target}-${commit}`);
 
     let stack: Partial<RealStack> = {};
