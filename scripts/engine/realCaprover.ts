@@ -93,6 +93,8 @@ export interface ContainerEvent {
     image: string;
     /** Nanoseconds since the epoch, as Docker stamps it. */
     timeNano: number;
+    /** The process's exit code, on a `die` event. */
+    exitCode?: string;
 }
 
 /** The Docker behind the real CapRover, asked directly. */
@@ -150,6 +152,13 @@ export class RealDocker {
         }
     }
 
+    /** Every task of the services whose names start with `prefix`, as `docker service ps` shows them (state and error in Docker's words). */
+    async tasks(prefix: string): Promise<string> {
+        const names = (await this.docker(["service", "ls", "--filter", `name=${prefix}`, "--format", "{{.Name}}"])).split("\n").filter((n) => n.startsWith(prefix));
+        if (names.length === 0) return "(no service)";
+        return this.docker(["service", "ps", "--no-trunc", "--format", "{{.Name}} {{.Image}} desired={{.DesiredState}} current={{.CurrentState}} {{.Error}}", ...names]);
+    }
+
     /**
      * Records container events of the services whose names match, from now until `stop()`: Docker's
      * own event stream, so what overlapped is read from events, not from samples taken in time.
@@ -182,7 +191,8 @@ export class RealDocker {
                 try {
                     const e = JSON.parse(line) as { Action: string; id: string; timeNano: number; Actor: { Attributes: Record<string, string> } };
                     const service = e.Actor?.Attributes?.["com.docker.swarm.service.name"] ?? "";
-                    if (services.test(service)) record({ action: e.Action, id: e.id, service, image: e.Actor.Attributes.image ?? "", timeNano: e.timeNano });
+                    const { image = "", exitCode } = e.Actor.Attributes;
+                    if (services.test(service)) record({ action: e.Action, id: e.id, service, image, timeNano: e.timeNano, ...(exitCode !== undefined ? { exitCode } : {}) });
                 } catch {
                     // not an event line
                 }
@@ -251,6 +261,11 @@ export function visitApp(real: Pick<RealCaprover, "nginx" | "rootDomain">, appNa
 
 /** This machine cannot grant a container more open files than 20000 (REAL-CAPROVER.md): stacks here ask for less. */
 export const NOFILE = 16384;
+/**
+ * The tier's pace for web's and Flower's HEALTHCHECK, in Docker's nanoseconds: a check every 5 s
+ * (the image's: 30 s), and failures not counted for the first 120 s (the image's: 40 and 20 s).
+ */
+const HEALTH_PACE = { Interval: 5e9, StartPeriod: 120e9 };
 
 /**
  * What the `local` stack needs to run on the real CapRover of this machine (the stack already points
@@ -289,6 +304,16 @@ export async function configureForRealServer(ws: Workspace, opts: { broker?: str
         // long for the ready line; with memory:// it would never pass, and Swarm would replace a
         // healthy worker in the middle of a run.
         setting("site:services.celery.serviceUpdateOverride.TaskTemplate.ContainerSpec.HealthCheck.Test[0]", "NONE"),
+        // The tier's pace, not a fact of the machine: Swarm ends a start-first update only once the
+        // new task's HEALTHCHECK passed, which the image's first check says an interval, 30 s, after
+        // the start, and web's release is two such updates (the deploy, then its release published).
+        // Docker keeps the image's test and retries where the service sets none. Checks every 2 s with
+        // the image's start periods failed web and beat on a CI run overloaded by another tier
+        // (baf50a5): hence 5 s, web and Flower only (beat's check starts Django: seconds of CPU), and a
+        // start period that outlasts a slow start on 2 busy cores.
+        ...["web", "flower"].flatMap((service) =>
+            Object.entries(HEALTH_PACE).map(([field, ns]) => setting(`site:services.${service}.serviceUpdateOverride.TaskTemplate.ContainerSpec.HealthCheck.${field}`, String(ns))),
+        ),
         setting("site:services.celery.limits.nofile.soft", String(NOFILE)),
         setting("site:services.celery.limits.nofile.hard", String(NOFILE)),
     ]);

@@ -9,7 +9,7 @@ import * as path from "path";
 import { EngineEvent, REPO, RunResult, Workspace, ensureTools } from "./driver";
 import { Builder, RegistryClient, builderEnv, configureRealBuilds, ensureBuilder, stopBuilder } from "./builder";
 import { CLI_TIMEOUT, STACK, configure, openStack } from "./localStack";
-import { RealCaprover, RealDocker, configureForRealServer, ensureRealCaprover, stopRealCaprover } from "./realCaprover";
+import { ContainerEvent, RealCaprover, RealDocker, configureForRealServer, ensureRealCaprover, stopRealCaprover } from "./realCaprover";
 
 export interface RealStack {
     builder: Builder;
@@ -65,10 +65,35 @@ export async function openRealStack(opts: { namespace: string; prefix: string; c
     return { builder, real, docker: new RealDocker(real.dockerHost), registry: new RegistryClient(builder.registry), ws, context };
 }
 
-/** `pulumi up` of the stack, failing or not: its result and engine events (a real server's deploys take minutes). */
-export async function upOnRealServer(ws: Workspace): Promise<{ r: RunResult; events: EngineEvent[] }> {
-    const { result, events } = await ws.events(["up", "--stack", STACK, "--yes", "--skip-preview"], { timeoutMs: 4 * CLI_TIMEOUT, allowFailure: true });
-    return { r: result, events };
+/** An up on the real server: the CLI's result, the engine's events, and what Docker did meanwhile. */
+export interface RealUp {
+    r: RunResult;
+    events: EngineEvent[];
+    /** The container events of the run's services during the up (with `seen` only). */
+    containers: ContainerEvent[];
+    /**
+     * When the up failed (with `seen`): those events and the tasks of the run's services after it, in
+     * Docker's words, for a failure's message; "" otherwise. A release task's app is gone by then (the
+     * provider removes it), so its container events are all that is left of it.
+     */
+    onDocker: string;
+}
+
+/** `pulumi up` of the stack, failing or not (a real server's deploys take minutes); `seen`: the run whose containers Docker's events are recorded for. */
+export async function upOnRealServer(ws: Workspace, seen?: { docker: RealDocker; prefix: string }): Promise<RealUp> {
+    const watch = seen?.docker.watch(new RegExp(`^${seen.prefix}`));
+    try {
+        const { result, events } = await ws.events(["up", "--stack", STACK, "--yes", "--skip-preview"], { timeoutMs: 4 * CLI_TIMEOUT, allowFailure: true });
+        const containers = watch?.events ?? [];
+        if (!seen || result.code === 0) return { r: result, events, containers, onDocker: "" };
+        const start = containers[0]?.timeNano ?? 0;
+        const digest = (image: string) => image.slice(image.lastIndexOf("@") + 1, image.lastIndexOf("@") + 20);
+        const lines = containers.map((e) => `+${((e.timeNano - start) / 1e9).toFixed(1)}s ${e.action} ${e.service} ${e.id.slice(0, 12)} ${digest(e.image)}${e.exitCode !== undefined ? ` exit=${e.exitCode}` : ""}`);
+        const tasks = await seen.docker.tasks(seen.prefix).catch((e: Error) => `(docker service ps failed: ${e.message})`);
+        return { r: result, events, containers, onDocker: `\nDocker's container events during the up:\n  ${lines.join("\n  ") || "(none)"}\nthe tasks after it:\n${tasks}` };
+    } finally {
+        await watch?.stop();
+    }
 }
 
 /** Destroys the stack's apps and leaves the machine as found (servers stopped only if this run started them). */

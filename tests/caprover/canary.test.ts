@@ -34,7 +34,7 @@ describe("real CapRover: the canary through the broker", function () {
     /** The old worker this scenario starts by hand (a Swarm service of its own, not a CapRover app). */
     const OLD_WORKER = app("oldworker");
 
-    const up = () => upOnRealServer(ws);
+    const up = () => upOnRealServer(ws, { docker, prefix });
     const workerImage = async (commit: string) => `${registry.address}/${namespace}/site-celery@${await registry.digest(`${namespace}/site-celery`, `celery-worker-${commit}`)}`;
     /** The Canary resource's outputs in the state. */
     const canaryRecord = async (): Promise<Record<string, unknown> | undefined> => {
@@ -73,8 +73,8 @@ describe("real CapRover: the canary through the broker", function () {
     });
 
     it("a good release passes: a worker of the new release answered web of the new release, and beat's heartbeat is fresh", async () => {
-        const { r, events } = await up();
-        expect(errorsOf(events), "error diagnostics").to.deep.equal([]);
+        const { r, events, onDocker } = await up();
+        expect(errorsOf(events), `error diagnostics${onDocker}`).to.deep.equal([]);
         expect(r.code).to.equal(0);
         const record = await canaryRecord();
         expect(record?.release, "the canary's record").to.include(`worker=${release(await workerImage(COMMITS[0]))}`);
@@ -113,8 +113,8 @@ describe("real CapRover: the canary through the broker", function () {
         await docker.docker(["service", "rm", OLD_WORKER], 60_000);
         await configure(ws, "rm", "--path", "site:services.celery.env.STANDIN_BROKER_DB");
         await configure(ws, "set", "site:caproverDeployTimeout", "300");
-        const { r, events } = await up();
-        expect(errorsOf(events), "error diagnostics").to.deep.equal([]);
+        const { r, events, onDocker } = await up();
+        expect(errorsOf(events), `error diagnostics${onDocker}`).to.deep.equal([]);
         expect(r.code).to.equal(0);
         expect((await canaryRecord())?.release).to.include(`worker=${release(await workerImage(COMMITS[1]))}`);
         expect(summaryOf(events)?.result).to.equal("succeeded");
@@ -132,8 +132,8 @@ describe("real CapRover: the canary through the broker", function () {
         const watch = docker.watch(new RegExp(`^${app("celery")}$`));
         try {
             await configure(ws, "set", "--path", "site:services.celery.env.DRAIN_PROBE", token);
-            const { r, events } = await up();
-            expect(errorsOf(events), "error diagnostics").to.deep.equal([]);
+            const { r, events, onDocker } = await up();
+            expect(errorsOf(events), `error diagnostics${onDocker}`).to.deep.equal([]);
             expect(r.code).to.equal(0);
             // Its warm shutdown finished the task: not killed (and run again elsewhere), not lost.
             const [node, at] = (await whenSet(`standin:hold:${token}:done`)).split(" ");

@@ -35,10 +35,10 @@ describe("real CapRover: the local stack, built for real, deployed and checked t
     const { id, prefix, namespace, app } = realRun("r");
 
     /** `pulumi up`, as a user runs it; the result and the engine's events. */
-    const up = () => upOnRealServer(ws);
+    const up = () => upOnRealServer(ws, { docker, prefix });
     const upOk = async (): Promise<EngineEvent[]> => {
-        const { events } = await up();
-        expect(errorsOf(events), "error diagnostics").to.deep.equal([]);
+        const { events, onDocker } = await up();
+        expect(errorsOf(events), `error diagnostics${onDocker}`).to.deep.equal([]);
         expect(summaryOf(events)?.result, "pulumi up").to.equal("succeeded");
         return events;
     };
@@ -130,8 +130,9 @@ describe("real CapRover: the local stack, built for real, deployed and checked t
         const celery = path.join(context, "config", "celery.py");
         fs.appendFileSync(celery, "\nfrom config import crash  # noqa: E402,F401\n");
         // The worker never logs its ready line, so its gate takes the whole deploy timeout: the
-        // shortest that still lets web's release (Swarm's first health check, nginx's resolver) through.
-        await configure(ws, "set", "site:caproverDeployTimeout", "150");
+        // shortest that still lets web's release (two health-checked updates, nginx's resolver:
+        // configureForRealServer) through on 2 busy cores.
+        await configure(ws, "set", "site:caproverDeployTimeout", "90");
         try {
             const { r, events } = await up();
             expect(r.code, "pulumi up").to.not.equal(0);

@@ -14,7 +14,7 @@
  */
 import { expect } from "chai";
 import { MAINTENANCE_PAGE } from "../../components/caprover/maintenance";
-import { EngineEvent, RunResult, Workspace, killAll } from "../../scripts/engine/driver";
+import { Workspace, killAll } from "../../scripts/engine/driver";
 import { errorsOf, removeTornSidecars, summaryOf } from "../../scripts/engine/events";
 import { CLI_TIMEOUT, STACK, configure } from "../../scripts/engine/localStack";
 import type { RegistryClient } from "../../scripts/engine/builder";
@@ -36,16 +36,7 @@ describe("real CapRover: the release phase runs the migrations once, before the 
     const TASK = app("release-migrate");
     const SITE = ["web", "celery"].map(app);
 
-    const up = () => upOnRealServer(ws);
-    /** `pulumi up` with Docker's container events of this run's services meanwhile. */
-    const watched = async (): Promise<{ r: RunResult; events: EngineEvent[]; docker: ContainerEvent[] }> => {
-        const watch = docker.watch(new RegExp(`^${prefix}`));
-        try {
-            return { ...(await up()), docker: watch.events };
-        } finally {
-            await watch.stop();
-        }
-    };
+    const up = () => upOnRealServer(ws, { docker, prefix });
     /**
      * Containers of the task's app started from the release's image: the runs of the task. Register
      * deploys CapRover's placeholder into the app first, and Swarm may start its container before the
@@ -83,8 +74,8 @@ describe("real CapRover: the release phase runs the migrations once, before the 
     after(() => closeRealStack(stack));
 
     it("runs the migration task to its end before any container of the site starts, then removes its app", async () => {
-        const { events, docker: seen } = await watched();
-        expect(errorsOf(events), "error diagnostics").to.deep.equal([]);
+        const { events, containers: seen, onDocker } = await up();
+        expect(errorsOf(events), `error diagnostics${onDocker}`).to.deep.equal([]);
         expect(summaryOf(events)?.result).to.equal("succeeded");
         const task = seen.filter((e) => e.service === TASK);
         expect(await taskRuns(seen, COMMITS[0]), `the task's runs; its app's containers:\n${taskEvents(seen)}`).to.have.length(1);
@@ -97,8 +88,8 @@ describe("real CapRover: the release phase runs the migrations once, before the 
     });
 
     it("does not run it again on a re-run `up` of the same release", async () => {
-        const { events, docker: seen } = await watched();
-        expect(summaryOf(events)?.result).to.equal("succeeded");
+        const { events, containers: seen, onDocker } = await up();
+        expect(summaryOf(events)?.result, `the re-run${onDocker}`).to.equal("succeeded");
         expect(seen.filter((e) => e.service === TASK)).to.deep.equal([]);
     });
 
@@ -106,7 +97,7 @@ describe("real CapRover: the release phase runs the migrations once, before the 
         const before = await running();
         await configure(ws, "set", "--secret", "--path", "site:services.web.env.STANDIN_MIGRATION_FAIL", REFUSAL);
         await newRelease({ ws, context }, COMMITS[1]);
-        const { r, events, docker: seen } = await watched();
+        const { r, events, containers: seen } = await up();
         expect(r.code).to.not.equal(0);
         const errors = errorsOf(events).join("\n");
         expect(errors).to.include("exited with code 1");
@@ -120,8 +111,8 @@ describe("real CapRover: the release phase runs the migrations once, before the 
 
     it("runs it again on the next `up`, once fixed, and then deploys the release", async () => {
         await configure(ws, "rm", "--path", "site:services.web.env.STANDIN_MIGRATION_FAIL");
-        const { events, docker: seen } = await watched();
-        expect(errorsOf(events), "error diagnostics").to.deep.equal([]);
+        const { events, containers: seen, onDocker } = await up();
+        expect(errorsOf(events), `error diagnostics${onDocker}`).to.deep.equal([]);
         expect(await taskRuns(seen, COMMITS[1]), `the task's runs; its app's containers:\n${taskEvents(seen)}`).to.have.length(1);
         expect(await running()).to.deep.equal({ [app("web")]: await tagged("web", "runtime-full", COMMITS[1]), [app("celery")]: await tagged("celery", "celery-unified", COMMITS[1]) });
     });
@@ -141,8 +132,8 @@ describe("real CapRover: the release phase runs the migrations once, before the 
         expect(await docker.service(TASK), "the killed run's task app").to.not.equal(undefined);
         removeTornSidecars(ws.state);
         await ws.pulumi(["cancel", "--stack", STACK, "--yes"], { timeoutMs: CLI_TIMEOUT, allowFailure: true });
-        const { events, docker: seen } = await watched();
-        expect(errorsOf(events), "error diagnostics").to.deep.equal([]);
+        const { events, containers: seen, onDocker } = await up();
+        expect(errorsOf(events), `error diagnostics${onDocker}`).to.deep.equal([]);
         const warnings = events.map((e) => e.diagnosticEvent).filter((d) => d?.severity === "warning").map((d) => d!.message);
         expect(warnings.join("\n")).to.include(`removing ${TASK}, a release task app left by an interrupted run`);
         expect(await taskRuns(seen, COMMITS[2]), `the task ran again; its app's containers:\n${taskEvents(seen)}`).to.have.length(1);
@@ -154,7 +145,7 @@ describe("real CapRover: the release phase runs the migrations once, before the 
         const web = await docker.runningDigest(app("web"));
         await configure(ws, "set", "site:maintenance", "true");
         const on = await up();
-        expect(errorsOf(on.events), "error diagnostics").to.deep.equal([]);
+        expect(errorsOf(on.events), `error diagnostics${on.onDocker}`).to.deep.equal([]);
         const page = await visitUntil("/", (v) => v.status === 503);
         expect(page.status, "after 60 reads, 1 s apart").to.equal(503);
         expect(page.retryAfter).to.equal("300");
@@ -165,7 +156,7 @@ describe("real CapRover: the release phase runs the migrations once, before the 
         expect(await docker.runningDigest(app("web")), "web not redeployed").to.equal(web);
         await configure(ws, "set", "site:maintenance", "false");
         const off = await up();
-        expect(errorsOf(off.events), "error diagnostics").to.deep.equal([]);
+        expect(errorsOf(off.events), `error diagnostics${off.onDocker}`).to.deep.equal([]);
         const back = await visitUntil("/", (v) => v.status !== 503);
         expect(back.status, "web's own answer, after 60 reads, 1 s apart").to.not.equal(503);
         expect(back.body).to.not.include("Down for maintenance");
