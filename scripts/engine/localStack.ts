@@ -94,6 +94,8 @@ export interface ConfigValue {
     value: string;
     secret?: boolean;
     path?: boolean;
+    /** A path value kept a string: `set-all --path` stores `5` or `true` as a number or a boolean, and has no `--type`. */
+    text?: boolean;
 }
 
 /**
@@ -103,10 +105,14 @@ export interface ConfigValue {
  */
 export async function configureAll(ws: Workspace, values: ConfigValue[]): Promise<void> {
     for (const path of [false, true]) {
-        const group = values.filter((v) => (v.path ?? false) === path);
+        const group = values.filter((v) => (v.path ?? false) === path && !v.text);
         if (group.length === 0) continue;
         const pairs = group.flatMap((v) => [v.secret ? "--secret" : "--plaintext", `${v.key}=${v.value}`]);
         await configure(ws, "set-all", ...(path ? ["--path"] : []), ...pairs);
+    }
+    for (const v of values.filter((x) => x.text)) {
+        // `--type` excludes `--plaintext` (and `--secret`: a secret is a string anyway).
+        await configure(ws, "set", ...(v.path ? ["--path"] : []), ...(v.secret ? ["--secret"] : ["--type", "string"]), v.key, v.value);
     }
 }
 

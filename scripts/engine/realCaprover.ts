@@ -266,6 +266,8 @@ export const NOFILE = 16384;
  * (the image's: 30 s), and failures not counted for the first 120 s (the image's: 40 and 20 s).
  */
 const HEALTH_PACE = { Interval: 5e9, StartPeriod: 120e9 };
+/** The tier's pace for beat's heartbeat, in seconds (the stand-in's: 30). */
+const HEARTBEAT_S = 5;
 
 /**
  * What the `local` stack needs to run on the real CapRover of this machine (the stack already points
@@ -292,6 +294,10 @@ export async function configureForRealServer(ws: Workspace, opts: { broker?: str
                   setting("site:accessoryImages.redis", opts.broker),
                   // Redis's password alphabet (config/accessories.ts): base64url letters.
                   { key: "site:brokerPassword", value: randomBytes(18).toString("base64url"), secret: true },
+                  // The tier's pace: the canary waits for the new beat's first heartbeat, which the
+                  // stand-in's schedule sends every 30 s (SITE_HEARTBEAT_SECONDS); beat runs in the
+                  // worker under unified.
+                  ...["celerybeat", "celery"].map((service) => ({ key: `site:services.${service}.env.SITE_HEARTBEAT_SECONDS`, value: String(HEARTBEAT_S), path: true, text: true })),
               ]
             : [
                   // The in-process broker: workers start and announce their release without a Redis.
