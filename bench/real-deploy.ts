@@ -157,7 +157,8 @@ async function main(): Promise<void> {
 
         // The stack: the four apps only, images by digest.
         ws = await openStack({ url: real.url, probeAddress: real.nginx, password: real.password }, { env: builderEnv(builder) });
-        await configureForRealServer(ws);
+        // The image's health checks, as the CLI's apps run them.
+        await configureForRealServer(ws, { pace: false });
         await configureAll(ws, [
             { key: "site:appNamePrefix", value: prefix.pulumi },
             { key: "site:build", value: "false" },

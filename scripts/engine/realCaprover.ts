@@ -140,7 +140,7 @@ export class RealDocker {
     /**
      * Waits until every running container of the service runs `digest` (Swarm has finished the
      * update: a start-first one keeps the old container until the new one's health check passes,
-     * a minute or more with the stand-in's HEALTHCHECK). Fails after `limitMs` with what runs.
+     * its first check an interval after the start). Fails after `limitMs` with what runs.
      */
     async settledOn(service: string, digest: string, limitMs = 300_000): Promise<void> {
         const end = Date.now() + limitMs;
@@ -181,6 +181,9 @@ export class RealDocker {
             }
         };
         const child = spawn(DOCKER, ["-H", this.host, "events", "--filter", "type=container", "--format", "{{json .}}"], { stdio: ["ignore", "pipe", "ignore"] });
+        // A docker CLI that cannot start leaves the watch empty (the test's own checks then fail), never the process down.
+        let spawnFailed = false;
+        child.once("error", () => (spawnFailed = true));
         let buffer = "";
         child.stdout.on("data", (chunk: Buffer) => {
             buffer += chunk.toString("utf8");
@@ -200,7 +203,7 @@ export class RealDocker {
         });
         const stop = () =>
             new Promise<void>((resolve) => {
-                if (child.exitCode !== null) return resolve();
+                if (spawnFailed || child.exitCode !== null || child.signalCode !== null) return resolve();
                 child.once("exit", () => resolve());
                 child.kill();
             });
@@ -275,13 +278,17 @@ const HEARTBEAT_S = 5;
  * `broker`: the stand-in broker image by digest (Builder.brokerImage, pinned), run as the managed
  * broker (`site:accessories: [broker]`) with a password of this run; without it the apps use an
  * in-process broker, so workers start and announce their release, but nothing crosses containers.
+ * `pace` (default true): the tier's own pace, web's and Flower's health checks and beat's heartbeat
+ * every 5 s; false keeps the image's, as the benches' apps deployed with the CLI run them.
  */
-export async function configureForRealServer(ws: Workspace, opts: { broker?: string } = {}): Promise<void> {
+export async function configureForRealServer(ws: Workspace, opts: { broker?: string; pace?: boolean } = {}): Promise<void> {
     const setting = (key: string, value: string): ConfigValue => ({ key, value, path: key.includes(".") });
+    const pace = opts.pace ?? true;
     await configureAll(ws, [
-        // A web release is served only once its HEALTHCHECK passed (Swarm's start-first waits for it:
-        // the first check runs an interval, 30 s, after the start) and nginx's resolver dropped the old
-        // address (10 s): well over the local stack's 60 s on 2 busy cores.
+        // A web release is served only once its HEALTHCHECK passed (Swarm's start-first waits for it,
+        // twice: the image, then its release published) and nginx's resolver dropped the old address
+        // (10 s): with the image's first check 30 s after the start, well over the local stack's 60 s
+        // on 2 busy cores.
         setting("site:caproverDeployTimeout", "300"),
         // No certificate on the root domain here (Let's Encrypt is out of reach).
         setting("site:forceSsl", "false"),
@@ -297,7 +304,7 @@ export async function configureForRealServer(ws: Workspace, opts: { broker?: str
                   // The tier's pace: the canary waits for the new beat's first heartbeat, which the
                   // stand-in's schedule sends every 30 s (SITE_HEARTBEAT_SECONDS); beat runs in the
                   // worker under unified.
-                  ...["celerybeat", "celery"].map((service) => ({ key: `site:services.${service}.env.SITE_HEARTBEAT_SECONDS`, value: String(HEARTBEAT_S), path: true, text: true })),
+                  ...(pace ? ["celerybeat", "celery"] : []).map((service) => ({ key: `site:services.${service}.env.SITE_HEARTBEAT_SECONDS`, value: String(HEARTBEAT_S), path: true, text: true })),
               ]
             : [
                   // The in-process broker: workers start and announce their release without a Redis.
@@ -317,7 +324,7 @@ export async function configureForRealServer(ws: Workspace, opts: { broker?: str
         // the image's start periods failed web and beat on a CI run overloaded by another tier
         // (baf50a5): hence 5 s, web and Flower only (beat's check starts Django: seconds of CPU), and a
         // start period that outlasts a slow start on 2 busy cores.
-        ...["web", "flower"].flatMap((service) =>
+        ...(pace ? ["web", "flower"] : []).flatMap((service) =>
             Object.entries(HEALTH_PACE).map(([field, ns]) => setting(`site:services.${service}.serviceUpdateOverride.TaskTemplate.ContainerSpec.HealthCheck.${field}`, String(ns))),
         ),
         setting("site:services.celery.limits.nofile.soft", String(NOFILE)),

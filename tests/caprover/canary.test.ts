@@ -75,7 +75,7 @@ describe("real CapRover: the canary through the broker", function () {
     it("a good release passes: a worker of the new release answered web of the new release, and beat's heartbeat is fresh", async () => {
         const { r, events, onDocker } = await up();
         expect(errorsOf(events), `error diagnostics${onDocker}`).to.deep.equal([]);
-        expect(r.code).to.equal(0);
+        expect(r.code, `pulumi up${onDocker}`).to.equal(0);
         const record = await canaryRecord();
         expect(record?.release, "the canary's record").to.include(`worker=${release(await workerImage(COMMITS[0]))}`);
         expect(String(record?.worker)).to.match(/^celery@/);
@@ -115,7 +115,7 @@ describe("real CapRover: the canary through the broker", function () {
         await configure(ws, "set", "site:caproverDeployTimeout", "300");
         const { r, events, onDocker } = await up();
         expect(errorsOf(events), `error diagnostics${onDocker}`).to.deep.equal([]);
-        expect(r.code).to.equal(0);
+        expect(r.code, `pulumi up${onDocker}`).to.equal(0);
         expect((await canaryRecord())?.release).to.include(`worker=${release(await workerImage(COMMITS[1]))}`);
         expect(summaryOf(events)?.result).to.equal("succeeded");
     });
@@ -134,7 +134,7 @@ describe("real CapRover: the canary through the broker", function () {
             await configure(ws, "set", "--path", "site:services.celery.env.DRAIN_PROBE", token);
             const { r, events, onDocker } = await up();
             expect(errorsOf(events), `error diagnostics${onDocker}`).to.deep.equal([]);
-            expect(r.code).to.equal(0);
+            expect(r.code, `pulumi up${onDocker}`).to.equal(0);
             // Its warm shutdown finished the task: not killed (and run again elsewhere), not lost.
             const [node, at] = (await whenSet(`standin:hold:${token}:done`)).split(" ");
             expect(node, "the worker that finished it").to.equal(oldNode);
