@@ -173,10 +173,16 @@ describe("CapRoverApp provider", () => {
         });
 
         it("a persistent-data app's first change, refused until Swarm placed its service on a node (1000 'No NodeId was found. Try again in a minute...'), is sent again", async () => {
+            // The placeholder's deploy held until the change was refused for it (1108), as on the
+            // real server; on its own timer it may end first on a busy machine, and nothing is refused.
+            emulator().holdPlaceholders();
             const c = client(emulator(), lines);
             await c.registerApp("broker", true);
-            await c.updateApp((await c.getApp("broker"))!, { volumes: [{ volumeName: "broker-data", containerPath: "/data" }] });
-            // After the placeholder's deploy (1108 meanwhile), as on the real server.
+            const updated = c.updateApp((await c.getApp("broker"))!, { volumes: [{ volumeName: "broker-data", containerPath: "/data" }] });
+            await until(() => outcomes("/user/apps/appDefinitions/update").includes("1108"), "the change refused with 1108");
+            emulator().releasePlaceholders();
+            await updated;
+            // Then refused until placed (1000), then taken.
             expect(outcomes("/user/apps/appDefinitions/update")).to.deep.equal(["1108", "1000", "100"]);
             expect(lines.some((l) => l.includes("No NodeId was found") && l.includes("not placed on a node yet, trying again"))).to.equal(true);
             expect(emulator().app("broker")!.volumes).to.deep.equal([{ volumeName: "broker-data", containerPath: "/data" }]);
