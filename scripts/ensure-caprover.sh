@@ -104,6 +104,15 @@ stop() {
     program=/usr/sbin/dockerd; [ "$what" = mirror ] && program=/usr/bin/docker-registry
     stop_pid "$pidfile" "$program" "$what" 30
   done
+  # Swarm's network namespaces (ingress, overlays) stay mounted under the exec root after dockerd
+  # ends; left there, they make the checkout's .tools/ impossible to delete ("busy").
+  if ! running "$RUN/dockerd.pid" /usr/sbin/dockerd && [ -d "$RUN/exec/netns" ]; then
+    local ns
+    for ns in "$RUN"/exec/netns/*; do
+      mountpoint -q "$ns" 2>/dev/null && umount "$ns" 2>/dev/null && say "unmounted $ns"
+    done
+  fi
+  return 0
 }
 
 status() {
