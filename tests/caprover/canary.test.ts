@@ -89,10 +89,10 @@ describe("real CapRover: the canary through the broker", function () {
         await newRelease({ ws, context }, COMMITS[1]);
         await configure(ws, "set", "site:caproverDeployTimeout", String(FAILING_TIMEOUT_S));
         await configure(ws, "set", "--path", "--type", "string", "site:services.celery.env.STANDIN_BROKER_DB", "1");
-        const { r, events } = await up();
+        const { r, events, onDocker } = await up();
         expect(r.code, "the up's exit code").to.not.equal(0);
         const errors = errorsOf(events).join("\n");
-        expect(errors, errors).to.include("the broker did not deliver the canary to any worker (delivery)");
+        expect(errors, `${errors}${onDocker}`).to.include("the broker did not deliver the canary to any worker (delivery)");
         expect(errors).to.include(`${FAILING_TIMEOUT_S * 1000} ms`);
         // Every app passed its own gate: the new worker runs and announced its release.
         expect(await docker.runningDigest(app("celery"))).to.equal(release(await workerImage(COMMITS[1])));
@@ -103,10 +103,10 @@ describe("real CapRover: the canary through the broker", function () {
         const url = `redis://:${(await ws.pulumi(["config", "get", "site:brokerPassword", "--stack", STACK], { timeoutMs: CLI_TIMEOUT })).stdout.trim()}@srv-captain--${app("redis")}:6379/0`;
         const old = await workerImage(COMMITS[0]);
         await docker.docker(["service", "create", "--detach", "--name", OLD_WORKER, "--network", "captain-overlay-network", "--env", `REDIS_URL=${url}`, "--env", `SITE_RELEASE=${release(old)}`, old], 120_000);
-        const { r, events } = await up();
+        const { r, events, onDocker } = await up();
         expect(r.code, "the up's exit code").to.not.equal(0);
         const errors = errorsOf(events).join("\n");
-        expect(errors, errors).to.include(`a worker of release ${release(old)} answered`).and.include(`not one of release ${release(await workerImage(COMMITS[1]))}`);
+        expect(errors, `${errors}${onDocker}`).to.include(`a worker of release ${release(old)} answered`).and.include(`not one of release ${release(await workerImage(COMMITS[1]))}`);
     });
 
     it("fixed (the old worker gone, the worker back on web's database), the next up passes", async () => {

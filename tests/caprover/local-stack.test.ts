@@ -134,10 +134,10 @@ describe("real CapRover: the local stack, built for real, deployed and checked t
         // configureForRealServer) through on 2 busy cores.
         await configure(ws, "set", "site:caproverDeployTimeout", "90");
         try {
-            const { r, events } = await up();
+            const { r, events, onDocker } = await up();
             expect(r.code, "pulumi up").to.not.equal(0);
             const errors = errorsOf(events).join("\n");
-            expect(errors, errors).to.include(app("celery")).and.include("ImportError");
+            expect(errors, `${errors}${onDocker}`).to.include(app("celery")).and.include("ImportError");
             // Only the worker failed: a timeout too short for the others' gates would fail them too.
             const others = ["web", "celerybeat", "flower"].map(app).filter((other) => errors.includes(`app ${other} `));
             expect(others, `apps whose deploy failed too: ${errors}`).to.deep.equal([]);
