@@ -97,6 +97,11 @@ export interface ContainerEvent {
     exitCode?: string;
 }
 
+/** A container event as a line of a failure's message: action, service, container, image, exit code. */
+export function eventLine(e: ContainerEvent): string {
+    return `${e.action} ${e.service} ${e.id.slice(0, 12)} ${e.image}${e.exitCode !== undefined ? ` exit=${e.exitCode}` : ""}`;
+}
+
 /** The Docker behind the real CapRover, asked directly. */
 export class RealDocker {
     constructor(readonly host: string) {}

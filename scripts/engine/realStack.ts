@@ -9,7 +9,7 @@ import * as path from "path";
 import { EngineEvent, REPO, RunResult, Workspace, ensureTools } from "./driver";
 import { Builder, RegistryClient, builderEnv, configureRealBuilds, ensureBuilder, stopBuilder } from "./builder";
 import { CLI_TIMEOUT, STACK, configure, openStack } from "./localStack";
-import { ContainerEvent, RealCaprover, RealDocker, configureForRealServer, ensureRealCaprover, stopRealCaprover } from "./realCaprover";
+import { ContainerEvent, RealCaprover, RealDocker, configureForRealServer, eventLine, ensureRealCaprover, stopRealCaprover } from "./realCaprover";
 
 export interface RealStack {
     builder: Builder;
@@ -87,8 +87,7 @@ export async function upOnRealServer(ws: Workspace, seen?: { docker: RealDocker;
         const containers = watch?.events ?? [];
         if (!seen || result.code === 0) return { r: result, events, containers, onDocker: "" };
         const start = containers[0]?.timeNano ?? 0;
-        const digest = (image: string) => image.slice(image.lastIndexOf("@") + 1, image.lastIndexOf("@") + 20);
-        const lines = containers.map((e) => `+${((e.timeNano - start) / 1e9).toFixed(1)}s ${e.action} ${e.service} ${e.id.slice(0, 12)} ${digest(e.image)}${e.exitCode !== undefined ? ` exit=${e.exitCode}` : ""}`);
+        const lines = containers.map((e) => `+${((e.timeNano - start) / 1e9).toFixed(1)}s ${eventLine(e)}`);
         const tasks = await seen.docker.tasks(seen.prefix).catch((e: Error) => `(docker service ps failed: ${e.message})`);
         return { r: result, events, containers, onDocker: `\nDocker's container events during the up:\n  ${lines.join("\n  ") || "(none)"}\nthe tasks after it:\n${tasks}` };
     } finally {

@@ -18,7 +18,7 @@ import { Workspace, killAll } from "../../scripts/engine/driver";
 import { errorsOf, removeTornSidecars, summaryOf } from "../../scripts/engine/events";
 import { CLI_TIMEOUT, STACK, configure } from "../../scripts/engine/localStack";
 import type { RegistryClient } from "../../scripts/engine/builder";
-import { ContainerEvent, RealCaprover, RealDocker, Visit, readUntil, visitApp } from "../../scripts/engine/realCaprover";
+import { ContainerEvent, RealCaprover, RealDocker, Visit, eventLine, readUntil, visitApp } from "../../scripts/engine/realCaprover";
 import { RealStack, closeRealStack, newRelease, openRealStack, realRun, upOnRealServer } from "../../scripts/engine/realStack";
 import { inOrder } from "../engine/scenario";
 
@@ -47,7 +47,7 @@ describe("real CapRover: the release phase runs the migrations once, before the 
         return seen.filter((e) => e.service === TASK && e.action === "start" && e.image.endsWith(`@${image}`));
     };
     /** The task app's container events, for a failure's message. */
-    const taskEvents = (seen: ContainerEvent[]) => seen.filter((e) => e.service === TASK).map((e) => `${e.action} ${e.id.slice(0, 12)} ${e.image}`).join("\n");
+    const taskEvents = (seen: ContainerEvent[]) => seen.filter((e) => e.service === TASK).map(eventLine).join("\n");
     /** The digest each site service's running container was created from. */
     const running = async () => Object.fromEntries(await Promise.all(SITE.map(async (s) => [s, await docker.runningDigest(s)])));
     /** A GET of web through captain-nginx, as a visitor of `<app>.<root domain>` makes it. */
