@@ -11,6 +11,7 @@ import * as grpc from "@grpc/grpc-js";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { Connection, connect } from "./api/client";
 import { DEFAULT_RETRY } from "./api/transport";
+import type { AppDefinition } from "./api/types";
 import { APP_TYPE } from "./app/definition";
 import { appHandler } from "./resources/app";
 import { CANARY_TYPE, canaryHandler } from "./resources/canary";
@@ -92,6 +93,7 @@ export class ProviderServer {
     private unknownConfig = false;
     /** The configured server's system info, asked at most once (by checks). */
     private systemInfo?: Promise<{ hasRootSsl: boolean }>;
+    private apps?: Promise<AppDefinition[]>;
     private readonly engine?: { log(req: unknown, cb: (e: unknown) => void): void };
 
     constructor(engineAddress: string | undefined, private readonly version: string) {
@@ -144,6 +146,7 @@ export class ProviderServer {
         const config = { ...providerDefaults(), ...vars, ...(unwrap(args ?? {}) as Record<string, unknown>) } as Record<string, unknown>;
         this.unknownConfig = hasUnknown(config);
         this.systemInfo = undefined;
+        this.apps = undefined;
         const number = (v: unknown) => (typeof v === "number" ? v : Number(v));
         if (!this.unknownConfig && typeof config.url === "string" && typeof config.password === "string") {
             this.connection = {
@@ -180,6 +183,7 @@ export class ProviderServer {
         return {
             server: client.server,
             systemInfo: () => (this.systemInfo ??= client.systemInfo()),
+            apps: () => (this.apps ??= client.listApps().then((l) => l.appDefinitions)),
             warn: (line) => this.log(urn, line, engproto.LogSeverity.WARNING),
         };
     }

@@ -6,6 +6,7 @@ import { expect } from "chai";
 import { apr1 } from "../src/app/apr1";
 import { sleep } from "../src/api/transport";
 import { releaseOf } from "../src/app/definition";
+import { releaseFunction } from "../src/app/release";
 import { appHandler } from "../src/resources/app";
 import { PartialFailure } from "../src/resources/handler";
 import { TestAppInputs as AppInputs, TestAppOutputs as AppOutputs, TestAppProvider as CapRoverAppProvider, AUTH_SECRET, ENV_SECRET, PASSWORD, client, connection, context, expectNoSecrets, failure, image, probeOf, until, useEmulator, webInputs, whenRequest, workerInputs } from "./support";
@@ -55,15 +56,16 @@ describe("CapRoverApp provider", () => {
             const outs = await create(webInputs(emulator()));
             const app = emulator().app("web")!;
             expect(app).to.include({ instanceCount: 1, notExposeAsWebApp: false, forceSsl: true, hasDefaultSubDomainSsl: true, containerHttpPort: 80 });
-            // A first deploy: only CapRover's placeholder ran there, so the one definition change names
-            // the release at once (the gate still waits for the new image to report it); the state
-            // keeps only the inputs' variables.
+            // One definition change, then the deploy: the definition keeps the inputs' variables and
+            // the provider's pre-deploy function, which names the release of the image each service
+            // update runs; the state keeps only the inputs' variables.
             expect(requests("/user/apps/appDefinitions/update")).to.have.length(1);
             expect(app.envVars).to.deep.equal([
                 { key: "DEBUG", value: "0" },
                 { key: "DJANGO_SECRET_KEY", value: ENV_SECRET },
-                { key: "SITE_RELEASE", value: releaseOf(image("a")) },
             ]);
+            expect(app.preDeployFunction).to.equal(releaseFunction("SITE_RELEASE"));
+            expect(emulator().currentEnv("web")).to.deep.equal({ DEBUG: "0", DJANGO_SECRET_KEY: ENV_SECRET, SITE_RELEASE: releaseOf(image("a")) });
             expect(Object.keys(outs.envVars)).to.deep.equal(["DEBUG", "DJANGO_SECRET_KEY"]);
             expect(emulator().servingImage("web")).to.equal(image("a"));
             expect(outs).to.include({ appUrl: "http://web.emulator.test", deployedImage: image("a"), image: image("a") });
@@ -111,7 +113,9 @@ describe("CapRoverApp provider", () => {
             expect(deploys()).to.equal(1);
             const outs = await create(webInputs(emulator(), { adopt: true }));
             expect(deploys()).to.equal(1);
-            expect(emulator().app("web")!.envVars.map((e) => e.key).sort()).to.deep.equal(["DEBUG", "DJANGO_SECRET_KEY", "SITE_RELEASE"]);
+            expect(emulator().app("web")!.envVars.map((e) => e.key).sort()).to.deep.equal(["DEBUG", "DJANGO_SECRET_KEY"]);
+            // The definition change restarted the image it runs, now naming its release.
+            expect(emulator().currentEnv("web")?.SITE_RELEASE).to.equal(releaseOf(image("a")));
             expect(outs).to.include({ image: image("a"), deployedImage: image("a"), description: "web (web): gunicorn" });
             expect(lines.some((l) => l.includes("taking over existing app web: adoption is on"))).to.equal(true);
         });
@@ -193,7 +197,8 @@ describe("CapRoverApp provider", () => {
             const outs = await create(workerInputs(emulator()));
             expect(outcomes("/user/apps/appDefinitions/update")).to.deep.equal(["1110"]);
             expect(outs).to.include({ image: image("c", "ghcr.io/example/site-celery"), deployedImage: image("c", "ghcr.io/example/site-celery") });
-            expect(emulator().app("celery")!.envVars.map((e) => e.key)).to.deep.equal(["DEBUG", "DJANGO_SECRET_KEY", "SITE_RELEASE"]);
+            expect(emulator().app("celery")!.envVars.map((e) => e.key)).to.deep.equal(["DEBUG", "DJANGO_SECRET_KEY"]);
+            expect(emulator().currentEnv("celery")?.SITE_RELEASE).to.equal(releaseOf(image("c", "ghcr.io/example/site-celery")));
             expect(lines.some((l) => l.includes("has no deployed image yet (CapRover 1110"))).to.equal(true);
         });
 
@@ -268,7 +273,9 @@ describe("CapRoverApp provider", () => {
             const updated = (await provider.update("web", outs, news)).outs!;
             expect(updated).to.include({ instanceCount: 2, deployedImage: image("a") });
             expect(emulator().app("web")!.versions).to.have.length(versions);
-            expect(emulator().app("web")!.envVars).to.deep.equal([{ key: "DEBUG", value: "1" }, { key: "SITE_RELEASE", value: releaseOf(image("a")) }]);
+            expect(emulator().app("web")!.envVars).to.deep.equal([{ key: "DEBUG", value: "1" }]);
+            // The restarted image still names its release (the pre-deploy function), not a new one.
+            expect(emulator().currentEnv("web")).to.deep.equal({ DEBUG: "1", SITE_RELEASE: releaseOf(image("a")) });
             expect(requests("/user/apps/appData/web").filter((r) => r.method === "POST")).to.have.length(1);
         });
 
@@ -278,10 +285,10 @@ describe("CapRoverApp provider", () => {
             expect(updated.deployedImage).to.equal(image("b"));
             expect(emulator().servingImage("web")).to.equal(image("b"));
             expect(updated.deployToken).to.equal(outs.deployToken);
-            // The create wrote the definition once, the release in it (a first deploy); nothing else
-            // changed, so the update rewrote it once more only for the release, after the deploy.
-            expect(requests("/user/apps/appDefinitions/update")).to.have.length(2);
-            expect(emulator().app("web")!.envVars.find((e) => e.key === "SITE_RELEASE")!.value).to.equal(releaseOf(image("b")));
+            // The create wrote the definition once; nothing else changed, so the update is the deploy
+            // alone, one service update carrying the image and the release naming it.
+            expect(requests("/user/apps/appDefinitions/update")).to.have.length(1);
+            expect(emulator().currentEnv("web")?.SITE_RELEASE).to.equal(releaseOf(image("b")));
         });
 
         it("sends a changed serviceUpdateOverride without redeploying (CapRover applies it to the service itself)", async () => {
@@ -297,9 +304,50 @@ describe("CapRoverApp provider", () => {
         it("keeps fields it does not manage (set in the dashboard) when it updates", async () => {
             const outs = await create(workerInputs(emulator()));
             const c = client(emulator());
-            await c.updateApp((await c.getApp("celery"))!, { preDeployFunction: "(d) => d", nodeId: "worker-node", tags: [{ tagName: "ops" }] });
+            await c.updateApp((await c.getApp("celery"))!, { nodeId: "worker-node", tags: [{ tagName: "ops" }], redirectDomain: "celery.example.org" });
             await provider.update("celery", outs, workerInputs(emulator(), { instanceCount: 4 }));
-            expect(emulator().app("celery")).to.deep.include({ instanceCount: 4, preDeployFunction: "(d) => d", nodeId: "worker-node", tags: [{ tagName: "ops" }, { tagName: "pulumi-site-test" }] });
+            expect(emulator().app("celery")).to.deep.include({ instanceCount: 4, nodeId: "worker-node", redirectDomain: "celery.example.org", tags: [{ tagName: "ops" }, { tagName: "pulumi-site-test" }] });
+        });
+
+        describe("the pre-deploy function (the release variable)", () => {
+            const USERS = "var preDeployFunction = function (captainAppObj, dockerUpdateObject) { return Promise.resolve(dockerUpdateObject); };";
+
+            it("an app with a pre-deploy function of someone else's is refused, naming it and the way out, and nothing is changed", async () => {
+                const outs = await create(workerInputs(emulator()));
+                const c = client(emulator());
+                await c.updateApp((await c.getApp("celery"))!, { preDeployFunction: USERS });
+                const writes = requests("/user/apps/appDefinitions/update").length;
+                const e = await failure(() => provider.update("celery", outs, workerInputs(emulator(), { instanceCount: 2, image: image("d", "ghcr.io/example/site-celery") })));
+                expect(e.message).to.include("update of CapRover app celery on 127.0.0.1:");
+                expect(e.message).to.include("app celery has a pre-deploy function of its own").and.include("the release variable SITE_RELEASE").and.include('releaseEnvVar ""');
+                expect(requests("/user/apps/appDefinitions/update")).to.have.length(writes);
+                expect(requests("/user/apps/appData/celery").filter((r) => r.method === "POST")).to.have.length(1);
+                expect(emulator().app("celery")).to.include({ preDeployFunction: USERS, instanceCount: 1 });
+            });
+
+            it("without a release variable, the provider's function is taken out and anyone else's is kept", async () => {
+                const outs = await create(workerInputs(emulator()));
+                const plain = workerInputs(emulator(), { releaseEnvVar: "" });
+                const cleared = (await provider.update("celery", outs, plain)).outs!;
+                expect(emulator().app("celery")!.preDeployFunction).to.equal("");
+                expect(emulator().currentEnv("celery")).to.not.have.property("SITE_RELEASE");
+                const c = client(emulator());
+                await c.updateApp((await c.getApp("celery"))!, { preDeployFunction: USERS });
+                await provider.update("celery", cleared, workerInputs(emulator(), { releaseEnvVar: "", instanceCount: 2 }));
+                expect(emulator().app("celery")).to.include({ preDeployFunction: USERS, instanceCount: 2 });
+            });
+
+            it("a definition written before the function (the release among its env vars) is brought over: the variable leaves the definition, the function names the release", async () => {
+                const outs = await create(workerInputs(emulator()));
+                const c = client(emulator());
+                const running = releaseOf(image("c", "ghcr.io/example/site-celery"));
+                await c.updateApp((await c.getApp("celery"))!, { preDeployFunction: "", envVars: [...emulator().app("celery")!.envVars, { key: "SITE_RELEASE", value: running }] });
+                expect((await provider.read("celery", outs)).props!.envVars).to.deep.equal(outs.envVars);
+                await provider.update("celery", outs, workerInputs(emulator(), { image: image("d", "ghcr.io/example/site-celery") }));
+                expect(emulator().app("celery")!.envVars.map((e) => e.key)).to.deep.equal(["DEBUG", "DJANGO_SECRET_KEY"]);
+                expect(emulator().currentEnv("celery")?.SITE_RELEASE).to.equal(releaseOf(image("d", "ghcr.io/example/site-celery")));
+                expect(emulator().overlaps("celery"), "two worker containers at once").to.deep.equal([]);
+            });
         });
 
         it("fails a deploy that CapRover fails, with the build log's tail, and the previous version keeps serving", async () => {
@@ -399,22 +447,36 @@ describe("CapRoverApp provider", () => {
             expect(e.message).to.not.include("no log line at all");
         });
 
-        it("never overlaps two updates of a stop-first service: the release is published only once the deploy's own task is up", async () => {
-            const beat = (c: string) => workerInputs(emulator(), { appName: "beat", image: image(c, "ghcr.io/example/site-beat"), serviceUpdateOverride: BEAT_OVERRIDE });
+        it("never overlaps two updates of a stop-first service: with a definition change, the deploy waits until the task that change restarted is up", async () => {
+            const beat = (c: string, more: Partial<AppInputs> = {}) => workerInputs(emulator(), { appName: "beat", image: image(c, "ghcr.io/example/site-beat"), serviceUpdateOverride: BEAT_OVERRIDE, ...more });
             const outs = await create(beat("1"));
             emulator().options.startMs = 500;
             // Each new task comes up when the clock moves: once the gate has read the logs after the
-            // deploy (the deploy's task), then after the release was written (the restarted task).
+            // definition change (the restarted task), then after the deploy (the deploy's task).
             clock.freeze();
-            void afterDeploy("beat", logsOf("beat"))
-                .then(() => clock.advance(500))
-                .then(() => whenRequest(emulator(), (r) => r.path === "/user/apps/appDefinitions/update"))
+            void whenRequest(emulator(), (r) => r.path === "/user/apps/appDefinitions/update")
                 .then(() => whenRequest(emulator(), logsOf("beat")))
+                .then(() => clock.advance(500))
+                .then(() => afterDeploy("beat", logsOf("beat")))
                 .then(() => clock.advance(500));
-            await provider.update("beat", outs, beat("2"));
+            await provider.update("beat", outs, beat("2", { envVars: { DEBUG: "1" } }));
             expect(emulator().overlaps("beat"), "two beat containers at once").to.deep.equal([]);
             expect(lines.some((l) => l.includes(`beat: logged SITE_RELEASE=${releaseOf(image("1", "ghcr.io/example/site-beat"))} ready`))).to.equal(true);
             expect(emulator().servingImage("beat")).to.equal(image("2", "ghcr.io/example/site-beat"));
+            expect(emulator().currentEnv("beat")).to.include({ DEBUG: "1", SITE_RELEASE: releaseOf(image("2", "ghcr.io/example/site-beat")) });
+        });
+
+        it("CapRover's late service update (it reports the deploy done first) cannot put the previous release back: one update carries the image and its release", async () => {
+            const outs = await create(webInputs(emulator()));
+            // As on the real server: the build is reported done, then the service is updated with the
+            // definition read as the build ended.
+            emulator().options.serviceUpdateLagMs = 300;
+            const updated = (await provider.update("web", outs, webInputs(emulator(), { image: image("b") }))).outs!;
+            expect(updated.image).to.equal(image("b"));
+            expect(requests("/user/apps/appDefinitions/update"), "definition changes").to.have.length(1);
+            await emulator().serviceUpdated("web");
+            expect(emulator().currentEnv("web")?.SITE_RELEASE).to.equal(releaseOf(image("b")));
+            expect(emulator().servingImage("web")).to.equal(image("b"));
         });
 
         it("a worker whose container cannot start (no log line at all) fails saying so, where to look, and the open-file limit a host must allow", async () => {
@@ -443,7 +505,7 @@ describe("CapRoverApp provider", () => {
             expect(e.message).to.include(`the new release never logged "SITE_RELEASE=${releaseOf(crashing)} ready"`).and.include("ImportError: emulated start-up failure");
             expect(e.message).to.include(`Rolled back: celery runs the previous verified release ${good} again, and it passed the same gate`);
             expect(emulator().currentImage("celery")).to.equal(good);
-            expect(emulator().app("celery")!.envVars.find((v) => v.key === "SITE_RELEASE")!.value).to.equal(releaseOf(good));
+            expect(emulator().currentEnv("celery")?.SITE_RELEASE).to.equal(releaseOf(good));
             expect((e.outs as AppOutputs).image).to.equal(good);
         });
 
@@ -502,13 +564,13 @@ describe("CapRoverApp provider", () => {
                 expect(warnings).to.deep.equal([]);
             });
 
-            it("with a release variable, the deploy's own task answers before the release is published, then the restarted one does", async () => {
+            it("with a release variable, one deploy: its task is started naming the release, and the gate's three answers are its own", async () => {
                 const outs = await create(webInputs(emulator()));
                 emulator().options.unreportingImages.push(image("b"));
                 const from = emulator().answers("web").length;
                 await provider.update("web", outs, webInputs(emulator(), { image: image("b"), healthReportsRelease: false, deployTimeoutMs: 600_000 }));
-                expect(emulator().app("web")!.envVars.find((v) => v.key === "SITE_RELEASE")!.value).to.equal(releaseOf(image("b")));
-                expect(answersSince(from).map((a) => a.status)).to.deep.equal([200, 200, 200, 200, 200, 200]);
+                expect(emulator().currentEnv("web")?.SITE_RELEASE).to.equal(releaseOf(image("b")));
+                expect(answersSince(from).map((a) => [a.status, a.image])).to.deep.equal([200, 200, 200].map((st) => [st, image("b")]));
             });
 
             it("the old container's 2xx before the deploy does not count: only answers after CapRover reports the new image do", async () => {

@@ -252,14 +252,16 @@ describe("CapRover client", () => {
     });
 
     it("sends the whole definition on update: fields it does not manage survive", async () => {
+        // A pre-deploy function as CapRover evaluates one: it defines preDeployFunction.
+        const keep = "var preDeployFunction = function (app, spec) { return Promise.resolve(spec); };";
         const c = client(emulator());
         await c.registerApp("keep", false);
         const first = (await c.getApp("keep"))!;
-        await c.updateApp(first, { preDeployFunction: "x => x", tags: [{ tagName: "site" }], nodeId: "node-1", websocketSupport: true, containerHttpPort: 8000 });
+        await c.updateApp(first, { preDeployFunction: keep, tags: [{ tagName: "site" }], nodeId: "node-1", websocketSupport: true, containerHttpPort: 8000 });
         const second = (await c.getApp("keep"))!;
         await c.updateApp(second, { instanceCount: 3 });
         const third = (await c.getApp("keep"))!;
-        expect(third).to.include({ instanceCount: 3, preDeployFunction: "x => x", nodeId: "node-1", websocketSupport: true, containerHttpPort: 8000 });
+        expect(third).to.include({ instanceCount: 3, preDeployFunction: keep, nodeId: "node-1", websocketSupport: true, containerHttpPort: 8000 });
         expect(third.tags).to.deep.equal([{ tagName: "site" }]);
     });
 

@@ -9,7 +9,9 @@ import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { ProviderServer, UNKNOWN, checkConnection, unwrap } from "../src/server";
 import { CapRoverEmulator } from "../emulator/caprover";
 import { clearTokenCache } from "../src/api/transport";
-import { PASSWORD, image, useEmulator } from "./support";
+import { PASSWORD, image, registered, useEmulator } from "./support";
+import type { CapRoverClient } from "../src/api/client";
+import { releaseFunction } from "../src/app/release";
 import { useTestClock } from "./clock";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -87,6 +89,30 @@ describe("provider gRPC server", () => {
         expect(inputs).to.include({ appName: "handmade", instanceCount: 1 });
         // Secret properties go back wrapped, so the engine stores them encrypted.
         expect(r.value.getProperties().toJavaScript().deployToken).to.deep.equal(SECRET(""));
+    });
+
+    it("check of an app whose definition holds someone else's pre-deploy function fails on releaseEnvVar, before anything changes; the provider's own function passes", async () => {
+        const server = new ProviderServer(undefined, "0.1.0");
+        await configure(server, { url: emulator().url, password: SECRET(PASSWORD) });
+        const c = new (require("../src/api/client").CapRoverClient)({ url: emulator().url, password: PASSWORD }) as CapRoverClient;
+        await registered(c, "handmade");
+        await registered(c, "ours");
+        await c.updateApp((await c.getApp("handmade"))!, { preDeployFunction: "var preDeployFunction = function (a, s) { return Promise.resolve(s); };" });
+        await c.updateApp((await c.getApp("ours"))!, { preDeployFunction: releaseFunction("SITE_RELEASE") });
+        const check = async (appName: string, releaseEnvVar: string) => {
+            const news = { appName, image: image("a"), exposeAsWebApp: false, forceSsl: false, releaseEnvVar };
+            const r = await call(server, "check", new provproto.CheckRequest().setUrn(URN).setNews(Struct.fromJavaScript(news as never)));
+            expect(r.err).to.equal(undefined);
+            return (r.value.getFailuresList() as { getProperty(): string; getReason(): string }[]).map((f) => ({ property: f.getProperty(), reason: f.getReason() }));
+        };
+        const writes = emulator().requests.filter((q) => q.method === "POST").length;
+        const failures = await check("handmade", "SITE_RELEASE");
+        expect(failures.map((f) => f.property)).to.deep.equal(["releaseEnvVar"]);
+        expect(failures[0].reason).to.include("app handmade has a pre-deploy function of its own").and.include('releaseEnvVar ""');
+        expect(await check("ours", "SITE_RELEASE")).to.deep.equal([]);
+        expect(await check("handmade", "")).to.deep.equal([]);
+        expect(await check("new-app", "SITE_RELEASE")).to.deep.equal([]);
+        expect(emulator().requests.filter((q) => q.method === "POST").length, "requests that change something").to.equal(writes);
     });
 
     describe("check of an app forcing SSL asks the server whether its root domain has a certificate", () => {

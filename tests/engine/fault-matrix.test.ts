@@ -109,8 +109,7 @@ describe("engine: the fault matrix (real CLI, misbehaving CapRover on 127.0.0.1)
 
     it("baseline: the unified stack deploys, each app gated on its release (web's health answer, the worker's ready line)", async () => {
         await converges();
-        const web = emulator.app("local-web")!.envVars.find((e) => e.key === "SITE_RELEASE");
-        expect(web?.value).to.equal(digest("1"));
+        expect(emulator.currentEnv("local-web")?.SITE_RELEASE).to.equal(digest("1"));
         expect(emulator.requests.some((q) => q.path === "/user/apps/appData/local-celery/logs")).to.equal(true);
     });
 
@@ -148,12 +147,13 @@ describe("engine: the fault matrix (real CLI, misbehaving CapRover on 127.0.0.1)
 
     it("a persistent 5xx: names the request and the attempts; the new image runs unverified (state image empty); up converges once it stops", async () => {
         await setWeb("d");
-        emulator.inject({ kind: "http", status: 500, times: 1000, match: { method: "POST", path: "/user/apps/appDefinitions/update" } });
+        // On the build-state polls that follow the deploy (a new image alone changes no definition).
+        emulator.inject({ kind: "http", status: 500, times: 1000, match: { method: "GET", path: "/user/apps/appData/local-web" } });
         // The deadline passes once CapRover has answered the first 500: the retries end on it.
         deadlineAt((r) => r.outcome === "fault http 500");
         const errors = await failingUp();
         emulator.clearFaults();
-        expect(errors).to.match(/update of CapRover app local-web on 127\.0\.0\.1:\d+ failed: CapRover POST \/user\/apps\/appDefinitions\/update failed: (HTTP 500 after 5 attempts|gave up after the deploy timeout)/);
+        expect(errors).to.match(/update of CapRover app local-web on 127\.0\.0\.1:\d+ failed: CapRover GET \/user\/apps\/appData\/local-web failed: (HTTP 500 after 5 attempts|gave up after the deploy timeout)/);
         expect(emulator.currentImage("local-web")).to.equal(webImage("d"));
         expect((await state())["local-web"].image, "unverified").to.equal("");
         await converges();

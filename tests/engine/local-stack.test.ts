@@ -14,6 +14,7 @@ import * as YAML from "yaml";
 import { CapRoverClient, deployedImage } from "../../provider/src/api/client";
 import { clearTokenCache } from "../../provider/src/api/transport";
 import type { AppDefinition } from "../../provider/src/api/types";
+import { releaseFunction } from "../../provider/src/app/release";
 import { CapRoverEmulator } from "../../provider/emulator/caprover";
 import { EngineEvent, PreviewJson, REPO, Workspace, ensureTools } from "../../scripts/engine/driver";
 import { changedSteps, differingKeys, filesBelow, plannedSteps, shortName, stepOf } from "../../scripts/engine/events";
@@ -104,12 +105,14 @@ describe("engine: the local stack against the CapRover emulator", function () {
         expect(def("web").forceSsl).to.equal(true);
         expect(def("web").envVars).to.deep.include({ key: "DJANGO_SECRET_KEY", value: SECRET_ENV_VALUE });
         expect(def("celery").notExposeAsWebApp).to.equal(true);
-        // The configured variables, and the release the provider wrote once the image ran (the gate's).
+        // The configured variables; the release is named by the provider's pre-deploy function in
+        // the task each service update starts (the gate's).
         expect(def("celery").envVars).to.deep.equal([
             { key: "CELERY_LOG_LEVEL", value: "info" },
             { key: "CELERY_TASK_TIME_LIMIT", value: "300" },
-            { key: "SITE_RELEASE", value: SPLIT_DIGESTS.celery.slice(SPLIT_DIGESTS.celery.indexOf("@") + 1) },
         ]);
+        expect(def("celery").preDeployFunction).to.equal(releaseFunction("SITE_RELEASE"));
+        expect(emulator.currentEnv(app("celery"))?.SITE_RELEASE).to.equal(SPLIT_DIGESTS.celery.slice(SPLIT_DIGESTS.celery.indexOf("@") + 1));
         expect(def("celerybeat").notExposeAsWebApp).to.equal(true);
         expect(def("flower").httpAuth?.user).to.equal("admin");
         // Beat never runs twice: its service updates stop-first; the others start-first. The worker and beat drain.

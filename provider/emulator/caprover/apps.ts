@@ -62,7 +62,7 @@ export function register(world: World, body: Body): Answer {
 }
 
 /** `POST .../update`, normalised as CapRover's handler and data store do. */
-export function update(world: World, body: Body): Answer {
+export async function update(world: World, body: Body): Promise<Answer> {
     const app = world.mustGet(body.appName);
     world.ensureNotBuilding(String(body.appName), app);
     const def = app.def;
@@ -119,8 +119,10 @@ export function update(world: World, body: Body): Answer {
     if (!def.versions.find((v) => v.version === def.deployedVersion)?.deployedImageName) {
         throw new ApiFailure(STATUS.ILLEGAL_PARAMETER, "ImageName for deployed version is not available, this version was probably failed due to an unsuccessful build!");
     }
-    const image = app.serviceImage ?? app.containers.at(-1)?.image;
-    if (image) startTask(world, app, image, world.options.startMs);
+    // The image of the deployed version, as ensureServiceInitedAndUpdated takes it: the new one
+    // even where a deploy's own service update failed or is still to come.
+    const image = def.versions.find((v) => v.version === def.deployedVersion)?.deployedImageName;
+    if (image) await startTask(world, app, image, world.options.startMs);
     return [STATUS.OK, "Updated App Definition Saved"];
 }
 

@@ -31,6 +31,8 @@ export async function deploy(world: World, appName: string, body: Body, detached
     const done = scheduleDeploy(world, appName, app, image);
     if (detached) return [STATUS.DEPLOY_STARTED, "Deploy is started"];
     const ok = await done;
+    // An attached deploy answers once the service is updated too (CapRover's whole promise chain).
+    await app.serviceUpdate;
     return ok ? [STATUS.OK, "Deploy is done"] : [STATUS.BUILD_ERROR, `Build failed for ${appName}`];
 }
 
@@ -84,8 +86,14 @@ async function runDeploy(world: World, appName: string, app: EmulatedApp, image:
         app.log.failed = true;
         return false;
     }
-    startTask(world, app, image, placeholder ? 0 : options.startMs);
     app.log.log(`Updating service srv-captain--${appName} to ${image}`);
     app.log.log("Deployed successfully!");
+    // The build is over (the caller reports it idle) before the service is updated, with the
+    // definition as it is now: a definition change sent meanwhile is undone by this update.
+    const read = JSON.parse(JSON.stringify(app.def)) as AppDefinition;
+    const update = world.wait(options.serviceUpdateLagMs).then(() => (world.closed || !world.apps.has(appName) ? undefined : startTask(world, app, image, placeholder ? 0 : options.startMs, read)));
+    // Without a lag, as before: the task has started when the build reports done.
+    if (options.serviceUpdateLagMs === 0) await update;
+    else app.serviceUpdate = update.catch(() => undefined);
     return true;
 }

@@ -11,7 +11,7 @@ import { buildStatus, deploy } from "./deploys";
 import { FaultQueue } from "./faults";
 import * as registries from "./registries";
 import { serveApp } from "./serve";
-import { Answer, ApiFailure, Body, World } from "./state";
+import { Answer, ApiFailure, Body, HttpFailure, World } from "./state";
 import { runtimeLogs } from "./tasks";
 
 /** A request as the emulator saw it (for assertions; no bodies, no header values). */
@@ -159,6 +159,11 @@ export class HttpFront {
             return reply(...answer);
         } catch (e) {
             if (e instanceof ApiFailure) return reply(e.status, e.description);
+            if (e instanceof HttpFailure) {
+                this.note(method, sub, auth, `http ${e.httpStatus}`);
+                res.writeHead(e.httpStatus, { "content-type": "text/plain" }).end("Internal Server Error");
+                return;
+            }
             throw e;
         }
     }

@@ -186,6 +186,17 @@ export class CapRoverEmulator {
         return app ? serving(app)?.image : undefined;
     }
 
+    /** Resolves once the app's last deploy has updated its service (serviceUpdateLagMs after CapRover reported the build done). */
+    async serviceUpdated(appName: string): Promise<void> {
+        await this.apps.get(appName)?.serviceUpdate;
+    }
+
+    /** The environment of the app's current task: the definition's, as the pre-deploy function left it (the release variable). */
+    currentEnv(appName: string): Record<string, string> | undefined {
+        const env = this.apps.get(appName)?.containers.at(-1)?.env;
+        return env && { ...env };
+    }
+
     /** The image of the app's current task (the service spec's), whether or not it is up yet. */
     currentImage(appName: string): string | undefined {
         return this.apps.get(appName)?.containers.at(-1)?.image;

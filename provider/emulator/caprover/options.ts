@@ -24,6 +24,14 @@ export interface EmulatorOptions {
     /** After the build, how long the new container takes to answer HTTP, in ms. */
     startMs?: number;
     /**
+     * How long after a deploy's build ends CapRover updates the Docker service, in ms. CapRover
+     * reports the build done and the version deployed first, then updates the service
+     * (ServiceManager.startDeployingNewVersion: onBuildFinished, then ensureServiceInitedAndUpdated)
+     * with the definition it read as the build ended: a definition change sent in between is undone
+     * by that late update. On the real server it lands within moments, later on a busy one.
+     */
+    serviceUpdateLagMs?: number;
+    /**
      * How long the deploy of CapRover's placeholder image, which register schedules, takes, in ms.
      * Until it ends, CapRover refuses every update of the app with 1108 "Build in-progress".
      */
@@ -132,6 +140,7 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
         tokenTtlMs: 3600_000,
         deployMs: 0,
         startMs: 0,
+        serviceUpdateLagMs: 0,
         placeholderMs: 20,
         placeholderFails: false,
         serialBuilds: false,

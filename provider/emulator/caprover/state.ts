@@ -77,6 +77,8 @@ export interface EmulatedApp {
      * superseded one was still running (seen on the real server: beat twice for about 2 s).
      */
     overlaps: { at: number; tasks: [string, string] }[];
+    /** A deploy's service update still to come (serviceUpdateLagMs): CapRover has reported the build done. */
+    serviceUpdate?: Promise<unknown>;
     /** The image of the service's spec (what a definition update restarts), whether or not any replica runs it. */
     serviceImage?: string;
     /** Every HTTP answer the app gave (nginx's 502 included): when, the status, and the image of the task that answered. */
@@ -106,6 +108,11 @@ export class ApiFailure extends Error {
     ) {
         super(description);
     }
+}
+
+/** An error that is not CapRover's own (a throwing pre-deploy function): its catcher answers a bare HTTP 500 (express sendStatus). */
+export class HttpFailure extends Error {
+    readonly httpStatus = 500;
 }
 
 export type Body = Record<string, unknown>;

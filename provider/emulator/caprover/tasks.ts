@@ -8,13 +8,19 @@ import { parse as parseYaml } from "yaml";
 import type { AppDefinition } from "../../src/api/types";
 import { STATUS } from "../../src/api/types";
 import { PLACEHOLDER_IMAGE } from "./options";
+import { envOf, serviceSpec } from "./preDeploy";
 import { Answer, Container, EmulatedApp, World } from "./state";
 
 /** Containers kept per app (their log lines stay in the service's logs). */
 const CONTAINER_HISTORY = 5;
 
-/** Starts a new task of the app's service (a deploy, or a definition change restarting the image). */
-export function startTask(world: World, app: EmulatedApp, image: string, startMs: number): void {
+/**
+ * Starts a new task of the app's service (a deploy, or a definition change restarting the image),
+ * with the environment of the update's spec: `def`'s env (the definition the update read) and its
+ * pre-deploy function.
+ */
+export async function startTask(world: World, app: EmulatedApp, image: string, startMs: number, def: AppDefinition = app.def): Promise<void> {
+    const env = envOf(await serviceSpec(def, image));
     app.serviceImage = image;
     // No replica (instanceCount 0): the service's spec changes, no task starts.
     if (app.def.instanceCount === 0) return;
@@ -27,11 +33,10 @@ export function startTask(world: World, app: EmulatedApp, image: string, startMs
         app.overlaps.push({ at: now, tasks: [previous.id, id] });
     }
     // CapRover's placeholder is a static page: it neither reports a release nor logs a ready line.
-    const release = image === PLACEHOLDER_IMAGE ? undefined : app.def.envVars.find((e) => e.key === world.options.releaseEnvVar)?.value || undefined;
+    const release = image === PLACEHOLDER_IMAGE ? undefined : env[world.options.releaseEnvVar] || undefined;
     // A task Docker refuses to start never comes up.
     const readyAt = world.options.unstartableImages.includes(image) ? Infinity : now + startMs;
     const oneOff = runOnce(app.def);
-    const env = Object.fromEntries(app.def.envVars.map((e) => [e.key, e.value]));
     app.containers.push({ id, image, release, env, process: processOf(app.def), startedAt: now, readyAt, ...(oneOff ? { oneOff } : {}) });
     if (oneOff) world.taskRuns.push({ appName: app.def.appName, image, process: oneOff.process, startedAt: now, exitCode: exitCode(world, image) });
     if (app.containers.length > CONTAINER_HISTORY) app.containers.shift();

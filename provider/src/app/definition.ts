@@ -8,6 +8,7 @@ import { deployedImage } from "../api/client";
 import { APP_NAME, APP_NAME_ACCEPTED, DIGEST_REF, ENV_NAME } from "../rules";
 import { resourceRules, withDefaultsOf } from "../schema";
 import { apr1Matches } from "./apr1";
+import { wantedPreDeploy } from "./release";
 
 export const APP_TYPE = "caprover:index:App";
 
@@ -177,6 +178,7 @@ export function desiredChanges(current: AppDefinition, inputs: AppInputs, marker
         volumes: inputs.volumes,
         description: inputs.description,
         serviceUpdateOverride: inputs.serviceUpdateOverride,
+        preDeployFunction: wantedPreDeploy(current, inputs.releaseEnvVar),
         customNginxConfig: inputs.customNginxConfig,
         httpAuth: inputs.httpAuth ? { user: inputs.httpAuth.user, password: inputs.httpAuth.password } : undefined,
         // Keeping the token it has: an enabled config without one would make CapRover generate a new one.
@@ -223,6 +225,7 @@ export function definitionMatches(current: AppDefinition, inputs: AppInputs, mar
         sameValue(current.volumes, inputs.volumes) &&
         (current.description ?? "") === inputs.description &&
         (current.serviceUpdateOverride ?? "") === inputs.serviceUpdateOverride &&
+        (current.preDeployFunction ?? "") === wantedPreDeploy(current, inputs.releaseEnvVar) &&
         (current.customNginxConfig ?? "") === inputs.customNginxConfig &&
         auth &&
         !!current.appDeployTokenConfig?.enabled === inputs.enableDeployToken &&
@@ -233,21 +236,6 @@ export function definitionMatches(current: AppDefinition, inputs: AppInputs, mar
 /** The release identifier of an image by digest: its digest (`sha256:...`). */
 export function releaseOf(image: string): string {
     return image.slice(image.lastIndexOf("@") + 1);
-}
-
-/** The release the server's definition carries in `releaseEnvVar` (undefined: none). */
-export function releaseOnServer(app: AppDefinition, releaseEnvVar: string): string | undefined {
-    return releaseEnvVar ? app.envVars.find((e) => e.key === releaseEnvVar)?.value : undefined;
-}
-
-/**
- * The inputs whose definition carries `release` in `releaseEnvVar` (none: left out). The provider
- * writes the new release only once the new image runs, so an old container restarted by a
- * definition change never reports it.
- */
-export function withRelease(inputs: AppInputs, release: string | undefined): AppInputs {
-    if (!inputs.releaseEnvVar || release === undefined) return inputs;
-    return { ...inputs, envVars: { ...inputs.envVars, [inputs.releaseEnvVar]: release } };
 }
 
 /** The app's public URL: the dashboard's scheme, `<appName>.<rootDomain>`. */
@@ -263,7 +251,8 @@ export function appUrl(serverUrl: string, appName: string, rootDomain: string): 
  * next run deploys and checks again.
  */
 export function appState(app: AppDefinition, rootDomain: string, serverUrl: string, known: Partial<AppInputs>, verifiedImage?: string): AppOutputs {
-    // The release variable is the provider's, not an input: the state's envVars are the inputs'.
+    // The release variable is the provider's, not an input: the state's envVars are the inputs'
+    // (definitions written before the pre-deploy function carried it among them).
     const envVars = Object.fromEntries(app.envVars.filter((e) => !known.releaseEnvVar || e.key !== known.releaseEnvVar).map((e) => [e.key, e.value]));
     const user = app.httpAuth?.user;
     // CapRover keeps only a hash: keep the known password if it still matches, else mark it changed.

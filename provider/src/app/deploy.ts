@@ -1,18 +1,18 @@
 /**
  * Deploying an image to an app and waiting for it, all within the deploy timeout (every request,
  * retry and poll included): CapRover must report the build done and the image deployed; then the
- * release is published (the release variable set, which restarts the new image with it) and the
- * gate waits for the new release itself to answer: its health answer names the release (web-exposed
- * apps with a health path declared to report it: `healthReportsRelease`), or its logs show
- * `<releaseEnvVar>=<release> ready` (workers, beat). A health answer declared not to name the release
- * is gated on what can be seen: consecutive 2xx answers after CapRover reports the new image
- * deployed (ANSWER_STREAK). A failed build, gate or deadline throws with what CapRover said and what
- * was awaited.
+ * gate waits for the new release itself (one service update carries the image and the release
+ * variable naming it: app/release.ts): its health answer names the release (web-exposed apps with a
+ * health path declared to report it: `healthReportsRelease`), or its logs show
+ * `<releaseEnvVar>=<release> ready` (workers, beat). A health answer declared not to name the
+ * release is gated on what can be seen: consecutive 2xx answers after CapRover reports the new
+ * image deployed (ANSWER_STREAK). A failed build, gate or deadline throws with what CapRover said
+ * and what was awaited.
  */
 import { CapRoverClient, Connection, deployedImage, latestVersion, logTail } from "../api/client";
 import { probe, rampingPause, sleep } from "../api/transport";
 import type { AppDefinition, BuildStatus } from "../api/types";
-import { ANSWER_SPACING_MS, ANSWER_STREAK, AppInputs, appUrl, healthNamesRelease, releaseOf, releaseOnServer, siteImage } from "./definition";
+import { ANSWER_SPACING_MS, ANSWER_STREAK, AppInputs, appUrl, healthNamesRelease, releaseOf, siteImage } from "./definition";
 
 /**
  * Longest interval between build-state polls, in ms: a deploy is seen done at most this long after
@@ -59,18 +59,17 @@ export class DeployError extends Error {
 
 /** What the app resource supplies around the deploy. */
 export interface DeploySteps {
-    /**
-     * Writes the release variable once the new image runs (a definition update: CapRover restarts
-     * the image with it). None on a first deploy: the definition carries the release from the start,
-     * as no old container is there to claim it.
-     */
-    publishRelease?: () => Promise<void>;
     /** A warning for the user. */
     warn: (line: string) => void;
     /** Where the stack declares the health answer's contract, named when an answer breaks it (e.g. site:services.web.healthReportsRelease). */
     contractKey?: string;
     /** The operation's deadline (epoch ms), when it started before the deploy (waiting for CapRover's placeholder, writing the definition). */
     deadline?: number;
+}
+
+/** True if the app is gated on its logs (a release variable and no HTTP health check): workers and beat. */
+export function gatedByLogs(inputs: Pick<AppInputs, "exposeAsWebApp" | "healthPath" | "releaseEnvVar">): boolean {
+    return !!inputs.releaseEnvVar && !(inputs.exposeAsWebApp && inputs.healthPath);
 }
 
 /** Deploys `inputs.image` and waits for it (and its gate) within `inputs.deployTimeoutMs`. */
@@ -85,39 +84,40 @@ export async function deploy(client: CapRoverClient, connection: Connection, inp
         // release, or a retry after a failed gate): only a new one counts. Docker's timestamps keep
         // them apart. Read before the deploy starts: its container may log ready at once.
         awaiting(`CapRover's logs of ${inputs.appName}`);
-        const earlier = inputs.releaseEnvVar && !byHealth ? new Set(await client.appLogs(inputs.appName)) : undefined;
+        const earlier = gatedByLogs(inputs) ? new Set(await client.appLogs(inputs.appName)) : undefined;
         awaiting(`CapRover to accept the deploy of ${inputs.image}`);
         const status = await deployAndWait(client, connection, inputs, before, deadline, awaiting);
         client.log(`${inputs.appName} runs ${inputs.image}`);
-        // The health answer names no release (declared so, or no variable to name): only answers
-        // that come after CapRover reported the new image deployed count.
-        const answering = () => waitAnswering(client, connection, inputs, deadline, status, awaiting);
-        if (!inputs.releaseEnvVar) {
-            if (byHealth) await answering();
-            return;
+        if (earlier) {
+            const marker = readyLine(inputs.releaseEnvVar, release);
+            await waitReady(client, inputs, deadline, marker, (l) => l.includes(marker) && !earlier.has(l), earlier, awaiting);
+        } else if (healthNamesRelease(inputs)) {
+            // Only CapRover's placeholder ran before (no JSON answer), or the site's own containers,
+            // which named their release (the definition carried the provider's function: written before
+            // the deploy, it restarted them).
+            const firstDeploy = siteImage(before) === undefined;
+            await waitHealthy(client, connection, inputs, deadline, status, release, steps, awaiting, firstDeploy, !firstDeploy);
+        } else if (byHealth) {
+            // The health answer names no release (declared so, or no variable to name): only answers
+            // that come after CapRover reported the new image deployed count.
+            await waitAnswering(client, connection, inputs, deadline, status, awaiting);
         }
-        const marker = readyLine(inputs.releaseEnvVar, release);
-        const previous = releaseOnServer(before, inputs.releaseEnvVar);
-        const named = healthNamesRelease(inputs);
-        // Publishing the release restarts the app once more: first the deploy's own task must answer
-        // (as a worker's must log ready, below), so the two updates never overlap under stop-first.
-        if (byHealth && !named && steps.publishRelease) await answering();
-        if (steps.publishRelease && earlier && previous !== undefined) {
-            // Publishing the release is a second update of the service. Swarm starts the newest task
-            // while a superseded one is still stopping, so sent now it would run two containers at
-            // once (a stop-first beat twice). Wait until the deploy's own task is up: a NEW ready
-            // line naming the release the definition still carries (the old one).
-            const started = readyLine(inputs.releaseEnvVar, previous);
-            await waitReady(client, inputs, deadline, marker, (l) => l.includes(started) && !earlier.has(l), earlier, awaiting, `the deploy's new task to log "${started}" (the update finished)`);
-        }
-        awaiting(`CapRover to restart ${inputs.appName} with ${inputs.releaseEnvVar}=${release}`);
-        await steps.publishRelease?.();
-        if (earlier) await waitReady(client, inputs, deadline, marker, (l) => l.includes(marker) && !earlier.has(l), earlier, awaiting);
-        else if (named) await waitHealthy(client, connection, inputs, deadline, status, release, steps, awaiting, !steps.publishRelease, !!steps.publishRelease && previous !== undefined);
-        else if (byHealth) await answering();
     } finally {
         client.deadline = undefined;
     }
+}
+
+/**
+ * After a definition change restarted an app gated on its logs, and before a deploy follows it:
+ * waits until the restarted task is up (a new ready line naming the release it runs, `running`),
+ * so the two service updates never overlap (Swarm starts the newest task while a superseded one is
+ * still stopping: under stop-first, beat twice). `earlier`: the lines logged before the change.
+ */
+export async function waitRestarted(client: CapRoverClient, inputs: AppInputs, running: string, earlier: Set<string>, deadline: number): Promise<void> {
+    const limitMs = inputs.deployTimeoutMs;
+    const awaiting = (waitingFor: string) => (client.deadline = { at: deadline, waitingFor, limitMs });
+    const started = readyLine(inputs.releaseEnvVar, releaseOf(running));
+    await waitReady(client, inputs, deadline, started, (l) => l.includes(started) && !earlier.has(l), earlier, awaiting, `the task the definition change restarted to log "${started}" (that update finished)`);
 }
 
 /** Starts the deploy and polls the build state until CapRover runs the image; returns the last build state. */

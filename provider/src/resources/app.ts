@@ -27,14 +27,12 @@ import {
     onlyBehaviour,
     ownedBy,
     pristine,
-    releaseOf,
-    releaseOnServer,
     replacingInputs,
     siteImage,
     withDefaults,
-    withRelease,
 } from "../app/definition";
-import { DeployError, deploy } from "../app/deploy";
+import { DeployError, deploy, gatedByLogs, waitRestarted } from "../app/deploy";
+import { foreignPreDeploy } from "../app/release";
 import { Context, PartialFailure, Preflight, ResourceHandler, describe } from "./handler";
 
 /** Tag an app carries once this stack has written its definition: `pulumi-<project>-<stack>`. */
@@ -53,7 +51,9 @@ export const appHandler: ResourceHandler<AppInputs, AppOutputs> = {
         return { inputs, failures: checkApp(inputs, known) };
     },
 
-    preflight: sslPreflight,
+    async preflight(server, inputs, olds) {
+        return [...(await sslPreflight(server, inputs, olds)), ...(await preDeployPreflight(server, inputs))];
+    },
 
     diff(olds, news) {
         const changed = changedInputs(olds, news);
@@ -185,6 +185,24 @@ async function sslPreflight(server: Preflight, inputs: AppInputs, olds: Partial<
     ];
 }
 
+/**
+ * An app whose definition holds a pre-deploy function of someone else's, which the provider's
+ * would replace (app/release.ts), fails the preview on `releaseEnvVar`. A server that cannot be
+ * asked is no reason to fail it: the update refuses the same before it changes anything.
+ */
+async function preDeployPreflight(server: Preflight, inputs: AppInputs): Promise<{ property: string; reason: string }[]> {
+    if (!inputs.releaseEnvVar || typeof inputs.appName !== "string") return [];
+    let app: AppDefinition | undefined;
+    try {
+        app = (await server.apps()).find((a) => a.appName === inputs.appName);
+    } catch (e) {
+        server.warn(`could not list CapRover's apps at ${server.server} (${(e as Error).message}); the pre-deploy function of ${inputs.appName} is not checked before the update`);
+        return [];
+    }
+    const reason = app && foreignPreDeploy(app, inputs.releaseEnvVar);
+    return reason ? [{ property: "releaseEnvVar", reason }] : [];
+}
+
 function clientFor(ctx: Context, ...states: Partial<AppOutputs>[]): CapRoverClient {
     const secrets = states.flatMap((s) => [...Object.values(s.envVars ?? {}), s.httpAuth?.password, s.deployToken]);
     return connect(ctx.connection, ctx.log, secrets);
@@ -225,28 +243,25 @@ async function mustGet(client: CapRoverClient, appName: string): Promise<AppDefi
 
 /**
  * Brings the app to the inputs: the definition, then (`redeploy`) the deploy and its gate. The
- * release variable names the new image only once that image runs: until then the definition keeps
- * the server's value, so an old container restarted by a definition change never reports it. A
- * first deploy (only CapRover's placeholder ran there) has no old container: its definition names
- * the release at once, one change and one restart fewer.
+ * definition carries the provider's pre-deploy function (app/release.ts), so every service update
+ * names the release of the image it runs, and the deploy is one update. A definition change before
+ * a deploy is an update of its own: an app gated on its logs is deployed only once the task that
+ * change restarted is up, so the two never overlap.
  */
 async function converge(client: CapRoverClient, ctx: Context, current: AppDefinition, inputs: AppInputs, marker: string, redeploy: boolean, deadline: number): Promise<void> {
-    const release = releaseOf(inputs.image);
-    if (!redeploy) {
-        await applyDefinition(client, current, withRelease(inputs, release), marker);
-        return;
-    }
-    const first = siteImage(current) === undefined;
-    const before = await applyDefinition(client, current, withRelease(inputs, first ? release : releaseOnServer(current, inputs.releaseEnvVar)), marker);
+    const foreign = foreignPreDeploy(current, inputs.releaseEnvVar);
+    if (foreign) throw new Error(foreign);
+    const running = siteImage(current);
+    const restarts = redeploy && running !== undefined && inputs.instanceCount > 0 && gatedByLogs(inputs) && !definitionMatches(current, inputs, marker);
+    if (restarts) client.deadline = { at: deadline, waitingFor: `CapRover's logs of ${inputs.appName}`, limitMs: inputs.deployTimeoutMs };
+    const earlier = restarts ? new Set(await client.appLogs(inputs.appName)) : undefined;
+    const before = await applyDefinition(client, current, inputs, marker);
+    if (!redeploy) return;
+    if (earlier && running && deployedImage(before) === running) await waitRestarted(client, inputs, running, earlier, deadline);
     await deploy(client, ctx.connection, inputs, before, {
         warn: ctx.warn,
         deadline,
         contractKey: `site:services.${ctx.urn.split("::").pop()}.healthReportsRelease`,
-        publishRelease: first
-            ? undefined
-            : async () => {
-                  await applyDefinition(client, await mustGet(client, inputs.appName), withRelease(inputs, release), marker);
-              },
     });
 }
 

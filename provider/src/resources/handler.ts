@@ -3,6 +3,7 @@
  * the operation, the resource, the server and what CapRover (or the transport) said.
  */
 import type { CapRoverClient, Connection } from "../api/client";
+import type { AppDefinition } from "../api/types";
 
 /** Per call: the provider's connection, the resource's URN and a log line sink. */
 export interface Context {
@@ -19,6 +20,8 @@ export interface Preflight {
     server: string;
     /** `GET /user/system/info`, asked once per provider process and shared by every resource's check. */
     systemInfo(): Promise<{ hasRootSsl: boolean }>;
+    /** The server's app definitions (`GET /user/apps/appDefinitions`), asked once per provider process and shared likewise. */
+    apps(): Promise<AppDefinition[]>;
     /** A warning the user sees in the CLI's output. */
     warn: (line: string) => void;
 }

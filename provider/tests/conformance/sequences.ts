@@ -7,6 +7,7 @@
  * equal but for the differences listed in differences.ts, each with its reason.
  */
 
+import { releaseFunction } from "../../src/app/release";
 import { taskOverride } from "../../src/task/run";
 
 /** One request of a sequence; `{app}` and `{app2}` in paths and bodies become this run's app names. */
@@ -118,6 +119,22 @@ export const SEQUENCES: Sequence[] = [
             built(),
             listApps,
             { title: "the task's logs", method: "GET", path: "/user/apps/appData/{app}/logs?encoding=base64" },
+            remove(),
+        ],
+    },
+    {
+        // The provider's pre-deploy function (the release variable), and one that throws: CapRover
+        // saves the definition, then fails the service update that runs it.
+        name: "pre-deploy functions: the provider's, then one that throws",
+        steps: [
+            register(),
+            built(),
+            { title: "update with the provider's pre-deploy function", method: "POST", path: "/user/apps/appDefinitions/update", body: definitionOf({ preDeployFunction: releaseFunction("CONFORMANCE_RELEASE") }) },
+            built(),
+            deploy(PLACEHOLDER),
+            built(),
+            { title: "update with a pre-deploy function that throws", method: "POST", path: "/user/apps/appDefinitions/update", body: definitionOf({ preDeployFunction: "x => x" }) },
+            listApps,
             remove(),
         ],
     },

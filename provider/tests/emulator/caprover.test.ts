@@ -9,7 +9,7 @@ import { httpRequest, probe } from "../../src/api/transport";
 import { parseArgs } from "../../emulator/cli";
 import { CanaryOptions, CapRoverEmulator, PLACEHOLDER_IMAGE } from "../../emulator/caprover";
 const ROOT = path.resolve(__dirname, "..", "..", "..");
-import { FAST, PASSWORD, client, failure, registered, image, useEmulator } from "../support";
+import { FAST, PASSWORD, client, failure, registered, image, until, useEmulator } from "../support";
 import { useTestClock } from "../clock";
 
 interface Envelope {
@@ -181,6 +181,43 @@ describe("CapRover emulator", () => {
         await c.deployImage("seq", image("2"));
         await c.waitForBuild("seq", "test");
         expect(emulator().currentImage("seq")).to.equal(image("2"));
+    });
+
+    it("a deploy's service update comes after the build is reported done, with the definition read as the build ended: a definition change sent in between is undone (serviceUpdateLagMs)", async () => {
+        emulator().options.serviceUpdateLagMs = 300;
+        const lag = clock.hold((ms) => ms === 300);
+        const c = client(emulator());
+        await registered(c, "late");
+        await c.updateApp((await c.getApp("late"))!, { envVars: [{ key: "SITE_RELEASE", value: "old" }] });
+        await c.deployImage("late", image("2"));
+        expect(await c.waitForBuild("late", "test")).to.include({ isAppBuilding: false, isBuildFailed: false });
+        await lag.held(1);
+        // Reported deployed, not yet on the service.
+        expect(emulator().app("late")!.versions.at(-1)!.deployedImageName).to.equal(image("2"));
+        expect(emulator().currentImage("late")).to.equal(PLACEHOLDER_IMAGE);
+        // A definition change updates the service at once, with the deployed version's image...
+        await c.updateApp((await c.getApp("late"))!, { envVars: [{ key: "SITE_RELEASE", value: "new" }] });
+        expect([emulator().currentImage("late"), emulator().currentEnv("late")]).to.deep.equal([image("2"), { SITE_RELEASE: "new" }]);
+        // ...and the deploy's late update puts back what the definition said as its build ended.
+        lag.release();
+        await until(() => emulator().currentEnv("late")?.SITE_RELEASE === "old", "the deploy's late service update");
+        expect(emulator().currentImage("late")).to.equal(image("2"));
+        expect(emulator().app("late")!.envVars).to.deep.equal([{ key: "SITE_RELEASE", value: "new" }]);
+    });
+
+    it("runs the app's pre-deploy function on every service update, with the spec, and answers a bare HTTP 500 when it throws (the definition saved)", async () => {
+        const c = client(emulator());
+        await registered(c, "pre");
+        const fn = "var preDeployFunction = function (app, spec) { spec.TaskTemplate.ContainerSpec.Env.push('IMAGE=' + spec.TaskTemplate.ContainerSpec.Image + ' of ' + app.appName); return Promise.resolve(spec); };";
+        await c.updateApp((await c.getApp("pre"))!, { preDeployFunction: fn, envVars: [{ key: "A", value: "1" }] });
+        expect(emulator().currentEnv("pre")).to.deep.equal({ A: "1", IMAGE: `${PLACEHOLDER_IMAGE} of pre` });
+        await c.deployImage("pre", image("3"));
+        await c.waitForBuild("pre", "test");
+        expect(emulator().currentEnv("pre")).to.deep.equal({ A: "1", IMAGE: `${image("3")} of pre` });
+        const broken = await raw("POST", "/user/apps/appDefinitions/update", await session(), { ...(await c.getApp("pre"))!, preDeployFunction: "x => x", envVars: [{ key: "A", value: "2" }] });
+        expect([broken.http, broken.text]).to.deep.equal([500, "Internal Server Error"]);
+        expect(emulator().app("pre")).to.include({ preDeployFunction: "x => x" });
+        expect(emulator().currentEnv("pre")).to.deep.equal({ A: "1", IMAGE: `${image("3")} of pre` });
     });
 
     it("reports build states: building, then deployed; a failing image leaves the old version deployed", async () => {

@@ -1,0 +1,34 @@
+/**
+ * CapRover's pre-deploy function: JavaScript in the app's definition that CapRover evaluates as a
+ * module exporting `preDeployFunction` (ServiceManager.createPreDeployFunctionIfExist) and runs on
+ * every update of the app's service, after the definition's environment and serviceUpdateOverride,
+ * with the app and the spec Docker is about to get; what it returns is what Docker gets
+ * (DockerApi.updateService). Here the spec is the part the emulator models: the image and its env.
+ */
+import * as vm from "vm";
+import type { AppDefinition } from "../../src/api/types";
+import { HttpFailure } from "./state";
+
+/** The part of Docker's service spec the emulated tasks run with. */
+export interface ServiceSpec {
+    TaskTemplate: { ContainerSpec: { Image: string; Env: string[] } };
+}
+
+/** The spec a service update gives Docker: the image, the definition's env, then the pre-deploy function (if any). */
+export async function serviceSpec(def: AppDefinition, image: string): Promise<ServiceSpec> {
+    const spec: ServiceSpec = { TaskTemplate: { ContainerSpec: { Image: image, Env: def.envVars.map((e) => `${e.key}=${e.value}`) } } };
+    if (!def.preDeployFunction) return spec;
+    try {
+        const module = { exports: undefined as unknown };
+        vm.runInNewContext(`${def.preDeployFunction}\n\n module.exports = preDeployFunction`, { module }, { timeout: 1000 });
+        const run = module.exports as (app: AppDefinition, spec: ServiceSpec) => unknown;
+        return (await run(JSON.parse(JSON.stringify(def)) as AppDefinition, spec)) as ServiceSpec;
+    } catch (e) {
+        throw new HttpFailure(`the pre-deploy function of ${def.appName} failed: ${(e as Error).message ?? e}`);
+    }
+}
+
+/** The environment a task of `spec` starts with. */
+export function envOf(spec: ServiceSpec): Record<string, string> {
+    return Object.fromEntries((spec.TaskTemplate.ContainerSpec.Env ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+}
