@@ -451,10 +451,12 @@ describe("CapRoverApp provider", () => {
             const beat = (c: string, more: Partial<AppInputs> = {}) => workerInputs(emulator(), { appName: "beat", image: image(c, "ghcr.io/example/site-beat"), serviceUpdateOverride: BEAT_OVERRIDE, ...more });
             const outs = await create(beat("1"));
             emulator().options.startMs = 500;
-            // Each new task comes up when the clock moves: once the gate has read the logs after the
-            // definition change (the restarted task), then after the deploy (the deploy's task).
+            // Each new task comes up when the clock moves: once the logs were read twice after the
+            // definition change (the restarted task, not up: without the wait, the deploy comes between
+            // the two reads), then after the deploy (the deploy's task).
             clock.freeze();
             void whenRequest(emulator(), (r) => r.path === "/user/apps/appDefinitions/update")
+                .then(() => whenRequest(emulator(), logsOf("beat")))
                 .then(() => whenRequest(emulator(), logsOf("beat")))
                 .then(() => clock.advance(500))
                 .then(() => afterDeploy("beat", logsOf("beat")))
@@ -464,6 +466,25 @@ describe("CapRoverApp provider", () => {
             expect(lines.some((l) => l.includes(`beat: logged SITE_RELEASE=${releaseOf(image("1", "ghcr.io/example/site-beat"))} ready`))).to.equal(true);
             expect(emulator().servingImage("beat")).to.equal(image("2", "ghcr.io/example/site-beat"));
             expect(emulator().currentEnv("beat")).to.include({ DEBUG: "1", SITE_RELEASE: releaseOf(image("2", "ghcr.io/example/site-beat")) });
+        });
+
+        it("a definition change the running image does not come up with: the deploy goes ahead after half the deploy timeout, saying so, and the new image passes its gate", async () => {
+            const outs = await create(workerInputs(emulator()));
+            const old = image("c", "ghcr.io/example/site-celery");
+            const fixed = image("d", "ghcr.io/example/site-celery");
+            // The old image crashes with the new definition (as an env var only the new image reads would make it).
+            emulator().options.unhealthyImages.push(old);
+            clock.freeze();
+            void whenRequest(emulator(), (r) => r.path === "/user/apps/appDefinitions/update")
+                .then(() => whenRequest(emulator(), logsOf("celery")))
+                .then(() => clock.advance(DEADLINE_MS / 2 + 1));
+            const warnings: string[] = [];
+            const { connection: _c, ...olds } = outs;
+            const { connection: conn, ...news } = workerInputs(emulator(), { image: fixed, envVars: { DEBUG: "1" }, deployTimeoutMs: DEADLINE_MS });
+            const updated = await appHandler.update({ ...context(conn, "celery"), warn: (l: string) => warnings.push(l) }, "celery", olds, news);
+            expect(updated.image).to.equal(fixed);
+            expect(warnings).to.deep.equal([`celery: the task the definition change restarted (${old}) did not log ready within half the deploy timeout; deploying ${fixed} anyway, so for a moment two of its tasks may run`]);
+            expect(emulator().currentEnv("celery")).to.include({ DEBUG: "1", SITE_RELEASE: releaseOf(fixed) });
         });
 
         it("CapRover's late service update (it reports the deploy done first) cannot put the previous release back: one update carries the image and its release", async () => {

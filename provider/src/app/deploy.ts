@@ -108,16 +108,26 @@ export async function deploy(client: CapRoverClient, connection: Connection, inp
 }
 
 /**
- * After a definition change restarted an app gated on its logs, and before a deploy follows it:
- * waits until the restarted task is up (a new ready line naming the release it runs, `running`),
- * so the two service updates never overlap (Swarm starts the newest task while a superseded one is
- * still stopping: under stop-first, beat twice). `earlier`: the lines logged before the change.
+ * After a definition change restarted an app gated on its logs (running `running`, the image its
+ * last gate proved), before a deploy follows: waits until the restarted task is up (a new ready
+ * line naming the release it runs), so the two service updates never overlap (Swarm starts the
+ * newest task while a superseded one is still stopping: under stop-first, beat twice).
+ * `earlier`: the lines logged before the change. The old image may not come up with the new
+ * definition (an env var only the new image reads): the wait takes at most half the time left, and
+ * then the deploy goes ahead, the gate keeping the rest. Returns false when it went ahead so.
  */
-export async function waitRestarted(client: CapRoverClient, inputs: AppInputs, running: string, earlier: Set<string>, deadline: number): Promise<void> {
+export async function waitRestarted(client: CapRoverClient, inputs: AppInputs, running: string, earlier: Set<string>, deadline: number): Promise<boolean> {
     const limitMs = inputs.deployTimeoutMs;
     const awaiting = (waitingFor: string) => (client.deadline = { at: deadline, waitingFor, limitMs });
+    const until = Date.now() + Math.max(0, deadline - Date.now()) / 2;
     const started = readyLine(inputs.releaseEnvVar, releaseOf(running));
-    await waitReady(client, inputs, deadline, started, (l) => l.includes(started) && !earlier.has(l), earlier, awaiting, `the task the definition change restarted to log "${started}" (that update finished)`);
+    try {
+        await waitReady(client, inputs, until, started, (l) => l.includes(started) && !earlier.has(l), earlier, awaiting, `the task the definition change restarted to log "${started}" (that update finished)`);
+        return true;
+    } catch (e) {
+        if (!(e instanceof DeployError) || Date.now() >= deadline) throw e;
+        return false;
+    }
 }
 
 /** Starts the deploy and polls the build state until CapRover runs the image; returns the last build state. */

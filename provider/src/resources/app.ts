@@ -120,7 +120,7 @@ export const appHandler: ResourceHandler<AppInputs, AppOutputs> = {
             try {
                 const deadline = startDeadline(client, news, `CapRover to accept the definition of ${news.appName}`);
                 // The state's image is the last one a deploy proved healthy; anything else deploys again.
-                await converge(client, ctx, current, news, marker, olds.image !== news.image || deployedImage(current) !== news.image, deadline);
+                await converge(client, ctx, current, news, marker, olds.image !== news.image || deployedImage(current) !== news.image, deadline, olds.image);
                 return await state(client, ctx, news, news.image);
             } catch (e) {
                 client.deadline = undefined;
@@ -248,16 +248,19 @@ async function mustGet(client: CapRoverClient, appName: string): Promise<AppDefi
  * a deploy is an update of its own: an app gated on its logs is deployed only once the task that
  * change restarted is up, so the two never overlap.
  */
-async function converge(client: CapRoverClient, ctx: Context, current: AppDefinition, inputs: AppInputs, marker: string, redeploy: boolean, deadline: number): Promise<void> {
+async function converge(client: CapRoverClient, ctx: Context, current: AppDefinition, inputs: AppInputs, marker: string, redeploy: boolean, deadline: number, verified?: string): Promise<void> {
     const foreign = foreignPreDeploy(current, inputs.releaseEnvVar);
     if (foreign) throw new Error(foreign);
+    // Only an image a gate proved is waited for: a failing one's restart never comes up.
     const running = siteImage(current);
-    const restarts = redeploy && running !== undefined && inputs.instanceCount > 0 && gatedByLogs(inputs) && !definitionMatches(current, inputs, marker);
+    const restarts = redeploy && running !== undefined && running === verified && inputs.instanceCount > 0 && gatedByLogs(inputs) && !definitionMatches(current, inputs, marker);
     if (restarts) client.deadline = { at: deadline, waitingFor: `CapRover's logs of ${inputs.appName}`, limitMs: inputs.deployTimeoutMs };
     const earlier = restarts ? new Set(await client.appLogs(inputs.appName)) : undefined;
     const before = await applyDefinition(client, current, inputs, marker);
     if (!redeploy) return;
-    if (earlier && running && deployedImage(before) === running) await waitRestarted(client, inputs, running, earlier, deadline);
+    if (earlier && running && deployedImage(before) === running && !(await waitRestarted(client, inputs, running, earlier, deadline))) {
+        ctx.warn(`${inputs.appName}: the task the definition change restarted (${running}) did not log ready within half the deploy timeout; deploying ${inputs.image} anyway, so for a moment two of its tasks may run`);
+    }
     await deploy(client, ctx.connection, inputs, before, {
         warn: ctx.warn,
         deadline,
