@@ -290,8 +290,8 @@ export async function configureForRealServer(ws: Workspace, opts: { broker?: str
     const setting = (key: string, value: string): ConfigValue => ({ key, value, path: key.includes(".") });
     const pace = opts.pace ?? true;
     await configureAll(ws, [
-        // A web release is served only once its HEALTHCHECK passed (Swarm's start-first waits for it,
-        // twice: the image, then its release published) and nginx's resolver dropped the old address
+        // A web release is served only once its HEALTHCHECK passed (Swarm's start-first waits for it)
+        // and nginx's resolver dropped the old address
         // (10 s): with the image's first check 30 s after the start, well over the local stack's 60 s
         // on 2 busy cores.
         setting("site:caproverDeployTimeout", "300"),
@@ -324,7 +324,7 @@ export async function configureForRealServer(ws: Workspace, opts: { broker?: str
         setting("site:services.celery.serviceUpdateOverride.TaskTemplate.ContainerSpec.HealthCheck.Test[0]", "NONE"),
         // The tier's pace, not a fact of the machine: Swarm ends a start-first update only once the
         // new task's HEALTHCHECK passed, which the image's first check says an interval, 30 s, after
-        // the start, and web's release is two such updates (the deploy, then its release published).
+        // the start.
         // Docker keeps the image's test and retries where the service sets none. Checks every 2 s with
         // the image's start periods failed web and beat on a CI run overloaded by another tier
         // (baf50a5): hence 5 s, web and Flower only (beat's check starts Django: seconds of CPU), and a

@@ -59,8 +59,6 @@ export class DeployError extends Error {
 
 /** What the app resource supplies around the deploy. */
 export interface DeploySteps {
-    /** A warning for the user. */
-    warn: (line: string) => void;
     /** Where the stack declares the health answer's contract, named when an answer breaks it (e.g. site:services.web.healthReportsRelease). */
     contractKey?: string;
     /** The operation's deadline (epoch ms), when it started before the deploy (waiting for CapRover's placeholder, writing the definition). */

@@ -262,7 +262,6 @@ async function converge(client: CapRoverClient, ctx: Context, current: AppDefini
         ctx.warn(`${inputs.appName}: the task the definition change restarted (${running}) did not log ready within half the deploy timeout; deploying ${inputs.image} anyway, so for a moment two of its tasks may run`);
     }
     await deploy(client, ctx.connection, inputs, before, {
-        warn: ctx.warn,
         deadline,
         contractKey: `site:services.${ctx.urn.split("::").pop()}.healthReportsRelease`,
     });
