@@ -45,7 +45,7 @@ describe("engine: site:forceSsl against a CapRover without root SSL (emulator)",
         for (const s of apps) expect((s.newState?.inputs as { forceSsl?: boolean } | undefined)?.forceSsl, s.urn).to.equal(false);
     });
 
-    it("with site:forceSsl true the preview fails naming the key and what would be accepted, and nothing reached the server but a login and its system info", async () => {
+    it("with site:forceSsl true the preview fails naming the key and what would be accepted, and nothing reached the server but a login and reads (its system info once)", async () => {
         await configure(ws, "set", "site:forceSsl", "true");
         const errors = failed(await ws.pulumi(["preview", ...stack], { timeoutMs: CLI_TIMEOUT, allowFailure: true }));
         // The engine stops at the first app whose check fails (web or Flower, whichever it checks first).
@@ -54,7 +54,9 @@ describe("engine: site:forceSsl against a CapRover without root SSL (emulator)",
         expect(errors).to.match(/so it cannot give app local-(web|flower) one \(enablebasedomainssl answers "You have to first enable SSL for your root domain"\)/);
         expect(errors).to.include("set site:forceSsl false (resource input forceSsl false) to serve plain HTTP, or enable SSL on the root domain first");
         expect(errors).not.to.match(/local-celery|undefined/);
-        expect(emulator.requests.filter((q) => q.method === "GET").map((q) => q.path)).to.deep.equal(["/user/system/info"]);
+        // Reads only: the system info once, and the app list (an app's pre-deploy function is checked too).
+        const reads = emulator.requests.filter((q) => q.method === "GET").map((q) => q.path);
+        expect(reads.filter((p) => p !== "/user/apps/appDefinitions")).to.deep.equal(["/user/system/info"]);
         expect(changes()).to.deep.equal([]);
     });
 
