@@ -5,13 +5,15 @@
  * and right before Docker gets the spec. The provider's function sets the release variable to the
  * release (digest) of the image that very spec runs.
  *
- * Why not an environment variable in the definition: a deploy and its release would then be two
- * service updates, and CapRover makes them race. It reports a deploy done (the build state idle,
- * the version deployed) before it updates the service, and that late update takes the environment
- * it read when the build ended; sent after the definition had named the new release, it put the
- * previous one back (seen on the real server: web's gate passed on the new release, then every
- * answer came from a container naming the previous one). With the function, one update carries
- * the image and its release, and no container can claim a release it does not run.
+ * Why not an environment variable in the definition, written once the new image runs: a deploy
+ * and its release are then two service updates in quick succession, and neither CapRover nor Swarm
+ * orders them for us. CapRover reports a deploy done (build state idle, version deployed) before it
+ * updates the service, with the environment it read as the build ended, so a release written
+ * meanwhile can be put back; Swarm supersedes an update still in progress, and its task of the
+ * previous environment may live on (beat ran twice so). The real server once showed web's gate
+ * pass on the new release and then, for 90 s, only answers naming the previous one. With the
+ * function, one update carries the image and its release, and no container can name a release it
+ * does not run.
  */
 import type { AppDefinition } from "../api/types";
 
