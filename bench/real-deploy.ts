@@ -12,7 +12,7 @@
  * single `caprover deploy` of the four. Alongside: where the up's time goes, from its engine events
  * read while it runs (bench/timeline.ts) and the provider's log lines per app (debug diagnostics):
  * the engine's start, each app's deploy as CapRover reports it (what the CLI waits for), and its
- * gate (the new release answering or logging ready, the release variable published); the gate
+ * gate (the new release answering or logging ready); the gate
  * share is the time during which every app's deploy was reported done and some app still waited
  * on its gate, over the up's wall time.
  *
@@ -65,8 +65,6 @@ interface AppTimes {
     sent: number;
     /** CapRover reported the image deployed (`<app> runs <image>`): where `caprover deploy` returns. */
     runs: number;
-    /** The provider published the release (`update definition of <app>` after the deploy), if it did. */
-    published?: number;
     /** The step ended: the gate passed. */
     end: number;
 }
@@ -90,7 +88,7 @@ function upTimes(wallMs: number, events: Stamped[]): UpTimes {
         if (s.op === "same" || sent === undefined || runs === undefined) {
             throw new Error(`App::${service} did not redeploy (op ${s.op}); its provider lines:\n${s.lines.map((l) => `  ${l.message}`).join("\n")}`);
         }
-        return { app: service, start: s.start, sent, runs, published: lineAt(s, /^update definition of /, runs), end: s.end };
+        return { app: service, start: s.start, sent, runs, end: s.end };
     });
     const gateOnlyMs = exclusiveSpan(
         apps.map((a) => [a.runs, a.end]),
@@ -214,10 +212,9 @@ async function main(): Promise<void> {
         console.log(`    the engine until the first App step: ${m((u) => Math.min(...u.apps.map((a) => a.start)))} s; after the last App step: ${m((u) => u.wallMs - Math.max(...u.apps.map((a) => a.end)))} s`);
         for (const [j, service] of SERVICES.entries()) {
             const a = (f: (x: AppTimes) => number) => m((u) => f(u.apps[j]));
-            const published = ups.every((u) => u.apps[j].published !== undefined) ? `; of the gate, until the release was published ${a((x) => x.published! - x.runs)} s` : "";
             console.log(
                 `    App::${service}: before the deploy request ${a((x) => x.sent - x.start)} s (definition, CapRover's lock), ` +
-                    `CapRover's deploy ${a((x) => x.runs - x.sent)} s (what caprover deploy waits for), gate ${a((x) => x.end - x.runs)} s${published}`,
+                    `CapRover's deploy ${a((x) => x.runs - x.sent)} s (what caprover deploy waits for), gate ${a((x) => x.end - x.runs)} s`,
             );
         }
         const share = median(ups.map((u) => u.gateOnlyMs / u.wallMs));
