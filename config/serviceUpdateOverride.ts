@@ -20,7 +20,7 @@ export const OWNED: Record<string, string> = {
     Name: "CapRover names the service after the app; set site:services.<s>.appName instead",
     Mode: "the number of containers is the program's (a service carrying beat runs exactly one); set site:services.<s>.instanceCount instead",
     "TaskTemplate.ContainerSpec.Image": "the image is the release the program deploys (site:imageDigests, the build, or a promotion)",
-    "TaskTemplate.ContainerSpec.Env": "CapRover would replace the whole environment, the release variable included; set site:services.<s>.env instead",
+    "TaskTemplate.ContainerSpec.Env": "CapRover would replace the whole environment the stack gives the service; set site:services.<s>.env instead",
     "TaskTemplate.ContainerSpec.Mounts": "CapRover would replace the app's volumes; set site:caproverVolumes.<s> instead",
     "TaskTemplate.ContainerSpec.Command": "the process is the role's Dockerfile target (the release gate and the policy pack judge the role's process); pick a profile that runs the role you want instead",
     "TaskTemplate.ContainerSpec.Args": "the process is the role's Dockerfile target (the release gate and the policy pack judge the role's process); pick a profile that runs the role you want instead",

@@ -346,7 +346,6 @@ describe("CapRoverApp provider", () => {
                 await provider.update("celery", outs, workerInputs(emulator(), { image: image("d", "ghcr.io/example/site-celery") }));
                 expect(emulator().app("celery")!.envVars.map((e) => e.key)).to.deep.equal(["DEBUG", "DJANGO_SECRET_KEY"]);
                 expect(emulator().currentEnv("celery")?.SITE_RELEASE).to.equal(releaseOf(image("d", "ghcr.io/example/site-celery")));
-                expect(emulator().overlaps("celery"), "two worker containers at once").to.deep.equal([]);
             });
         });
 
@@ -622,6 +621,23 @@ describe("CapRoverApp provider", () => {
                 void whenRequest(emulator(), probeOf("web", "/health/", "http 503")).then(() => clock.advance(DEADLINE_MS));
                 const e = await failure(() => provider.update("web", outs, webInputs(emulator(), { ...plain, image: image("9"), deployTimeoutMs: DEADLINE_MS, rollbackOnFailure: false })));
                 expect(e.message).to.include(`health check GET /health/ did not answer 2xx 3 times in a row after CapRover reported ${image("9")} deployed within the deploy timeout of ${DEADLINE_MS} ms (last: HTTP 503)`);
+            });
+
+            it("an old image no gate proved to name its release (the variable newly on, or an adopted app) answering without one is waited out, not taken for the new image's", async () => {
+                emulator().options.unreportingImages.push(image("a"));
+                const outs = await create(webInputs(emulator(), { releaseEnvVar: "", healthReportsRelease: false }));
+                // The new image starts slowly: start-first, the old one answers the gate meanwhile.
+                emulator().options.startMs = 300;
+                const updated = (await provider.update("web", outs, webInputs(emulator(), { image: image("b") }))).outs!;
+                expect(updated.image).to.equal(image("b"));
+                expect(emulator().answers("web").some((a) => a.image === image("a") && a.path === "/health/"), "the old image answered the gate").to.equal(true);
+                await client(emulator()).registerApp("handmade", false);
+                const c = client(emulator());
+                await c.waitForBuild("handmade", "register");
+                await c.deployImage("handmade", image("a"));
+                await c.waitForBuild("handmade", "deploy");
+                const adopted = await create(webInputs(emulator(), { appName: "handmade", image: image("b"), adopt: true }));
+                expect(adopted.image).to.equal(image("b"));
             });
 
             it("an answer declared to name the release that does not fails at once, naming the key, and rolls back", async () => {

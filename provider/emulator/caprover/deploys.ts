@@ -91,9 +91,22 @@ async function runDeploy(world: World, appName: string, app: EmulatedApp, image:
     // The build is over (the caller reports it idle) before the service is updated, with the
     // definition as it is now: a definition change sent meanwhile is undone by this update.
     const read = JSON.parse(JSON.stringify(app.def)) as AppDefinition;
-    const update = world.wait(options.serviceUpdateLagMs).then(() => (world.closed || !world.apps.has(appName) ? undefined : startTask(world, app, image, placeholder ? 0 : options.startMs, read)));
-    // Without a lag, as before: the task has started when the build reports done.
-    if (options.serviceUpdateLagMs === 0) await update;
-    else app.serviceUpdate = update.catch(() => undefined);
+    const update = world
+        .wait(options.serviceUpdateLagMs)
+        .then(() => (world.closed || !world.apps.has(appName) ? undefined : startTask(world, app, image, placeholder ? 0 : options.startMs, read)))
+        .then(
+            () => true,
+            (e: Error) => {
+                // A service update that fails (a throwing pre-deploy function) fails the build, after it was reported done.
+                app.log.log("----------------------");
+                app.log.log("Deploy failed!");
+                app.log.log(`Error: ${e.message}`);
+                app.log.failed = true;
+                return false;
+            },
+        );
+    // Without a lag, as before: the task has started (or the build failed) when the build reports done.
+    if (options.serviceUpdateLagMs === 0) return update;
+    app.serviceUpdate = update;
     return true;
 }

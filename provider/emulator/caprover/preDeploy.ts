@@ -6,6 +6,7 @@
  * (DockerApi.updateService). Here the spec is the part the emulator models: the image and its env.
  */
 import * as vm from "vm";
+import { parse as parseYaml } from "yaml";
 import type { AppDefinition } from "../../src/api/types";
 import { HttpFailure } from "./state";
 
@@ -14,9 +15,15 @@ export interface ServiceSpec {
     TaskTemplate: { ContainerSpec: { Image: string; Env: string[] } };
 }
 
-/** The spec a service update gives Docker: the image, the definition's env, then the pre-deploy function (if any). */
+/**
+ * The spec a service update gives Docker: the image, the definition's env, the override (an `Env`
+ * array in it replaces the env: arrays replace in CapRover's mergeObjects), then the pre-deploy
+ * function (if any).
+ */
 export async function serviceSpec(def: AppDefinition, image: string): Promise<ServiceSpec> {
     const spec: ServiceSpec = { TaskTemplate: { ContainerSpec: { Image: image, Env: def.envVars.map((e) => `${e.key}=${e.value}`) } } };
+    const overridden = overrideEnv(def.serviceUpdateOverride);
+    if (overridden) spec.TaskTemplate.ContainerSpec.Env = overridden;
     if (!def.preDeployFunction) return spec;
     try {
         const module = { exports: undefined as unknown };
@@ -25,6 +32,16 @@ export async function serviceSpec(def: AppDefinition, image: string): Promise<Se
         return (await run(JSON.parse(JSON.stringify(def)) as AppDefinition, spec)) as ServiceSpec;
     } catch (e) {
         throw new HttpFailure(`the pre-deploy function of ${def.appName} failed: ${(e as Error).message ?? e}`);
+    }
+}
+
+/** The `TaskTemplate.ContainerSpec.Env` array of an override (JSON or YAML), if it has one. */
+function overrideEnv(override: string | undefined): string[] | undefined {
+    try {
+        const env = (override ? (parseYaml(override) as { TaskTemplate?: { ContainerSpec?: { Env?: unknown } } } | null) : undefined)?.TaskTemplate?.ContainerSpec?.Env;
+        return Array.isArray(env) ? env.map(String) : undefined;
+    } catch {
+        return undefined;
     }
 }
 

@@ -23,22 +23,22 @@ export async function startTask(world: World, app: EmulatedApp, image: string, s
     const env = envOf(await serviceSpec(def, image));
     app.serviceImage = image;
     // No replica (instanceCount 0): the service's spec changes, no task starts.
-    if (app.def.instanceCount === 0) return;
+    if (def.instanceCount === 0) return;
     const now = Date.now();
     const previous = app.containers.at(-1);
     const id = crypto.randomBytes(6).toString("hex");
     // Stop-first promises one task at a time, and keeps it only for updates that do not overlap:
     // the previous update's task is still starting, so Swarm starts this one beside it.
-    if (previous && now < previous.readyAt && previous.readyAt !== Infinity && previous.image !== PLACEHOLDER_IMAGE && image !== PLACEHOLDER_IMAGE && stopFirst(app.def)) {
+    if (previous && now < previous.readyAt && previous.readyAt !== Infinity && previous.image !== PLACEHOLDER_IMAGE && image !== PLACEHOLDER_IMAGE && stopFirst(def)) {
         app.overlaps.push({ at: now, tasks: [previous.id, id] });
     }
     // CapRover's placeholder is a static page: it neither reports a release nor logs a ready line.
     const release = image === PLACEHOLDER_IMAGE ? undefined : env[world.options.releaseEnvVar] || undefined;
     // A task Docker refuses to start never comes up.
     const readyAt = world.options.unstartableImages.includes(image) ? Infinity : now + startMs;
-    const oneOff = runOnce(app.def);
-    app.containers.push({ id, image, release, env, process: processOf(app.def), startedAt: now, readyAt, ...(oneOff ? { oneOff } : {}) });
-    if (oneOff) world.taskRuns.push({ appName: app.def.appName, image, process: oneOff.process, startedAt: now, exitCode: exitCode(world, image) });
+    const oneOff = runOnce(def);
+    app.containers.push({ id, image, release, env, process: processOf(def), startedAt: now, readyAt, ...(oneOff ? { oneOff } : {}) });
+    if (oneOff) world.taskRuns.push({ appName: def.appName, image, process: oneOff.process, startedAt: now, exitCode: exitCode(world, image) });
     if (app.containers.length > CONTAINER_HISTORY) app.containers.shift();
 }
 

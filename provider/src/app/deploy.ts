@@ -10,7 +10,7 @@
  * and what was awaited.
  */
 import { CapRoverClient, Connection, deployedImage, latestVersion, logTail } from "../api/client";
-import { probe, rampingPause, sleep } from "../api/transport";
+import { DeadlineError, probe, rampingPause, sleep } from "../api/transport";
 import type { AppDefinition, BuildStatus } from "../api/types";
 import { ANSWER_SPACING_MS, ANSWER_STREAK, AppInputs, appUrl, healthNamesRelease, releaseOf, siteImage } from "./definition";
 
@@ -59,6 +59,11 @@ export class DeployError extends Error {
 
 /** What the app resource supplies around the deploy. */
 export interface DeploySteps {
+    /**
+     * The containers before the deploy run an image whose health answer a gate proved to name its
+     * release: an answer without one is then the new image's, and breaks its contract at once.
+     */
+    oldReleasesNamed?: boolean;
     /** Where the stack declares the health answer's contract, named when an answer breaks it (e.g. site:services.web.healthReportsRelease). */
     contractKey?: string;
     /** The operation's deadline (epoch ms), when it started before the deploy (waiting for CapRover's placeholder, writing the definition). */
@@ -90,11 +95,9 @@ export async function deploy(client: CapRoverClient, connection: Connection, inp
             const marker = readyLine(inputs.releaseEnvVar, release);
             await waitReady(client, inputs, deadline, marker, (l) => l.includes(marker) && !earlier.has(l), earlier, awaiting);
         } else if (healthNamesRelease(inputs)) {
-            // Only CapRover's placeholder ran before (no JSON answer), or the site's own containers,
-            // which named their release (the definition carried the provider's function: written before
-            // the deploy, it restarted them).
+            // Only CapRover's placeholder ran before (no JSON answer), or the site's own containers.
             const firstDeploy = siteImage(before) === undefined;
-            await waitHealthy(client, connection, inputs, deadline, status, release, steps, awaiting, firstDeploy, !firstDeploy);
+            await waitHealthy(client, connection, inputs, deadline, status, release, steps, awaiting, firstDeploy, !firstDeploy && !!steps.oldReleasesNamed);
         } else if (byHealth) {
             // The health answer names no release (declared so, or no variable to name): only answers
             // that come after CapRover reported the new image deployed count.
@@ -116,15 +119,20 @@ export async function deploy(client: CapRoverClient, connection: Connection, inp
  */
 export async function waitRestarted(client: CapRoverClient, inputs: AppInputs, running: string, earlier: Set<string>, deadline: number): Promise<boolean> {
     const limitMs = inputs.deployTimeoutMs;
-    const awaiting = (waitingFor: string) => (client.deadline = { at: deadline, waitingFor, limitMs });
     const until = Date.now() + Math.max(0, deadline - Date.now()) / 2;
+    // Requests end by the wait's share too: the deploy keeps the rest of the time.
+    const awaiting = (waitingFor: string) => (client.deadline = { at: until, waitingFor, limitMs });
     const started = readyLine(inputs.releaseEnvVar, releaseOf(running));
     try {
         await waitReady(client, inputs, until, started, (l) => l.includes(started) && !earlier.has(l), earlier, awaiting, `the task the definition change restarted to log "${started}" (that update finished)`);
         return true;
     } catch (e) {
-        if (!(e instanceof DeployError) || Date.now() >= deadline) throw e;
-        return false;
+        // Its share is over (the ready line never came, or a read was cut short by it): the deploy goes
+        // ahead, and fails on its own words if the deadline is over too. Anything else is the server's.
+        if (Date.now() >= until && (e instanceof DeployError || e instanceof DeadlineError)) return false;
+        throw e;
+    } finally {
+        client.deadline = { at: deadline, waitingFor: `CapRover to accept the deploy of ${inputs.image}`, limitMs };
     }
 }
 

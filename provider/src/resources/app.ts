@@ -24,6 +24,7 @@ import {
     definitionMatches,
     desiredChanges,
     gateOf,
+    healthNamesRelease,
     onlyBehaviour,
     ownedBy,
     pristine,
@@ -120,7 +121,8 @@ export const appHandler: ResourceHandler<AppInputs, AppOutputs> = {
             try {
                 const deadline = startDeadline(client, news, `CapRover to accept the definition of ${news.appName}`);
                 // The state's image is the last one a deploy proved healthy; anything else deploys again.
-                await converge(client, ctx, current, news, marker, olds.image !== news.image || deployedImage(current) !== news.image, deadline, olds.image);
+                const verified = olds.image ? { image: olds.image, namedRelease: healthNamesRelease(olds) } : undefined;
+                await converge(client, ctx, current, news, marker, olds.image !== news.image || deployedImage(current) !== news.image, deadline, verified);
                 return await state(client, ctx, news, news.image);
             } catch (e) {
                 client.deadline = undefined;
@@ -241,6 +243,12 @@ async function mustGet(client: CapRoverClient, appName: string): Promise<AppDefi
     return app;
 }
 
+/** The image the state last proved healthy, and whether its gate was a health answer naming the release. */
+interface Verified {
+    image: string;
+    namedRelease: boolean;
+}
+
 /**
  * Brings the app to the inputs: the definition, then (`redeploy`) the deploy and its gate. The
  * definition carries the provider's pre-deploy function (app/release.ts), so every service update
@@ -248,12 +256,13 @@ async function mustGet(client: CapRoverClient, appName: string): Promise<AppDefi
  * a deploy is an update of its own: an app gated on its logs is deployed only once the task that
  * change restarted is up, so the two never overlap.
  */
-async function converge(client: CapRoverClient, ctx: Context, current: AppDefinition, inputs: AppInputs, marker: string, redeploy: boolean, deadline: number, verified?: string): Promise<void> {
+async function converge(client: CapRoverClient, ctx: Context, current: AppDefinition, inputs: AppInputs, marker: string, redeploy: boolean, deadline: number, verified?: Verified): Promise<void> {
     const foreign = foreignPreDeploy(current, inputs.releaseEnvVar);
     if (foreign) throw new Error(foreign);
     // Only an image a gate proved is waited for: a failing one's restart never comes up.
     const running = siteImage(current);
-    const restarts = redeploy && running !== undefined && running === verified && inputs.instanceCount > 0 && gatedByLogs(inputs) && !definitionMatches(current, inputs, marker);
+    const proved = running !== undefined && running === verified?.image;
+    const restarts = redeploy && proved && inputs.instanceCount > 0 && gatedByLogs(inputs) && !definitionMatches(current, inputs, marker);
     if (restarts) client.deadline = { at: deadline, waitingFor: `CapRover's logs of ${inputs.appName}`, limitMs: inputs.deployTimeoutMs };
     const earlier = restarts ? new Set(await client.appLogs(inputs.appName)) : undefined;
     const before = await applyDefinition(client, current, inputs, marker);
@@ -262,6 +271,7 @@ async function converge(client: CapRoverClient, ctx: Context, current: AppDefini
         ctx.warn(`${inputs.appName}: the task the definition change restarted (${running}) did not log ready within half the deploy timeout; deploying ${inputs.image} anyway, so for a moment two of its tasks may run`);
     }
     await deploy(client, ctx.connection, inputs, before, {
+        oldReleasesNamed: proved && verified.namedRelease,
         deadline,
         contractKey: `site:services.${ctx.urn.split("::").pop()}.healthReportsRelease`,
     });

@@ -218,6 +218,12 @@ describe("CapRover emulator", () => {
         expect([broken.http, broken.text]).to.deep.equal([500, "Internal Server Error"]);
         expect(emulator().app("pre")).to.include({ preDeployFunction: "x => x" });
         expect(emulator().currentEnv("pre")).to.deep.equal({ A: "1", IMAGE: `${image("3")} of pre` });
+        // A deploy's service update runs it too: the build fails after the version was recorded.
+        await c.deployImage("pre", image("4"));
+        const failed = await c.waitForBuild("pre", "test");
+        expect(failed.isBuildFailed).to.equal(true);
+        expect(failed.logs.lines.slice(-2)[0]).to.equal("Deploy failed!");
+        expect(emulator().currentImage("pre")).to.equal(image("3"));
     });
 
     it("reports build states: building, then deployed; a failing image leaves the old version deployed", async () => {
