@@ -695,6 +695,31 @@ describe("CapRoverApp provider", () => {
             expect(e.message).to.include("the deploy failed").and.include("rpc error: code = Unknown desc = update out of sequence");
         });
 
+        it("an 'update out of sequence' that comes after CapRover reported the deploy done (its late service update) is deployed again too, and the gate passes", async () => {
+            const outs = await create(workerInputs(emulator()));
+            emulator().options.serviceUpdateLagMs = 200;
+            emulator().outOfSequence();
+            const celery = (c: string) => image(c, "ghcr.io/example/site-celery");
+            const updated = (await provider.update("celery", outs, workerInputs(emulator(), { image: celery("b") }))).outs!;
+            expect(updated.image).to.equal(celery("b"));
+            expect(requests("/user/apps/appData/celery").filter((r) => r.method === "POST")).to.have.length(3);
+            expect(lines.some((l) => l.includes('("update out of sequence") after CapRover reported the deploy done; deploying') && l.includes("(1/3)"))).to.equal(true);
+            expect(emulator().currentEnv("celery")?.SITE_RELEASE).to.equal(releaseOf(celery("b")));
+        });
+
+        it("a late failure past the retries fails the deploy with CapRover's build log, not the gate at its deadline; the previous version keeps serving", async () => {
+            const outs = await create(workerInputs(emulator()));
+            emulator().options.serviceUpdateLagMs = 200;
+            emulator().outOfSequence(4);
+            // The deadline does not pass (the clock stands still): the late failures end the gate.
+            clock.freeze();
+            const e = await failure(() => provider.update("celery", outs, workerInputs(emulator(), { image: image("b", "ghcr.io/example/site-celery"), deployTimeoutMs: DEADLINE_MS })));
+            expect(e.message).to.include("the deploy failed after CapRover had reported it done (its update of the Docker service); the previous version keeps serving");
+            expect(e.message).to.include("rpc error: code = Unknown desc = update out of sequence");
+            expect(e.message).to.not.include("never logged");
+            expect(emulator().currentImage("celery")).to.equal(image("c", "ghcr.io/example/site-celery"));
+        });
+
         it("waits for a slow deploy (CapRover reports building) and fails on the deploy timeout", async () => {
             const outs = await create(workerInputs(emulator()));
             // A build that does not end during the test; the deadline passes once the gate has seen it building.

@@ -78,26 +78,25 @@ async function runDeploy(world: World, appName: string, app: EmulatedApp, image:
     // naming the new image while the service still runs the old one.
     version.deployedImageName = image;
     app.def.deployedVersion = version.version;
-    if (world.outOfSequence > 0) {
-        world.outOfSequence--;
-        app.log.log("----------------------");
-        app.log.log("Deploy failed!");
-        app.log.log("Error: (HTTP code 500) server error - rpc error: code = Unknown desc = update out of sequence");
-        app.log.failed = true;
-        return false;
-    }
-    app.log.log(`Updating service srv-captain--${appName} to ${image}`);
-    app.log.log("Deployed successfully!");
     // The build is over (the caller reports it idle) before the service is updated, with the
-    // definition as it is now: a definition change sent meanwhile is undone by this update.
+    // definition as it is now: a definition change sent meanwhile is undone by this update. A
+    // service update that fails (Swarm's "update out of sequence", a throwing pre-deploy function)
+    // fails the build then, after it was reported done.
     const read = JSON.parse(JSON.stringify(app.def)) as AppDefinition;
     const update = world
         .wait(options.serviceUpdateLagMs)
-        .then(() => (world.closed || !world.apps.has(appName) ? undefined : startTask(world, app, image, placeholder ? 0 : options.startMs, read)))
+        .then(() => {
+            if (world.closed || !world.apps.has(appName)) return;
+            if (world.outOfSequence > 0) {
+                world.outOfSequence--;
+                throw new Error("(HTTP code 500) server error - rpc error: code = Unknown desc = update out of sequence");
+            }
+            app.log.log(`Updating service srv-captain--${appName} to ${image}`);
+            return startTask(world, app, image, placeholder ? 0 : options.startMs, read).then(() => app.log.log("Deployed successfully!"));
+        })
         .then(
             () => true,
             (e: Error) => {
-                // A service update that fails (a throwing pre-deploy function) fails the build, after it was reported done.
                 app.log.log("----------------------");
                 app.log.log("Deploy failed!");
                 app.log.log(`Error: ${e.message}`);

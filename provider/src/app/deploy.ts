@@ -89,19 +89,21 @@ export async function deploy(client: CapRoverClient, connection: Connection, inp
         awaiting(`CapRover's logs of ${inputs.appName}`);
         const earlier = gatedByLogs(inputs) ? new Set(await client.appLogs(inputs.appName)) : undefined;
         awaiting(`CapRover to accept the deploy of ${inputs.image}`);
-        const status = await deployAndWait(client, connection, inputs, before, deadline, awaiting);
+        const tries = { outOfSequence: 0 };
+        const status = await deployAndWait(client, connection, inputs, before, deadline, awaiting, tries);
         client.log(`${inputs.appName} runs ${inputs.image}`);
+        const late = lateFailures(client, connection, inputs, before, deadline, awaiting, tries);
         if (earlier) {
             const marker = readyLine(inputs.releaseEnvVar, release);
-            await waitReady(client, inputs, deadline, marker, (l) => l.includes(marker) && !earlier.has(l), earlier, awaiting);
+            await waitReady(client, inputs, deadline, marker, (l) => l.includes(marker) && !earlier.has(l), earlier, awaiting, undefined, late);
         } else if (healthNamesRelease(inputs)) {
             // Only CapRover's placeholder ran before (no JSON answer), or the site's own containers.
             const firstDeploy = siteImage(before) === undefined;
-            await waitHealthy(client, connection, inputs, deadline, status, release, steps, awaiting, firstDeploy, !firstDeploy && !!steps.oldReleasesNamed);
+            await waitHealthy(client, connection, inputs, deadline, status, release, steps, awaiting, firstDeploy, !firstDeploy && !!steps.oldReleasesNamed, late);
         } else if (byHealth) {
             // The health answer names no release (declared so, or no variable to name): only answers
             // that come after CapRover reported the new image deployed count.
-            await waitAnswering(client, connection, inputs, deadline, status, awaiting);
+            await waitAnswering(client, connection, inputs, deadline, status, awaiting, late);
         }
     } finally {
         client.deadline = undefined;
@@ -144,6 +146,7 @@ async function deployAndWait(
     before: AppDefinition,
     deadline: number,
     awaiting: (what: string) => void,
+    tries: { outOfSequence: number },
 ): Promise<BuildStatus> {
     const pollMs = connection.pollMs ?? POLL_MS;
     let previousVersion = latestVersion(before);
@@ -152,7 +155,6 @@ async function deployAndWait(
     await client.deployImage(inputs.appName, inputs.image);
     awaiting(`CapRover to report ${inputs.image} running on ${inputs.appName}`);
     let sawBuilding = false;
-    let outOfSequence = 0;
     for (let polls = 1; ; polls++) {
         const status = await client.buildStatus(inputs.appName);
         sawBuilding = sawBuilding || status.isAppBuilding;
@@ -161,12 +163,12 @@ async function deployAndWait(
             if (!app) throw new DeployError(`CapRover app ${inputs.appName} on ${client.server} vanished during the deploy`);
             // A failure flag seen before our build started would belong to an earlier deploy.
             const ours = sawBuilding || latestVersion(app) > previousVersion;
-            if (ours && status.isBuildFailed && outOfSequence < OUT_OF_SEQUENCE_RETRIES && isOutOfSequence(status)) {
+            if (ours && status.isBuildFailed && tries.outOfSequence < OUT_OF_SEQUENCE_RETRIES && isOutOfSequence(status)) {
                 // Swarm refused the service update because another update of the service (our
                 // definition change) was still being applied; nothing of the deploy ran. Again.
-                outOfSequence++;
-                client.log(`${inputs.appName}: Docker refused the service update ("update out of sequence"); deploying ${inputs.image} again (${outOfSequence}/${OUT_OF_SEQUENCE_RETRIES})`);
-                await sleep(Math.min(OUT_OF_SEQUENCE_PAUSE_MS * outOfSequence, Math.max(0, deadline - Date.now())));
+                tries.outOfSequence++;
+                client.log(`${inputs.appName}: Docker refused the service update ("update out of sequence"); deploying ${inputs.image} again (${tries.outOfSequence}/${OUT_OF_SEQUENCE_RETRIES})`);
+                await sleep(Math.min(OUT_OF_SEQUENCE_PAUSE_MS * tries.outOfSequence, Math.max(0, deadline - Date.now())));
                 previousVersion = latestVersion(app);
                 sawBuilding = false;
                 await client.deployImage(inputs.appName, inputs.image);
@@ -178,6 +180,54 @@ async function deployAndWait(
         const left = deadline - Date.now();
         if (left <= 0) throw failure(client, inputs, `CapRover did not report ${inputs.image} running within the deploy timeout of ${inputs.deployTimeoutMs} ms`, status);
         await sleep(Math.min(rampingPause(Math.min(POLL_FIRST_MS, pollMs), pollMs, polls), left));
+    }
+}
+
+/**
+ * CapRover reports a deploy done (build state idle, the version deployed) before it updates the
+ * Docker service (ServiceManager.startDeployingNewVersion: onBuildFinished, then
+ * ensureServiceInitedAndUpdated), so that update can still fail after the polls saw the build
+ * done: the build state turns failed then. The gates call the returned check between their
+ * attempts: "update out of sequence" is deployed again (within the same bound as before the build
+ * was done), anything else fails with CapRover's build log, the new image not running.
+ */
+function lateFailures(
+    client: CapRoverClient,
+    connection: Connection,
+    inputs: AppInputs,
+    before: AppDefinition,
+    deadline: number,
+    awaiting: (what: string) => void,
+    tries: { outOfSequence: number },
+): () => Promise<void> {
+    return async () => {
+        const status = await client.buildStatus(inputs.appName);
+        if (status.isAppBuilding || !status.isBuildFailed) return;
+        if (isOutOfSequence(status) && tries.outOfSequence < OUT_OF_SEQUENCE_RETRIES) {
+            tries.outOfSequence++;
+            client.log(`${inputs.appName}: Docker refused the service update ("update out of sequence") after CapRover reported the deploy done; deploying ${inputs.image} again (${tries.outOfSequence}/${OUT_OF_SEQUENCE_RETRIES})`);
+            await sleep(Math.min(OUT_OF_SEQUENCE_PAUSE_MS * tries.outOfSequence, Math.max(0, deadline - Date.now())));
+            await deployAndWait(client, connection, inputs, (await client.getApp(inputs.appName)) ?? before, deadline, awaiting, tries);
+            return;
+        }
+        const consequence = siteImage(before) !== undefined ? "the previous version keeps serving" : undefined;
+        throw failure(client, inputs, "the deploy failed after CapRover had reported it done (its update of the Docker service)", status, consequence);
+    };
+}
+
+/**
+ * One check for a late failure between a gate's attempts (none after the deadline: the gate then
+ * says what it waited for), and the gate's own words back on the deadline once it is done.
+ */
+async function lateCheck(late: (() => Promise<void>) | undefined, deadline: number, restore: () => void): Promise<void> {
+    if (!late || Date.now() >= deadline) return;
+    try {
+        await late();
+    } catch (e) {
+        // A request the deadline cut short says nothing: the gate's own failure follows.
+        if (e instanceof DeployError || Date.now() < deadline) throw e;
+    } finally {
+        restore();
     }
 }
 
@@ -199,6 +249,7 @@ async function waitHealthy(
     awaiting: (what: string) => void,
     firstDeploy: boolean,
     oldReleasesNamed: boolean,
+    late?: () => Promise<void>,
 ): Promise<void> {
     const answering = `2xx from release ${release}`;
     const unreported = (code: number, untilDeadline: boolean) =>
@@ -213,7 +264,8 @@ async function waitHealthy(
             true,
         );
     let unreportedStatus = 0;
-    awaiting(`GET ${inputs.healthPath} to answer ${answering}`);
+    const label = `GET ${inputs.healthPath} to answer ${answering}`;
+    awaiting(label);
     const url = await urlOnApp(client, connection, inputs.appName, inputs.healthPath ?? "");
     let last = "no answer yet";
     for (let probes = 1; ; probes++) {
@@ -247,6 +299,7 @@ async function waitHealthy(
             unreportedStatus = 0;
             last = "status" in answer ? `HTTP ${answer.status}` : answer.error;
         }
+        await lateCheck(late, deadline, () => awaiting(label));
         await sleep(checkPause(probes, deadline));
     }
 }
@@ -257,9 +310,18 @@ async function waitHealthy(
  * consecutive 2xx answers ANSWER_SPACING_MS apart; anything else starts the count again. At the
  * deadline it fails with the last answer.
  */
-async function waitAnswering(client: CapRoverClient, connection: Connection, inputs: AppInputs, deadline: number, status: BuildStatus, awaiting: (what: string) => void): Promise<void> {
+async function waitAnswering(
+    client: CapRoverClient,
+    connection: Connection,
+    inputs: AppInputs,
+    deadline: number,
+    status: BuildStatus,
+    awaiting: (what: string) => void,
+    late?: () => Promise<void>,
+): Promise<void> {
     const wanted = `2xx ${ANSWER_STREAK} times in a row after CapRover reported ${inputs.image} deployed`;
-    awaiting(`GET ${inputs.healthPath} to answer ${wanted}`);
+    const label = `GET ${inputs.healthPath} to answer ${wanted}`;
+    awaiting(label);
     const url = await urlOnApp(client, connection, inputs.appName, inputs.healthPath ?? "");
     let last = "no answer yet";
     let streak = 0;
@@ -285,6 +347,7 @@ async function waitAnswering(client: CapRoverClient, connection: Connection, inp
             streak = 0;
             last = "status" in answer ? `HTTP ${answer.status}` : answer.error;
         }
+        await lateCheck(late, deadline, () => awaiting(label));
         await sleep(checkPause(probes, deadline));
     }
 }
@@ -353,6 +416,7 @@ async function waitReady(
     earlier: Set<string>,
     awaiting: (what: string) => void,
     what = `the log line "${marker}"`,
+    late?: () => Promise<void>,
 ): Promise<void> {
     awaiting(what);
     let tail: string[] = [];
@@ -393,6 +457,7 @@ async function waitReady(
         const since = lines.filter((l) => !earlier.has(l));
         if (since.length || !fresh) tail = (since.length ? since : lines).slice(-5);
         fresh ||= since.length > 0;
+        await lateCheck(late, deadline, () => awaiting(what));
         await sleep(checkPause(checks, deadline));
     }
 }
