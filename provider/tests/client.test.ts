@@ -303,6 +303,7 @@ describe("CapRover client", () => {
             expect((await c.appLogs("celery")).filter((l) => / ready\.?$/.test(l))).to.deep.equal([]);
             await c.deployImage("celery", image("c", "ghcr.io/example/site-celery"));
             while ((await c.buildStatus("celery")).isAppBuilding) await new Promise((r) => setTimeout(r, 5));
+            await emulator().serviceUpdated("celery");
             const lines = await c.appLogs("celery");
             expect(lines.some((l) => l.endsWith("SITE_RELEASE=sha256:abc ready"))).to.equal(true);
             expect(lines.some((l) => /celery@[0-9a-f]+ ready\.$/.test(l))).to.equal(true);

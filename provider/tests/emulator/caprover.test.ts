@@ -166,6 +166,7 @@ describe("CapRover emulator", () => {
         expect(emulator().app("off")!.envVars).to.deep.equal([{ key: "A", value: "1" }]);
         await c.deployImage("off", image("1"));
         await c.waitForBuild("off", "test");
+        await emulator().serviceUpdated("off");
         expect(emulator().servingImage("off")).to.equal(image("1"));
     });
 
@@ -174,12 +175,16 @@ describe("CapRover emulator", () => {
         await registered(c, "seq");
         emulator().outOfSequence();
         await c.deployImage("seq", image("2"));
-        const status = await c.waitForBuild("seq", "test");
+        await c.waitForBuild("seq", "test");
+        // As CapRover: the build is reported done, then the service update fails.
+        await emulator().serviceUpdated("seq");
+        const status = await c.buildStatus("seq");
         expect(status.isBuildFailed).to.equal(true);
         expect(status.logs.lines).to.include("Error: (HTTP code 500) server error - rpc error: code = Unknown desc = update out of sequence");
         expect(emulator().currentImage("seq")).to.equal(PLACEHOLDER_IMAGE);
         await c.deployImage("seq", image("2"));
         await c.waitForBuild("seq", "test");
+        await emulator().serviceUpdated("seq");
         expect(emulator().currentImage("seq")).to.equal(image("2"));
     });
 
@@ -213,6 +218,7 @@ describe("CapRover emulator", () => {
         expect(emulator().currentEnv("pre")).to.deep.equal({ A: "1", IMAGE: `${PLACEHOLDER_IMAGE} of pre` });
         await c.deployImage("pre", image("3"));
         await c.waitForBuild("pre", "test");
+        await emulator().serviceUpdated("pre");
         expect(emulator().currentEnv("pre")).to.deep.equal({ A: "1", IMAGE: `${image("3")} of pre` });
         const broken = await raw("POST", "/user/apps/appDefinitions/update", await session(), { ...(await c.getApp("pre"))!, preDeployFunction: "x => x", envVars: [{ key: "A", value: "2" }] });
         expect([broken.http, broken.text]).to.deep.equal([500, "Internal Server Error"]);
@@ -220,7 +226,9 @@ describe("CapRover emulator", () => {
         expect(emulator().currentEnv("pre")).to.deep.equal({ A: "1", IMAGE: `${image("3")} of pre` });
         // A deploy's service update runs it too: the build fails after the version was recorded.
         await c.deployImage("pre", image("4"));
-        const failed = await c.waitForBuild("pre", "test");
+        await c.waitForBuild("pre", "test");
+        await emulator().serviceUpdated("pre");
+        const failed = await c.buildStatus("pre");
         expect(failed.isBuildFailed).to.equal(true);
         expect(failed.logs.lines.slice(-2)[0]).to.equal("Deploy failed!");
         expect(emulator().currentImage("pre")).to.equal(image("3"));
