@@ -30,6 +30,9 @@ export interface EmulatorOptions {
      * with the definition it read as the build ended: a definition change sent in between is undone
      * by that late update. That is the order of CapRover's source; on this machine's real server the
      * late update landed first in every try (54 deploys, each followed at once by a definition change).
+     * Default 0, the update done when the build is: many fast-tier tests read a deploy's effects as
+     * soon as the build is reported done (a 1 ms lag made several of them race); the provider's
+     * tests of the real order set it.
      */
     serviceUpdateLagMs?: number;
     /**
