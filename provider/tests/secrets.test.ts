@@ -84,4 +84,12 @@ describe("no secret in any error text or log line", () => {
         const c = new CapRoverClient({ url: emulator.url, password: PASSWORD, secrets: [ENV_SECRET] });
         expect(c.redact(`echo ${PASSWORD} and ${ENV_SECRET}`)).to.equal("echo [secret] and [secret]");
     });
+
+    it("scrubs a short value (any env value counts) as a whole token only, so digests and ports stay whole; a long one wherever it is", () => {
+        const c = new CapRoverClient({ url: emulator.url, password: PASSWORD, secrets: ["300", "a+b.c"] });
+        c.addSecrets("abcdefghijkl");
+        expect(c.redact("on 127.0.0.1:13000, image x@sha256:5c300d6e, CELERY_TASK_TIME_LIMIT=300, (300)")).to.equal("on 127.0.0.1:13000, image x@sha256:5c300d6e, CELERY_TASK_TIME_LIMIT=[secret], ([secret])");
+        expect(c.redact("p=a+b.c; q=xa+b.cx; a+bxc")).to.equal("p=[secret]; q=xa+b.cx; a+bxc");
+        expect(c.redact("tokenabcdefghijklend")).to.equal("token[secret]end");
+    });
 });

@@ -52,6 +52,13 @@ export interface ClientOptions {
 }
 
 /** A CapRover status other than 100/101/102, or an answer that is not CapRover's. */
+/** Secrets shorter than this are replaced only as whole tokens (Transport.redact). */
+export const SHORT_SECRET = 12;
+
+function escapeRegExp(text: string): string {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
 export class CapRoverError extends Error {
     /** CapRover status code (0 when the answer was not an envelope). */
     public readonly code: number;
@@ -267,11 +274,18 @@ export class Transport {
         for (const v of values) if (v && v.length >= 3) this.secrets.add(v);
     }
 
-    /** Replaces every known secret in `text` with `[secret]`. */
+    /**
+     * Replaces every known secret in `text` with `[secret]`. A short value (under SHORT_SECRET
+     * characters: every env value counts, so "300" or "info" do too) is replaced only as a whole
+     * token, not inside a longer run of letters and digits, where it would mangle a digest or a
+     * port (a CI run's message showed `127.0.0.1:1[secret]0` and `sha256:5c[secret]d6…` for "300").
+     */
     redact(text: string): string {
         let out = text;
         // Longest first, so a secret containing another is replaced whole.
-        for (const s of [...this.secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join("[secret]");
+        for (const s of [...this.secrets].sort((a, b) => b.length - a.length)) {
+            out = s.length >= SHORT_SECRET ? out.split(s).join("[secret]") : out.replace(new RegExp(`(?<![A-Za-z0-9])${escapeRegExp(s)}(?![A-Za-z0-9])`, "g"), "[secret]");
+        }
         return out;
     }
 
