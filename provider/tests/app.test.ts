@@ -50,6 +50,14 @@ describe("CapRoverApp provider", () => {
     }
 
     const requests = (path: string) => emulator().requests.filter((r) => r.path === path);
+    /** update as the engine calls it, with the warnings the user would see. */
+    async function updateWarned(appName: string, outs: AppOutputs, next: AppInputs): Promise<{ updated: Omit<AppOutputs, "connection">; warnings: string[] }> {
+        const warnings: string[] = [];
+        const { connection: _c, ...olds } = outs;
+        const { connection: conn, ...news } = next;
+        const updated = await appHandler.update({ ...context(conn, appName), warn: (l: string) => warnings.push(l) }, appName, olds, news);
+        return { updated, warnings };
+    }
 
     describe("create", () => {
         it("registers the app, writes its definition, deploys the image and waits for health", async () => {
@@ -477,10 +485,7 @@ describe("CapRoverApp provider", () => {
             void whenRequest(emulator(), (r) => r.path === "/user/apps/appDefinitions/update")
                 .then(() => whenRequest(emulator(), logsOf("celery")))
                 .then(() => clock.advance(DEADLINE_MS / 2 + 1));
-            const warnings: string[] = [];
-            const { connection: _c, ...olds } = outs;
-            const { connection: conn, ...news } = workerInputs(emulator(), { image: fixed, envVars: { DEBUG: "1" }, deployTimeoutMs: DEADLINE_MS });
-            const updated = await appHandler.update({ ...context(conn, "celery"), warn: (l: string) => warnings.push(l) }, "celery", olds, news);
+            const { updated, warnings } = await updateWarned("celery", outs, workerInputs(emulator(), { image: fixed, envVars: { DEBUG: "1" }, deployTimeoutMs: DEADLINE_MS }));
             expect(updated.image).to.equal(fixed);
             expect(warnings).to.deep.equal([`celery: the task the definition change restarted (${old}) did not log ready within half the deploy timeout; deploying ${fixed} anyway, so for a moment two of its tasks may run`]);
             expect(emulator().currentEnv("celery")).to.include({ DEBUG: "1", SITE_RELEASE: releaseOf(fixed) });
@@ -573,10 +578,7 @@ describe("CapRoverApp provider", () => {
                 const plain = { healthReportsRelease: false, releaseEnvVar: "" };
                 const outs = await create(webInputs(emulator()));
                 const from = emulator().answers("web").length;
-                const warnings: string[] = [];
-                const { connection: _c, ...olds } = outs;
-                const { connection: conn, ...news } = webInputs(emulator(), { ...plain, image: image("b"), deployTimeoutMs: 600_000 });
-                const updated = await appHandler.update({ ...context(conn, "web"), warn: (l: string) => warnings.push(l) }, "web", olds, news);
+                const { updated, warnings } = await updateWarned("web", outs, webInputs(emulator(), { ...plain, image: image("b"), deployTimeoutMs: 600_000 }));
                 expect(updated.image).to.equal(image("b"));
                 expect(updated.gate).to.equal("GET /health/ answers 2xx 3 times in a row, 1 s apart, after CapRover reports the new image deployed (the answer names no release)");
                 // By events: exactly the three answers the gate needs, all from the new image.

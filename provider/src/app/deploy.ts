@@ -138,6 +138,25 @@ export async function waitRestarted(client: CapRoverClient, inputs: AppInputs, r
     }
 }
 
+/**
+ * For a failed build: true when Swarm refused the service update as out of sequence (another update
+ * of the service, e.g. our definition change, was still being applied; nothing of the deploy ran)
+ * and a try is left, after logging it (`when`: where it was seen) and pausing; the caller deploys
+ * again. The tries are counted across the deploy, before and after CapRover reported it done.
+ */
+async function outOfSequenceAgain(client: CapRoverClient, inputs: AppInputs, status: BuildStatus, deadline: number, tries: { outOfSequence: number }, when: string): Promise<boolean> {
+    if (!isOutOfSequence(status) || tries.outOfSequence >= OUT_OF_SEQUENCE_RETRIES) return false;
+    tries.outOfSequence++;
+    client.log(`${inputs.appName}: Docker refused the service update ("update out of sequence")${when}; deploying ${inputs.image} again (${tries.outOfSequence}/${OUT_OF_SEQUENCE_RETRIES})`);
+    await sleep(Math.min(OUT_OF_SEQUENCE_PAUSE_MS * tries.outOfSequence, Math.max(0, deadline - Date.now())));
+    return true;
+}
+
+/** What runs after a deploy that failed before the new image ran: the previous version, where the site ran one. */
+function keepsServing(before: AppDefinition): string | undefined {
+    return siteImage(before) !== undefined ? "the previous version keeps serving" : undefined;
+}
+
 /** Starts the deploy and polls the build state until CapRover runs the image; returns the last build state. */
 async function deployAndWait(
     client: CapRoverClient,
@@ -150,7 +169,6 @@ async function deployAndWait(
 ): Promise<BuildStatus> {
     const pollMs = connection.pollMs ?? POLL_MS;
     let previousVersion = latestVersion(before);
-    const hadVersion = siteImage(before) !== undefined;
     client.log(`deploy ${inputs.image} to ${inputs.appName}`);
     await client.deployImage(inputs.appName, inputs.image);
     awaiting(`CapRover to report ${inputs.image} running on ${inputs.appName}`);
@@ -163,18 +181,13 @@ async function deployAndWait(
             if (!app) throw new DeployError(`CapRover app ${inputs.appName} on ${client.server} vanished during the deploy`);
             // A failure flag seen before our build started would belong to an earlier deploy.
             const ours = sawBuilding || latestVersion(app) > previousVersion;
-            if (ours && status.isBuildFailed && tries.outOfSequence < OUT_OF_SEQUENCE_RETRIES && isOutOfSequence(status)) {
-                // Swarm refused the service update because another update of the service (our
-                // definition change) was still being applied; nothing of the deploy ran. Again.
-                tries.outOfSequence++;
-                client.log(`${inputs.appName}: Docker refused the service update ("update out of sequence"); deploying ${inputs.image} again (${tries.outOfSequence}/${OUT_OF_SEQUENCE_RETRIES})`);
-                await sleep(Math.min(OUT_OF_SEQUENCE_PAUSE_MS * tries.outOfSequence, Math.max(0, deadline - Date.now())));
+            if (ours && status.isBuildFailed && (await outOfSequenceAgain(client, inputs, status, deadline, tries, ""))) {
                 previousVersion = latestVersion(app);
                 sawBuilding = false;
                 await client.deployImage(inputs.appName, inputs.image);
                 continue;
             }
-            if (ours && status.isBuildFailed) throw failure(client, inputs, "the deploy failed", status, hadVersion ? "the previous version keeps serving" : undefined);
+            if (ours && status.isBuildFailed) throw failure(client, inputs, "the deploy failed", status, keepsServing(before));
             if (deployedImage(app) === inputs.image) return status;
         }
         const left = deadline - Date.now();
@@ -203,15 +216,11 @@ function lateFailures(
     return async () => {
         const status = await client.buildStatus(inputs.appName);
         if (status.isAppBuilding || !status.isBuildFailed) return;
-        if (isOutOfSequence(status) && tries.outOfSequence < OUT_OF_SEQUENCE_RETRIES) {
-            tries.outOfSequence++;
-            client.log(`${inputs.appName}: Docker refused the service update ("update out of sequence") after CapRover reported the deploy done; deploying ${inputs.image} again (${tries.outOfSequence}/${OUT_OF_SEQUENCE_RETRIES})`);
-            await sleep(Math.min(OUT_OF_SEQUENCE_PAUSE_MS * tries.outOfSequence, Math.max(0, deadline - Date.now())));
+        if (await outOfSequenceAgain(client, inputs, status, deadline, tries, " after CapRover reported the deploy done")) {
             await deployAndWait(client, connection, inputs, (await client.getApp(inputs.appName)) ?? before, deadline, awaiting, tries);
             return;
         }
-        const consequence = siteImage(before) !== undefined ? "the previous version keeps serving" : undefined;
-        throw failure(client, inputs, "the deploy failed after CapRover had reported it done (its update of the Docker service)", status, consequence);
+        throw failure(client, inputs, "the deploy failed after CapRover had reported it done (its update of the Docker service)", status, keepsServing(before));
     };
 }
 
