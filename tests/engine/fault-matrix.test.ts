@@ -14,6 +14,7 @@
  * takes (a deploy's build time) are held until the test has done what it does meanwhile.
  */
 import { expect } from "chai";
+import { releaseFunction } from "../../provider/src/app/release";
 import { CapRoverClient } from "../../provider/src/api/client";
 import { clearTokenCache } from "../../provider/src/api/transport";
 import type { CapRoverEmulator, SeenRequest } from "../../provider/emulator/caprover";
@@ -271,6 +272,25 @@ describe("engine: the fault matrix (real CLI, misbehaving CapRover on 127.0.0.1)
         await configure(ws, "set", "site:topology", "unified");
         await converges();
         expect(emulator.app("local-celerybeat"), "the hand-made app stays").to.not.equal(undefined);
+    });
+
+    it("an app carrying someone else's pre-deploy function: the preview fails on releaseEnvVar, naming the way out; nothing changes", async () => {
+        clearTokenCache();
+        const operator = new CapRoverClient({ url: emulator.url, password: EMULATOR_PASSWORD });
+        const theirs = "var preDeployFunction = function (app, spec) { return Promise.resolve(spec); };";
+        await operator.updateApp((await operator.getApp("local-web"))!, { preDeployFunction: theirs });
+        const from = emulator.requests.length;
+        const r = await ws.pulumi(["preview", ...stack], { timeoutMs: CLI_TIMEOUT, allowFailure: true });
+        expect(r.code, "exit code").to.not.equal(0);
+        const errors = errorLines(r).join("\n");
+        if (process.env.FAULT_MATRIX_SHOW) console.log(errorLines(r).map((l) => `    | ${l}`).join("\n"));
+        expect(errors).to.match(/property releaseEnvVar value \{SITE_RELEASE\} has a problem: app local-web has a pre-deploy function of its own \(CapRover's dashboard: App Configs, Pre-Deploy Function\)/);
+        expect(errors).to.include('Remove that function from the app, or give the app no release variable (releaseEnvVar "")');
+        expect(emulator.requests.slice(from).filter((q) => q.method !== "GET" && q.path !== "/login"), "changes").to.deep.equal([]);
+        expect(emulator.app("local-web")!.preDeployFunction).to.equal(theirs);
+        // Put back as the provider wrote it: the stack converges.
+        await operator.updateApp((await operator.getApp("local-web"))!, { preDeployFunction: releaseFunction("SITE_RELEASE") });
+        await converges();
     });
 
     it("SIGINT during up: the CLI cancels after the operations in flight; up converges after", async () => {
